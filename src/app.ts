@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { CommunicationLogService } from './domain/communication-logs.js';
+import { MfaConfigAuditLogService } from './domain/mfa-config-audit-logs.js';
+import { OperateLogService } from './domain/operate-logs.js';
+import type { TokenVerifier } from './http/auth/token-verifier.js';
+import { requireBearerToken } from './http/plugins/authentication.js';
+import { installErrorHandler } from './http/plugins/error-handler.js';
+import { addNdjsonParser } from './http/plugins/ndjson-parser.js';
+import { installNotFoundHandler } from './http/plugins/not-found.js';
+import { registerOpenApi } from './http/plugins/openapi.js';
+import { communicationLogRoutes } from './http/routes/communication-log-routes.js';
+import { healthRoutes } from './http/routes/health-routes.js';
+import { ingestRoutes } from './http/routes/ingest-routes.js';
+import { mfaConfigAuditLogRoutes } from './http/routes/mfa-config-audit-log-routes.js';
+import type { AuditStore } from './storage/audit-store.js';
+
+export interface AppDependencies {
+  store: AuditStore;
+  verifyToken: TokenVerifier;
+  /** Largest accepted request body in bytes. */
+  bodyLimitBytes: number;
+  /** Fastify's logger option: false, or pino options. */
+  logger: FastifyServerOptions['logger'];
+}
+
+/** Secrets that must never reach the log, wherever they appear in a request. */
+const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["access_token"]', 'req.headers.sign'];
+
+/** The package version, shown in the OpenAPI document. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/**
+ * Builds the HTTP application: plugins, the error handler and every route, wired to `store`.
+ * Starts nothing; the caller listens (server.ts) or injects requests.
+ */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const logger = deps.logger === false || deps.logger === undefined ? false : { ...(deps.logger === true ? {} : deps.logger), redact: REDACTED_PATHS };
+  const app = Fastify({
+    logger,
+    bodyLimit: deps.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, verbose: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  installNotFoundHandler(app);
+  addNdjsonParser(app);
+  await registerOpenApi(app, packageVersion());
+
+  const communicationLogs = new CommunicationLogService(deps.store);
+  const mfaConfigAuditLogs = new MfaConfigAuditLogService(deps.store);
+  const operateLogs = new OperateLogService(deps.store);
+
+  await app.register(healthRoutes, { store: deps.store });
+  await app.register(async (api) => {
+    requireBearerToken(api, deps.verifyToken);
+    await api.register(communicationLogRoutes, { service: communicationLogs });
+    await api.register(mfaConfigAuditLogRoutes, { service: mfaConfigAuditLogs });
+    await api.register(ingestRoutes, { communicationLogs, mfaConfigAuditLogs, operateLogs });
+  });
+  return app;
+}

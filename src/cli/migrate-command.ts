@@ -1,0 +1,32 @@
+import { openStore } from '../storage/open-store.js';
+import { configFrom, parseCommandLine, settingsHelp } from './settings-options.js';
+
+export const MIGRATE_HELP = `Usage: sealog migrate [--database-url URL]
+
+Brings the store's schema up to date and prints what it applied. The server also
+migrates on start; run this to migrate ahead of a deployment.
+
+Options:
+${settingsHelp(['DATABASE_URL'])}
+  -h, --help        show this help
+`;
+
+/** `sealog migrate`. */
+export async function migrateCommand(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const { values } = parseCommandLine('migrate', args, {});
+  if (values.help) {
+    process.stdout.write(MIGRATE_HELP);
+    return;
+  }
+  const store = openStore(configFrom(values, env).store);
+  try {
+    const applied = await store.migrate();
+    process.stdout.write(
+      applied.length === 0
+        ? 'schema is up to date\n'
+        : applied.map((migration) => `applied ${migration.version}: ${migration.name}\n`).join(''),
+    );
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+
+/** Where logs are stored, parsed from DATABASE_URL. */
+export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** How bearer tokens are verified; at most one key source is configured. */
+export interface JwtSettings {
+  /** HS256 shared secret (at least 32 bytes). */
+  secret: string | undefined;
+  /** SPKI PEM public key (RSA, EC P-256 or Ed25519). */
+  publicKeyPem: string | undefined;
+  jwksUrl: URL | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  store: StoreLocation;
+  jwt: JwtSettings;
+  /** Largest accepted request body, in bytes; larger bodies get 413. */
+  bodyLimitBytes: number;
+  logLevel: string;
+}
+
+/** A configuration value that cannot be used; `variable` is the environment variable's name. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Each setting: its environment variable, its CLI flag and its default. */
+export const SETTINGS = {
+  PORT: { flag: 'port', default: '8080', help: 'TCP port to listen on' },
+  HOST: { flag: 'host', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 for every interface)' },
+  DATABASE_URL: {
+    flag: 'database-url',
+    default: 'sqlite:./data/sealog.db',
+    help: 'sqlite:PATH for the embedded store',
+  },
+  JWT_SECRET: { flag: 'jwt-secret', default: undefined, help: 'HS256 secret, at least 32 characters' },
+  JWT_PUBLIC_KEY: {
+    flag: 'jwt-public-key',
+    default: undefined,
+    help: 'PEM public key (or a path to one) for RS256, ES256 or EdDSA tokens',
+  },
+  JWT_JWKS_URL: { flag: 'jwt-jwks-url', default: undefined, help: 'JWKS URL for RS256, ES256 or EdDSA tokens' },
+  JWT_ISSUER: { flag: 'jwt-issuer', default: undefined, help: 'required iss claim, when set' },
+  JWT_AUDIENCE: { flag: 'jwt-audience', default: undefined, help: 'required aud claim, when set' },
+  BODY_LIMIT: { flag: 'body-limit', default: String(16 * 1024 * 1024), help: 'largest request body in bytes' },
+  LOG_LEVEL: { flag: 'log-level', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+} as const satisfies Record<string, { flag: string; default: string | undefined; help: string }>;
+
+export type SettingName = keyof typeof SETTINGS;
+/** Raw setting values by variable name, e.g. from process.env merged with CLI flags. */
+export type RawSettings = Partial<Record<SettingName, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Validates raw settings into a Config. CLI flags win over environment variables; empty strings
+ * count as unset. Throws ConfigError naming the first unusable variable.
+ */
+export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
+  const value = (name: SettingName): string | undefined => {
+    const raw = flags[name] ?? env[name];
+    return raw === undefined || raw === '' ? SETTINGS[name].default : raw;
+  };
+  const required = (name: SettingName): string => value(name) ?? '';
+
+  const jwt: JwtSettings = {
+    secret: value('JWT_SECRET'),
+    publicKeyPem: parsePublicKey(value('JWT_PUBLIC_KEY')),
+    jwksUrl: parseUrl('JWT_JWKS_URL', value('JWT_JWKS_URL')),
+    issuer: value('JWT_ISSUER'),
+    audience: value('JWT_AUDIENCE'),
+  };
+  const keySources = (['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL'] as const).filter(
+    (name) => value(name) !== undefined,
+  );
+  if (keySources.length > 1) {
+    throw new ConfigError(keySources[1] ?? '', `cannot be combined with ${keySources[0] ?? ''}: configure one key source`);
+  }
+  if (jwt.secret !== undefined && Buffer.byteLength(jwt.secret) < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters (256 bits) long for HS256');
+  }
+
+  const logLevel = required('LOG_LEVEL');
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  return {
+    port: parseInteger('PORT', required('PORT'), 0, 65_535),
+    host: required('HOST'),
+    store: parseDatabaseUrl(required('DATABASE_URL')),
+    jwt,
+    bodyLimitBytes: parseInteger('BODY_LIMIT', required('BODY_LIMIT'), 1024, 1024 * 1024 * 1024),
+    logLevel,
+  };
+}
+
+function parseInteger(name: SettingName, raw: string, min: number, max: number): number {
+  const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return parsed;
+}
+
+function parseDatabaseUrl(raw: string): StoreLocation {
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new ConfigError('DATABASE_URL', 'needs a file path after sqlite: (e.g. sqlite:./data/sealog.db)');
+    return { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    throw new ConfigError('DATABASE_URL', 'postgres:// is not supported by this version yet; use sqlite:PATH');
+  }
+  throw new ConfigError('DATABASE_URL', `must start with sqlite: (got "${raw.split(':')[0] ?? raw}:…")`);
+}
+
+function parseUrl(name: SettingName, raw: string | undefined): URL | undefined {
+  if (raw === undefined) return undefined;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
+    throw new ConfigError(name, 'must be an http(s) URL');
+  }
+  return new URL(raw);
+}
+
+/** JWT_PUBLIC_KEY holds the PEM itself or the path of a PEM file. */
+function parsePublicKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.includes('-----BEGIN')) return raw.replace(/\\n/g, '\n');
+  try {
+    return readFileSync(raw, 'utf8');
+  } catch {
+    throw new ConfigError('JWT_PUBLIC_KEY', `must be a PEM public key or the path of one (cannot read "${raw}")`);
+  }
+}

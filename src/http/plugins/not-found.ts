@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { authmsErrorBody } from './error-handler.js';
+
+/**
+ * 404 for unknown paths and 405 (with an Allow header) for known paths asked with another method.
+ * Fastify itself answers 404 for both, so the known routes are collected as they are added.
+ */
+export function installNotFoundHandler(app: FastifyInstance): void {
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}/?$`);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const existing = routes.find((known) => known.pattern.source === pattern.source);
+    if (existing) methods.forEach((method) => existing.methods.add(method));
+    else routes.push({ pattern, methods: new Set(methods) });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => [...route.methods]));
+    if (allowed.size > 0) {
+      return reply
+        .status(405)
+        .header('allow', [...allowed].join(', '))
+        .send(authmsErrorBody({ statusCode: 405, message: `method ${request.method} is not allowed on ${path}; use ${[...allowed].join(', ')}` }));
+    }
+    return reply
+      .status(404)
+      .send(authmsErrorBody({ statusCode: 404, message: `no route ${request.method} ${path}; see /openapi.json` }));
+  });
+}

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AuditStore } from '../../storage/audit-store.js';
+
+const HealthResponse = Type.Object({ status: Type.String() });
+
+/** Liveness (`/healthz`: the process runs) and readiness (`/readyz`: the store answers). */
+export const healthRoutes: FastifyPluginAsyncTypebox<{ store: AuditStore }> = (app, { store }) => {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness: 200 while the process runs', tags: ['health'], response: { 200: HealthResponse } } },
+    () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: 200 while the store answers, 503 otherwise',
+        tags: ['health'],
+        response: { 200: HealthResponse, 503: HealthResponse },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await store.ping();
+        return { status: 'ok' };
+      } catch (error) {
+        request.log.warn({ err: error }, 'store does not answer');
+        return reply.status(503).send({ status: 'store unavailable' });
+      }
+    },
+  );
+  return Promise.resolve();
+};

@@ -1,0 +1,99 @@
+import type {
+  Channel,
+  CommunicationLog,
+  DeliveryStatus,
+  MfaConfigAuditLog,
+  OperateLog,
+  StatusTransition,
+} from '../domain/records.js';
+
+/**
+ * The one storage interface of sealog. Each adapter (sqlite/, postgres/) implements it and passes
+ * the same contract tests; nothing above this interface knows which store is underneath.
+ * Every list is ordered newest first by (time, id), the keyset both paging styles rely on.
+ */
+export interface AuditStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly communicationLogs: CommunicationLogRepository;
+  readonly mfaConfigAuditLogs: MfaConfigAuditLogRepository;
+  readonly operateLogs: OperateLogRepository;
+  /** Applies pending migrations; returns the versions it applied (empty when up to date). */
+  migrate(): Promise<AppliedMigration[]>;
+  /** Resolves while the store answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+}
+
+/** Rows of one page and the number of rows matching the filter across all pages. */
+export interface CountedPage<Row> {
+  rows: Row[];
+  total: number;
+}
+
+/** Result of an idempotent batch insert. */
+export interface InsertOutcome {
+  /** Every record's id, in batch order. */
+  ids: string[];
+  /** The ids that were stored already, and so were skipped. */
+  duplicates: string[];
+}
+
+/** Offset window of a list query; `limit` ≥ 1, `offset` ≥ 0. */
+export interface OffsetWindow {
+  limit: number;
+  offset: number;
+}
+
+/** Filters of a communication-log list; an undefined field does not filter. */
+export interface CommunicationLogFilter {
+  tenantId?: string | undefined;
+  userId?: string | undefined;
+  channel?: Channel | undefined;
+  status?: DeliveryStatus | undefined;
+}
+
+export interface CommunicationLogRepository {
+  /**
+   * Stores the batch in one transaction: all rows or none. A row whose (tenant_id, id) is stored
+   * already is skipped, so a retried batch stores nothing twice.
+   */
+  insertMany(logs: readonly CommunicationLog[]): Promise<InsertOutcome>;
+  /** Newest first by (created_at, id). */
+  list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>>;
+  find(tenantId: string, id: string): Promise<CommunicationLog | undefined>;
+  /**
+   * Moves the log to `transition.to_status` only if its status is still `transition.from_status`
+   * (compare-and-set), updating error/response/sent_at (when given) and updated_at, and appends the
+   * transition to the log's history, in one transaction. Returns false when the status had changed.
+   */
+  applyTransition(transition: StatusTransition): Promise<boolean>;
+  /** The log's accepted transitions, oldest first. */
+  listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]>;
+}
+
+/** Filters of an MFA audit-log list; times are epoch ms, `from` inclusive, `until` exclusive. */
+export interface MfaConfigAuditLogFilter {
+  tenantId?: string | undefined;
+  action?: string | undefined;
+  targetType?: string | undefined;
+  operatorId?: string | undefined;
+  fromMs?: number | undefined;
+  untilMs?: number | undefined;
+}
+
+export interface MfaConfigAuditLogRepository {
+  /** Same all-or-nothing, idempotent semantics as CommunicationLogRepository.insertMany. */
+  insertMany(logs: readonly MfaConfigAuditLog[]): Promise<InsertOutcome>;
+  /** Newest first by (timestamp, id). */
+  list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>>;
+}
+
+export interface OperateLogRepository {
+  /** Same all-or-nothing, idempotent semantics as CommunicationLogRepository.insertMany. */
+  insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome>;
+}

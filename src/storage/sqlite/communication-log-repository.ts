@@ -1,0 +1,93 @@
+import type Database from 'better-sqlite3';
+import type {
+  CommunicationLogFilter,
+  CommunicationLogRepository,
+  CountedPage,
+  InsertOutcome,
+  OffsetWindow,
+} from '../audit-store.js';
+import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
+import { TableAccess } from './table-access.js';
+
+const COLUMNS = [
+  'tenant_id',
+  'id',
+  'user_id',
+  'channel',
+  'status',
+  'recipient',
+  'content',
+  'provider',
+  'template_id',
+  'error',
+  'response',
+  'sent_at',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof CommunicationLog>;
+
+export class SqliteCommunicationLogRepository implements CommunicationLogRepository {
+  private readonly table: TableAccess<CommunicationLog>;
+
+  constructor(private readonly db: Database.Database) {
+    this.table = new TableAccess(db, {
+      table: 'communication_logs',
+      columns: COLUMNS,
+      orderBy: 'created_at DESC, id DESC',
+    });
+  }
+
+  insertMany(logs: readonly CommunicationLog[]): Promise<InsertOutcome> {
+    return Promise.resolve(this.table.insertMany(logs));
+  }
+
+  list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
+    return Promise.resolve(
+      this.table.list(
+        [
+          ['tenant_id = ?', filter.tenantId],
+          ['user_id = ?', filter.userId],
+          ['channel = ?', filter.channel],
+          ['status = ?', filter.status],
+        ],
+        window,
+      ),
+    );
+  }
+
+  find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
+    const statement = this.table.prepare('SELECT * FROM communication_logs WHERE tenant_id = ? AND id = ?');
+    return Promise.resolve(statement.get(tenantId, id) as CommunicationLog | undefined);
+  }
+
+  applyTransition(transition: StatusTransition): Promise<boolean> {
+    const update = this.table.prepare(
+      `UPDATE communication_logs
+          SET status = @to_status,
+              error = coalesce(@error, error),
+              response = coalesce(@response, response),
+              sent_at = coalesce(@sent_at, sent_at),
+              updated_at = @changed_at
+        WHERE tenant_id = @tenant_id AND id = @log_id AND status = @from_status`,
+    );
+    const append = this.table.prepare(
+      `INSERT INTO communication_log_transitions
+         (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at)
+       VALUES (@tenant_id, @log_id, @from_status, @to_status, @error, @response, @sent_at, @changed_at)`,
+    );
+    const applied = this.db.transaction(() => {
+      if (update.run(transition).changes !== 1) return false;
+      append.run(transition);
+      return true;
+    });
+    return Promise.resolve(applied.immediate());
+  }
+
+  listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]> {
+    const statement = this.table.prepare(
+      `SELECT tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at
+         FROM communication_log_transitions WHERE tenant_id = ? AND log_id = ? ORDER BY seq`,
+    );
+    return Promise.resolve(statement.all(tenantId, logId) as StatusTransition[]);
+  }
+}

@@ -1,0 +1,54 @@
+import type Database from 'better-sqlite3';
+import type {
+  CountedPage,
+  InsertOutcome,
+  MfaConfigAuditLogFilter,
+  MfaConfigAuditLogRepository,
+  OffsetWindow,
+} from '../audit-store.js';
+import type { MfaConfigAuditLog } from '../../domain/records.js';
+import { TableAccess } from './table-access.js';
+
+const COLUMNS = [
+  'tenant_id',
+  'id',
+  'action',
+  'target_type',
+  'target_id',
+  'operator_id',
+  'module',
+  'message',
+  'timestamp',
+] as const satisfies ReadonlyArray<keyof MfaConfigAuditLog>;
+
+export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepository {
+  private readonly table: TableAccess<MfaConfigAuditLog>;
+
+  constructor(db: Database.Database) {
+    this.table = new TableAccess(db, {
+      table: 'mfa_config_audit_logs',
+      columns: COLUMNS,
+      orderBy: '"timestamp" DESC, id DESC',
+    });
+  }
+
+  insertMany(logs: readonly MfaConfigAuditLog[]): Promise<InsertOutcome> {
+    return Promise.resolve(this.table.insertMany(logs));
+  }
+
+  list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>> {
+    return Promise.resolve(
+      this.table.list(
+        [
+          ['tenant_id = ?', filter.tenantId],
+          ['action = ?', filter.action],
+          ['target_type = ?', filter.targetType],
+          ['operator_id = ?', filter.operatorId],
+          ['"timestamp" >= ?', filter.fromMs],
+          ['"timestamp" < ?', filter.untilMs],
+        ],
+        window,
+      ),
+    );
+  }
+}

@@ -1,0 +1,124 @@
+import type Database from 'better-sqlite3';
+import type { AppliedMigration } from '../audit-store.js';
+
+interface Migration extends AppliedMigration {
+  sql: string;
+}
+
+/**
+ * Versioned schema of the embedded store, applied in order and never edited once released:
+ * a change is a new migration. Every list query has an index led by tenant_id and ending in its
+ * keyset (time, id); the indexes without tenant_id serve platform admins reading every tenant.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE communication_logs (
+        tenant_id   TEXT    NOT NULL,
+        id          TEXT    NOT NULL,
+        user_id     TEXT    NOT NULL,
+        channel     TEXT    NOT NULL,
+        status      TEXT    NOT NULL,
+        recipient   TEXT    NOT NULL,
+        content     TEXT    NOT NULL,
+        provider    TEXT    NOT NULL,
+        template_id TEXT    NOT NULL,
+        error       TEXT,
+        response    TEXT,
+        sent_at     INTEGER,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX communication_logs_by_time ON communication_logs (tenant_id, created_at, id);
+      CREATE INDEX communication_logs_by_user ON communication_logs (tenant_id, user_id, created_at, id);
+      CREATE INDEX communication_logs_by_status ON communication_logs (tenant_id, status, created_at, id);
+      CREATE INDEX communication_logs_by_channel_status
+        ON communication_logs (tenant_id, channel, status, created_at, id);
+      CREATE INDEX communication_logs_all_tenants_by_time ON communication_logs (created_at, id);
+
+      CREATE TABLE communication_log_transitions (
+        seq         INTEGER PRIMARY KEY,
+        tenant_id   TEXT    NOT NULL,
+        log_id      TEXT    NOT NULL,
+        from_status TEXT    NOT NULL,
+        to_status   TEXT    NOT NULL,
+        error       TEXT,
+        response    TEXT,
+        sent_at     INTEGER,
+        changed_at  INTEGER NOT NULL
+      );
+      CREATE INDEX communication_log_transitions_by_log
+        ON communication_log_transitions (tenant_id, log_id, seq);
+
+      CREATE TABLE mfa_config_audit_logs (
+        tenant_id   TEXT    NOT NULL,
+        id          TEXT    NOT NULL,
+        action      TEXT    NOT NULL,
+        target_type TEXT    NOT NULL,
+        target_id   TEXT    NOT NULL,
+        operator_id TEXT    NOT NULL,
+        module      TEXT    NOT NULL,
+        message     TEXT    NOT NULL,
+        "timestamp" INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX mfa_config_audit_logs_by_time ON mfa_config_audit_logs (tenant_id, "timestamp", id);
+      CREATE INDEX mfa_config_audit_logs_by_operator
+        ON mfa_config_audit_logs (tenant_id, operator_id, "timestamp", id);
+      CREATE INDEX mfa_config_audit_logs_by_action ON mfa_config_audit_logs (tenant_id, action, "timestamp", id);
+      CREATE INDEX mfa_config_audit_logs_by_target_type
+        ON mfa_config_audit_logs (tenant_id, target_type, "timestamp", id);
+      CREATE INDEX mfa_config_audit_logs_all_tenants_by_time ON mfa_config_audit_logs ("timestamp", id);
+
+      CREATE TABLE operate_logs (
+        tenant_id        TEXT    NOT NULL,
+        id               TEXT    NOT NULL,
+        record_time      INTEGER NOT NULL,
+        uid              TEXT    NOT NULL,
+        username         TEXT    NOT NULL,
+        operate_type     TEXT    NOT NULL,
+        operate_content  TEXT    NOT NULL,
+        user_id          TEXT    NOT NULL,
+        role             TEXT    NOT NULL,
+        account          TEXT    NOT NULL,
+        operate_geo_info TEXT    NOT NULL,
+        operate_ip_info  TEXT    NOT NULL,
+        client_id        TEXT    NOT NULL,
+        merchant_code    TEXT    NOT NULL,
+        ext              TEXT    NOT NULL,
+        project_code     TEXT    NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX operate_logs_by_time ON operate_logs (tenant_id, record_time, id);
+      CREATE INDEX operate_logs_by_type ON operate_logs (tenant_id, operate_type, record_time, id);
+      CREATE INDEX operate_logs_by_merchant ON operate_logs (tenant_id, merchant_code, record_time, id);
+    `,
+  },
+];
+
+/** Applies the migrations newer than the database's version, each in its own transaction. */
+export function applyMigrations(db: Database.Database): AppliedMigration[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  // IMMEDIATE takes the write lock before reading the version, so two processes starting on the
+  // same file cannot both apply a migration.
+  const run = db.transaction((): AppliedMigration[] => {
+    const row = db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as {
+      version: number | null;
+    };
+    const pending = MIGRATIONS.filter((migration) => migration.version > (row.version ?? 0));
+    for (const migration of pending) {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    }
+    return pending.map(({ version, name }) => ({ version, name }));
+  });
+  return run.immediate();
+}

@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+import type { CountedPage, InsertOutcome, OffsetWindow } from '../audit-store.js';
+import { whereClause, type SqlValue } from './sql-fragments.js';
+
+/** A log table: its name, its columns in insert order and its keyset ordering. */
+export interface TableSpec<Row> {
+  table: string;
+  columns: ReadonlyArray<keyof Row & string>;
+  /** ORDER BY of every list: newest first, ties broken by id. */
+  orderBy: string;
+}
+
+/**
+ * Typed access to one log table: idempotent batch insert and counted list, shared by the three
+ * log kinds so their repositories only state their filters.
+ */
+export class TableAccess<Row extends { id: string }> {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly insertSql: string;
+
+  /** Statements are prepared on first use, so the tables may be created (migrated) after construction. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly spec: TableSpec<Row>,
+  ) {
+    const columns = spec.columns.map((column) => `"${column}"`).join(', ');
+    const placeholders = spec.columns.map((column) => `@${column}`).join(', ');
+    this.insertSql = `INSERT INTO ${spec.table} (${columns}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
+  }
+
+  /** Inserts every row in one transaction; rows already stored are reported as existing. */
+  insertMany(rows: readonly Row[]): InsertOutcome {
+    const outcome: InsertOutcome = { ids: [], duplicates: [] };
+    const insertOne = this.prepare(this.insertSql);
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const { changes } = insertOne.run(row);
+        outcome.ids.push(row.id);
+        if (changes === 0) outcome.duplicates.push(row.id);
+      }
+    }).immediate();
+    return outcome;
+  }
+
+  /** One page and the total count, read from the same snapshot. */
+  list(
+    conditions: ReadonlyArray<readonly [string, ...(SqlValue | undefined)[]]>,
+    window: OffsetWindow,
+  ): CountedPage<Row> {
+    const where = whereClause(conditions);
+    const select = this.prepare(
+      `SELECT * FROM ${this.spec.table} ${where.sql} ORDER BY ${this.spec.orderBy} LIMIT ? OFFSET ?`,
+    );
+    const count = this.prepare(`SELECT count(*) AS total FROM ${this.spec.table} ${where.sql}`);
+    return this.db.transaction(() => ({
+      rows: select.all(...where.params, window.limit, window.offset) as Row[],
+      total: (count.get(...where.params) as { total: number }).total,
+    }))();
+  }
+
+  /** Prepares a statement once per distinct SQL text (a few dozen filter combinations at most). */
+  prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -10,6 +10,7 @@ import { installErrorHandler } from './http/plugins/error-handler.js';
 import { addNdjsonParser } from './http/plugins/ndjson-parser.js';
 import { installNotFoundHandler } from './http/plugins/not-found.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
+import { installSchemaValidators } from './http/plugins/schema-validators.js';
 import { communicationLogRoutes } from './http/routes/communication-log-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
@@ -30,7 +31,9 @@ const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["access_token"
 
 /** The package version, shown in the OpenAPI document. */
 export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 
@@ -39,13 +42,16 @@ export function packageVersion(): string {
  * Starts nothing; the caller listens (server.ts) or injects requests.
  */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const logger = deps.logger === false || deps.logger === undefined ? false : { ...(deps.logger === true ? {} : deps.logger), redact: REDACTED_PATHS };
+  const logger =
+    deps.logger === false || deps.logger === undefined
+      ? false
+      : { ...(deps.logger === true ? {} : deps.logger), redact: REDACTED_PATHS };
   const app = Fastify({
     logger,
     bodyLimit: deps.bodyLimitBytes,
-    ajv: { customOptions: { removeAdditional: false, allErrors: false, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installSchemaValidators(app);
   installErrorHandler(app);
   installNotFoundHandler(app);
   addNdjsonParser(app);

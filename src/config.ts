@@ -50,10 +50,18 @@ export const SETTINGS = {
     default: undefined,
     help: 'PEM public key (or a path to one) for RS256, ES256 or EdDSA tokens',
   },
-  JWT_JWKS_URL: { flag: 'jwt-jwks-url', default: undefined, help: 'JWKS URL for RS256, ES256 or EdDSA tokens' },
+  JWT_JWKS_URL: {
+    flag: 'jwt-jwks-url',
+    default: undefined,
+    help: 'JWKS URL for RS256, ES256 or EdDSA tokens',
+  },
   JWT_ISSUER: { flag: 'jwt-issuer', default: undefined, help: 'required iss claim, when set' },
   JWT_AUDIENCE: { flag: 'jwt-audience', default: undefined, help: 'required aud claim, when set' },
-  BODY_LIMIT: { flag: 'body-limit', default: String(16 * 1024 * 1024), help: 'largest request body in bytes' },
+  BODY_LIMIT: {
+    flag: 'body-limit',
+    default: String(16 * 1024 * 1024),
+    help: 'largest request body in bytes',
+  },
   LOG_LEVEL: { flag: 'log-level', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
 } as const satisfies Record<string, { flag: string; default: string | undefined; help: string }>;
 
@@ -85,7 +93,10 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
     (name) => value(name) !== undefined,
   );
   if (keySources.length > 1) {
-    throw new ConfigError(keySources[1] ?? '', `cannot be combined with ${keySources[0] ?? ''}: configure one key source`);
+    throw new ConfigError(
+      keySources[1] ?? '',
+      `cannot be combined with ${keySources[0] ?? ''}: configure one key source`,
+    );
   }
   if (jwt.secret !== undefined && Buffer.byteLength(jwt.secret) < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters (256 bits) long for HS256');
@@ -116,11 +127,15 @@ function parseInteger(name: SettingName, raw: string, min: number, max: number):
 function parseDatabaseUrl(raw: string): StoreLocation {
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new ConfigError('DATABASE_URL', 'needs a file path after sqlite: (e.g. sqlite:./data/sealog.db)');
+    if (path === '')
+      throw new ConfigError('DATABASE_URL', 'needs a file path after sqlite: (e.g. sqlite:./data/sealog.db)');
     return { kind: 'sqlite', path };
   }
   if (/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError('DATABASE_URL', 'postgres:// is not supported by this version yet; use sqlite:PATH');
+    throw new ConfigError(
+      'DATABASE_URL',
+      'postgres:// is not supported by this version yet; use sqlite:PATH',
+    );
   }
   throw new ConfigError('DATABASE_URL', `must start with sqlite: (got "${raw.split(':')[0] ?? raw}:…")`);
 }
@@ -140,6 +155,9 @@ function parsePublicKey(raw: string | undefined): string | undefined {
   try {
     return readFileSync(raw, 'utf8');
   } catch {
-    throw new ConfigError('JWT_PUBLIC_KEY', `must be a PEM public key or the path of one (cannot read "${raw}")`);
+    throw new ConfigError(
+      'JWT_PUBLIC_KEY',
+      `must be a PEM public key or the path of one (cannot read "${raw}")`,
+    );
   }
 }

@@ -5,7 +5,10 @@ import { serveCommand, SERVE_HELP } from './serve-command.js';
 import { UsageError } from './settings-options.js';
 import { tokenCommand, TOKEN_HELP } from './token-command.js';
 
-const COMMANDS: Record<string, { run: (args: string[], env: NodeJS.ProcessEnv) => Promise<void>; help: string }> = {
+const COMMANDS: Record<
+  string,
+  { run: (args: string[], env: NodeJS.ProcessEnv) => Promise<void>; help: string }
+> = {
   serve: { run: serveCommand, help: SERVE_HELP },
   token: { run: tokenCommand, help: TOKEN_HELP },
   migrate: { run: migrateCommand, help: MIGRATE_HELP },
@@ -29,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    process.stderr.write(`sealog: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    process.stderr.write(
+      `sealog: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}\n`,
+    );
     return 2;
   }
   try {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, parseConfig, SETTINGS, type Config, type RawSettings, type SettingName } from '../config.js';
+import { parseConfig, SETTINGS, type Config, type RawSettings, type SettingName } from '../config.js';
 
 /** A command-line mistake; the message says what to type instead. */
 export class UsageError extends Error {}
@@ -45,7 +45,5 @@ export function configFrom(values: Record<string, unknown>, env: NodeJS.ProcessE
     const value = values[setting.flag];
     if (typeof value === 'string') flags[name] = value;
   }
-  return parseConfig(env as RawSettings, flags);
+  return parseConfig(env, flags);
 }
-
-export { ConfigError };

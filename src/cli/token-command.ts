@@ -32,7 +32,8 @@ export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv): Prom
     process.stdout.write(TOKEN_HELP);
     return;
   }
-  if (values.sub === undefined || values.sub === '') throw new UsageError('--sub is required. See: sealog token --help');
+  if (values.sub === undefined || values.sub === '')
+    throw new UsageError('--sub is required. See: sealog token --help');
   const ttl = Number(values.ttl ?? '3600');
   if (!Number.isSafeInteger(ttl) || ttl < 1) {
     throw new UsageError(`--ttl must be a whole number of seconds ≥ 1 (got "${values.ttl ?? ''}")`);
@@ -40,7 +41,9 @@ export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   const config = configFrom(values, env);
   const key = await resolveVerificationKey(config.jwt, dataDirectory(config.store));
   if (key.kind !== 'secret') {
-    throw new UsageError('tokens can only be minted with an HS256 secret; with a public key or JWKS, use your identity provider');
+    throw new UsageError(
+      'tokens can only be minted with an HS256 secret; with a public key or JWKS, use your identity provider',
+    );
   }
   const roles = (values.role ?? []).flatMap((role) => role.split(',')).filter((role) => role !== '');
   const token = await mintToken(key.secret, { subject: values.sub, tenantId: values.tenant, roles }, ttl, {

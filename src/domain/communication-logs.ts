@@ -67,7 +67,12 @@ export class CommunicationLogService {
 
   private list(scope: ReadScope, query: CommunicationLogQuery): Promise<CountedPage<CommunicationLog>> {
     return this.store.communicationLogs.list(
-      { tenantId: scope.tenantId, userId: scope.userId ?? query.user_id, channel: query.channel, status: query.status },
+      {
+        tenantId: scope.tenantId,
+        userId: scope.userId ?? query.user_id,
+        channel: query.channel,
+        status: query.status,
+      },
       toLimitOffset(query.page, query.page_size),
     );
   }

@@ -16,5 +16,7 @@ export type TransitionDecision = 'apply' | 'unchanged';
 export function decideTransition(current: DeliveryStatus, next: DeliveryStatus): TransitionDecision {
   if (current === next) return 'unchanged';
   if (RANK[next] > RANK[current]) return 'apply';
-  throw new ConflictError(`status cannot move from ${current} to ${next}: delivery status only moves forward`);
+  throw new ConflictError(
+    `status cannot move from ${current} to ${next}: delivery status only moves forward`,
+  );
 }

@@ -3,12 +3,7 @@
  * The HTTP layer maps each kind to a status code and to the error shape of the API being served.
  */
 export type DomainErrorKind =
-  | 'invalid_input'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'unavailable';
+  'invalid_input' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable';
 
 export class DomainError extends Error {
   constructor(

@@ -55,7 +55,9 @@ export function parseOptionalTime<T extends number | null | undefined>(
   if (value === undefined || value === null) return fallback;
   const parsed = parseRfc3339(value);
   if (parsed === undefined) {
-    throw new InvalidInputError(`${label} must be an RFC 3339 time such as 2026-04-15T10:00:00Z (got "${value}")`);
+    throw new InvalidInputError(
+      `${label} must be an RFC 3339 time such as 2026-04-15T10:00:00Z (got "${value}")`,
+    );
   }
   return parsed;
 }

@@ -8,6 +8,7 @@ export function maskRecipient(recipient: string): string {
   const at = recipient.lastIndexOf('@');
   if (at > 0) return `${Array.from(recipient.slice(0, at))[0] ?? ''}***${recipient.slice(at)}`;
   const chars = Array.from(recipient);
-  const [head, tail] = chars.length >= 11 ? [3, 4] : chars.length >= 7 ? [2, 2] : chars.length >= 4 ? [1, 1] : [0, 0];
+  const [head, tail] =
+    chars.length >= 11 ? [3, 4] : chars.length >= 7 ? [2, 2] : chars.length >= 4 ? [1, 1] : [0, 0];
   return `${chars.slice(0, head).join('')}****${chars.slice(chars.length - tail).join('')}`;
 }

@@ -86,7 +86,9 @@ function parseDateParameter(name: string, value: string | undefined): number | u
   if (value === undefined) return undefined;
   const parsed = parseUtcDate(value);
   if (parsed === undefined) {
-    throw new InvalidInputError(`${name} must be a real calendar date as YYYY-MM-DD, e.g. 2026-05-15 (got "${value}")`);
+    throw new InvalidInputError(
+      `${name} must be a real calendar date as YYYY-MM-DD, e.g. 2026-05-15 (got "${value}")`,
+    );
   }
   return parsed;
 }

@@ -17,7 +17,9 @@ export function formatRfc3339(epochMs: number): string {
  * Returns undefined for anything else, including impossible dates such as February 30th.
  */
 export function parseRfc3339(value: string): number | undefined {
-  const match = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(value);
+  const match = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(
+    value,
+  );
   if (!match) return undefined;
   const [, year, month, day] = match;
   if (parseUtcDate(`${year}-${month}-${day}`) === undefined) return undefined;

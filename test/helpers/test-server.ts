@@ -51,7 +51,9 @@ export async function startTestServer(settings: RawSettings = {}): Promise<TestS
     PORT: '0',
     DATABASE_URL: `sqlite:${dbPath}`,
     LOG_LEVEL: 'silent',
-    ...(settings.JWT_PUBLIC_KEY === undefined && settings.JWT_JWKS_URL === undefined ? { JWT_SECRET: TEST_SECRET } : {}),
+    ...(settings.JWT_PUBLIC_KEY === undefined && settings.JWT_JWKS_URL === undefined
+      ? { JWT_SECRET: TEST_SECRET }
+      : {}),
     ...settings,
   });
   const server = await startServer(config);
@@ -77,7 +79,11 @@ export async function startTestServer(settings: RawSettings = {}): Promise<TestS
     }
     const response = await fetch(`${url}${path}`, { method, headers, body });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+    };
   };
 
   return {
@@ -87,9 +93,14 @@ export async function startTestServer(settings: RawSettings = {}): Promise<TestS
     token,
     request,
     async ingest(kind, tenantId, records) {
-      const writer = await token({ sub: 'svc_writer', roles: ['audit:write'], ...(tenantId === undefined ? {} : { tenant_id: tenantId }) });
+      const writer = await token({
+        sub: 'svc_writer',
+        roles: ['audit:write'],
+        ...(tenantId === undefined ? {} : { tenant_id: tenantId }),
+      });
       const response = await request('POST', `/v1/ingest/${kind}`, { token: writer, body: records });
-      if (response.status !== 200) throw new Error(`ingest failed: ${response.status} ${JSON.stringify(response.body)}`);
+      if (response.status !== 200)
+        throw new Error(`ingest failed: ${response.status} ${JSON.stringify(response.body)}`);
       return response;
     },
     async close() {

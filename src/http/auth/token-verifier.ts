@@ -49,10 +49,13 @@ function describeFailure(error: unknown): Error {
   if (error instanceof errors.JWTExpired) return new AuthenticationError('token expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     return new AuthenticationError(
-      error.claim === 'nbf' ? 'token not yet valid' : `token claim ${error.claim} is invalid: ${error.reason}`,
+      error.claim === 'nbf'
+        ? 'token not yet valid'
+        : `token claim ${error.claim} is invalid: ${error.reason}`,
     );
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return new AuthenticationError('token algorithm not allowed');
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return new AuthenticationError('token algorithm not allowed');
   if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
     return new AuthenticationError('token signature does not match the configured key');
   }
@@ -67,12 +70,13 @@ function describeFailure(error: unknown): Error {
 
 function toPrincipal(payload: JWTPayload): Principal {
   const { sub, tenant_id: tenantId, roles } = payload;
-  if (typeof sub !== 'string' || sub === '') throw new AuthenticationError('token claim sub must be a non-empty string');
+  if (typeof sub !== 'string' || sub === '')
+    throw new AuthenticationError('token claim sub must be a non-empty string');
   if (tenantId !== undefined && (typeof tenantId !== 'string' || tenantId === '')) {
     throw new AuthenticationError('token claim tenant_id must be a non-empty string');
   }
   if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) {
     throw new AuthenticationError('token claim roles must be an array of strings');
   }
-  return { subject: sub, tenantId, roles: (roles as string[] | undefined) ?? [] };
+  return { subject: sub, tenantId, roles: roles ?? [] };
 }

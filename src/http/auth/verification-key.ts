@@ -14,7 +14,11 @@ export type VerificationKey =
   | { kind: 'public-key'; key: Awaited<ReturnType<typeof importSPKI>>; algorithms: [string] }
   | { kind: 'jwks'; getKey: JWTVerifyGetKey; algorithms: string[] };
 
-const ALGORITHM_BY_KEY_TYPE: Record<string, string | undefined> = { rsa: 'RS256', ec: 'ES256', ed25519: 'EdDSA' };
+const ALGORITHM_BY_KEY_TYPE: Record<string, string | undefined> = {
+  rsa: 'RS256',
+  ec: 'ES256',
+  ed25519: 'EdDSA',
+};
 
 /**
  * Resolves the configured key source. With none configured, reads or creates (mode 0600) the
@@ -22,11 +26,20 @@ const ALGORITHM_BY_KEY_TYPE: Record<string, string | undefined> = { rsa: 'RS256'
  */
 export async function resolveVerificationKey(jwt: JwtSettings, dataDir: string): Promise<VerificationKey> {
   if (jwt.secret !== undefined) {
-    return { kind: 'secret', secret: Buffer.from(jwt.secret), algorithms: ['HS256'], generatedFile: undefined };
+    return {
+      kind: 'secret',
+      secret: Buffer.from(jwt.secret),
+      algorithms: ['HS256'],
+      generatedFile: undefined,
+    };
   }
   if (jwt.publicKeyPem !== undefined) {
     const algorithm = publicKeyAlgorithm(jwt.publicKeyPem);
-    return { kind: 'public-key', key: await importSPKI(jwt.publicKeyPem, algorithm), algorithms: [algorithm] };
+    return {
+      kind: 'public-key',
+      key: await importSPKI(jwt.publicKeyPem, algorithm),
+      algorithms: [algorithm],
+    };
   }
   if (jwt.jwksUrl !== undefined) {
     return { kind: 'jwks', getKey: createRemoteJWKSet(jwt.jwksUrl), algorithms: ['RS256', 'ES256', 'EdDSA'] };

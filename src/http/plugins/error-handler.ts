@@ -29,7 +29,10 @@ export function classifyError(error: FastifyError | Error): ClientFacingError {
   if (Array.isArray(fastifyError.validation) && fastifyError.validation.length > 0) {
     const [first] = fastifyError.validation as unknown as SchemaViolation[];
     const context = fastifyError.validationContext ?? 'request';
-    return { statusCode: 400, message: describeViolation(context, first as SchemaViolation, context === 'body') };
+    return {
+      statusCode: 400,
+      message: describeViolation(context, first as SchemaViolation, context === 'body'),
+    };
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) return { statusCode: status, message: clientMessage(fastifyError) };
@@ -62,7 +65,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const classified = classifyError(error);
     if (classified.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ statusCode: classified.statusCode, reason: classified.message }, 'request refused');
+    else
+      request.log.info({ statusCode: classified.statusCode, reason: classified.message }, 'request refused');
     return reply.status(classified.statusCode).send(authmsErrorBody(classified));
   });
 }

@@ -17,15 +17,27 @@ export function installNotFoundHandler(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    const allowed = new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => [...route.methods]));
+    const allowed = new Set(
+      routes.filter((route) => route.pattern.test(path)).flatMap((route) => [...route.methods]),
+    );
     if (allowed.size > 0) {
       return reply
         .status(405)
         .header('allow', [...allowed].join(', '))
-        .send(authmsErrorBody({ statusCode: 405, message: `method ${request.method} is not allowed on ${path}; use ${[...allowed].join(', ')}` }));
+        .send(
+          authmsErrorBody({
+            statusCode: 405,
+            message: `method ${request.method} is not allowed on ${path}; use ${[...allowed].join(', ')}`,
+          }),
+        );
     }
     return reply
       .status(404)
-      .send(authmsErrorBody({ statusCode: 404, message: `no route ${request.method} ${path}; see /openapi.json` }));
+      .send(
+        authmsErrorBody({
+          statusCode: 404,
+          message: `no route ${request.method} ${path}; see /openapi.json`,
+        }),
+      );
   });
 }

@@ -1,3 +1,5 @@
+import { PATTERN_PHRASES } from '../schemas/patterns.js';
+
 /** The parts of an Ajv error (Fastify's `error.validation` items, with `verbose`) used here. */
 export interface SchemaViolation {
   keyword: string;
@@ -18,15 +20,18 @@ export function describeViolation(context: string, violation: SchemaViolation, b
   const missing = violation.params.missingProperty;
   const extra = violation.params.additionalProperty;
   if (typeof missing === 'string') segments.push(missing);
-  const recordIndex = bodyIsBatch && context === 'body' && /^\d+$/.test(segments[0] ?? '') ? segments.shift() : undefined;
+  const recordIndex =
+    bodyIsBatch && context === 'body' && /^\d+$/.test(segments[0] ?? '') ? segments.shift() : undefined;
   const prefix = recordIndex === undefined ? '' : `record ${recordIndex}: `;
   const field = segments.join('.');
   const subject = field === '' ? describeRoot(context) : field;
 
   if (typeof missing === 'string') return `${prefix}${subject} is required`;
-  if (typeof extra === 'string') return `${prefix}unknown field "${extra}"${field === '' ? '' : ` in ${field}`}`;
+  if (typeof extra === 'string')
+    return `${prefix}unknown field "${extra}"${field === '' ? '' : ` in ${field}`}`;
   if (field === '' && context === 'body' && bodyIsBatch) {
-    if (violation.keyword === 'maxItems') return `a batch holds at most ${String(violation.params.limit)} records`;
+    if (violation.keyword === 'maxItems')
+      return `a batch holds at most ${String(violation.params.limit)} records`;
     if (violation.keyword === 'minItems') return 'the batch is empty: send at least one record';
     return 'the body must be a JSON array of records, or NDJSON with content-type application/x-ndjson';
   }
@@ -41,13 +46,15 @@ function describeAllowed(violation: SchemaViolation): string {
   const schema = violation.parentSchema ?? {};
   const allowedValues = schema.enum;
   if (Array.isArray(allowedValues)) return `one of ${allowedValues.join(', ')}`;
-  if (typeof schema.description === 'string' && violation.keyword === 'pattern') return schema.description;
+  if (violation.keyword === 'pattern')
+    return PATTERN_PHRASES[String(schema.pattern)] ?? `text matching ${String(schema.pattern)}`;
   if (schema.format === 'date-time') return 'an RFC 3339 time such as 2026-04-15T10:00:00Z';
   const type = Array.isArray(schema.type) ? schema.type.join(' or ') : schema.type;
   if (type === 'integer' || type === 'number') {
     const noun = type === 'integer' ? 'an integer' : 'a number';
     const { minimum, maximum } = schema;
-    if (typeof minimum === 'number' && typeof maximum === 'number') return `${noun} from ${minimum} to ${maximum}`;
+    if (typeof minimum === 'number' && typeof maximum === 'number')
+      return `${noun} from ${minimum} to ${maximum}`;
     if (typeof minimum === 'number') return `${noun} ≥ ${minimum}`;
     if (typeof maximum === 'number') return `${noun} ≤ ${maximum}`;
     return noun;

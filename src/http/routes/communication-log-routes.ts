@@ -3,7 +3,13 @@ import type { CommunicationLogService } from '../../domain/communication-logs.js
 import { principalOf } from '../plugins/authentication.js';
 import { envelope, listEnvelope, presentCommunicationLog, presentStatusTransition } from '../presenters.js';
 import { Type } from 'typebox';
-import { AdminListQuery, HistoryResponses, ListResponses, LogIdParams, OwnListQuery } from './communication-log-schemas.js';
+import {
+  AdminListQuery,
+  HistoryResponses,
+  ListResponses,
+  LogIdParams,
+  OwnListQuery,
+} from './communication-log-schemas.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -25,7 +31,11 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
       },
     },
     async (request) =>
-      listEnvelope(await service.listForAdmin(principalOf(request), request.query), request.query, presentCommunicationLog),
+      listEnvelope(
+        await service.listForAdmin(principalOf(request), request.query),
+        request.query,
+        presentCommunicationLog,
+      ),
   );
 
   app.get(
@@ -41,7 +51,11 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
       },
     },
     async (request) =>
-      listEnvelope(await service.listOwn(principalOf(request), request.query), request.query, presentCommunicationLog),
+      listEnvelope(
+        await service.listOwn(principalOf(request), request.query),
+        request.query,
+        presentCommunicationLog,
+      ),
   );
 
   app.get(

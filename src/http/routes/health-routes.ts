@@ -8,7 +8,13 @@ const HealthResponse = Type.Object({ status: Type.String() });
 export const healthRoutes: FastifyPluginAsyncTypebox<{ store: AuditStore }> = (app, { store }) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness: 200 while the process runs', tags: ['health'], response: { 200: HealthResponse } } },
+    {
+      schema: {
+        summary: 'Liveness: 200 while the process runs',
+        tags: ['health'],
+        response: { 200: HealthResponse },
+      },
+    },
     () => ({ status: 'ok' }),
   );
   app.get(

@@ -74,8 +74,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestServices> = (app, ser
         response: IngestResponses,
       },
     },
-    async (request) =>
-      acknowledge(await services.operateLogs.ingest(principalOf(request), request.body)),
+    async (request) => acknowledge(await services.operateLogs.ingest(principalOf(request), request.body)),
   );
 
   app.patch(
@@ -104,7 +103,11 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestServices> = (app, ser
       },
     },
     async (request) => {
-      const log = await services.communicationLogs.applyReceipt(principalOf(request), request.params.id, request.body);
+      const log = await services.communicationLogs.applyReceipt(
+        principalOf(request),
+        request.params.id,
+        request.body,
+      );
       return envelope({ data: presentCommunicationLog(log) });
     },
   );
@@ -115,7 +118,8 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestServices> = (app, ser
 function acknowledge(outcome: InsertOutcome) {
   const { ids, duplicates } = outcome;
   return envelope({
-    message: duplicates.length === 0 ? 'ok' : `${duplicates.length} of ${ids.length} records were stored already`,
+    message:
+      duplicates.length === 0 ? 'ok' : `${duplicates.length} of ${ids.length} records were stored already`,
     ids,
     inserted: ids.length - duplicates.length,
     duplicates,

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import { CHANNELS, DELIVERY_STATUSES } from '../../domain/records.js';
 import { NullableString, SimpleResponse } from '../schemas/authms-envelope.js';
+import { IDENTIFIER_PATTERN } from '../schemas/patterns.js';
 
 /** Most records one request may carry; the body limit (BODY_LIMIT) applies as well. */
 export const MAX_BATCH_RECORDS = 10_000;
@@ -9,12 +10,17 @@ const SHORT = 256;
 const LONG = 65_536;
 
 const Identifier = (description: string) =>
-  Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$', description: `${description}: 1 to 128 visible ASCII characters` });
-const Short = (description?: string) => Type.String({ maxLength: SHORT, ...(description ? { description } : {}) });
+  Type.String({
+    pattern: IDENTIFIER_PATTERN,
+    description: `${description}: 1 to 128 visible ASCII characters`,
+  });
+const Short = (description?: string) =>
+  Type.String({ maxLength: SHORT, ...(description ? { description } : {}) });
 const Required = (description?: string) =>
   Type.String({ minLength: 1, maxLength: SHORT, ...(description ? { description } : {}) });
 const Text = () => Type.String({ maxLength: LONG });
-const Time = (description: string) => Type.String({ format: 'date-time', description: `RFC 3339; ${description}` });
+const Time = (description: string) =>
+  Type.String({ format: 'date-time', description: `RFC 3339; ${description}` });
 
 const identity = {
   id: Type.Optional(Identifier('kept when given (re-sending it stores nothing twice), generated otherwise')),
@@ -27,7 +33,11 @@ export const CommunicationLogRecord = Type.Object(
     user_id: Required(),
     channel: Type.Enum(CHANNELS),
     status: Type.Optional(Type.Enum(DELIVERY_STATUSES, { description: 'default pending' })),
-    recipient: Type.String({ minLength: 1, maxLength: SHORT, description: 'phone, e-mail or device token; stored raw, always returned masked' }),
+    recipient: Type.String({
+      minLength: 1,
+      maxLength: SHORT,
+      description: 'phone, e-mail or device token; stored raw, always returned masked',
+    }),
     content: Type.Optional(Text()),
     provider: Type.Optional(Short()),
     template_id: Type.Optional(Short()),

@@ -38,7 +38,10 @@ export const PageQuery = {
 /** `tenant_id` filter, honoured for platform admins and checked against the token otherwise. */
 export const TenantQuery = {
   tenant_id: Type.Optional(
-    Type.String({ minLength: 1, description: 'platform admins: only this tenant; tenant admins: must be their own' }),
+    Type.String({
+      minLength: 1,
+      description: 'platform admins: only this tenant; tenant admins: must be their own',
+    }),
   ),
 };
 

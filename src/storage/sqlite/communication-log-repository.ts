@@ -7,6 +7,7 @@ import type {
   OffsetWindow,
 } from '../audit-store.js';
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
+import { asPromise } from './as-promise.js';
 import { TableAccess } from './table-access.js';
 
 const COLUMNS = [
@@ -38,11 +39,11 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   }
 
   insertMany(logs: readonly CommunicationLog[]): Promise<InsertOutcome> {
-    return Promise.resolve(this.table.insertMany(logs));
+    return asPromise(() => this.table.insertMany(logs));
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
-    return Promise.resolve(
+    return asPromise(() =>
       this.table.list(
         [
           ['tenant_id = ?', filter.tenantId],
@@ -56,38 +57,49 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   }
 
   find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
-    const statement = this.table.prepare('SELECT * FROM communication_logs WHERE tenant_id = ? AND id = ?');
-    return Promise.resolve(statement.get(tenantId, id) as CommunicationLog | undefined);
+    return asPromise(
+      () =>
+        this.table
+          .prepare('SELECT * FROM communication_logs WHERE tenant_id = ? AND id = ?')
+          .get(tenantId, id) as CommunicationLog | undefined,
+    );
   }
 
   applyTransition(transition: StatusTransition): Promise<boolean> {
-    const update = this.table.prepare(
-      `UPDATE communication_logs
-          SET status = @to_status,
-              error = coalesce(@error, error),
-              response = coalesce(@response, response),
-              sent_at = coalesce(@sent_at, sent_at),
-              updated_at = @changed_at
-        WHERE tenant_id = @tenant_id AND id = @log_id AND status = @from_status`,
-    );
-    const append = this.table.prepare(
-      `INSERT INTO communication_log_transitions
-         (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at)
-       VALUES (@tenant_id, @log_id, @from_status, @to_status, @error, @response, @sent_at, @changed_at)`,
-    );
-    const applied = this.db.transaction(() => {
-      if (update.run(transition).changes !== 1) return false;
-      append.run(transition);
-      return true;
+    return asPromise(() => {
+      const update = this.table.prepare(
+        `UPDATE communication_logs
+            SET status = @to_status,
+                error = coalesce(@error, error),
+                response = coalesce(@response, response),
+                sent_at = coalesce(@sent_at, sent_at),
+                updated_at = @changed_at
+          WHERE tenant_id = @tenant_id AND id = @log_id AND status = @from_status`,
+      );
+      const append = this.table.prepare(
+        `INSERT INTO communication_log_transitions
+           (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at)
+         VALUES (@tenant_id, @log_id, @from_status, @to_status, @error, @response, @sent_at, @changed_at)`,
+      );
+      return this.db
+        .transaction(() => {
+          if (update.run(transition).changes !== 1) return false;
+          append.run(transition);
+          return true;
+        })
+        .immediate();
     });
-    return Promise.resolve(applied.immediate());
   }
 
   listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]> {
-    const statement = this.table.prepare(
-      `SELECT tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at
-         FROM communication_log_transitions WHERE tenant_id = ? AND log_id = ? ORDER BY seq`,
+    return asPromise(
+      () =>
+        this.table
+          .prepare(
+            `SELECT tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at
+               FROM communication_log_transitions WHERE tenant_id = ? AND log_id = ? ORDER BY seq`,
+          )
+          .all(tenantId, logId) as StatusTransition[],
     );
-    return Promise.resolve(statement.all(tenantId, logId) as StatusTransition[]);
   }
 }

@@ -7,6 +7,7 @@ import type {
   OffsetWindow,
 } from '../audit-store.js';
 import type { MfaConfigAuditLog } from '../../domain/records.js';
+import { asPromise } from './as-promise.js';
 import { TableAccess } from './table-access.js';
 
 const COLUMNS = [
@@ -33,11 +34,11 @@ export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepos
   }
 
   insertMany(logs: readonly MfaConfigAuditLog[]): Promise<InsertOutcome> {
-    return Promise.resolve(this.table.insertMany(logs));
+    return asPromise(() => this.table.insertMany(logs));
   }
 
   list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>> {
-    return Promise.resolve(
+    return asPromise(() =>
       this.table.list(
         [
           ['tenant_id = ?', filter.tenantId],

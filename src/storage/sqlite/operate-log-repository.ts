@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { InsertOutcome, OperateLogRepository } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
+import { asPromise } from './as-promise.js';
 import { TableAccess } from './table-access.js';
 
 const COLUMNS = [
@@ -34,6 +35,6 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
   }
 
   insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
-    return Promise.resolve(this.table.insertMany(logs));
+    return asPromise(() => this.table.insertMany(logs));
   }
 }

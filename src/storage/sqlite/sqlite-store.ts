@@ -9,6 +9,7 @@ import type {
   OperateLogRepository,
 } from '../audit-store.js';
 import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
+import { asPromise } from './as-promise.js';
 import { applyMigrations } from './migrations.js';
 import { SqliteMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
 import { SqliteOperateLogRepository } from './operate-log-repository.js';
@@ -38,16 +39,18 @@ export class SqliteStore implements AuditStore {
   }
 
   migrate(): Promise<AppliedMigration[]> {
-    return Promise.resolve(applyMigrations(this.db));
+    return asPromise(() => applyMigrations(this.db));
   }
 
   ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
-    return Promise.resolve();
+    return asPromise(() => {
+      this.db.prepare('SELECT 1').get();
+    });
   }
 
   close(): Promise<void> {
-    this.db.close();
-    return Promise.resolve();
+    return asPromise(() => {
+      this.db.close();
+    });
   }
 }

@@ -32,13 +32,15 @@ export class TableAccess<Row extends { id: string }> {
   insertMany(rows: readonly Row[]): InsertOutcome {
     const outcome: InsertOutcome = { ids: [], duplicates: [] };
     const insertOne = this.prepare(this.insertSql);
-    this.db.transaction(() => {
-      for (const row of rows) {
-        const { changes } = insertOne.run(row);
-        outcome.ids.push(row.id);
-        if (changes === 0) outcome.duplicates.push(row.id);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const row of rows) {
+          const { changes } = insertOne.run(row);
+          outcome.ids.push(row.id);
+          if (changes === 0) outcome.duplicates.push(row.id);
+        }
+      })
+      .immediate();
     return outcome;
   }
 

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { CommunicationLog, MfaConfigAuditLog, StatusTransition } from '../../src/domain/records.js';
+import type { AuditStore } from '../../src/storage/audit-store.js';
+
+/** A fresh, migrated store and how to dispose of it. */
+export interface StoreFixture {
+  store: AuditStore;
+  dispose(): Promise<void>;
+}
+
+const BASE_MS = Date.UTC(2026, 3, 15, 10);
+
+export function communicationLog(overrides: Partial<CommunicationLog> = {}): CommunicationLog {
+  return {
+    tenant_id: 'tnt_a',
+    id: 'log_1',
+    user_id: 'usr_alice',
+    channel: 'sms',
+    status: 'pending',
+    recipient: '13800138000',
+    content: '您的验证码是123456',
+    provider: 'aliyun',
+    template_id: 'tpl_1',
+    error: null,
+    response: null,
+    sent_at: null,
+    created_at: BASE_MS,
+    updated_at: BASE_MS,
+    ...overrides,
+  };
+}
+
+function mfaLog(overrides: Partial<MfaConfigAuditLog> = {}): MfaConfigAuditLog {
+  return {
+    tenant_id: 'tnt_a',
+    id: 'mfa_1',
+    action: 'mfa_totp.enabled',
+    target_type: 'mfa_totp',
+    target_id: 'mfa_x',
+    operator_id: 'usr_admin',
+    module: 'data',
+    message: 'TOTP enabled',
+    timestamp: BASE_MS,
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every AuditStore adapter must show, run against a real database.
+ * `open` returns a fresh, migrated, empty store for each test.
+ */
+export function describeStoreContract(name: string, open: () => Promise<StoreFixture>): void {
+  describe(`AuditStore contract: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: AuditStore;
+    beforeEach(async () => {
+      fixture = await open();
+      store = fixture.store;
+    });
+    afterEach(() => fixture.dispose());
+
+    test('migrate is idempotent and ping answers', async () => {
+      assert.deepEqual(await store.migrate(), []);
+      await store.ping();
+    });
+
+    test('insertMany reports ids in batch order and skips ids stored already', async () => {
+      const first = await store.communicationLogs.insertMany([
+        communicationLog({ id: 'b' }),
+        communicationLog({ id: 'a' }),
+      ]);
+      assert.deepEqual(first, { ids: ['b', 'a'], duplicates: [] });
+      const retry = await store.communicationLogs.insertMany([
+        communicationLog({ id: 'c' }),
+        communicationLog({ id: 'a', content: 'changed' }),
+      ]);
+      assert.deepEqual(retry, { ids: ['c', 'a'], duplicates: ['a'] });
+      const page = await store.communicationLogs.list({}, { limit: 10, offset: 0 });
+      assert.equal(page.total, 3);
+      assert.equal(page.rows.find((row) => row.id === 'a')?.content, '您的验证码是123456');
+    });
+
+    test('the same id in two tenants is two rows', async () => {
+      await store.communicationLogs.insertMany([
+        communicationLog({ tenant_id: 'tnt_a' }),
+        communicationLog({ tenant_id: 'tnt_b' }),
+      ]);
+      assert.equal(
+        (await store.communicationLogs.list({ tenantId: 'tnt_a' }, { limit: 10, offset: 0 })).total,
+        1,
+      );
+      assert.equal((await store.communicationLogs.list({}, { limit: 10, offset: 0 })).total, 2);
+    });
+
+    test('a batch that fails part-way stores nothing', async () => {
+      const broken = communicationLog({ id: 'bad', user_id: null as unknown as string });
+      await assert.rejects(
+        store.communicationLogs.insertMany([
+          communicationLog({ id: 'ok1' }),
+          broken,
+          communicationLog({ id: 'ok2' }),
+        ]),
+      );
+      assert.equal((await store.communicationLogs.list({}, { limit: 10, offset: 0 })).total, 0);
+    });
+
+    test('lists newest first by (time, id) and filters exactly', async () => {
+      await store.communicationLogs.insertMany([
+        communicationLog({ id: 'x1', created_at: BASE_MS }),
+        communicationLog({ id: 'x3', created_at: BASE_MS, channel: 'email', status: 'sent' }),
+        communicationLog({ id: 'x2', created_at: BASE_MS, user_id: 'usr_bob' }),
+        communicationLog({ id: 'x0', created_at: BASE_MS + 1 }),
+      ]);
+      const all = await store.communicationLogs.list({}, { limit: 10, offset: 0 });
+      assert.deepEqual(
+        all.rows.map((row) => row.id),
+        ['x0', 'x3', 'x2', 'x1'],
+      );
+      const window = await store.communicationLogs.list({}, { limit: 2, offset: 1 });
+      assert.deepEqual(
+        window.rows.map((row) => row.id),
+        ['x3', 'x2'],
+      );
+      assert.equal(window.total, 4);
+      const filtered = await store.communicationLogs.list(
+        { tenantId: 'tnt_a', userId: 'usr_alice', channel: 'sms', status: 'pending' },
+        { limit: 10, offset: 0 },
+      );
+      assert.deepEqual(
+        filtered.rows.map((row) => row.id),
+        ['x0', 'x1'],
+      );
+      assert.deepEqual(all.rows[0], communicationLog({ id: 'x0', created_at: BASE_MS + 1 }));
+    });
+
+    test('applyTransition is a compare-and-set that keeps every accepted transition', async () => {
+      await store.communicationLogs.insertMany([communicationLog()]);
+      const toSent: StatusTransition = {
+        tenant_id: 'tnt_a',
+        log_id: 'log_1',
+        from_status: 'pending',
+        to_status: 'sent',
+        error: null,
+        response: '{"ok":true}',
+        sent_at: BASE_MS + 1000,
+        changed_at: BASE_MS + 2000,
+      };
+      assert.equal(await store.communicationLogs.applyTransition(toSent), true);
+      assert.equal(
+        await store.communicationLogs.applyTransition(toSent),
+        false,
+        'status is no longer pending',
+      );
+      const toFailed: StatusTransition = {
+        ...toSent,
+        from_status: 'sent',
+        to_status: 'failed',
+        error: 'timeout',
+        response: null,
+        sent_at: null,
+        changed_at: BASE_MS + 3000,
+      };
+      assert.equal(await store.communicationLogs.applyTransition(toFailed), true);
+      const log = await store.communicationLogs.find('tnt_a', 'log_1');
+      assert.deepEqual(
+        {
+          status: log?.status,
+          error: log?.error,
+          response: log?.response,
+          sent_at: log?.sent_at,
+          updated_at: log?.updated_at,
+        },
+        {
+          status: 'failed',
+          error: 'timeout',
+          response: '{"ok":true}',
+          sent_at: BASE_MS + 1000,
+          updated_at: BASE_MS + 3000,
+        },
+      );
+      assert.deepEqual(await store.communicationLogs.listTransitions('tnt_a', 'log_1'), [toSent, toFailed]);
+      assert.deepEqual(await store.communicationLogs.listTransitions('tnt_b', 'log_1'), []);
+      assert.equal(await store.communicationLogs.find('tnt_b', 'log_1'), undefined);
+    });
+
+    test('MFA logs filter by exact fields and a half-open time range', async () => {
+      await store.mfaConfigAuditLogs.insertMany([
+        mfaLog({ id: 'm1', timestamp: BASE_MS - 1 }),
+        mfaLog({ id: 'm2', timestamp: BASE_MS, operator_id: 'usr_alice' }),
+        mfaLog({ id: 'm3', timestamp: BASE_MS + 10, action: 'mfa_totp.disabled' }),
+      ]);
+      const ranged = await store.mfaConfigAuditLogs.list(
+        { fromMs: BASE_MS, untilMs: BASE_MS + 10 },
+        { limit: 10, offset: 0 },
+      );
+      assert.deepEqual(
+        ranged.rows.map((row) => row.id),
+        ['m2'],
+      );
+      const byAction = await store.mfaConfigAuditLogs.list(
+        { action: 'mfa_totp.disabled' },
+        { limit: 10, offset: 0 },
+      );
+      assert.deepEqual(byAction.rows, [
+        mfaLog({ id: 'm3', timestamp: BASE_MS + 10, action: 'mfa_totp.disabled' }),
+      ]);
+      assert.equal(
+        (await store.mfaConfigAuditLogs.list({ tenantId: 'tnt_b' }, { limit: 10, offset: 0 })).total,
+        0,
+      );
+    });
+  });
+}

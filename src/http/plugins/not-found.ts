@@ -31,13 +31,11 @@ export function installNotFoundHandler(app: FastifyInstance): void {
           }),
         );
     }
-    return reply
-      .status(404)
-      .send(
-        authmsErrorBody({
-          statusCode: 404,
-          message: `no route ${request.method} ${path}; see /openapi.json`,
-        }),
-      );
+    return reply.status(404).send(
+      authmsErrorBody({
+        statusCode: 404,
+        message: `no route ${request.method} ${path}; see /openapi.json`,
+      }),
+    );
   });
 }

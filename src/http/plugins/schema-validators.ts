@@ -23,5 +23,7 @@ const addFormats = addFormatsPlugin as unknown as { default: (ajv: Ajv) => Ajv }
 export function installSchemaValidators(app: FastifyInstance): void {
   const coercing = addFormats.default(new Ajv({ ...COMMON, coerceTypes: 'array' }));
   const exact = addFormats.default(new Ajv({ ...COMMON, coerceTypes: false }));
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? exact : coercing).compile(schema),
+  );
 }

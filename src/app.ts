@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { CommunicationLogService } from './domain/communication-logs.js';
 import { MfaConfigAuditLogService } from './domain/mfa-config-audit-logs.js';
 import { OperateLogService } from './domain/operate-logs.js';
@@ -16,9 +16,16 @@ import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { mfaConfigAuditLogRoutes } from './http/routes/mfa-config-audit-log-routes.js';
 import type { AuditStore } from './storage/audit-store.js';
+import type { TuyaSettings } from './config.js';
+import { TuyaSessionService } from './domain/tuya-sessions.js';
+import { tuyaRoutes } from './http/tuya/tuya-routes.js';
 
 export interface AppDependencies {
   store: AuditStore;
+  /** Tuya projects and token settings; the Tuya API answers no one when `projects` is empty. */
+  tuya: TuyaSettings;
+  /** The clock, epoch ms; tests may skew it. */
+  now?: () => number;
   verifyToken: TokenVerifier;
   /** Largest accepted request body in bytes. */
   bodyLimitBytes: number;
@@ -28,6 +35,15 @@ export interface AppDependencies {
 
 /** Secrets that must never reach the log, wherever they appear in a request. */
 const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["access_token"]', 'req.headers.sign'];
+
+/** The request as logged: Tuya's refresh call carries its refresh token in the path. */
+function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(/^(\/v1\.0\/token\/)[^/?]+/, '$1[redacted]'),
+    remoteAddress: request.ip,
+  };
+}
 
 /** The package version, shown in the OpenAPI document. */
 export function packageVersion(): string {
@@ -45,7 +61,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const logger =
     deps.logger === false || deps.logger === undefined
       ? false
-      : { ...(deps.logger === true ? {} : deps.logger), redact: REDACTED_PATHS };
+      : {
+          ...(deps.logger === true ? {} : deps.logger),
+          redact: REDACTED_PATHS,
+          serializers: { req: requestForLog },
+        };
   const app = Fastify({
     logger,
     bodyLimit: deps.bodyLimitBytes,
@@ -57,9 +77,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   addNdjsonParser(app);
   await registerOpenApi(app, packageVersion());
 
-  const communicationLogs = new CommunicationLogService(deps.store);
-  const mfaConfigAuditLogs = new MfaConfigAuditLogService(deps.store);
-  const operateLogs = new OperateLogService(deps.store);
+  const now = deps.now ?? Date.now;
+  const communicationLogs = new CommunicationLogService(deps.store, now);
+  const mfaConfigAuditLogs = new MfaConfigAuditLogService(deps.store, now);
+  const operateLogs = new OperateLogService(deps.store, now);
 
   await app.register(healthRoutes, { store: deps.store });
   await app.register(async (api) => {
@@ -67,6 +88,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await api.register(communicationLogRoutes, { service: communicationLogs });
     await api.register(mfaConfigAuditLogRoutes, { service: mfaConfigAuditLogs });
     await api.register(ingestRoutes, { communicationLogs, mfaConfigAuditLogs, operateLogs });
+  });
+  await app.register(tuyaRoutes, {
+    projects: new Map(deps.tuya.projects.map((project) => [project.clientId, project])),
+    sessions: new TuyaSessionService(deps.store, deps.tuya, now),
+    operateLogs,
+    signWindowSeconds: deps.tuya.signWindowSeconds,
+    now,
   });
   return app;
 }

@@ -14,6 +14,23 @@ export interface JwtSettings {
   audience: string | undefined;
 }
 
+/** One Tuya cloud project: its credentials and the tenant whose operate logs it reads. */
+export interface TuyaProject {
+  clientId: string;
+  secret: string;
+  tenantId: string;
+  /** Accept the legacy signature (HMAC of client_id + access_token + t) on business calls. */
+  allowLegacySignature: boolean;
+}
+
+export interface TuyaSettings {
+  projects: TuyaProject[];
+  /** Lifetime of an access token, in seconds. */
+  tokenTtlSeconds: number;
+  /** How far, in seconds, a request's `t` may be from the server clock either way. */
+  signWindowSeconds: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -22,6 +39,7 @@ export interface Config {
   /** Largest accepted request body, in bytes; larger bodies get 413. */
   bodyLimitBytes: number;
   logLevel: string;
+  tuya: TuyaSettings;
 }
 
 /** A configuration value that cannot be used; `variable` is the environment variable's name. */
@@ -63,6 +81,22 @@ export const SETTINGS = {
     help: 'largest request body in bytes',
   },
   LOG_LEVEL: { flag: 'log-level', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  TUYA_CLIENTS: {
+    flag: 'tuya-clients',
+    default: undefined,
+    help: 'Tuya projects: client_id:secret:tenant_id[:legacy],…',
+  },
+  TUYA_CLIENTS_FILE: {
+    flag: 'tuya-clients-file',
+    default: undefined,
+    help: 'file with one client_id:secret:tenant_id[:legacy] per line',
+  },
+  TUYA_TOKEN_TTL: { flag: 'tuya-token-ttl', default: '7200', help: 'Tuya access-token lifetime in seconds' },
+  TUYA_SIGN_WINDOW: {
+    flag: 'tuya-sign-window',
+    default: '900',
+    help: 'seconds a signed request\'s t may differ from the server clock',
+  },
 } as const satisfies Record<string, { flag: string; default: string | undefined; help: string }>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -113,7 +147,45 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
     jwt,
     bodyLimitBytes: parseInteger('BODY_LIMIT', required('BODY_LIMIT'), 1024, 1024 * 1024 * 1024),
     logLevel,
+    tuya: {
+      projects: parseTuyaProjects(value('TUYA_CLIENTS'), value('TUYA_CLIENTS_FILE')),
+      tokenTtlSeconds: parseInteger('TUYA_TOKEN_TTL', required('TUYA_TOKEN_TTL'), 1, 30 * 86_400),
+      signWindowSeconds: parseInteger('TUYA_SIGN_WINDOW', required('TUYA_SIGN_WINDOW'), 1, 86_400),
+    },
   };
+}
+
+/**
+ * Parses `client_id:secret:tenant_id[:legacy]` entries, comma-separated in TUYA_CLIENTS and one
+ * per line (blank lines and # comments allowed) in TUYA_CLIENTS_FILE. Secrets are never echoed
+ * in error messages.
+ */
+function parseTuyaProjects(inline: string | undefined, file: string | undefined): TuyaProject[] {
+  const entries: { variable: SettingName; entry: string }[] = [];
+  for (const entry of (inline ?? '').split(',')) entries.push({ variable: 'TUYA_CLIENTS', entry: entry.trim() });
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError('TUYA_CLIENTS_FILE', `cannot be read ("${file}")`);
+    }
+    for (const line of text.split('\n')) {
+      entries.push({ variable: 'TUYA_CLIENTS_FILE', entry: line.replace(/#.*/, '').trim() });
+    }
+  }
+  const projects = new Map<string, TuyaProject>();
+  for (const { variable, entry } of entries) {
+    if (entry === '') continue;
+    const [clientId = '', secret = '', tenantId = '', flag, ...rest] = entry.split(':');
+    if (clientId === '' || tenantId === '' || rest.length > 0 || (flag !== undefined && flag !== 'legacy')) {
+      throw new ConfigError(variable, `entries must look like client_id:secret:tenant_id[:legacy] (check "${clientId}")`);
+    }
+    if (secret.length < 16) throw new ConfigError(variable, `secret of client ${clientId} must be at least 16 characters`);
+    if (projects.has(clientId)) throw new ConfigError(variable, `lists client ${clientId} twice`);
+    projects.set(clientId, { clientId, secret, tenantId, allowLegacySignature: flag === 'legacy' });
+  }
+  return [...projects.values()];
 }
 
 function parseInteger(name: SettingName, raw: string, min: number, max: number): number {

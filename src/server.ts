@@ -16,6 +16,8 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
+  /** The clock, epoch ms (default Date.now); tests skew it to play a client with a wrong clock. */
+  now?: () => number;
   /** Runs after migrations and before listening, e.g. to load demo data. */
   beforeListen?: (store: AuditStore, app: FastifyInstance) => Promise<void>;
 }
@@ -33,6 +35,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store,
       verifyToken: createTokenVerifier(key, { issuer: config.jwt.issuer, audience: config.jwt.audience }),
       bodyLimitBytes: config.bodyLimitBytes,
+      tuya: config.tuya,
+      ...(options.now === undefined ? {} : { now: options.now }),
       logger: { level: config.logLevel },
     });
     if (applied.length > 0) app.log.info({ migrations: applied }, 'store migrated');

@@ -1,17 +1,67 @@
-import type { AuditStore, InsertOutcome } from '../storage/audit-store.js';
+import type { AuditStore, InsertOutcome, OperateLogCursor } from '../storage/audit-store.js';
+import { InvalidInputError } from './errors.js';
 import { ID_PREFIX } from './ids.js';
 import { resolveBatch } from './ingest-batch.js';
 import type { Principal } from './principal.js';
+import { decodeRowKey, encodeRowKey } from './operate-log-cursor.js';
 import type { OperateLog } from './records.js';
 
 /** An operate log as a writer sends it (Tuya list fields); `record_time` is epoch ms, default now. */
 export type OperateLogInput = Partial<Omit<OperateLog, 'operate_type'>> & { operate_type: string };
+
+/** Parameters of the Tuya operate-log query (the seed's `req`, flattened); validated by schema already. */
+export interface OperateLogQuery {
+  start_time?: number | undefined;
+  end_time?: number | undefined;
+  operate_type?: string | undefined;
+  merchant_code?: string | undefined;
+  key_words?: string | undefined;
+  size: number;
+  last_id?: string | undefined;
+  last_record_time?: number | undefined;
+  last_row_key?: string | undefined;
+}
+
+/** One page of the cursor walk. */
+export interface OperateLogPage {
+  list: OperateLog[];
+  has_more: boolean;
+  /** Key of the last row of `list`; absent on an empty page. */
+  last_row_key: string | undefined;
+}
 
 export class OperateLogService {
   constructor(
     private readonly store: AuditStore,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * A page of `tenantId`'s operate logs, newest first by (record_time, id), after the cursor
+   * (`last_row_key`, or `last_id` with `last_record_time`). Fetches one row more than asked to
+   * learn has_more without counting.
+   */
+  async page(tenantId: string, query: OperateLogQuery): Promise<OperateLogPage> {
+    if (query.start_time !== undefined && query.end_time !== undefined && query.start_time > query.end_time) {
+      throw new InvalidInputError('start_time must not be later than end_time');
+    }
+    const keyWords = query.key_words?.trim();
+    const rows = await this.store.operateLogs.page(
+      {
+        tenantId,
+        fromMs: query.start_time,
+        untilMs: query.end_time,
+        operateType: query.operate_type,
+        merchantCode: query.merchant_code,
+        keyWords: keyWords === '' ? undefined : keyWords,
+      },
+      cursorOf(query),
+      query.size + 1,
+    );
+    const list = rows.slice(0, query.size);
+    const last = list.at(-1);
+    return { list, has_more: rows.length > query.size, last_row_key: last && encodeRowKey(last) };
+  }
 
   /** Stores a batch all-or-nothing; ids already stored are skipped, so retries are safe. */
   ingest(principal: Principal, records: readonly OperateLogInput[]): Promise<InsertOutcome> {
@@ -38,4 +88,13 @@ export class OperateLogService {
     );
     return this.store.operateLogs.insertMany(logs);
   }
+}
+
+function cursorOf(query: OperateLogQuery): OperateLogCursor | undefined {
+  if (query.last_row_key !== undefined) return decodeRowKey(query.last_row_key);
+  if (query.last_id === undefined && query.last_record_time === undefined) return undefined;
+  if (query.last_id === undefined || query.last_record_time === undefined) {
+    throw new InvalidInputError('last_id and last_record_time go together: send both, or last_row_key');
+  }
+  return { recordTime: query.last_record_time, id: query.last_id };
 }

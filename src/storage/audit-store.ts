@@ -17,6 +17,8 @@ export interface AuditStore {
   readonly communicationLogs: CommunicationLogRepository;
   readonly mfaConfigAuditLogs: MfaConfigAuditLogRepository;
   readonly operateLogs: OperateLogRepository;
+  readonly tuyaTokens: TuyaTokenRepository;
+  readonly nonces: NonceRepository;
   /** Applies pending migrations; returns the versions it applied (empty when up to date). */
   migrate(): Promise<AppliedMigration[]>;
   /** Resolves while the store answers a trivial query; rejects otherwise. */
@@ -93,7 +95,62 @@ export interface MfaConfigAuditLogRepository {
   list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>>;
 }
 
+/** Keyset position in the operate-log walk: the last row already returned. */
+export interface OperateLogCursor {
+  /** Epoch ms. */
+  recordTime: number;
+  id: string;
+}
+
+/** Filters of an operate-log page; times are epoch ms, both ends inclusive. */
+export interface OperateLogFilter {
+  tenantId: string;
+  fromMs?: number | undefined;
+  untilMs?: number | undefined;
+  operateType?: string | undefined;
+  merchantCode?: string | undefined;
+  /** Substring of operate_content, case-insensitive for ASCII letters; `%` and `_` are literal. */
+  keyWords?: string | undefined;
+}
+
 export interface OperateLogRepository {
   /** Same all-or-nothing, idempotent semantics as CommunicationLogRepository.insertMany. */
   insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome>;
+  /**
+   * Up to `limit` rows newest first by (record_time, id), strictly after `after` when given.
+   * Never counts: a page deep in the walk costs what the first one costs.
+   */
+  page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]>;
+}
+
+/** One issued pair of Tuya tokens, identified by their SHA-256 hashes. */
+export interface TuyaTokenPair {
+  accessHash: string;
+  refreshHash: string;
+  clientId: string;
+  uid: string;
+  /** Epoch ms. */
+  issuedAt: number;
+  accessExpiresAt: number;
+  refreshExpiresAt: number;
+  /** Epoch ms when a refresh ended the pair; null while live. */
+  revokedAt: number | null;
+}
+
+export interface TuyaTokenRepository {
+  insert(pair: TuyaTokenPair): Promise<void>;
+  findByAccessHash(accessHash: string): Promise<TuyaTokenPair | undefined>;
+  /**
+   * Atomically ends the live, unexpired pair holding `refreshHash` for `clientId` and stores `next`.
+   * Returns false (storing nothing) when there is no such pair, so a refresh token works once.
+   */
+  rotate(clientId: string, refreshHash: string, next: TuyaTokenPair, nowMs: number): Promise<boolean>;
+}
+
+export interface NonceRepository {
+  /**
+   * Records a request nonce until `expiresAt` (epoch ms). Returns false when the same client
+   * already used it and it has not expired: a replay. Expired nonces are forgotten.
+   */
+  remember(clientId: string, nonce: string, expiresAt: number, nowMs: number): Promise<boolean>;
 }

@@ -10,6 +10,10 @@ describeStoreContract('SQLite file', async () => {
   await store.migrate();
   return {
     store,
+    settle() {
+      while (store.searchIndexer.indexNextBatch() > 0);
+      return Promise.resolve();
+    },
     async dispose() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { CommunicationLog, MfaConfigAuditLog, StatusTransition } from '../../src/domain/records.js';
+import type {
+  CommunicationLog,
+  MfaConfigAuditLog,
+  OperateLog,
+  StatusTransition,
+} from '../../src/domain/records.js';
 import type { AuditStore } from '../../src/storage/audit-store.js';
 
 /** A fresh, migrated store and how to dispose of it. */
 export interface StoreFixture {
   store: AuditStore;
+  /** Finishes background work (the substring index) so the indexed query plans are exercised. */
+  settle(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -42,6 +49,28 @@ function mfaLog(overrides: Partial<MfaConfigAuditLog> = {}): MfaConfigAuditLog {
     module: 'data',
     message: 'TOTP enabled',
     timestamp: BASE_MS,
+    ...overrides,
+  };
+}
+
+function operateLog(overrides: Partial<OperateLog> = {}): OperateLog {
+  return {
+    tenant_id: 'tnt_a',
+    id: 'op_1',
+    record_time: BASE_MS,
+    uid: 'bay1',
+    username: 'alice',
+    operate_type: 'Login',
+    operate_content: 'Log in to System 2',
+    user_id: 'usr_alice',
+    role: 'admin',
+    account: '18036142000',
+    operate_geo_info: 'Shenzhen',
+    operate_ip_info: '192.0.2.1',
+    client_id: 'client_a',
+    merchant_code: 'tuya',
+    ext: '',
+    project_code: 'p1',
     ...overrides,
   };
 }
@@ -208,6 +237,116 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       assert.equal(
         (await store.mfaConfigAuditLogs.list({ tenantId: 'tnt_b' }, { limit: 10, offset: 0 })).total,
         0,
+      );
+    });
+
+    test('operate logs page newest first by (record_time, id), after a cursor, with exact filters', async () => {
+      await store.operateLogs.insertMany([
+        operateLog({ id: 'a', record_time: BASE_MS }),
+        operateLog({ id: 'c', record_time: BASE_MS, operate_type: 'Logout' }),
+        operateLog({ id: 'b', record_time: BASE_MS, merchant_code: 'acme' }),
+        operateLog({ id: 'd', record_time: BASE_MS + 5 }),
+        operateLog({ id: 'x', tenant_id: 'tnt_b', record_time: BASE_MS + 9 }),
+      ]);
+      const ids = async (
+        filter: Partial<Parameters<AuditStore['operateLogs']['page']>[0]>,
+        after?: { recordTime: number; id: string },
+      ) => (await store.operateLogs.page({ tenantId: 'tnt_a', ...filter }, after, 10)).map((row) => row.id);
+      assert.deepEqual(await ids({}), ['d', 'c', 'b', 'a']);
+      assert.deepEqual(await ids({}, { recordTime: BASE_MS, id: 'c' }), ['b', 'a']);
+      assert.deepEqual(await ids({}, { recordTime: BASE_MS + 5, id: 'd' }), ['c', 'b', 'a']);
+      assert.deepEqual(await ids({ fromMs: BASE_MS + 1, untilMs: BASE_MS + 5 }), ['d']);
+      assert.deepEqual(await ids({ fromMs: BASE_MS, untilMs: BASE_MS }), ['c', 'b', 'a']);
+      assert.deepEqual(await ids({ operateType: 'Logout' }), ['c']);
+      assert.deepEqual(await ids({ merchantCode: 'acme' }), ['b']);
+      const [first] = await store.operateLogs.page({ tenantId: 'tnt_b' }, undefined, 1);
+      assert.deepEqual(first, operateLog({ id: 'x', tenant_id: 'tnt_b', record_time: BASE_MS + 9 }));
+    });
+
+    test('key_words match substrings the same way before and after background indexing', async () => {
+      const contents = [
+        'Log IN to System 2',
+        '用户登录了系统',
+        '关闭了客厅的灯',
+        '100%_done',
+        'logout',
+        'Log in again',
+      ];
+      await store.operateLogs.insertMany(
+        contents.map((content, index) =>
+          operateLog({ id: `k${index}`, record_time: BASE_MS + index, operate_content: content }),
+        ),
+      );
+      const expectations: [string, string[]][] = [
+        ['log in', ['k5', 'k0']],
+        ['LOG', ['k5', 'k4', 'k0']],
+        ['登', ['k1']],
+        ['登录', ['k1']],
+        ['登录了系统', ['k1']],
+        ['了', ['k2', 'k1']],
+        ['%_', ['k3']],
+        ['_', ['k3']],
+        ['"', []],
+        ['no such text', []],
+      ];
+      for (const round of ['before indexing', 'after indexing']) {
+        if (round === 'after indexing') await fixture.settle();
+        for (const [term, expected] of expectations) {
+          const rows = await store.operateLogs.page({ tenantId: 'tnt_a', keyWords: term }, undefined, 10);
+          assert.deepEqual(
+            rows.map((row) => row.id),
+            expected,
+            `${term} ${round}`,
+          );
+        }
+      }
+    });
+
+    test('a Tuya refresh token rotates once; nonces are refused while remembered', async () => {
+      const pair = {
+        accessHash: 'a1',
+        refreshHash: 'r1',
+        clientId: 'client_a',
+        uid: 'u',
+        issuedAt: BASE_MS,
+        accessExpiresAt: BASE_MS + 1000,
+        refreshExpiresAt: BASE_MS + 10_000,
+        revokedAt: null,
+      };
+      await store.tuyaTokens.insert(pair);
+      assert.deepEqual(await store.tuyaTokens.findByAccessHash('a1'), pair);
+      const next = { ...pair, accessHash: 'a2', refreshHash: 'r2' };
+      assert.equal(await store.tuyaTokens.rotate('client_b', 'r1', next, BASE_MS + 1), false, 'other client');
+      assert.equal(await store.tuyaTokens.rotate('client_a', 'r1', next, BASE_MS + 1), true);
+      assert.equal(
+        await store.tuyaTokens.rotate(
+          'client_a',
+          'r1',
+          { ...next, accessHash: 'a3', refreshHash: 'r3' },
+          BASE_MS + 2,
+        ),
+        false,
+      );
+      assert.equal((await store.tuyaTokens.findByAccessHash('a1'))?.revokedAt, BASE_MS + 1);
+      assert.equal((await store.tuyaTokens.findByAccessHash('a2'))?.revokedAt, null);
+      assert.equal(
+        await store.tuyaTokens.rotate(
+          'client_a',
+          'r2',
+          { ...next, accessHash: 'a4', refreshHash: 'r4' },
+          BASE_MS + 20_000,
+        ),
+        false,
+        'expired',
+      );
+
+      assert.equal(await store.nonces.remember('client_a', 'n1', BASE_MS + 100, BASE_MS), true);
+      assert.equal(await store.nonces.remember('client_a', 'n1', BASE_MS + 200, BASE_MS + 50), false);
+      assert.equal(await store.nonces.remember('client_b', 'n1', BASE_MS + 200, BASE_MS + 50), true);
+      assert.equal(
+        await store.nonces.remember('client_a', 'n1', BASE_MS + 300, BASE_MS + 150),
+        true,
+        'expired nonce',
       );
     });
   });

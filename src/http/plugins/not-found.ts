@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { TUYA_ERRORS, tuyaErrorBody } from '../tuya/tuya-errors.js';
 import { authmsErrorBody } from './error-handler.js';
 
 /**
@@ -17,6 +18,11 @@ export function installNotFoundHandler(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
+    if (path.startsWith('/v1.0/')) {
+      // Tuya's clients read errors from a 200 body, whatever went wrong.
+      const { code, msg } = TUYA_ERRORS.uriPathInvalid;
+      return reply.status(200).send(tuyaErrorBody(code, `${msg}: ${request.method} ${path}`));
+    }
     const allowed = new Set(
       routes.filter((route) => route.pattern.test(path)).flatMap((route) => [...route.methods]),
     );

@@ -74,6 +74,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mfa_config_audit_logs_all_tenants_by_time ON mfa_config_audit_logs ("timestamp", id);
 
       CREATE TABLE operate_logs (
+        seq              INTEGER PRIMARY KEY,
         tenant_id        TEXT    NOT NULL,
         id               TEXT    NOT NULL,
         record_time      INTEGER NOT NULL,
@@ -89,12 +90,48 @@ const MIGRATIONS: readonly Migration[] = [
         client_id        TEXT    NOT NULL,
         merchant_code    TEXT    NOT NULL,
         ext              TEXT    NOT NULL,
-        project_code     TEXT    NOT NULL,
-        PRIMARY KEY (tenant_id, id)
+        project_code     TEXT    NOT NULL
       );
+      CREATE UNIQUE INDEX operate_logs_by_id ON operate_logs (tenant_id, id);
       CREATE INDEX operate_logs_by_time ON operate_logs (tenant_id, record_time, id);
       CREATE INDEX operate_logs_by_type ON operate_logs (tenant_id, operate_type, record_time, id);
       CREATE INDEX operate_logs_by_merchant ON operate_logs (tenant_id, merchant_code, record_time, id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'Tuya API: substring index, tokens and nonces',
+    sql: `
+      -- External-content trigram index over operate_content, keyed by operate_logs.seq (an INTEGER
+      -- PRIMARY KEY, so VACUUM never renumbers it). Filled in the background, see search-indexer.ts.
+      CREATE VIRTUAL TABLE operate_logs_fts USING fts5(
+        operate_content, content = 'operate_logs', content_rowid = 'seq', tokenize = 'trigram');
+      CREATE TABLE search_index_progress (
+        name            TEXT    PRIMARY KEY,
+        indexed_through INTEGER NOT NULL
+      );
+      INSERT INTO search_index_progress (name, indexed_through) VALUES ('operate_logs_fts', 0);
+
+      -- Only SHA-256 hashes of tokens are kept: a copy of the database grants no access.
+      CREATE TABLE tuya_tokens (
+        access_hash        TEXT    PRIMARY KEY,
+        refresh_hash       TEXT    NOT NULL UNIQUE,
+        client_id          TEXT    NOT NULL,
+        uid                TEXT    NOT NULL,
+        issued_at          INTEGER NOT NULL,
+        access_expires_at  INTEGER NOT NULL,
+        refresh_expires_at INTEGER NOT NULL,
+        revoked_at         INTEGER
+      );
+      CREATE INDEX tuya_tokens_by_refresh_expiry ON tuya_tokens (refresh_expires_at);
+
+      CREATE TABLE tuya_nonces (
+        client_id  TEXT    NOT NULL,
+        nonce      TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (client_id, nonce)
+      );
+      CREATE INDEX tuya_nonces_by_expiry ON tuya_nonces (expires_at);
     `,
   },
 ];

@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { InsertOutcome, OperateLogRepository } from '../audit-store.js';
+import type { InsertOutcome, OperateLogCursor, OperateLogFilter, OperateLogRepository } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
 import { asPromise } from './as-promise.js';
+import { chooseKeywordPlan, containsPattern, trigramPhrase } from './keyword-search.js';
+import type { SearchIndexer } from './search-indexer.js';
+import { whereClause, type SqlValue } from './sql-fragments.js';
 import { TableAccess } from './table-access.js';
 
 const COLUMNS = [
@@ -23,10 +26,15 @@ const COLUMNS = [
   'project_code',
 ] as const satisfies ReadonlyArray<keyof OperateLog>;
 
+const SELECT_COLUMNS = COLUMNS.join(', ');
+
 export class SqliteOperateLogRepository implements OperateLogRepository {
   private readonly table: TableAccess<OperateLog>;
 
-  constructor(db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly indexer: SearchIndexer,
+  ) {
     this.table = new TableAccess(db, {
       table: 'operate_logs',
       columns: COLUMNS,
@@ -35,6 +43,57 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
   }
 
   insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
-    return asPromise(() => this.table.insertMany(logs));
+    return asPromise(() => {
+      const outcome = this.table.insertMany(logs);
+      this.indexer.schedule();
+      return outcome;
+    });
+  }
+
+  page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]> {
+    return asPromise(() => {
+      const conditions: [string, ...(SqlValue | undefined)[]][] = [
+        ['tenant_id = ?', filter.tenantId],
+        ['record_time >= ?', filter.fromMs],
+        ['record_time <= ?', filter.untilMs],
+        ['operate_type = ?', filter.operateType],
+        ['merchant_code = ?', filter.merchantCode],
+      ];
+      if (after) conditions.push(['(record_time, id) < (?, ?)', after.recordTime, after.id]);
+      if (filter.keyWords !== undefined) conditions.push(...this.keywordConditions(filter.keyWords));
+      const where = whereClause(conditions);
+      return this.table
+        .prepare(
+          `SELECT ${SELECT_COLUMNS} FROM operate_logs ${where.sql} ORDER BY record_time DESC, id DESC LIMIT ?`,
+        )
+        .all(...where.params, limit) as OperateLog[];
+    });
+  }
+
+  /**
+   * LIKE decides what matches, whichever plan runs, so both plans return the same rows. The
+   * trigram plan narrows the candidates to the index's matches plus the rows it has not reached yet.
+   */
+  private keywordConditions(term: string): [string, ...SqlValue[]][] {
+    const like: [string, ...SqlValue[]] = ["operate_content LIKE ? ESCAPE '\\'", containsPattern(term)];
+    const phrase = trigramPhrase(term);
+    const plan = chooseKeywordPlan(term, (cap) => {
+      const row = this.table
+        .prepare(
+          'SELECT count(*) AS matches FROM (SELECT 1 FROM operate_logs_fts WHERE operate_logs_fts MATCH ? LIMIT ?)',
+        )
+        .get(phrase, cap) as { matches: number };
+      return row.matches;
+    });
+    if (plan === 'scan-time-index') return [like];
+    return [
+      [
+        `seq IN (SELECT rowid FROM operate_logs_fts WHERE operate_logs_fts MATCH ?
+                 UNION ALL SELECT seq FROM operate_logs WHERE seq > ?)`,
+        phrase,
+        this.indexer.indexedThrough(),
+      ],
+      like,
+    ];
   }
 }

@@ -6,13 +6,18 @@ import type {
   AuditStore,
   CommunicationLogRepository,
   MfaConfigAuditLogRepository,
+  NonceRepository,
   OperateLogRepository,
+  TuyaTokenRepository,
 } from '../audit-store.js';
 import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
 import { asPromise } from './as-promise.js';
 import { applyMigrations } from './migrations.js';
 import { SqliteMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
+import { SqliteNonceRepository } from './nonce-repository.js';
 import { SqliteOperateLogRepository } from './operate-log-repository.js';
+import { SearchIndexer } from './search-indexer.js';
+import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes every acknowledged
@@ -23,6 +28,10 @@ export class SqliteStore implements AuditStore {
   readonly communicationLogs: CommunicationLogRepository;
   readonly mfaConfigAuditLogs: MfaConfigAuditLogRepository;
   readonly operateLogs: OperateLogRepository;
+  readonly tuyaTokens: TuyaTokenRepository;
+  readonly nonces: NonceRepository;
+  /** Maintains the operate_content substring index in the background. */
+  readonly searchIndexer: SearchIndexer;
   private readonly db: Database.Database;
 
   /** Opens (creating if needed) the database file at `path`; the schema is created by migrate(). */
@@ -35,11 +44,19 @@ export class SqliteStore implements AuditStore {
     this.db.pragma('foreign_keys = ON');
     this.communicationLogs = new SqliteCommunicationLogRepository(this.db);
     this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db);
-    this.operateLogs = new SqliteOperateLogRepository(this.db);
+    this.searchIndexer = new SearchIndexer(this.db);
+    this.operateLogs = new SqliteOperateLogRepository(this.db, this.searchIndexer);
+    this.tuyaTokens = new SqliteTuyaTokenRepository(this.db);
+    this.nonces = new SqliteNonceRepository(this.db);
   }
 
   migrate(): Promise<AppliedMigration[]> {
-    return asPromise(() => applyMigrations(this.db));
+    return asPromise(() => {
+      const applied = applyMigrations(this.db);
+      // Catches up on rows a previous process appended but did not index.
+      this.searchIndexer.schedule();
+      return applied;
+    });
   }
 
   ping(): Promise<void> {
@@ -50,6 +67,7 @@ export class SqliteStore implements AuditStore {
 
   close(): Promise<void> {
     return asPromise(() => {
+      this.searchIndexer.stop();
       this.db.close();
     });
   }

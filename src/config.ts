@@ -95,7 +95,7 @@ export const SETTINGS = {
   TUYA_SIGN_WINDOW: {
     flag: 'tuya-sign-window',
     default: '900',
-    help: 'seconds a signed request\'s t may differ from the server clock',
+    help: "seconds a signed request's t may differ from the server clock",
   },
 } as const satisfies Record<string, { flag: string; default: string | undefined; help: string }>;
 
@@ -162,7 +162,8 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
  */
 function parseTuyaProjects(inline: string | undefined, file: string | undefined): TuyaProject[] {
   const entries: { variable: SettingName; entry: string }[] = [];
-  for (const entry of (inline ?? '').split(',')) entries.push({ variable: 'TUYA_CLIENTS', entry: entry.trim() });
+  for (const entry of (inline ?? '').split(','))
+    entries.push({ variable: 'TUYA_CLIENTS', entry: entry.trim() });
   if (file !== undefined) {
     let text: string;
     try {
@@ -179,9 +180,13 @@ function parseTuyaProjects(inline: string | undefined, file: string | undefined)
     if (entry === '') continue;
     const [clientId = '', secret = '', tenantId = '', flag, ...rest] = entry.split(':');
     if (clientId === '' || tenantId === '' || rest.length > 0 || (flag !== undefined && flag !== 'legacy')) {
-      throw new ConfigError(variable, `entries must look like client_id:secret:tenant_id[:legacy] (check "${clientId}")`);
+      throw new ConfigError(
+        variable,
+        `entries must look like client_id:secret:tenant_id[:legacy] (check "${clientId}")`,
+      );
     }
-    if (secret.length < 16) throw new ConfigError(variable, `secret of client ${clientId} must be at least 16 characters`);
+    if (secret.length < 16)
+      throw new ConfigError(variable, `secret of client ${clientId} must be at least 16 characters`);
     if (projects.has(clientId)) throw new ConfigError(variable, `lists client ${clientId} twice`);
     projects.set(clientId, { clientId, secret, tenantId, allowLegacySignature: flag === 'legacy' });
   }

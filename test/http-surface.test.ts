@@ -31,6 +31,9 @@ describe('health, OpenAPI and unknown routes', () => {
       ['/v1/ingest/mfa-config-audit-logs', 'post'],
       ['/v1/ingest/operate-logs', 'post'],
       ['/v1/ingest/communication-logs/{id}', 'patch'],
+      ['/v1.0/token', 'get'],
+      ['/v1.0/token/{refresh_token}', 'get'],
+      ['/v1.0/iot-03/audit/operate-logs', 'get'],
       ['/healthz', 'get'],
       ['/readyz', 'get'],
     ] as const) {
@@ -47,6 +50,20 @@ describe('health, OpenAPI and unknown routes', () => {
       'page_size',
     ]) {
       assert.ok(names?.includes(name), `parameter ${name}`);
+    }
+    const tuyaNames = paths['/v1.0/iot-03/audit/operate-logs']?.get?.parameters?.map(
+      (parameter) => parameter.name,
+    );
+    for (const name of [
+      'start_time',
+      'end_time',
+      'operate_type',
+      'key_words',
+      'last_id',
+      'last_record_time',
+      'size',
+    ]) {
+      assert.ok(tuyaNames?.includes(name), `Tuya parameter ${name}`);
     }
     const schemes = (body.components as { securitySchemes: Record<string, { scheme: string }> })
       .securitySchemes;

@@ -38,7 +38,12 @@ export class TuyaSessionService {
   /** Rotates a live refresh token into a new pair; undefined when it is unknown, used or expired. */
   async refresh(project: TuyaProject, refreshToken: string): Promise<IssuedTokens | undefined> {
     const { pair, tokens } = this.newPair(project);
-    const rotated = await this.store.tuyaTokens.rotate(project.clientId, hashToken(refreshToken), pair, this.now());
+    const rotated = await this.store.tuyaTokens.rotate(
+      project.clientId,
+      hashToken(refreshToken),
+      pair,
+      this.now(),
+    );
     return rotated ? tokens : undefined;
   }
 

@@ -31,7 +31,7 @@ export function classifyError(error: FastifyError | Error): ClientFacingError {
     const context = fastifyError.validationContext ?? 'request';
     return {
       statusCode: 400,
-      message: describeViolation(context, first as SchemaViolation, context === 'body'),
+      message: describeViolation(context, first as SchemaViolation),
     };
   }
   const status = fastifyError.statusCode ?? 500;

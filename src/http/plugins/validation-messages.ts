@@ -15,13 +15,12 @@ export interface SchemaViolation {
  * or record field, what is allowed, and what was sent. Body paths `/3/channel` become `record 3: channel`.
  * @param context Fastify's validationContext: querystring, params, body or headers
  */
-export function describeViolation(context: string, violation: SchemaViolation, bodyIsBatch: boolean): string {
+export function describeViolation(context: string, violation: SchemaViolation): string {
   const segments = violation.instancePath.split('/').slice(1);
   const missing = violation.params.missingProperty;
   const extra = violation.params.additionalProperty;
   if (typeof missing === 'string') segments.push(missing);
-  const recordIndex =
-    bodyIsBatch && context === 'body' && /^\d+$/.test(segments[0] ?? '') ? segments.shift() : undefined;
+  const recordIndex = context === 'body' && /^\d+$/.test(segments[0] ?? '') ? segments.shift() : undefined;
   const prefix = recordIndex === undefined ? '' : `record ${recordIndex}: `;
   const field = segments.join('.');
   const subject = field === '' ? describeRoot(context) : field;
@@ -29,7 +28,7 @@ export function describeViolation(context: string, violation: SchemaViolation, b
   if (typeof missing === 'string') return `${prefix}${subject} is required`;
   if (typeof extra === 'string')
     return `${prefix}unknown field "${extra}"${field === '' ? '' : ` in ${field}`}`;
-  if (field === '' && context === 'body' && bodyIsBatch) {
+  if (field === '' && context === 'body' && violation.parentSchema?.type === 'array') {
     if (violation.keyword === 'maxItems')
       return `a batch holds at most ${String(violation.params.limit)} records`;
     if (violation.keyword === 'minItems') return 'the batch is empty: send at least one record';

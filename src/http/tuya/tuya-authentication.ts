@@ -59,7 +59,12 @@ export function createTuyaVerifier(options: TuyaVerifierOptions) {
 
       const context: SignatureContext = { clientId, accessToken, t, nonce };
       const inputs = currentSignatureInputs(
-        { method: request.method, rawUrl: request.url, rawBody: await readRawBody(request), headers: request.headers },
+        {
+          method: request.method,
+          rawUrl: request.url,
+          rawBody: await readRawBody(request),
+          headers: request.headers,
+        },
         context,
       );
       if (kind === 'token' || project.allowLegacySignature) inputs.push(legacySignatureInput(context));

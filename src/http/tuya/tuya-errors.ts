@@ -62,7 +62,8 @@ export function toTuyaError(error: FastifyError | Error): TuyaError {
 export function tuyaErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const tuyaError = toTuyaError(error);
   const body = tuyaErrorBody(tuyaError.code, tuyaError.message);
-  if (tuyaError.code === TUYA_ERRORS.systemError.code) request.log.error({ err: error, tid: body.tid }, 'request failed');
+  if (tuyaError.code === TUYA_ERRORS.systemError.code)
+    request.log.error({ err: error, tid: body.tid }, 'request failed');
   else request.log.info({ code: body.code, reason: body.msg, tid: body.tid }, 'request refused');
   return reply.status(200).send(body);
 }

@@ -66,7 +66,8 @@ export const tuyaRoutes: FastifyPluginAsyncTypebox<TuyaRouteOptions> = (app, opt
     },
     async (request) => {
       const tokens = await options.sessions.refresh(tuyaProjectOf(request), request.params.refresh_token);
-      if (tokens === undefined) throw new TuyaError('tokenInvalid', 'the refresh token is unknown, used or expired');
+      if (tokens === undefined)
+        throw new TuyaError('tokenInvalid', 'the refresh token is unknown, used or expired');
       return success(tokens);
     },
   );
@@ -99,25 +100,27 @@ export const tuyaRoutes: FastifyPluginAsyncTypebox<TuyaRouteOptions> = (app, opt
  * `req[size]=20` (as qs writes a nested object) and `req={"size":20}` are accepted too.
  */
 function flattenReqParameter(request: FastifyRequest): Promise<void> {
-  const query = request.query as Record<string, unknown>;
-  for (const [name, value] of Object.entries(query)) {
+  const flattened: Record<string, unknown> = {};
+  let reqJson: unknown;
+  for (const [name, value] of Object.entries(request.query as Record<string, unknown>)) {
     const nested = /^req\[(\w+)\]$/.exec(name)?.[1];
-    if (nested !== undefined) {
-      query[nested] ??= value;
-      delete query[name];
-    }
+    if (name === 'req') reqJson = value;
+    else if (nested !== undefined) flattened[nested] ??= value;
+    else flattened[name] = value;
   }
-  if (typeof query.req === 'string') {
+  if (typeof reqJson === 'string') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(query.req);
+      parsed = JSON.parse(reqJson);
     } catch {
       throw new TuyaError('paramIllegal', 'req must be a JSON object, or send its fields as parameters');
     }
     if (typeof parsed === 'object' && parsed !== null) {
-      for (const [name, value] of Object.entries(parsed)) query[name] ??= typeof value === 'number' ? String(value) : value;
+      for (const [name, value] of Object.entries(parsed)) {
+        flattened[name] ??= typeof value === 'number' ? String(value) : value;
+      }
     }
-    delete query.req;
   }
+  request.query = flattened;
   return Promise.resolve();
 }

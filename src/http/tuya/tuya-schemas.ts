@@ -14,7 +14,10 @@ const TuyaFailure = Type.Object(
 /** Tuya's success envelope around `result`; errors share the 200 status with `success: false`. */
 function tuyaResponse<Result extends ReturnType<typeof Type.Object>>(result: Result, title: string) {
   return {
-    200: Type.Union([Type.Object({ success: Type.Boolean(), t: Type.Integer(), result }, { title }), TuyaFailure]),
+    200: Type.Union([
+      Type.Object({ success: Type.Boolean(), t: Type.Integer(), result }, { title }),
+      TuyaFailure,
+    ]),
   };
 }
 
@@ -63,15 +66,28 @@ export const OperateLogQuerySchema = Type.Object({
   end_time: Type.Optional(EpochMs('The end time, inclusive')),
   operate_type: Type.Optional(Type.String({ maxLength: 256, description: 'The operation type (exact).' })),
   key_words: Type.Optional(
-    Type.String({ maxLength: 256, description: 'Substring of operate_content; case-insensitive for Latin letters.' }),
+    Type.String({
+      maxLength: 256,
+      description: 'Substring of operate_content; case-insensitive for Latin letters.',
+    }),
   ),
-  last_id: Type.Optional(Type.String({ maxLength: 128, description: 'id of the last row of the previous page' })),
+  last_id: Type.Optional(
+    Type.String({ maxLength: 128, description: 'id of the last row of the previous page' }),
+  ),
   last_record_time: Type.Optional(EpochMs('record_time of the last row of the previous page')),
-  last_row_key: Type.Optional(Type.String({ maxLength: 512, description: 'last_row_key of the previous page' })),
+  last_row_key: Type.Optional(
+    Type.String({ maxLength: 512, description: 'last_row_key of the previous page' }),
+  ),
   size: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Entries per page (1 to 100).' }),
-  merchant_code: Type.Optional(Type.String({ maxLength: 256, description: 'The code of a merchant (exact).' })),
-  ext: Type.Optional(Type.String({ maxLength: 256, description: 'The extension field (accepted, not a filter).' })),
+  merchant_code: Type.Optional(
+    Type.String({ maxLength: 256, description: 'The code of a merchant (exact).' }),
+  ),
+  ext: Type.Optional(
+    Type.String({ maxLength: 256, description: 'The extension field (accepted, not a filter).' }),
+  ),
 });
 
-export const TokenQuery = Type.Object({ grant_type: Type.Optional(Type.String({ description: 'must be 1' })) });
+export const TokenQuery = Type.Object({
+  grant_type: Type.Optional(Type.String({ description: 'must be 1' })),
+});
 export const RefreshParams = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 256 }) });

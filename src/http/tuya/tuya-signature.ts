@@ -28,7 +28,9 @@ export interface SignatureContext {
  */
 export function currentSignatureInputs(request: SignedRequest, context: SignatureContext): string[] {
   const bodyHash = createHash('sha256').update(request.rawBody).digest('hex');
-  const urls = new Set([decodedUrl(request.rawUrl), sortedUrl(request.rawUrl)].filter((url) => url !== undefined));
+  const urls = new Set(
+    [decodedUrl(request.rawUrl), sortedUrl(request.rawUrl)].filter((url) => url !== undefined),
+  );
   const headerBlocks = new Set(['', signedHeaderBlock(request.headers)]);
   const prefix = `${context.clientId}${context.accessToken}${context.t}${context.nonce}`;
   const inputs: string[] = [];
@@ -50,7 +52,9 @@ export function signatureMatches(secret: string, sign: string, inputs: readonly 
   const given = Buffer.from(sign, 'utf8');
   let matched = false;
   for (const input of inputs) {
-    const expected = Buffer.from(createHmac('sha256', secret).update(input, 'utf8').digest('hex').toUpperCase());
+    const expected = Buffer.from(
+      createHmac('sha256', secret).update(input, 'utf8').digest('hex').toUpperCase(),
+    );
     // Every candidate is compared, so the time taken does not tell which one (if any) matched.
     if (expected.length === given.length && timingSafeEqual(expected, given)) matched = true;
   }
@@ -77,7 +81,9 @@ function sortedUrl(rawUrl: string): string | undefined {
       })
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const decodedPath = decodeURIComponent(path);
-    return pairs.length === 0 ? decodedPath : `${decodedPath}?${pairs.map(([name, value]) => `${name}=${value}`).join('&')}`;
+    return pairs.length === 0
+      ? decodedPath
+      : `${decodedPath}?${pairs.map(([name, value]) => `${name}=${value}`).join('&')}`;
   } catch {
     return undefined;
   }

@@ -12,7 +12,9 @@ export type KeywordPlan = 'scan-time-index' | 'trigram-index';
 /** The plan for a term: scans for short and common terms, the trigram index for rare ones. */
 export function chooseKeywordPlan(term: string, countIndexedMatches: (limit: number) => number): KeywordPlan {
   if (Array.from(term).length < TRIGRAM_LENGTH) return 'scan-time-index';
-  return countIndexedMatches(COMMON_TERM_MATCHES) >= COMMON_TERM_MATCHES ? 'scan-time-index' : 'trigram-index';
+  return countIndexedMatches(COMMON_TERM_MATCHES) >= COMMON_TERM_MATCHES
+    ? 'scan-time-index'
+    : 'trigram-index';
 }
 
 /** A LIKE pattern matching `term` anywhere, with `%`, `_` and `\` taken literally (ESCAPE '\'). */

@@ -11,7 +11,9 @@ export class SqliteNonceRepository implements NonceRepository {
         .transaction(() => {
           this.db.prepare('DELETE FROM tuya_nonces WHERE expires_at <= ?').run(nowMs);
           const stored = this.db
-            .prepare('INSERT INTO tuya_nonces (client_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+            .prepare(
+              'INSERT INTO tuya_nonces (client_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+            )
             .run(clientId, nonce, expiresAt);
           return stored.changes === 1;
         })

@@ -1,8 +1,13 @@
 import type Database from 'better-sqlite3';
-import type { InsertOutcome, OperateLogCursor, OperateLogFilter, OperateLogRepository } from '../audit-store.js';
+import type {
+  InsertOutcome,
+  OperateLogCursor,
+  OperateLogFilter,
+  OperateLogRepository,
+} from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
 import { asPromise } from './as-promise.js';
-import { chooseKeywordPlan, containsPattern, trigramPhrase } from './keyword-search.js';
+import { chooseKeywordPlan, containsPattern, trigramPhrase, type KeywordPlan } from './keyword-search.js';
 import type { SearchIndexer } from './search-indexer.js';
 import { whereClause, type SqlValue } from './sql-fragments.js';
 import { TableAccess } from './table-access.js';
@@ -60,11 +65,15 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
         ['merchant_code = ?', filter.merchantCode],
       ];
       if (after) conditions.push(['(record_time, id) < (?, ?)', after.recordTime, after.id]);
-      if (filter.keyWords !== undefined) conditions.push(...this.keywordConditions(filter.keyWords));
+      const search = filter.keyWords === undefined ? undefined : this.keywordSearch(filter.keyWords);
+      if (search) conditions.push(...search.conditions);
       const where = whereClause(conditions);
+      // With the trigram plan the few matching rows are fetched by seq and sorted; NOT INDEXED keeps
+      // the planner from walking the tenant's whole time index instead.
+      const from = search?.plan === 'trigram-index' ? 'operate_logs NOT INDEXED' : 'operate_logs';
       return this.table
         .prepare(
-          `SELECT ${SELECT_COLUMNS} FROM operate_logs ${where.sql} ORDER BY record_time DESC, id DESC LIMIT ?`,
+          `SELECT ${SELECT_COLUMNS} FROM ${from} ${where.sql} ORDER BY record_time DESC, id DESC LIMIT ?`,
         )
         .all(...where.params, limit) as OperateLog[];
     });
@@ -74,7 +83,7 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
    * LIKE decides what matches, whichever plan runs, so both plans return the same rows. The
    * trigram plan narrows the candidates to the index's matches plus the rows it has not reached yet.
    */
-  private keywordConditions(term: string): [string, ...SqlValue[]][] {
+  private keywordSearch(term: string): { plan: KeywordPlan; conditions: [string, ...SqlValue[]][] } {
     const like: [string, ...SqlValue[]] = ["operate_content LIKE ? ESCAPE '\\'", containsPattern(term)];
     const phrase = trigramPhrase(term);
     const plan = chooseKeywordPlan(term, (cap) => {
@@ -85,15 +94,13 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
         .get(phrase, cap) as { matches: number };
       return row.matches;
     });
-    if (plan === 'scan-time-index') return [like];
-    return [
-      [
-        `seq IN (SELECT rowid FROM operate_logs_fts WHERE operate_logs_fts MATCH ?
-                 UNION ALL SELECT seq FROM operate_logs WHERE seq > ?)`,
-        phrase,
-        this.indexer.indexedThrough(),
-      ],
-      like,
+    if (plan === 'scan-time-index') return { plan, conditions: [like] };
+    const candidates: [string, ...SqlValue[]] = [
+      `seq IN (SELECT rowid FROM operate_logs_fts WHERE operate_logs_fts MATCH ?
+               UNION ALL SELECT seq FROM operate_logs WHERE seq > ?)`,
+      phrase,
+      this.indexer.indexedThrough(),
     ];
+    return { plan, conditions: [candidates, like] };
   }
 }

@@ -25,7 +25,9 @@ export class SearchIndexer {
 
   /** Rows appended but not yet indexed (the lag), for monitoring and benchmarks. */
   pendingRows(): number {
-    const row = this.db.prepare('SELECT coalesce(max(seq), 0) AS last FROM operate_logs').get() as { last: number };
+    const row = this.db.prepare('SELECT coalesce(max(seq), 0) AS last FROM operate_logs').get() as {
+      last: number;
+    };
     return Math.max(0, row.last - this.indexedThrough());
   }
 

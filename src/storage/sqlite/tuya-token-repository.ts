@@ -29,18 +29,19 @@ export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
   findByAccessHash(accessHash: string): Promise<TuyaTokenPair | undefined> {
     return asPromise(() => {
       const row = this.db.prepare('SELECT * FROM tuya_tokens WHERE access_hash = ?').get(accessHash) as
-        | TokenRow
-        | undefined;
-      return row && {
-        accessHash: row.access_hash,
-        refreshHash: row.refresh_hash,
-        clientId: row.client_id,
-        uid: row.uid,
-        issuedAt: row.issued_at,
-        accessExpiresAt: row.access_expires_at,
-        refreshExpiresAt: row.refresh_expires_at,
-        revokedAt: row.revoked_at,
-      };
+        TokenRow | undefined;
+      return (
+        row && {
+          accessHash: row.access_hash,
+          refreshHash: row.refresh_hash,
+          clientId: row.client_id,
+          uid: row.uid,
+          issuedAt: row.issued_at,
+          accessExpiresAt: row.access_expires_at,
+          refreshExpiresAt: row.refresh_expires_at,
+          revokedAt: row.revoked_at,
+        }
+      );
     });
   }
 

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { TuyaSettings } from './config.js';
 import { CommunicationLogService } from './domain/communication-logs.js';
 import { MfaConfigAuditLogService } from './domain/mfa-config-audit-logs.js';
 import { OperateLogService } from './domain/operate-logs.js';
+import { TuyaSessionService } from './domain/tuya-sessions.js';
 import type { TokenVerifier } from './http/auth/token-verifier.js';
 import { requireBearerToken } from './http/plugins/authentication.js';
 import { installErrorHandler } from './http/plugins/error-handler.js';
@@ -15,10 +17,8 @@ import { communicationLogRoutes } from './http/routes/communication-log-routes.j
 import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { mfaConfigAuditLogRoutes } from './http/routes/mfa-config-audit-log-routes.js';
-import type { AuditStore } from './storage/audit-store.js';
-import type { TuyaSettings } from './config.js';
-import { TuyaSessionService } from './domain/tuya-sessions.js';
 import { tuyaRoutes } from './http/tuya/tuya-routes.js';
+import type { AuditStore } from './storage/audit-store.js';
 
 export interface AppDependencies {
   store: AuditStore;

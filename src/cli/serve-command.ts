@@ -5,7 +5,7 @@ import { MfaConfigAuditLogService } from '../domain/mfa-config-audit-logs.js';
 import { OperateLogService } from '../domain/operate-logs.js';
 import { startServer } from '../server.js';
 import type { AuditStore } from '../storage/audit-store.js';
-import { generateDemoRecords } from './demo-data.js';
+import { DEMO_TENANTS, generateDemoRecords } from './demo-data.js';
 import { configFrom, parseCommandLine, settingsHelp } from './settings-options.js';
 
 export const SERVE_HELP = `Usage: sealog serve [options]
@@ -51,9 +51,12 @@ async function loadDemoData(store: AuditStore, app: FastifyInstance): Promise<vo
     await new MfaConfigAuditLogService(store).ingest(loader, demo.mfaConfigAuditLogs),
     await new OperateLogService(store).ingest(loader, demo.operateLogs),
   ];
-  const inserted = outcomes.reduce((sum, outcome) => sum + outcome.ids.length - outcome.duplicates.length, 0);
+  const [communication, mfa, operate] = outcomes.map(
+    (outcome) => outcome.ids.length - outcome.duplicates.length,
+  );
   app.log.info(
-    `demo data: ${inserted} logs loaded (${outcomes.map((o) => o.ids.length).join(' communication, ')} …). ` +
+    `demo data in tenants ${DEMO_TENANTS.join(' and ')}: ${communication ?? 0} communication, ${mfa ?? 0} MFA and ` +
+      `${operate ?? 0} operate logs added (ids already stored are skipped). ` +
       'Try: TOKEN=$(npx sealog token --sub admin --tenant tnt_demo --role admin) && ' +
       'curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080/admin/communication/logs?page_size=2"',
   );

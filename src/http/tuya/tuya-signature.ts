@@ -61,16 +61,27 @@ export function signatureMatches(secret: string, sign: string, inputs: readonly 
   return matched;
 }
 
+/**
+ * A `+` in the query is a space, as the query parser reads it; signing checks the same text that
+ * runs. (The Node SDK writes spaces as %20 and `+` as %2B, so it never sends a bare `+`.)
+ */
+function queryPlusAsSpace(rawUrl: string): string {
+  const queryStart = rawUrl.indexOf('?');
+  return queryStart === -1
+    ? rawUrl
+    : rawUrl.slice(0, queryStart) + rawUrl.slice(queryStart).replaceAll('+', '%20');
+}
+
 function decodedUrl(rawUrl: string): string | undefined {
   try {
-    return decodeURIComponent(rawUrl);
+    return decodeURIComponent(queryPlusAsSpace(rawUrl));
   } catch {
     return undefined;
   }
 }
 
 function sortedUrl(rawUrl: string): string | undefined {
-  const [path = '', query = ''] = rawUrl.split(/\?(.*)/s);
+  const [path = '', query = ''] = queryPlusAsSpace(rawUrl).split(/\?(.*)/s);
   try {
     const pairs = query
       .split('&')

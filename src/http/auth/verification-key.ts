@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, importSPKI, type JWTVerifyGetKey } from 'jose';

@@ -3,8 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TuyaProject } from '../../config.js';
 import type { OperateLogService } from '../../domain/operate-logs.js';
 import type { TuyaSessionService } from '../../domain/tuya-sessions.js';
-import { createTuyaVerifier } from './tuya-authentication.js';
-import { tuyaProjectOf } from './tuya-authentication.js';
+import { createTuyaVerifier, tuyaProjectOf } from './tuya-authentication.js';
 import { TuyaError, tuyaErrorHandler } from './tuya-errors.js';
 import {
   OperateLogQuerySchema,

@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 
 /** Where logs are stored, parsed from DATABASE_URL. */
-export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type StoreLocation =
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'postgres';
+      /** postgres:// connection URL; may hold a password, so it is never logged. */
+      url: string;
+      /** Most connections the pool opens. */
+      poolSize: number;
+      /** Longest a statement may run, in ms; longer ones are cancelled and answered with 503. */
+      statementTimeoutMs: number;
+    };
 
 /** How bearer tokens are verified; at most one key source is configured. */
 export interface JwtSettings {
@@ -60,7 +70,17 @@ export const SETTINGS = {
   DATABASE_URL: {
     flag: 'database-url',
     default: 'sqlite:./data/sealog.db',
-    help: 'sqlite:PATH for the embedded store',
+    help: 'sqlite:PATH for the embedded store, or postgres://USER@HOST:PORT/DATABASE',
+  },
+  DATABASE_POOL_SIZE: {
+    flag: 'database-pool-size',
+    default: '10',
+    help: 'PostgreSQL: most connections per sealog process',
+  },
+  DATABASE_STATEMENT_TIMEOUT: {
+    flag: 'database-statement-timeout',
+    default: '30000',
+    help: 'PostgreSQL: longest a query may run, in ms, before it is cancelled (503)',
   },
   JWT_SECRET: { flag: 'jwt-secret', default: undefined, help: 'HS256 secret, at least 32 characters' },
   JWT_PUBLIC_KEY: {
@@ -143,7 +163,15 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
   return {
     port: parseInteger('PORT', required('PORT'), 0, 65_535),
     host: required('HOST'),
-    store: parseDatabaseUrl(required('DATABASE_URL')),
+    store: parseDatabaseUrl(required('DATABASE_URL'), {
+      poolSize: parseInteger('DATABASE_POOL_SIZE', required('DATABASE_POOL_SIZE'), 1, 1000),
+      statementTimeoutMs: parseInteger(
+        'DATABASE_STATEMENT_TIMEOUT',
+        required('DATABASE_STATEMENT_TIMEOUT'),
+        100,
+        3_600_000,
+      ),
+    }),
     jwt,
     bodyLimitBytes: parseInteger('BODY_LIMIT', required('BODY_LIMIT'), 1024, 1024 * 1024 * 1024),
     logLevel,
@@ -201,7 +229,10 @@ function parseInteger(name: SettingName, raw: string, min: number, max: number):
   return parsed;
 }
 
-function parseDatabaseUrl(raw: string): StoreLocation {
+function parseDatabaseUrl(
+  raw: string,
+  postgres: { poolSize: number; statementTimeoutMs: number },
+): StoreLocation {
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '')
@@ -209,12 +240,14 @@ function parseDatabaseUrl(raw: string): StoreLocation {
     return { kind: 'sqlite', path };
   }
   if (/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError(
-      'DATABASE_URL',
-      'postgres:// is not supported by this version yet; use sqlite:PATH',
-    );
+    if (!URL.canParse(raw))
+      throw new ConfigError('DATABASE_URL', 'is not a valid URL (e.g. postgres://sealog@127.0.0.1:5432/sealog)');
+    return { kind: 'postgres', url: raw, ...postgres };
   }
-  throw new ConfigError('DATABASE_URL', `must start with sqlite: (got "${raw.split(':')[0] ?? raw}:…")`);
+  throw new ConfigError(
+    'DATABASE_URL',
+    `must start with sqlite: or postgres:// (got "${raw.split(':')[0] ?? raw}:…")`,
+  );
 }
 
 function parseUrl(name: SettingName, raw: string | undefined): URL | undefined {

@@ -10,7 +10,8 @@ import { TuyaContext, type TuyaTokenStorInterface } from '@tuya/tuya-connector-n
 import { parseConfig, type RawSettings } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import { chooseKeywordPlan, trigramPhrase } from '../src/storage/sqlite/keyword-search.js';
+import { chooseKeywordPlan } from '../src/storage/keyword-plan.js';
+import { trigramPhrase } from '../src/storage/sqlite/trigram-phrase.js';
 import { startTestServer, TEST_SECRET, type TestServer } from './helpers/test-server.js';
 
 const OPERATE_LOGS = '/v1.0/iot-03/audit/operate-logs';

@@ -1,3 +1,4 @@
+import type { KeywordPlan } from './keyword-plan.js';
 import type {
   Channel,
   CommunicationLog,
@@ -23,12 +24,27 @@ export interface AuditStore {
   migrate(): Promise<AppliedMigration[]>;
   /** Resolves while the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /** Row counts per table and tenant, to verify a copy between stores. Reads every table: slow on large stores. */
+  tally(): Promise<TableTally[]>;
   close(): Promise<void>;
 }
 
 export interface AppliedMigration {
   version: number;
   name: string;
+}
+
+/** Number of rows one tenant has in one table. */
+export interface TableTally {
+  table: 'communication_logs' | 'communication_log_transitions' | 'mfa_config_audit_logs' | 'operate_logs';
+  tenantId: string;
+  rows: number;
+}
+
+/** A communication log with its delivery-status history (oldest first), as copied between stores. */
+export interface CommunicationLogWithHistory {
+  log: CommunicationLog;
+  transitions: StatusTransition[];
 }
 
 /** Rows of one page and the number of rows matching the filter across all pages. */
@@ -76,6 +92,11 @@ export interface CommunicationLogRepository {
   applyTransition(transition: StatusTransition): Promise<boolean>;
   /** The log's accepted transitions, oldest first. */
   listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]>;
+  /**
+   * Stores logs together with their histories as another store kept them (`sealog copy`), in one
+   * transaction. Idempotent like insertMany: a log stored already is skipped with its history.
+   */
+  importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome>;
 }
 
 /** Filters of an MFA audit-log list; times are epoch ms, `from` inclusive, `until` exclusive. */
@@ -121,6 +142,8 @@ export interface OperateLogRepository {
    * Never counts: a page deep in the walk costs what the first one costs.
    */
   page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]>;
+  /** How a key_words search for `term` in the tenant's logs is answered now (for tests and benchmarks). */
+  keywordPlan(tenantId: string, term: string): Promise<KeywordPlan>;
 }
 
 /** One issued pair of Tuya tokens, identified by their SHA-256 hashes. */

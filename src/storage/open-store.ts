@@ -1,5 +1,6 @@
 import type { StoreLocation } from '../config.js';
 import type { AuditStore } from './audit-store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** Opens the store DATABASE_URL points at; the schema is brought up to date by `store.migrate()`. */
@@ -8,7 +9,7 @@ export function openStore(location: StoreLocation): AuditStore {
     case 'sqlite':
       return new SqliteStore(location.path);
     case 'postgres':
-      throw new Error('the PostgreSQL store is not built yet');
+      return new PostgresStore(location);
   }
 }
 

@@ -7,12 +7,14 @@ import type {
 } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
 import { asPromise } from './as-promise.js';
-import { chooseKeywordPlan, containsPattern, trigramPhrase, type KeywordPlan } from './keyword-search.js';
+import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../keyword-plan.js';
+import { trigramPhrase } from './trigram-phrase.js';
 import type { SearchIndexer } from './search-indexer.js';
 import { whereClause, type SqlValue } from './sql-fragments.js';
 import { TableAccess } from './table-access.js';
 
-const COLUMNS = [
+/** The columns of operate_logs (without its internal seq), in insert order. */
+export const OPERATE_LOG_COLUMNS = [
   'tenant_id',
   'id',
   'record_time',
@@ -31,7 +33,7 @@ const COLUMNS = [
   'project_code',
 ] as const satisfies ReadonlyArray<keyof OperateLog>;
 
-const SELECT_COLUMNS = COLUMNS.join(', ');
+const SELECT_COLUMNS = OPERATE_LOG_COLUMNS.join(', ');
 
 export class SqliteOperateLogRepository implements OperateLogRepository {
   private readonly table: TableAccess<OperateLog>;
@@ -42,7 +44,7 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
   ) {
     this.table = new TableAccess(db, {
       table: 'operate_logs',
-      columns: COLUMNS,
+      columns: OPERATE_LOG_COLUMNS,
       orderBy: 'record_time DESC, id DESC',
     });
   }
@@ -79,26 +81,34 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
     });
   }
 
+  keywordPlan(_tenantId: string, term: string): Promise<KeywordPlan> {
+    return asPromise(() => this.choosePlan(term));
+  }
+
+  /** Counts trigram-index matches across all tenants (the FTS index holds no tenant). */
+  private choosePlan(term: string): KeywordPlan {
+    return chooseKeywordPlan(term, (cap) => {
+      const row = this.table
+        .prepare(
+          'SELECT count(*) AS matches FROM (SELECT 1 FROM operate_logs_fts WHERE operate_logs_fts MATCH ? LIMIT ?)',
+        )
+        .get(trigramPhrase(term), cap) as { matches: number };
+      return row.matches;
+    });
+  }
+
   /**
    * LIKE decides what matches, whichever plan runs, so both plans return the same rows. The
    * trigram plan narrows the candidates to the index's matches plus the rows it has not reached yet.
    */
   private keywordSearch(term: string): { plan: KeywordPlan; conditions: [string, ...SqlValue[]][] } {
     const like: [string, ...SqlValue[]] = ["operate_content LIKE ? ESCAPE '\\'", containsPattern(term)];
-    const phrase = trigramPhrase(term);
-    const plan = chooseKeywordPlan(term, (cap) => {
-      const row = this.table
-        .prepare(
-          'SELECT count(*) AS matches FROM (SELECT 1 FROM operate_logs_fts WHERE operate_logs_fts MATCH ? LIMIT ?)',
-        )
-        .get(phrase, cap) as { matches: number };
-      return row.matches;
-    });
+    const plan = this.choosePlan(term);
     if (plan === 'scan-time-index') return { plan, conditions: [like] };
     const candidates: [string, ...SqlValue[]] = [
       `seq IN (SELECT rowid FROM operate_logs_fts WHERE operate_logs_fts MATCH ?
                UNION ALL SELECT seq FROM operate_logs WHERE seq > ?)`,
-      phrase,
+      trigramPhrase(term),
       this.indexer.indexedThrough(),
     ];
     return { plan, conditions: [candidates, like] };

@@ -1,0 +1,251 @@
+import type pg from 'pg';
+import type { AppliedMigration } from '../audit-store.js';
+
+interface Migration extends AppliedMigration {
+  sql: string;
+}
+
+/**
+ * Key of the session-level advisory lock taken while migrating: one for the whole database, so
+ * instances starting together apply each migration once, and extensions are created once even
+ * when several schemas (test runs) migrate at the same time.
+ */
+const MIGRATION_LOCK_KEY = 0x5ea1_0001;
+
+/** Every log table: partitioned by month on its time column, each with an id-claim table. */
+export const LOG_TABLES = [
+  { table: 'communication_logs', timeColumn: 'created_at' },
+  { table: 'mfa_config_audit_logs', timeColumn: 'timestamp' },
+  { table: 'operate_logs', timeColumn: 'record_time' },
+] as const;
+
+export type LogTable = (typeof LOG_TABLES)[number]['table'];
+
+/**
+ * Versioned schema of the PostgreSQL store, applied in order and never edited once released.
+ *
+ * - Identifiers and keys use COLLATE "C" so that `ORDER BY id` and the keyset cursors compare bytes,
+ *   exactly as SQLite does; answers are then the same on both stores whatever the database locale.
+ * - Log tables are range-partitioned by month on their time column (bigint epoch ms), so retention
+ *   drops whole partitions. Their primary keys must hold the partition key, so uniqueness of
+ *   (tenant_id, id) across partitions — idempotent ingest — is kept by a small `*_keys` table per
+ *   kind that each insert claims first (and that also finds a log's partition from its id).
+ * - tenant_id leads every primary key and index (the Citus distribution column, see
+ *   docs/scale-out.md). The one exception is the `*_all_tenants_by_time` indexes serving platform
+ *   admins who read across tenants; on Citus they stay shard-local indexes.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      -- Extensions go to "public" when it exists, so that dropping one schema (a test run) never
+      -- drops them from under another; the trigram operator class is named with its schema.
+      DO $$
+      DECLARE home text := CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public')
+                                THEN 'public' ELSE current_schema() END;
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+          EXECUTE format('CREATE EXTENSION pg_trgm SCHEMA %I', home);
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN
+          EXECUTE format('CREATE EXTENSION btree_gin SCHEMA %I', home);
+        END IF;
+      END $$;
+
+      CREATE TABLE communication_logs (
+        tenant_id   text COLLATE "C" NOT NULL,
+        id          text COLLATE "C" NOT NULL,
+        user_id     text COLLATE "C" NOT NULL,
+        channel     text COLLATE "C" NOT NULL,
+        status      text COLLATE "C" NOT NULL,
+        recipient   text   NOT NULL,
+        content     text   NOT NULL,
+        provider    text   NOT NULL,
+        template_id text   NOT NULL,
+        error       text,
+        response    text,
+        sent_at     bigint,
+        created_at  bigint NOT NULL,
+        updated_at  bigint NOT NULL,
+        PRIMARY KEY (tenant_id, created_at, id)
+      ) PARTITION BY RANGE (created_at);
+      CREATE INDEX communication_logs_by_user ON communication_logs (tenant_id, user_id, created_at, id);
+      CREATE INDEX communication_logs_by_status ON communication_logs (tenant_id, status, created_at, id);
+      CREATE INDEX communication_logs_by_channel_status
+        ON communication_logs (tenant_id, channel, status, created_at, id);
+      CREATE INDEX communication_logs_all_tenants_by_time ON communication_logs (created_at, id);
+      CREATE TABLE communication_logs_default PARTITION OF communication_logs DEFAULT;
+      CREATE TABLE communication_log_keys (
+        tenant_id  text COLLATE "C" NOT NULL,
+        id         text COLLATE "C" NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+
+      CREATE TABLE communication_log_transitions (
+        tenant_id   text COLLATE "C" NOT NULL,
+        log_id      text COLLATE "C" NOT NULL,
+        seq         bigint GENERATED ALWAYS AS IDENTITY,
+        from_status text   NOT NULL,
+        to_status   text   NOT NULL,
+        error       text,
+        response    text,
+        sent_at     bigint,
+        changed_at  bigint NOT NULL,
+        PRIMARY KEY (tenant_id, log_id, seq)
+      );
+
+      CREATE TABLE mfa_config_audit_logs (
+        tenant_id   text COLLATE "C" NOT NULL,
+        id          text COLLATE "C" NOT NULL,
+        action      text COLLATE "C" NOT NULL,
+        target_type text COLLATE "C" NOT NULL,
+        target_id   text   NOT NULL,
+        operator_id text COLLATE "C" NOT NULL,
+        module      text   NOT NULL,
+        message     text   NOT NULL,
+        "timestamp" bigint NOT NULL,
+        PRIMARY KEY (tenant_id, "timestamp", id)
+      ) PARTITION BY RANGE ("timestamp");
+      CREATE INDEX mfa_config_audit_logs_by_operator
+        ON mfa_config_audit_logs (tenant_id, operator_id, "timestamp", id);
+      CREATE INDEX mfa_config_audit_logs_by_action ON mfa_config_audit_logs (tenant_id, action, "timestamp", id);
+      CREATE INDEX mfa_config_audit_logs_by_target_type
+        ON mfa_config_audit_logs (tenant_id, target_type, "timestamp", id);
+      CREATE INDEX mfa_config_audit_logs_all_tenants_by_time ON mfa_config_audit_logs ("timestamp", id);
+      CREATE TABLE mfa_config_audit_logs_default PARTITION OF mfa_config_audit_logs DEFAULT;
+      CREATE TABLE mfa_config_audit_log_keys (
+        tenant_id   text COLLATE "C" NOT NULL,
+        id          text COLLATE "C" NOT NULL,
+        "timestamp" bigint NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+
+      CREATE TABLE operate_logs (
+        tenant_id        text COLLATE "C" NOT NULL,
+        id               text COLLATE "C" NOT NULL,
+        record_time      bigint NOT NULL,
+        uid              text   NOT NULL,
+        username         text   NOT NULL,
+        operate_type     text COLLATE "C" NOT NULL,
+        operate_content  text   NOT NULL,
+        user_id          text   NOT NULL,
+        role             text   NOT NULL,
+        account          text   NOT NULL,
+        operate_geo_info text   NOT NULL,
+        operate_ip_info  text   NOT NULL,
+        client_id        text   NOT NULL,
+        merchant_code    text COLLATE "C" NOT NULL,
+        ext              text   NOT NULL,
+        project_code     text   NOT NULL,
+        PRIMARY KEY (tenant_id, record_time, id)
+      ) PARTITION BY RANGE (record_time);
+      CREATE INDEX operate_logs_by_type ON operate_logs (tenant_id, operate_type, record_time, id);
+      CREATE INDEX operate_logs_by_merchant ON operate_logs (tenant_id, merchant_code, record_time, id);
+      DO $$
+      DECLARE trgm text := (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm');
+      BEGIN
+        -- btree_gin lets the tenant lead the substring index too.
+        EXECUTE format(
+          'CREATE INDEX operate_logs_by_content ON operate_logs USING gin (tenant_id, operate_content %s.gin_trgm_ops)',
+          trgm);
+      END $$;
+      CREATE TABLE operate_logs_default PARTITION OF operate_logs DEFAULT;
+      CREATE TABLE operate_log_keys (
+        tenant_id   text COLLATE "C" NOT NULL,
+        id          text COLLATE "C" NOT NULL,
+        record_time bigint NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+
+      -- Counts a tenant's rows matching a substring, up to a cap, through the trigram index only
+      -- (never a sequential scan): the rare-versus-common probe of key_words searches.
+      CREATE FUNCTION sealog_count_content_matches(p_tenant text, p_pattern text, p_cap integer)
+        RETURNS integer LANGUAGE sql STABLE
+        SET enable_seqscan = off SET enable_indexscan = off SET enable_indexonlyscan = off
+        AS $fn$
+          SELECT count(*)::integer FROM (
+            SELECT 1 FROM operate_logs WHERE tenant_id = p_tenant AND operate_content ILIKE p_pattern LIMIT p_cap
+          ) AS matches
+        $fn$;
+
+      -- Creates the partition of one month and attaches it, first moving that month's rows out of
+      -- the default partition (where rows land when no partition was ready for them).
+      CREATE FUNCTION sealog_add_partition(p_parent text, p_time_column text, p_suffix text, p_from bigint, p_to bigint)
+        RETURNS boolean LANGUAGE plpgsql AS $fn$
+        DECLARE part text := p_parent || '_' || p_suffix;
+        BEGIN
+          -- Checked by a query (a fresh snapshot) after taking the lock: another instance may have
+          -- just created the partition, which the cached catalog would not show yet.
+          PERFORM pg_advisory_xact_lock(hashtext('sealog partitions ' || current_schema()));
+          IF EXISTS (SELECT 1 FROM pg_class WHERE relname = part AND relnamespace = current_schema()::regnamespace)
+          THEN RETURN false; END IF;
+          EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', part, p_parent);
+          EXECUTE format(
+            'WITH moved AS (DELETE FROM %I WHERE %I >= %s AND %I < %s RETURNING *) INSERT INTO %I SELECT * FROM moved',
+            p_parent || '_default', p_time_column, p_from, p_time_column, p_to, part);
+          EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)',
+            p_parent, part, p_from, p_to);
+          RETURN true;
+        END
+        $fn$;
+
+      -- Only SHA-256 hashes of tokens are kept: a copy of the database grants no access.
+      CREATE TABLE tuya_tokens (
+        access_hash        text COLLATE "C" PRIMARY KEY,
+        refresh_hash       text COLLATE "C" NOT NULL UNIQUE,
+        client_id          text   NOT NULL,
+        uid                text   NOT NULL,
+        issued_at          bigint NOT NULL,
+        access_expires_at  bigint NOT NULL,
+        refresh_expires_at bigint NOT NULL,
+        revoked_at         bigint
+      );
+      CREATE INDEX tuya_tokens_by_refresh_expiry ON tuya_tokens (refresh_expires_at);
+
+      CREATE TABLE tuya_nonces (
+        client_id  text COLLATE "C" NOT NULL,
+        nonce      text COLLATE "C" NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (client_id, nonce)
+      );
+      CREATE INDEX tuya_nonces_by_expiry ON tuya_nonces (expires_at);
+    `,
+  },
+];
+
+/**
+ * Applies the migrations newer than the schema's version, each in its own transaction, holding the
+ * database-wide migration lock so that concurrent starts cannot both apply one.
+ */
+export async function applyMigrations(client: pg.ClientBase): Promise<AppliedMigration[]> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+    const { rows } = await client.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM schema_migrations',
+    );
+    const current = rows[0]?.version ?? 0;
+    const pending = MIGRATIONS.filter((migration) => migration.version > current);
+    for (const migration of pending) {
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+    return pending.map(({ version, name }) => ({ version, name }));
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+  }
+}

@@ -1,0 +1,105 @@
+import type {
+  InsertOutcome,
+  OperateLogCursor,
+  OperateLogFilter,
+  OperateLogRepository,
+} from '../audit-store.js';
+import type { OperateLog } from '../../domain/records.js';
+import { chooseKeywordPlanAsync, containsPattern, type KeywordPlan } from '../keyword-plan.js';
+import type { PartitionKeeper } from './partitions.js';
+import type { PgExecutor } from './pg-executor.js';
+import { SqlBuilder, type Condition } from './sql-fragments.js';
+import { PgTableAccess } from './table-access.js';
+
+/**
+ * operate_content with only ASCII letters lowered: LIKE over it is SQLite's LIKE (case-insensitive
+ * for ASCII, exact for every other character), so both stores match the same rows whatever the
+ * database's locale would make of ILIKE on other scripts.
+ */
+const ASCII_LOWERED_CONTENT = `translate(operate_content, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+
+const lowerAscii = (text: string) => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+
+export class PgOperateLogRepository implements OperateLogRepository {
+  private readonly table: PgTableAccess<OperateLog>;
+  private readonly selectColumns: string;
+
+  constructor(
+    private readonly db: PgExecutor,
+    partitions: PartitionKeeper,
+  ) {
+    this.table = new PgTableAccess(db, partitions, {
+      table: 'operate_logs',
+      keysTable: 'operate_log_keys',
+      timeColumn: 'record_time',
+      columns: [
+        ['tenant_id', 'text'],
+        ['id', 'text'],
+        ['record_time', 'bigint'],
+        ['uid', 'text'],
+        ['username', 'text'],
+        ['operate_type', 'text'],
+        ['operate_content', 'text'],
+        ['user_id', 'text'],
+        ['role', 'text'],
+        ['account', 'text'],
+        ['operate_geo_info', 'text'],
+        ['operate_ip_info', 'text'],
+        ['client_id', 'text'],
+        ['merchant_code', 'text'],
+        ['ext', 'text'],
+        ['project_code', 'text'],
+      ],
+      orderBy: 'record_time DESC, id DESC',
+    });
+    this.selectColumns = this.table.spec.columns.map(([column]) => column).join(', ');
+  }
+
+  insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
+    return this.table.insertMany(logs);
+  }
+
+  async page(
+    filter: OperateLogFilter,
+    after: OperateLogCursor | undefined,
+    limit: number,
+  ): Promise<OperateLog[]> {
+    const conditions: Condition[] = [
+      ['tenant_id = ?', filter.tenantId],
+      ['record_time >= ?', filter.fromMs],
+      ['record_time <= ?', filter.untilMs],
+      ['operate_type = ?', filter.operateType],
+      ['merchant_code = ?', filter.merchantCode],
+    ];
+    if (after) conditions.push(['(record_time, id) < (?, ?)', after.recordTime, after.id]);
+    let plan: KeywordPlan | undefined;
+    if (filter.keyWords !== undefined) {
+      const pattern = containsPattern(filter.keyWords);
+      plan = await this.keywordPlan(filter.tenantId, filter.keyWords);
+      // ILIKE is what the trigram index answers; the ASCII-lowered LIKE decides, in both plans.
+      if (plan === 'trigram-index') conditions.push(['operate_content ILIKE ?', pattern]);
+      conditions.push([`${ASCII_LOWERED_CONTENT} LIKE ?`, lowerAscii(pattern)]);
+    }
+    // The trigram plan sorts its few matches: `+ 0` keeps the planner from walking the tenant's
+    // whole time index instead. The scan plan's LIKE cannot use the trigram index, so it walks the
+    // time index and stops after `limit` matches.
+    const order = plan === 'trigram-index' ? 'record_time + 0 DESC, id DESC' : 'record_time DESC, id DESC';
+    const sql = new SqlBuilder();
+    const where = sql.where(conditions);
+    return this.db.query<OperateLog>(
+      `SELECT ${this.selectColumns} FROM operate_logs ${where} ORDER BY ${order} LIMIT ${sql.bind(limit)}`,
+      sql.params,
+    );
+  }
+
+  /** Counts the tenant's trigram-index matches (up to the threshold) to tell rare from common. */
+  keywordPlan(tenantId: string, term: string): Promise<KeywordPlan> {
+    return chooseKeywordPlanAsync(term, async (cap) => {
+      const [row] = await this.db.query<{ matches: number }>(
+        'SELECT sealog_count_content_matches($1, $2, $3) AS matches',
+        [tenantId, containsPattern(term), cap],
+      );
+      return row?.matches ?? 0;
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import pg from 'pg';
+import { UnavailableError } from '../../domain/errors.js';
+
+/** A value node-postgres binds: scalars and arrays of them (for unnest). */
+export type PgScalar = string | number | null;
+export type PgValue = PgScalar | readonly PgScalar[];
+
+/** What every repository needs of the pool: parameterized queries and a dedicated client. */
+export interface PgExecutor {
+  query<Row extends pg.QueryResultRow>(sql: string, params?: readonly PgValue[]): Promise<Row[]>;
+}
+
+/** int8 (bigint) columns hold epoch ms and counts, all far below 2^53: parse them as numbers. */
+const INT8_OID = 20;
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Pool settings: see DATABASE_POOL_SIZE and DATABASE_STATEMENT_TIMEOUT. */
+export interface PoolSettings {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+}
+
+/**
+ * A pool whose failures to reach PostgreSQL surface as UnavailableError (503), and which recovers
+ * by itself: a broken connection is dropped and the next query opens a new one.
+ */
+export class PgPool implements PgExecutor {
+  readonly pool: pg.Pool;
+
+  constructor(settings: PoolSettings) {
+    this.pool = new pg.Pool({
+      connectionString: settings.url,
+      max: settings.poolSize,
+      statement_timeout: settings.statementTimeoutMs,
+      // A server that stops answering must not hold requests longer than a statement may run.
+      query_timeout: settings.statementTimeoutMs + 5_000,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      types,
+    });
+    // An idle connection that breaks (the server restarted) is removed from the pool; without a
+    // listener the 'error' event would crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<Row extends pg.QueryResultRow>(sql: string, params: readonly PgValue[] = []): Promise<Row[]> {
+    try {
+      const result = await this.pool.query<Row>(sql, params as unknown[]);
+      return result.rows;
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+  }
+
+  /** Runs `work` on one connection (for session-level locks and transactions), released after. */
+  async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+    let broken: unknown;
+    try {
+      return await work(client);
+    } catch (error) {
+      broken = isConnectionFailure(error) ? error : undefined;
+      throw asUnavailable(error);
+    } finally {
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** SQLSTATE classes and codes meaning "the database cannot answer now", not "the query is wrong". */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+
+function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code)) return true;
+    if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH…
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection is closed/i.test(
+    error.message,
+  );
+}
+
+/**
+ * Turns connection failures and cancelled statements into UnavailableError (503: retry later);
+ * any other error (a bug) passes through unchanged and becomes a 500.
+ */
+export function asUnavailable(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  if ((error as { code?: unknown }).code === '57014') {
+    return new UnavailableError(
+      'the query took longer than DATABASE_STATEMENT_TIMEOUT allows; narrow the filters or retry later',
+    );
+  }
+  if (isConnectionFailure(error)) {
+    return new UnavailableError('the database does not answer; retry later');
+  }
+  return error;
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The PostgreSQL database the tests may use (e.g. postgres://postgres@127.0.0.1:5432/test); unset: SQLite only. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL === '' ? undefined : process.env.TEST_DATABASE_URL;
+
+/** A schema of its own in the test database, so concurrent runs never see each other's rows. */
+export interface TestSchema {
+  /** TEST_DATABASE_URL with `search_path` set to the schema: a DATABASE_URL for sealog. */
+  url: string;
+  schema: string;
+  /** Drops the schema and everything in it. */
+  drop(): Promise<void>;
+}
+
+/** Creates an empty schema `sealog_test_<random>` in TEST_DATABASE_URL; throws when it is not set. */
+export async function createTestSchema(): Promise<TestSchema> {
+  if (TEST_DATABASE_URL === undefined) throw new Error('TEST_DATABASE_URL is not set');
+  const schema = `sealog_test_${randomBytes(6).toString('hex')}`;
+  await withClient(TEST_DATABASE_URL, async (client) => {
+    await client.query(`CREATE SCHEMA ${schema}`);
+  });
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    schema,
+    drop: () =>
+      withClient(TEST_DATABASE_URL ?? '', async (client) => {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      }),
+  };
+}
+
+async function withClient(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}

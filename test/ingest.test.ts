@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { startTestServer, type ApiResponse, type TestServer } from './helpers/test-server.js';
 
 const KINDS = {
-  'communication-logs': { prefix: 'log_', table: 'communication_logs', list: '/admin/communication/logs' },
-  'mfa-config-audit-logs': {
-    prefix: 'mfa_',
-    table: 'mfa_config_audit_logs',
-    list: '/admin/mfa/config-audit-logs',
-  },
-  'operate-logs': { prefix: 'op_', table: 'operate_logs', list: undefined },
+  'communication-logs': { prefix: 'log_', list: '/admin/communication/logs' },
+  'mfa-config-audit-logs': { prefix: 'mfa_', list: '/admin/mfa/config-audit-logs' },
+  'operate-logs': { prefix: 'op_', list: undefined },
 } as const;
 type Kind = keyof typeof KINDS;
 type Row = Record<string, unknown>;
@@ -42,15 +35,6 @@ function omit(row: Row, field: string): Row {
   return Object.fromEntries(Object.entries(row).filter(([key]) => key !== field));
 }
 
-function readDb<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
-
 /** POSTs `body` (JSON, or NDJSON text when `ndjson`) with a writer token of `tenantId` (platform when undefined). */
 async function post(
   api: TestServer,
@@ -66,11 +50,12 @@ async function post(
   return api.request('POST', `/v1/ingest/${kind}`, { token, rawBody: String(body), headers });
 }
 
-/** Every stored row of `kind` in `tenantId`: read through the admin API, operate logs from the SQLite file. */
+/** Every stored row of `kind` in `tenantId`: read through the admin API, operate logs from the store. */
 async function storedRows(api: TestServer, kind: Kind, tenantId: string, query = ''): Promise<Row[]> {
   const path = KINDS[kind].list;
   if (path === undefined) {
-    return readDb<Row>(api.dbPath, 'SELECT * FROM operate_logs WHERE tenant_id = ? ORDER BY id', tenantId);
+    const rows = await api.server.store.operateLogs.page({ tenantId }, undefined, 100_000);
+    return rows.sort((a, b) => (a.id < b.id ? -1 : 1)) as unknown as Row[];
   }
   const token = await api.token({ sub: 'usr_admin', tenant_id: tenantId, roles: ['admin'] });
   const rows: Row[] = [];
@@ -385,28 +370,28 @@ describe('BODY_LIMIT', () => {
 
 describe('durability', () => {
   let api: TestServer;
-  let running = false;
   before(async () => {
     api = await startTestServer();
-    running = true;
   });
-  after(async () => {
-    if (running) await api.server.close();
-    rmSync(dirname(api.dbPath), { recursive: true, force: true });
-  });
+  after(() => api.close());
 
-  test('acknowledged rows are in the SQLite file once the server has stopped', async () => {
+  test('acknowledged rows are in the database once the server has stopped', async () => {
     for (const kind of KIND_NAMES) await api.ingest(kind, 'tnt_dur', batch(kind, 'dur', 5));
-    await api.server.close();
-    running = false;
-    for (const kind of KIND_NAMES) {
-      const sql = `SELECT id FROM ${KINDS[kind].table} WHERE tenant_id = ? ORDER BY id`;
-      const rows = readDb<{ id: string }>(api.dbPath, sql, 'tnt_dur');
-      assert.deepEqual(
-        rows.map((row) => row.id),
-        idsOf(kind, 'dur', 0, 1, 2, 3, 4),
-        kind,
-      );
+    await api.stop();
+    const store = await api.reopenStore();
+    try {
+      const tenantId = 'tnt_dur';
+      const window = { limit: 100, offset: 0 };
+      const stored = {
+        'communication-logs': (await store.communicationLogs.list({ tenantId }, window)).rows,
+        'mfa-config-audit-logs': (await store.mfaConfigAuditLogs.list({ tenantId }, window)).rows,
+        'operate-logs': await store.operateLogs.page({ tenantId }, undefined, 100),
+      };
+      for (const kind of KIND_NAMES) {
+        assert.deepEqual(stored[kind].map((row) => row.id).sort(), idsOf(kind, 'dur', 0, 1, 2, 3, 4), kind);
+      }
+    } finally {
+      await store.close();
     }
   });
 });

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { TuyaContext, type TuyaTokenStorInterface } from '@tuya/tuya-connector-nodejs';
-import { parseConfig, type RawSettings } from '../src/config.js';
-import { startServer, type RunningServer } from '../src/server.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import { chooseKeywordPlan } from '../src/storage/keyword-plan.js';
-import { trigramPhrase } from '../src/storage/sqlite/trigram-phrase.js';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/test-server.js';
+import { startTestServer, TEST_STORE, type TestServer } from './helpers/test-server.js';
+import { send, signedRequest, type SignOptions, type Strings, type TuyaBody } from './helpers/tuya-signing.js';
 
 const OPERATE_LOGS = '/v1.0/iot-03/audit/operate-logs';
 const CLIENT_A = 'sealogclienta001';
@@ -34,7 +27,6 @@ type Row = {
   merchant_code: string;
 };
 type Page = { list: Row[]; has_more: boolean; last_row_key: string };
-type TuyaBody = { success: boolean; t: number; code?: number; msg?: string; tid?: string; result?: unknown };
 type Tokens = { access_token: string; refresh_token: string; expire_time: number; uid: string };
 type Query = Record<string, string | number | Record<string, number>>;
 
@@ -90,42 +82,11 @@ function record(id: string, record_time: number, fields: Partial<Row> = {}) {
   };
 }
 
-// Hand-signed requests: the reference algorithm of docs/tuya-protocol.md §4, nothing borrowed from src/.
-const hmac = (text: string, secret: string) =>
-  createHmac('sha256', secret).update(text, 'utf8').digest('hex').toUpperCase();
-const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
-type Strings = Record<string, string>;
-const sortedPairs = (query: Strings) =>
-  Object.entries(query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+type ClientOptions = Omit<SignOptions, 'clientId' | 'secret'> & { clientId?: string; secret?: string };
+const signed = (path: string, options: ClientOptions = {}) =>
+  signedRequest(path, { clientId: CLIENT_A, secret: SECRET_A, ...options });
 
-/** `signedQuery`: the query the sign covers, when it differs from the one sent (tampering). */
-type SignOptions = { clientId?: string; secret?: string; accessToken?: string; nonce?: string } & {
-  query?: Strings;
-  signedQuery?: Strings;
-};
-function signed(path: string, options: SignOptions = {}) {
-  const { clientId = CLIENT_A, secret = SECRET_A, accessToken = '', nonce = '', query = {} } = options;
-  const t = String(Date.now());
-  const signedPairs = sortedPairs(options.signedQuery ?? query);
-  const signUrl =
-    signedPairs.length === 0 ? path : `${path}?${signedPairs.map(([k, v]) => `${k}=${v}`).join('&')}`;
-  const wire = sortedPairs(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
-  const stringToSign = ['GET', EMPTY_SHA256, '', signUrl].join('\n');
-  const headers: Strings = {
-    client_id: clientId,
-    t,
-    sign_method: 'HMAC-SHA256',
-    sign: hmac(clientId + accessToken + t + nonce + stringToSign, secret),
-  };
-  if (accessToken !== '') headers.access_token = accessToken;
-  if (nonce !== '') headers.nonce = nonce;
-  return { url: wire.length === 0 ? path : `${path}?${wire.join('&')}`, headers };
-}
-async function send(baseUrl: string, request: { url: string; headers: Strings }) {
-  const response = await fetch(baseUrl + request.url, { headers: request.headers });
-  return { status: response.status, body: (await response.json()) as TuyaBody };
-}
-async function handToken(baseUrl: string, options: SignOptions = {}): Promise<Tokens> {
+async function handToken(baseUrl: string, options: ClientOptions = {}): Promise<Tokens> {
   const { body } = await send(baseUrl, signed('/v1.0/token', { ...options, query: { grant_type: '1' } }));
   assert.equal(body.success, true, JSON.stringify(body));
   return body.result as Tokens;
@@ -134,13 +95,6 @@ const handRefresh = (baseUrl: string, refreshToken: string) =>
   send(baseUrl, signed(`/v1.0/token/${refreshToken}`));
 const handPage = (baseUrl: string, accessToken: string, query: Strings = { size: '5' }) =>
   send(baseUrl, signed(OPERATE_LOGS, { accessToken, query }));
-
-function serverConfig(dbPath: string, settings: RawSettings = {}) {
-  return parseConfig({
-    ...{ PORT: '0', DATABASE_URL: `sqlite:${dbPath}`, LOG_LEVEL: 'silent', JWT_SECRET: TEST_SECRET },
-    ...{ TUYA_CLIENTS: CLIENTS, ...settings },
-  });
-}
 
 describe('Tuya tokens', () => {
   let api: TestServer;
@@ -241,37 +195,23 @@ describe('Tuya token expiry and restarts', () => {
   });
 
   test('access tokens survive a restart on the same database', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sealog-tuya-'));
-    const config = serverConfig(join(dir, 'sealog.db'));
-    let restarted: RunningServer | undefined;
-    try {
-      const first = await startServer(config);
-      const tokens = await handToken(first.url).finally(() => first.close());
-      restarted = await startServer(config);
-      const { body } = await handPage(restarted.url, tokens.access_token);
-      assert.equal(body.success, true, JSON.stringify(body));
-    } finally {
-      await restarted?.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const tokens = await handToken(api.url);
+    await api.restart();
+    const { body } = await handPage(api.url, tokens.access_token);
+    assert.equal(body.success, true, JSON.stringify(body));
   });
 });
 
 describe('Tuya request signing', () => {
   let api: TestServer;
-  let skewed: RunningServer;
-  let skewedDir: string;
+  let skewed: TestServer;
   before(async () => {
     api = await startTestServer({ TUYA_CLIENTS: CLIENTS });
-    skewedDir = mkdtempSync(join(tmpdir(), 'sealog-tuya-'));
-    skewed = await startServer(serverConfig(join(skewedDir, 'sealog.db')), {
-      now: () => Date.now() + 3_600_000,
-    });
+    skewed = await startTestServer({ TUYA_CLIENTS: CLIENTS }, { now: () => Date.now() + 3_600_000 });
   });
   after(async () => {
     await api.close();
     await skewed.close();
-    rmSync(skewedDir, { recursive: true, force: true });
   });
 
   test('a wrong secret fails the token call with 1004', async () => {
@@ -508,29 +448,15 @@ describe('Tuya key_words on both search plans', () => {
         .filter((row) => row.operate_content.toLowerCase().includes(term.toLowerCase()))
         .sort(byTimeThenIdDesc),
     );
-  const planOf = (term: string) => {
-    const db = new Database(api.dbPath, { readonly: true });
-    try {
-      return chooseKeywordPlan(term, (cap) => {
-        const row = db
-          .prepare(
-            'SELECT count(*) AS n FROM (SELECT 1 FROM operate_logs_fts WHERE operate_logs_fts MATCH ? LIMIT ?)',
-          )
-          .get(trigramPhrase(term), cap) as { n: number };
-        return row.n;
-      });
-    } finally {
-      db.close();
-    }
-  };
+  const planOf = (term: string) => api.server.store.operateLogs.keywordPlan('tnt_a', term);
 
   before(async () => {
     api = await startTestServer({ TUYA_CLIENTS: CLIENTS });
     tuya = sdk(api.url);
     await api.ingest('operate-logs', 'tnt_a', rows);
     const store = api.server.store;
-    assert.ok(store instanceof SqliteStore);
-    for (let i = 0; store.searchIndexer.pendingRows() > 0; i++) {
+    // PostgreSQL maintains its trigram index inside each insert; SQLite's catches up in the background.
+    for (let i = 0; store instanceof SqliteStore && store.searchIndexer.pendingRows() > 0; i++) {
       assert.ok(i < 500, 'the trigram index never caught up');
       await sleep(10);
     }
@@ -538,8 +464,8 @@ describe('Tuya key_words on both search plans', () => {
   after(() => api.close());
 
   test('a common term scans the time index, a rare one uses the trigram index; both are exact', async () => {
-    assert.equal(planOf('device'), 'scan-time-index');
-    assert.equal(planOf('quasarx'), 'trigram-index');
+    assert.equal(await planOf('device'), 'scan-time-index');
+    assert.equal(await planOf('quasarx'), 'trigram-index');
     const common = await walk(tuya, { key_words: 'device', size: 100 }, 'last_row_key');
     assert.deepEqual(idsOf(common), matching('device', rows));
     assert.equal(common.length, 2080);
@@ -549,7 +475,7 @@ describe('Tuya key_words on both search plans', () => {
     assert.deepEqual(windowed, matching('device 25', rows.slice(2500)));
   });
 
-  test('rows not yet in the trigram index are found right after ingest', async () => {
+  test('rows not yet in the trigram index are found right after ingest', { skip: TEST_STORE !== 'sqlite' }, async () => {
     const store = api.server.store;
     assert.ok(store instanceof SqliteStore);
     store.searchIndexer.stop(); // nothing ingested from here on reaches the index
@@ -559,7 +485,7 @@ describe('Tuya key_words on both search plans', () => {
     ];
     await api.ingest('operate-logs', 'tnt_a', late);
     assert.ok(store.searchIndexer.pendingRows() >= 2);
-    assert.equal(planOf('quasarx'), 'trigram-index');
+    assert.equal(await planOf('quasarx'), 'trigram-index');
     assert.deepEqual(await ids(tuya, { key_words: 'quasarx' }), matching('quasarx', [...rows, ...late]));
     assert.deepEqual((await ids(tuya, { key_words: 'late' })).sort(), ['late1', 'late2']);
   });

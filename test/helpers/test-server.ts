@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { parseConfig, type RawSettings } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
+import type { AuditStore } from '../../src/storage/audit-store.js';
+import { openStore } from '../../src/storage/open-store.js';
+import { createTestSchema } from './postgres-schema.js';
+
+/**
+ * The store the HTTP tests run on: `TEST_STORE=postgres` runs them on a fresh schema of
+ * TEST_DATABASE_URL per server (npm test does both passes); anything else on a SQLite file.
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** The HS256 secret every test server is configured with. */
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
@@ -25,6 +34,7 @@ export interface ApiResponse {
 
 export interface TestServer {
   url: string;
+  /** The SQLite file (TEST_STORE=sqlite), or a path in the server's own temporary directory. */
   dbPath: string;
   server: RunningServer;
   /** Mints an HS256 token with the server's secret (or `secret`). */
@@ -37,27 +47,42 @@ export interface TestServer {
   ): Promise<ApiResponse>;
   /** Shortcut: ingest records of `kind` with a tenant writer token; fails the test on a non-200. */
   ingest(kind: string, tenantId: string | undefined, records: unknown[]): Promise<ApiResponse>;
+  /** Opens the server's database anew (migrated), as another process would; the caller closes it. */
+  reopenStore(): Promise<AuditStore>;
+  /** Stops the server, keeping its data. */
+  stop(): Promise<void>;
+  /** Stops the server and starts it again on the same data; `url` and `server` change. */
+  restart(): Promise<void>;
+  /** Stops the server if it runs and deletes its data. */
   close(): Promise<void>;
 }
 
 /**
- * Starts a real sealog server on an ephemeral port with its own SQLite file in a fresh temporary
- * directory; close() stops it and deletes the directory.
+ * Starts a real sealog server on an ephemeral port with its own store (see TEST_STORE) and a fresh
+ * temporary directory; close() stops it and deletes both.
  */
-export async function startTestServer(settings: RawSettings = {}): Promise<TestServer> {
+export async function startTestServer(
+  settings: RawSettings = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sealog-test-'));
   const dbPath = join(dir, 'sealog.db');
+  const schema = TEST_STORE === 'postgres' ? await createTestSchema() : undefined;
   const config = parseConfig({
     PORT: '0',
-    DATABASE_URL: `sqlite:${dbPath}`,
+    DATABASE_URL: schema?.url ?? `sqlite:${dbPath}`,
     LOG_LEVEL: 'silent',
     ...(settings.JWT_PUBLIC_KEY === undefined && settings.JWT_JWKS_URL === undefined
       ? { JWT_SECRET: TEST_SECRET }
       : {}),
     ...settings,
   });
-  const server = await startServer(config);
-  const url = server.url;
+  let running = true;
+  const stop = async () => {
+    if (!running) return;
+    running = false;
+    await api.server.close();
+  };
 
   const token: TestServer['token'] = async (claims = {}, secret = TEST_SECRET) => {
     const { sub = 'usr_test', expiresIn = 3600, ...rest } = claims;
@@ -77,7 +102,7 @@ export async function startTestServer(settings: RawSettings = {}): Promise<TestS
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${url}${path}`, { method, headers, body });
+    const response = await fetch(`${api.url}${path}`, { method, headers, body });
     const text = await response.text();
     return {
       status: response.status,
@@ -86,8 +111,9 @@ export async function startTestServer(settings: RawSettings = {}): Promise<TestS
     };
   };
 
-  return {
-    url,
+  const server = await startServer(config, options);
+  const api: TestServer = {
+    url: server.url,
     dbPath,
     server,
     token,
@@ -103,9 +129,23 @@ export async function startTestServer(settings: RawSettings = {}): Promise<TestS
         throw new Error(`ingest failed: ${response.status} ${JSON.stringify(response.body)}`);
       return response;
     },
+    async reopenStore() {
+      const store = openStore(config.store);
+      await store.migrate();
+      return store;
+    },
+    stop,
+    async restart() {
+      await stop();
+      api.server = await startServer(config, options);
+      api.url = api.server.url;
+      running = true;
+    },
     async close() {
-      await server.close();
+      await stop();
+      await schema?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return api;
 }

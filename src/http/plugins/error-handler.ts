@@ -12,6 +12,9 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   unavailable: 503,
 };
 
+/** Seconds a client is told to wait (Retry-After) before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 2;
+
 /** An error as the client will see it: the HTTP status and a message that says what to do. */
 export interface ClientFacingError {
   statusCode: number;
@@ -67,6 +70,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (classified.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else
       request.log.info({ statusCode: classified.statusCode, reason: classified.message }, 'request refused');
+    if (classified.statusCode === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
     return reply.status(classified.statusCode).send(authmsErrorBody(classified));
   });
 }

@@ -66,6 +66,7 @@ export const authmsErrorResponses = {
   401: SimpleResponse,
   403: SimpleResponse,
   500: SimpleResponse,
+  503: SimpleResponse,
 };
 
 /** A nullable string, written so that query/body coercion never turns null into "". */

@@ -8,7 +8,11 @@ const TuyaFailure = Type.Object(
     t: Type.Integer({ description: 'server time, epoch ms' }),
     tid: Type.String({ description: 'trace id, also in the server log' }),
   },
-  { title: 'TuyaError', description: 'Tuya answers errors with HTTP 200 and success: false' },
+  {
+    title: 'TuyaError',
+    description:
+      'Tuya answers errors with HTTP 200 and success: false; 503 (code 1111) while the store does not answer',
+  },
 );
 
 /** Tuya's success envelope around `result`; errors share the 200 status with `success: false`. */
@@ -18,6 +22,7 @@ function tuyaResponse<Result extends ReturnType<typeof Type.Object>>(result: Res
       Type.Object({ success: Type.Boolean(), t: Type.Integer(), result }, { title }),
       TuyaFailure,
     ]),
+    503: TuyaFailure,
   };
 }
 

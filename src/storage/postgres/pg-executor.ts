@@ -78,8 +78,10 @@ export class PgPool implements PgExecutor {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  /** Ends every connection; closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.pool.ended) return;
+    await this.pool.end();
   }
 }
 

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { TuyaContext } from '@tuya/tuya-connector-nodejs';
+import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { send, signedRequest } from '../helpers/tuya-signing.js';
+
+const CLIENT = 'outageclient0001';
+const SECRET = 'outage-secret-0123456789';
+const OPERATE_LOGS = '/v1.0/iot-03/audit/operate-logs';
+
+/**
+ * A TCP proxy between sealog and PostgreSQL that can be cut (listener closed, every connection
+ * reset) and restored on the same port: an outage as the pool sees it, with no server restart.
+ */
+class CuttableProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection(this.targetPort, this.targetHost);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    const address = server.address();
+    assert.ok(address !== null && typeof address === 'object');
+    this.port = address.port;
+    this.server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+describe('PostgreSQL outage: 503 in each API shape, no crash, recovery', { skip: !TEST_DATABASE_URL }, () => {
+  let schema: TestSchema;
+  let proxy: CuttableProxy;
+  let api: TestServer;
+  let admin: string;
+  let accessToken: string;
+
+  const adminList = () => api.request('GET', '/admin/communication/logs?page_size=5', { token: admin });
+  const tuyaPage = () =>
+    send(
+      api.url,
+      signedRequest(OPERATE_LOGS, { clientId: CLIENT, secret: SECRET, accessToken, query: { size: '5' } }),
+    );
+  const log = (id: string) => ({ id, user_id: 'usr_1', channel: 'sms', recipient: '13800138000' });
+
+  before(async () => {
+    schema = await createTestSchema();
+    const target = new URL(schema.url);
+    proxy = new CuttableProxy(target.hostname, Number(target.port || 5432));
+    await proxy.open();
+    target.host = `127.0.0.1:${proxy.port}`;
+    // DATABASE_URL set explicitly: this server runs on PostgreSQL through the proxy whatever TEST_STORE is.
+    api = await startTestServer({
+      DATABASE_URL: target.toString(),
+      TUYA_CLIENTS: `${CLIENT}:${SECRET}:tnt_o`,
+      DATABASE_STATEMENT_TIMEOUT: '2000',
+    });
+    admin = await api.token({ sub: 'usr_admin', tenant_id: 'tnt_o', roles: ['admin'] });
+    await api.ingest('communication-logs', 'tnt_o', [log('log_before')]);
+    await api.ingest('operate-logs', 'tnt_o', [{ id: 'op_1', operate_type: 'login' }]);
+    const tuya = new TuyaContext({ baseUrl: api.url, accessKey: CLIENT, secretKey: SECRET });
+    const first = await tuya.request<{ list: unknown[] }>({ path: OPERATE_LOGS, method: 'GET', query: {} });
+    assert.equal(first.success, true);
+    const token = await (
+      tuya.client as unknown as { store: { getAccessToken(): Promise<string> } }
+    ).store.getAccessToken();
+    accessToken = token;
+  });
+  after(async () => {
+    await api.close();
+    await proxy.cut();
+    await schema.drop();
+  });
+
+  test('while PostgreSQL is unreachable every API answers 503 in its own shape; then it recovers', async () => {
+    assert.equal((await adminList()).status, 200);
+    await proxy.cut();
+
+    const list = await adminList();
+    assert.equal(list.status, 503);
+    assert.deepEqual(Object.keys(list.body).sort(), ['code', 'message', 'timestamp']);
+    assert.equal(list.body.code, 503);
+    assert.match(String(list.body.message), /database does not answer; retry later/);
+    assert.equal(list.headers.get('retry-after'), '2');
+
+    const writer = await api.token({ sub: 'svc', tenant_id: 'tnt_o', roles: ['audit:write'] });
+    const ingest = await api.request('POST', '/v1/ingest/communication-logs', {
+      token: writer,
+      body: [log('log_during')],
+    });
+    assert.equal(ingest.status, 503);
+    assert.equal(ingest.body.code, 503);
+
+    const tuya = await tuyaPage();
+    assert.equal(tuya.status, 503);
+    assert.equal(tuya.body.success, false);
+    assert.equal(tuya.body.code, 1111);
+    assert.match(String(tuya.body.msg), /^system is busy, please retry later/);
+
+    assert.equal((await api.request('GET', '/readyz')).status, 503);
+    assert.equal((await api.request('GET', '/healthz')).status, 200, 'the process is alive');
+
+    await proxy.open();
+    let ready = 0;
+    for (let attempt = 0; attempt < 50 && ready !== 200; attempt++) {
+      ready = (await api.request('GET', '/readyz')).status;
+      if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(ready, 200, 'ready again once PostgreSQL is back');
+    const again = await adminList();
+    assert.equal(again.status, 200);
+    assert.deepEqual(
+      (again.body.items as { id: string }[]).map((row) => row.id),
+      ['log_before'],
+      'the refused batch wrote nothing; the acknowledged one is there',
+    );
+    await api.ingest('communication-logs', 'tnt_o', [log('log_after')]);
+    const page = await tuyaPage();
+    assert.equal(page.status, 200);
+    assert.equal(page.body.success, true);
+  });
+});

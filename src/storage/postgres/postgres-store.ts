@@ -8,6 +8,7 @@ import type {
   TableTally,
   TuyaTokenRepository,
 } from '../audit-store.js';
+import { UnavailableError } from '../../domain/errors.js';
 import { PgCommunicationLogRepository } from './communication-log-repository.js';
 import { applyMigrations } from './migrations.js';
 import { PgMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
@@ -39,7 +40,10 @@ export class PostgresStore implements AuditStore {
   private readonly pool: PgPool;
   private readonly partitions: PartitionKeeper;
 
-  constructor(settings: PoolSettings, now: () => number = Date.now) {
+  constructor(
+    private readonly settings: PoolSettings,
+    now: () => number = Date.now,
+  ) {
     this.pool = new PgPool(settings);
     this.partitions = new PartitionKeeper(this.pool, now);
     this.communicationLogs = new PgCommunicationLogRepository(this.pool, this.partitions);
@@ -51,9 +55,19 @@ export class PostgresStore implements AuditStore {
 
   /** Applies pending migrations under the advisory lock, then creates the coming months' partitions. */
   async migrate(): Promise<AppliedMigration[]> {
-    const applied = await this.pool.withClient((client) => applyMigrations(client));
-    await this.partitions.prepareAhead();
-    return applied;
+    try {
+      const applied = await this.pool.withClient((client) => applyMigrations(client));
+      await this.partitions.prepareAhead();
+      return applied;
+    } catch (error) {
+      // Start-up and `sealog migrate` say where they tried; the host is no secret, the password is.
+      if (!(error instanceof UnavailableError)) throw error;
+      const url = new URL(this.settings.url);
+      throw new UnavailableError(
+        `PostgreSQL at ${url.hostname || 'localhost'}:${url.port || '5432'} does not answer: ` +
+          'check DATABASE_URL and that the database runs',
+      );
+    }
   }
 
   async ping(): Promise<void> {

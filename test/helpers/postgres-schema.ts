@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** The PostgreSQL database the tests may use (e.g. postgres://postgres@127.0.0.1:5432/test); unset: SQLite only. */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL === '' ? undefined : process.env.TEST_DATABASE_URL;
+export const TEST_DATABASE_URL =
+  process.env.TEST_DATABASE_URL === '' ? undefined : process.env.TEST_DATABASE_URL;
 
 /** A schema of its own in the test database, so concurrent runs never see each other's rows. */
 export interface TestSchema {
@@ -15,18 +16,19 @@ export interface TestSchema {
 
 /** Creates an empty schema `sealog_test_<random>` in TEST_DATABASE_URL; throws when it is not set. */
 export async function createTestSchema(): Promise<TestSchema> {
-  if (TEST_DATABASE_URL === undefined) throw new Error('TEST_DATABASE_URL is not set');
+  const databaseUrl = TEST_DATABASE_URL;
+  if (databaseUrl === undefined) throw new Error('TEST_DATABASE_URL is not set');
   const schema = `sealog_test_${randomBytes(6).toString('hex')}`;
-  await withClient(TEST_DATABASE_URL, async (client) => {
+  await withClient(databaseUrl, async (client) => {
     await client.query(`CREATE SCHEMA ${schema}`);
   });
-  const url = new URL(TEST_DATABASE_URL);
+  const url = new URL(databaseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
     schema,
     drop: () =>
-      withClient(TEST_DATABASE_URL ?? '', async (client) => {
+      withClient(databaseUrl, async (client) => {
         await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       }),
   };

@@ -12,7 +12,8 @@ import { createTestSchema } from './postgres-schema.js';
  * The store the HTTP tests run on: `TEST_STORE=postgres` runs them on a fresh schema of
  * TEST_DATABASE_URL per server (npm test does both passes); anything else on a SQLite file.
  */
-export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_STORE: 'sqlite' | 'postgres' =
+  process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** The HS256 secret every test server is configured with. */
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';

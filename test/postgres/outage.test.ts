@@ -48,7 +48,12 @@ class CuttableProxy {
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets) socket.resetAndDestroy();
-    await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
   }
 }
 

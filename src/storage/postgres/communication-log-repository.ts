@@ -8,7 +8,7 @@ import type {
 } from '../audit-store.js';
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
 import type { PartitionKeeper } from './partitions.js';
-import type { PgExecutor, PgScalar } from './pg-executor.js';
+import type { PgExecutor } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
 import { outcome, PgTableAccess, type StoredKey } from './table-access.js';
 
@@ -129,7 +129,7 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
     const sql = new SqlBuilder();
     const input = this.table.inputCte(logs, sql);
     const arrays = TRANSITION_COLUMNS.map(
-      ([column, type]) => `${sql.bind(transitions.map((row) => row[column] as PgScalar))}::${type}[]`,
+      ([column, type]) => `${sql.bind(transitions.map((row) => row[column]))}::${type}[]`,
     );
     const columns = TRANSITION_COLUMNS.map(([column]) => column).join(', ');
     const stored = await this.db.query<StoredKey>(

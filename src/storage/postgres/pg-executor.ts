@@ -10,14 +10,12 @@ export interface PgExecutor {
   query<Row extends pg.QueryResultRow>(sql: string, params?: readonly PgValue[]): Promise<Row[]>;
 }
 
-/** int8 (bigint) columns hold epoch ms and counts, all far below 2^53: parse them as numbers. */
-const INT8_OID = 20;
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
+/** Type parsers of sealog's pools: int8 (bigint) columns hold epoch ms and counts, all far below 2^53. */
+function numberParsingTypes(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, Number);
+  return types;
+}
 
 /** Pool settings: see DATABASE_POOL_SIZE and DATABASE_STATEMENT_TIMEOUT. */
 export interface PoolSettings {
@@ -43,7 +41,7 @@ export class PgPool implements PgExecutor {
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
-      types,
+      types: numberParsingTypes(),
     });
     // An idle connection that breaks (the server restarted) is removed from the pool; without a
     // listener the 'error' event would crash the process.

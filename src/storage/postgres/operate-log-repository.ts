@@ -12,11 +12,13 @@ import { SqlBuilder, type Condition } from './sql-fragments.js';
 import { PgTableAccess } from './table-access.js';
 
 /**
- * operate_content with only ASCII letters lowered: LIKE over it is SQLite's LIKE (case-insensitive
- * for ASCII, exact for every other character), so both stores match the same rows whatever the
- * database's locale would make of ILIKE on other scripts.
+ * Whether operate_content holds the term, with only ASCII letters folded: SQLite's LIKE (case-
+ * insensitive for ASCII, exact for every other character), so both stores match the same rows
+ * whatever the database's locale makes of ILIKE on other scripts. strpos rather than LIKE also
+ * because the planner cannot estimate it: it assumes a third of the rows match, so the scan plan
+ * walks the time index and stops after `limit` matches instead of sorting the whole tenant.
  */
-const ASCII_LOWERED_CONTENT = `translate(operate_content, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+const CONTAINS_TERM = `strpos(translate(operate_content, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ?) > 0`;
 
 const lowerAscii = (text: string) => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
@@ -74,15 +76,15 @@ export class PgOperateLogRepository implements OperateLogRepository {
     if (after) conditions.push(['(record_time, id) < (?, ?)', after.recordTime, after.id]);
     let plan: KeywordPlan | undefined;
     if (filter.keyWords !== undefined) {
-      const pattern = containsPattern(filter.keyWords);
       plan = await this.keywordPlan(filter.tenantId, filter.keyWords);
-      // ILIKE is what the trigram index answers; the ASCII-lowered LIKE decides, in both plans.
-      if (plan === 'trigram-index') conditions.push(['operate_content ILIKE ?', pattern]);
-      conditions.push([`${ASCII_LOWERED_CONTENT} LIKE ?`, lowerAscii(pattern)]);
+      // ILIKE is what the trigram index answers; CONTAINS_TERM decides, in both plans.
+      if (plan === 'trigram-index')
+        conditions.push(['operate_content ILIKE ?', containsPattern(filter.keyWords)]);
+      conditions.push([CONTAINS_TERM, lowerAscii(filter.keyWords)]);
     }
     // The trigram plan sorts its few matches: `+ 0` keeps the planner from walking the tenant's
-    // whole time index instead. The scan plan's LIKE cannot use the trigram index, so it walks the
-    // time index and stops after `limit` matches.
+    // whole time index instead. The scan plan cannot use the trigram index, so it walks the time
+    // index and stops after `limit` matches.
     const order = plan === 'trigram-index' ? 'record_time + 0 DESC, id DESC' : 'record_time DESC, id DESC';
     const sql = new SqlBuilder();
     const where = sql.where(conditions);

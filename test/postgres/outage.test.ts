@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { TuyaContext } from '@tuya/tuya-connector-nodejs';
+import pg from 'pg';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
@@ -147,5 +148,41 @@ describe('PostgreSQL outage: 503 in each API shape, no crash, recovery', { skip:
     const page = await tuyaPage();
     assert.equal(page.status, 200);
     assert.equal(page.body.success, true);
+  });
+});
+
+describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
+  let schema: TestSchema;
+  let api: TestServer;
+  before(async () => {
+    schema = await createTestSchema();
+    api = await startTestServer({ DATABASE_URL: schema.url, DATABASE_STATEMENT_TIMEOUT: '300' });
+  });
+  after(async () => {
+    await api.close();
+    await schema.drop();
+  });
+
+  test('a statement that waits longer is cancelled and answered 503; nothing of the batch is kept', async () => {
+    const blocker = new pg.Client({ connectionString: schema.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE communication_log_keys IN ACCESS EXCLUSIVE MODE');
+      const writer = await api.token({ sub: 'svc', tenant_id: 'tnt_t', roles: ['audit:write'] });
+      const blocked = await api.request('POST', '/v1/ingest/communication-logs', {
+        token: writer,
+        body: [{ id: 'log_slow', user_id: 'usr_1', channel: 'sms', recipient: '13800138000' }],
+      });
+      assert.equal(blocked.status, 503);
+      assert.match(String(blocked.body.message), /longer than DATABASE_STATEMENT_TIMEOUT/);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    const admin = await api.token({ sub: 'usr_admin', tenant_id: 'tnt_t', roles: ['admin'] });
+    const list = await api.request('GET', '/admin/communication/logs', { token: admin });
+    assert.equal(list.status, 200);
+    assert.equal(list.body.total, 0);
   });
 });

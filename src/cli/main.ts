@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config.js';
+import { copyCommand, COPY_HELP } from './copy-command.js';
 import { migrateCommand, MIGRATE_HELP } from './migrate-command.js';
 import { serveCommand, SERVE_HELP } from './serve-command.js';
 import { UsageError } from './settings-options.js';
@@ -12,6 +13,7 @@ const COMMANDS: Record<
   serve: { run: serveCommand, help: SERVE_HELP },
   token: { run: tokenCommand, help: TOKEN_HELP },
   migrate: { run: migrateCommand, help: MIGRATE_HELP },
+  copy: { run: copyCommand, help: COPY_HELP },
 };
 
 const HELP = `Usage: sealog <command> [options]
@@ -20,6 +22,7 @@ Commands:
   serve     start the HTTP server (--demo loads demo data)
   token     mint a token for local use
   migrate   bring the store's schema up to date
+  copy      copy a SQLite store into PostgreSQL (resumable, verified)
 
 Run sealog <command> --help for a command's options.
 `;

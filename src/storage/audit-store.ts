@@ -24,7 +24,10 @@ export interface AuditStore {
   migrate(): Promise<AppliedMigration[]>;
   /** Resolves while the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
-  /** Row counts per table and tenant, to verify a copy between stores. Reads every table: slow on large stores. */
+  /**
+   * Row counts per table and tenant, to verify a copy between stores: tables in the order of
+   * TableTally['table'], tenants ascending by bytes. Reads every table: slow on large stores.
+   */
   tally(): Promise<TableTally[]>;
   close(): Promise<void>;
 }

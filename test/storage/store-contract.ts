@@ -6,7 +6,7 @@ import type {
   OperateLog,
   StatusTransition,
 } from '../../src/domain/records.js';
-import type { AuditStore } from '../../src/storage/audit-store.js';
+import type { AuditStore, CommunicationLogWithHistory } from '../../src/storage/audit-store.js';
 
 /** A fresh, migrated store and how to dispose of it. */
 export interface StoreFixture {
@@ -18,6 +18,7 @@ export interface StoreFixture {
 
 const BASE_MS = Date.UTC(2026, 3, 15, 10);
 
+/** A pending SMS log of tenant tnt_a; `overrides` replace fields. */
 export function communicationLog(overrides: Partial<CommunicationLog> = {}): CommunicationLog {
   return {
     tenant_id: 'tnt_a',
@@ -38,7 +39,8 @@ export function communicationLog(overrides: Partial<CommunicationLog> = {}): Com
   };
 }
 
-function mfaLog(overrides: Partial<MfaConfigAuditLog> = {}): MfaConfigAuditLog {
+/** An MFA config audit log of tenant tnt_a; `overrides` replace fields. */
+export function mfaLog(overrides: Partial<MfaConfigAuditLog> = {}): MfaConfigAuditLog {
   return {
     tenant_id: 'tnt_a',
     id: 'mfa_1',
@@ -53,7 +55,8 @@ function mfaLog(overrides: Partial<MfaConfigAuditLog> = {}): MfaConfigAuditLog {
   };
 }
 
-function operateLog(overrides: Partial<OperateLog> = {}): OperateLog {
+/** An operate log of tenant tnt_a; `overrides` replace fields. */
+export function operateLog(overrides: Partial<OperateLog> = {}): OperateLog {
   return {
     tenant_id: 'tnt_a',
     id: 'op_1',
@@ -213,6 +216,98 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       assert.equal(await store.communicationLogs.find('tnt_b', 'log_1'), undefined);
     });
 
+    test('importMany stores logs with their histories, once', async () => {
+      const sent = transition('log_d', 'pending', 'sent', { sent_at: BASE_MS + 1, response: '{"id":1}' });
+      const delivered = transition('log_d', 'sent', 'delivered', { changed_at: BASE_MS + 5 });
+      const entries: CommunicationLogWithHistory[] = [
+        {
+          log: communicationLog({
+            id: 'log_d',
+            status: 'delivered',
+            sent_at: BASE_MS + 1,
+            response: '{"id":1}',
+            updated_at: BASE_MS + 5,
+          }),
+          transitions: [sent, delivered],
+        },
+        { log: communicationLog({ id: 'log_p' }), transitions: [] },
+        {
+          log: communicationLog({ tenant_id: 'tnt_b', id: 'log_d', status: 'failed', error: 'rejected' }),
+          transitions: [
+            { ...transition('log_d', 'pending', 'failed', { error: 'rejected' }), tenant_id: 'tnt_b' },
+          ],
+        },
+      ];
+      assert.deepEqual(await store.communicationLogs.importMany(entries), {
+        ids: ['log_d', 'log_p', 'log_d'],
+        duplicates: [],
+      });
+      assert.deepEqual(await store.communicationLogs.find('tnt_a', 'log_d'), entries[0]?.log);
+      assert.deepEqual(await store.communicationLogs.listTransitions('tnt_a', 'log_d'), [sent, delivered]);
+      assert.deepEqual(await store.communicationLogs.listTransitions('tnt_a', 'log_p'), []);
+      assert.deepEqual(
+        await store.communicationLogs.listTransitions('tnt_b', 'log_d'),
+        entries[2]?.transitions,
+      );
+
+      // A re-run copy: stored logs are skipped with their (possibly different) histories.
+      const again = await store.communicationLogs.importMany([
+        ...entries.map((entry) => ({ ...entry, transitions: [...entry.transitions, delivered] })),
+        { log: communicationLog({ id: 'log_new' }), transitions: [] },
+      ]);
+      assert.deepEqual(again, {
+        ids: ['log_d', 'log_p', 'log_d', 'log_new'],
+        duplicates: ['log_d', 'log_p', 'log_d'],
+      });
+      assert.deepEqual(await store.communicationLogs.listTransitions('tnt_a', 'log_d'), [sent, delivered]);
+      assert.equal((await store.communicationLogs.list({}, { limit: 10, offset: 0 })).total, 4);
+
+      // Imported history continues like any other: the next receipt is appended after it.
+      const pSent = transition('log_p', 'pending', 'sent', { changed_at: BASE_MS + 9 });
+      assert.equal(await store.communicationLogs.applyTransition(pSent), true);
+      assert.deepEqual(await store.communicationLogs.listTransitions('tnt_a', 'log_p'), [pSent]);
+    });
+
+    test('an importMany batch that fails part-way stores no log and no transition', async () => {
+      await assert.rejects(
+        store.communicationLogs.importMany([
+          { log: communicationLog({ id: 'ok' }), transitions: [transition('ok', 'pending', 'sent')] },
+          { log: communicationLog({ id: 'bad', user_id: null as unknown as string }), transitions: [] },
+        ]),
+      );
+      assert.equal((await store.communicationLogs.list({}, { limit: 10, offset: 0 })).total, 0);
+      assert.deepEqual(await store.communicationLogs.listTransitions('tnt_a', 'ok'), []);
+      assert.deepEqual(await store.tally(), []);
+    });
+
+    test('tally counts rows per table and tenant, tables in a fixed order, tenants ascending', async () => {
+      assert.deepEqual(await store.tally(), []);
+      await store.communicationLogs.insertMany([
+        communicationLog({ tenant_id: 'tnt_b', id: 'c1' }),
+        communicationLog({ tenant_id: 'tnt_a', id: 'c1' }),
+        communicationLog({ tenant_id: 'tnt_a', id: 'c2' }),
+      ]);
+      await store.communicationLogs.applyTransition(transition('c1', 'pending', 'sent'));
+      await store.communicationLogs.applyTransition(transition('c1', 'sent', 'delivered'));
+      await store.mfaConfigAuditLogs.insertMany([
+        mfaLog({ tenant_id: 'tnt_c', id: 'm1' }),
+        mfaLog({ tenant_id: 'tnt_c', id: 'm2' }),
+      ]);
+      await store.operateLogs.insertMany([
+        operateLog({ tenant_id: 'tnt_c', id: 'o1' }),
+        operateLog({ tenant_id: 'tnt_a', id: 'o1' }),
+        operateLog({ tenant_id: 'tnt_c', id: 'o2' }),
+      ]);
+      assert.deepEqual(await store.tally(), [
+        { table: 'communication_logs', tenantId: 'tnt_a', rows: 2 },
+        { table: 'communication_logs', tenantId: 'tnt_b', rows: 1 },
+        { table: 'communication_log_transitions', tenantId: 'tnt_a', rows: 2 },
+        { table: 'mfa_config_audit_logs', tenantId: 'tnt_c', rows: 2 },
+        { table: 'operate_logs', tenantId: 'tnt_a', rows: 1 },
+        { table: 'operate_logs', tenantId: 'tnt_c', rows: 2 },
+      ]);
+    });
+
     test('MFA logs filter by exact fields and a half-open time range', async () => {
       await store.mfaConfigAuditLogs.insertMany([
         mfaLog({ id: 'm1', timestamp: BASE_MS - 1 }),
@@ -350,4 +445,24 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       );
     });
   });
+}
+
+/** A transition of log `logId` in tnt_a at BASE_MS; `overrides` replace fields. */
+function transition(
+  logId: string,
+  from: StatusTransition['from_status'],
+  to: StatusTransition['to_status'],
+  overrides: Partial<StatusTransition> = {},
+): StatusTransition {
+  return {
+    tenant_id: 'tnt_a',
+    log_id: logId,
+    from_status: from,
+    to_status: to,
+    error: null,
+    response: null,
+    sent_at: null,
+    changed_at: BASE_MS,
+    ...overrides,
+  };
 }

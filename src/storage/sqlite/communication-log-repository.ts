@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type {
   CommunicationLogFilter,
   CommunicationLogRepository,
+  CommunicationLogWithHistory,
   CountedPage,
   InsertOutcome,
   OffsetWindow,
@@ -10,7 +11,8 @@ import type { CommunicationLog, StatusTransition } from '../../domain/records.js
 import { asPromise } from './as-promise.js';
 import { TableAccess } from './table-access.js';
 
-const COLUMNS = [
+/** The columns of communication_logs, in insert order. */
+export const COMMUNICATION_LOG_COLUMNS = [
   'tenant_id',
   'id',
   'user_id',
@@ -27,13 +29,17 @@ const COLUMNS = [
   'updated_at',
 ] as const satisfies ReadonlyArray<keyof CommunicationLog>;
 
+const APPEND_TRANSITION_SQL = `INSERT INTO communication_log_transitions
+    (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at)
+  VALUES (@tenant_id, @log_id, @from_status, @to_status, @error, @response, @sent_at, @changed_at)`;
+
 export class SqliteCommunicationLogRepository implements CommunicationLogRepository {
   private readonly table: TableAccess<CommunicationLog>;
 
   constructor(private readonly db: Database.Database) {
     this.table = new TableAccess(db, {
       table: 'communication_logs',
-      columns: COLUMNS,
+      columns: COMMUNICATION_LOG_COLUMNS,
       orderBy: 'created_at DESC, id DESC',
     });
   }
@@ -76,11 +82,7 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
                 updated_at = @changed_at
           WHERE tenant_id = @tenant_id AND id = @log_id AND status = @from_status`,
       );
-      const append = this.table.prepare(
-        `INSERT INTO communication_log_transitions
-           (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at)
-         VALUES (@tenant_id, @log_id, @from_status, @to_status, @error, @response, @sent_at, @changed_at)`,
-      );
+      const append = this.table.prepare(APPEND_TRANSITION_SQL);
       return this.db
         .transaction(() => {
           if (update.run(transition).changes !== 1) return false;
@@ -101,5 +103,28 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
           )
           .all(tenantId, logId) as StatusTransition[],
     );
+  }
+
+  importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
+    return asPromise(() => {
+      const append = this.table.prepare(APPEND_TRANSITION_SQL);
+      const outcome: InsertOutcome = { ids: [], duplicates: [] };
+      this.db
+        .transaction(() => {
+          for (const { log, transitions } of entries) {
+            outcome.ids.push(log.id);
+            // A log stored already has its own history; appending the copy's would double it.
+            if (!this.table.insertIfAbsent(log)) {
+              outcome.duplicates.push(log.id);
+              continue;
+            }
+            // The log row already holds the outcome of these transitions, so they are appended as
+            // history only, without the compare-and-set of applyTransition.
+            for (const transition of transitions) append.run(transition);
+          }
+        })
+        .immediate();
+      return outcome;
+    });
   }
 }

@@ -10,7 +10,8 @@ import type { MfaConfigAuditLog } from '../../domain/records.js';
 import { asPromise } from './as-promise.js';
 import { TableAccess } from './table-access.js';
 
-const COLUMNS = [
+/** The columns of mfa_config_audit_logs, in insert order. */
+export const MFA_CONFIG_AUDIT_LOG_COLUMNS = [
   'tenant_id',
   'id',
   'action',
@@ -28,7 +29,7 @@ export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepos
   constructor(db: Database.Database) {
     this.table = new TableAccess(db, {
       table: 'mfa_config_audit_logs',
-      columns: COLUMNS,
+      columns: MFA_CONFIG_AUDIT_LOG_COLUMNS,
       orderBy: '"timestamp" DESC, id DESC',
     });
   }

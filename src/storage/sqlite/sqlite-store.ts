@@ -8,6 +8,7 @@ import type {
   MfaConfigAuditLogRepository,
   NonceRepository,
   OperateLogRepository,
+  TableTally,
   TuyaTokenRepository,
 } from '../audit-store.js';
 import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
@@ -17,6 +18,7 @@ import { SqliteMfaConfigAuditLogRepository } from './mfa-config-audit-log-reposi
 import { SqliteNonceRepository } from './nonce-repository.js';
 import { SqliteOperateLogRepository } from './operate-log-repository.js';
 import { SearchIndexer } from './search-indexer.js';
+import { tallyTables } from './table-tally.js';
 import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
 
 /**
@@ -63,6 +65,11 @@ export class SqliteStore implements AuditStore {
     return asPromise(() => {
       this.db.prepare('SELECT 1').get();
     });
+  }
+
+  /** Tables in the order communication logs, their transitions, MFA logs, operate logs; tenants in byte order. */
+  tally(): Promise<TableTally[]> {
+    return asPromise(() => tallyTables(this.db));
   }
 
   close(): Promise<void> {

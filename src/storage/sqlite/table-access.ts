@@ -31,17 +31,23 @@ export class TableAccess<Row extends { id: string }> {
   /** Inserts every row in one transaction; rows already stored are reported as existing. */
   insertMany(rows: readonly Row[]): InsertOutcome {
     const outcome: InsertOutcome = { ids: [], duplicates: [] };
-    const insertOne = this.prepare(this.insertSql);
     this.db
       .transaction(() => {
         for (const row of rows) {
-          const { changes } = insertOne.run(row);
           outcome.ids.push(row.id);
-          if (changes === 0) outcome.duplicates.push(row.id);
+          if (!this.insertIfAbsent(row)) outcome.duplicates.push(row.id);
         }
       })
       .immediate();
     return outcome;
+  }
+
+  /**
+   * Inserts one row unless its (tenant_id, id) is stored already; returns whether it was inserted.
+   * Opens no transaction: callers batching rows wrap the calls in one.
+   */
+  insertIfAbsent(row: Row): boolean {
+    return this.prepare(this.insertSql).run(row).changes === 1;
   }
 
   /** One page and the total count, read from the same snapshot. */

@@ -1,0 +1,183 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { CommunicationLogWithHistory, TableTally } from '../audit-store.js';
+import type { MfaConfigAuditLog, OperateLog, StatusTransition } from '../../domain/records.js';
+import { COMMUNICATION_LOG_COLUMNS } from './communication-log-repository.js';
+import { MFA_CONFIG_AUDIT_LOG_COLUMNS } from './mfa-config-audit-log-repository.js';
+import { OPERATE_LOG_COLUMNS } from './operate-log-repository.js';
+import { tallyTables, TALLIED_TABLES } from './table-tally.js';
+
+/** The log tables an export walks, each keyed by (tenant_id, id). Transitions travel with their logs. */
+export const EXPORTED_TABLES = ['communication_logs', 'mfa_config_audit_logs', 'operate_logs'] as const;
+export type ExportedTable = (typeof EXPORTED_TABLES)[number];
+
+/** A position in a table walk: the (tenant_id, id) of the last row already read. */
+export interface ExportKey {
+  tenantId: string;
+  id: string;
+}
+
+/** The file given is missing, not an SQLite database, or not a sealog store. */
+export class NotASealogStoreError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path} ${reason}`);
+    this.name = 'NotASealogStoreError';
+  }
+}
+
+const TRANSITION_COLUMNS = 'tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at';
+
+/**
+ * Read-only view of an existing SQLite store file, for moving its rows to another store. Each
+ * table is read in batches in (tenant_id, id) byte order, every batch a keyset query strictly
+ * after the previous one's last key, so memory holds one batch and a walk can resume from any key.
+ * Opening never creates, migrates or writes the database file (like any reader of a WAL database,
+ * SQLite may leave an empty -wal and a -shm file beside it). A server may keep writing to the
+ * file meanwhile; rows it adds behind a walk's position are not seen by that walk.
+ */
+export class SqliteExport {
+  private readonly db: Database.Database;
+
+  /** Throws NotASealogStoreError when `path` is missing or holds no sealog schema. */
+  constructor(readonly path: string) {
+    if (!existsSync(path)) throw new NotASealogStoreError(path, 'does not exist');
+    try {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw new NotASealogStoreError(path, `cannot be opened: ${(error as Error).message}`);
+    }
+    try {
+      this.db.pragma('busy_timeout = 5000');
+      const tables = new Set(
+        (
+          this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+        ).map((row) => row.name),
+      );
+      const missing = ['schema_migrations', ...TALLIED_TABLES].filter((table) => !tables.has(table));
+      if (missing.length > 0) {
+        throw new NotASealogStoreError(
+          path,
+          `is not a sealog store (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''})`,
+        );
+      }
+    } catch (error) {
+      this.db.close();
+      if (error instanceof NotASealogStoreError) throw error;
+      const code = (error as { code?: unknown }).code;
+      throw new NotASealogStoreError(
+        path,
+        code === 'SQLITE_NOTADB'
+          ? 'is not an SQLite database'
+          : `cannot be read: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Rows of `table` strictly after `after` (every row when undefined); counts the index, no row is read. */
+  countRows(table: ExportedTable, after: ExportKey | undefined): number {
+    const row = (
+      after === undefined
+        ? this.db.prepare(`SELECT count(*) AS rows FROM ${table}`).get()
+        : this.db
+            .prepare(`SELECT count(*) AS rows FROM ${table} WHERE (tenant_id, id) > (?, ?)`)
+            .get(after.tenantId, after.id)
+    ) as { rows: number };
+    return row.rows;
+  }
+
+  /** Communication logs after `after`, up to `batchSize` (≥ 1) a batch, each with its transitions oldest first. */
+  *communicationLogBatches(
+    after: ExportKey | undefined,
+    batchSize: number,
+  ): Generator<CommunicationLogWithHistory[]> {
+    const transitions = this.db.prepare(
+      `SELECT ${TRANSITION_COLUMNS} FROM communication_log_transitions
+        WHERE (tenant_id, log_id) >= (?, ?) AND (tenant_id, log_id) <= (?, ?)
+        ORDER BY tenant_id, log_id, seq`,
+    );
+    for (const logs of this.walk<CommunicationLogWithHistory['log']>(
+      'communication_logs',
+      COMMUNICATION_LOG_COLUMNS,
+      after,
+      batchSize,
+    )) {
+      const first = logs[0];
+      const last = logs[logs.length - 1];
+      if (first === undefined || last === undefined) continue;
+      // One range query per batch over the (tenant_id, log_id, seq) index instead of one per log.
+      const byLog = new Map<string, StatusTransition[]>();
+      for (const transition of transitions.all(
+        first.tenant_id,
+        first.id,
+        last.tenant_id,
+        last.id,
+      ) as StatusTransition[]) {
+        const key = logKey(transition.tenant_id, transition.log_id);
+        const history = byLog.get(key);
+        if (history) history.push(transition);
+        else byLog.set(key, [transition]);
+      }
+      yield logs.map((log) => ({ log, transitions: byLog.get(logKey(log.tenant_id, log.id)) ?? [] }));
+    }
+  }
+
+  /** MFA config audit logs after `after`, up to `batchSize` (≥ 1) a batch. */
+  mfaConfigAuditLogBatches(after: ExportKey | undefined, batchSize: number): Generator<MfaConfigAuditLog[]> {
+    return this.walk<MfaConfigAuditLog>(
+      'mfa_config_audit_logs',
+      MFA_CONFIG_AUDIT_LOG_COLUMNS,
+      after,
+      batchSize,
+    );
+  }
+
+  /** Operate logs after `after`, up to `batchSize` (≥ 1) a batch; the store-internal seq is left behind. */
+  operateLogBatches(after: ExportKey | undefined, batchSize: number): Generator<OperateLog[]> {
+    return this.walk<OperateLog>('operate_logs', OPERATE_LOG_COLUMNS, after, batchSize);
+  }
+
+  /** Same as AuditStore.tally() of a SqliteStore on this file, read without opening it for writing. */
+  tally(): TableTally[] {
+    return tallyTables(this.db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Yields non-empty batches until the table is exhausted; each batch is read when asked for. */
+  private *walk<Row extends { tenant_id: string; id: string }>(
+    table: ExportedTable,
+    columns: readonly string[],
+    after: ExportKey | undefined,
+    batchSize: number,
+  ): Generator<Row[]> {
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batch size must be ≥ 1 (got ${batchSize})`);
+    const select = `SELECT ${columns.map((column) => `"${column}"`).join(', ')} FROM ${table}`;
+    const firstBatch = this.db.prepare(`${select} ORDER BY tenant_id, id LIMIT ?`);
+    const nextBatch = this.db.prepare(
+      `${select} WHERE (tenant_id, id) > (?, ?) ORDER BY tenant_id, id LIMIT ?`,
+    );
+    let position = after;
+    for (;;) {
+      const rows = (
+        position === undefined
+          ? firstBatch.all(batchSize)
+          : nextBatch.all(position.tenantId, position.id, batchSize)
+      ) as Row[];
+      const last = rows[rows.length - 1];
+      if (last === undefined) return;
+      yield rows;
+      if (rows.length < batchSize) return;
+      position = { tenantId: last.tenant_id, id: last.id };
+    }
+  }
+}
+
+function logKey(tenantId: string, id: string): string {
+  return JSON.stringify([tenantId, id]);
+}

@@ -241,7 +241,10 @@ function parseDatabaseUrl(
   }
   if (/^postgres(ql)?:\/\//.test(raw)) {
     if (!URL.canParse(raw))
-      throw new ConfigError('DATABASE_URL', 'is not a valid URL (e.g. postgres://sealog@127.0.0.1:5432/sealog)');
+      throw new ConfigError(
+        'DATABASE_URL',
+        'is not a valid URL (e.g. postgres://sealog@127.0.0.1:5432/sealog)',
+      );
     return { kind: 'postgres', url: raw, ...postgres };
   }
   throw new ConfigError(

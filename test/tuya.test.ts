@@ -5,7 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import { TuyaContext, type TuyaTokenStorInterface } from '@tuya/tuya-connector-nodejs';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { startTestServer, TEST_STORE, type TestServer } from './helpers/test-server.js';
-import { send, signedRequest, type SignOptions, type Strings, type TuyaBody } from './helpers/tuya-signing.js';
+import {
+  send,
+  signedRequest,
+  type SignOptions,
+  type Strings,
+  type TuyaBody,
+} from './helpers/tuya-signing.js';
 
 const OPERATE_LOGS = '/v1.0/iot-03/audit/operate-logs';
 const CLIENT_A = 'sealogclienta001';
@@ -475,18 +481,22 @@ describe('Tuya key_words on both search plans', () => {
     assert.deepEqual(windowed, matching('device 25', rows.slice(2500)));
   });
 
-  test('rows not yet in the trigram index are found right after ingest', { skip: TEST_STORE !== 'sqlite' }, async () => {
-    const store = api.server.store;
-    assert.ok(store instanceof SqliteStore);
-    store.searchIndexer.stop(); // nothing ingested from here on reaches the index
-    const late = [
-      record('late1', T0 + 5000, { operate_content: 'late quasarx' }),
-      record('late2', T0 - 5, { operate_content: 'QUASARX late' }),
-    ];
-    await api.ingest('operate-logs', 'tnt_a', late);
-    assert.ok(store.searchIndexer.pendingRows() >= 2);
-    assert.equal(await planOf('quasarx'), 'trigram-index');
-    assert.deepEqual(await ids(tuya, { key_words: 'quasarx' }), matching('quasarx', [...rows, ...late]));
-    assert.deepEqual((await ids(tuya, { key_words: 'late' })).sort(), ['late1', 'late2']);
-  });
+  test(
+    'rows not yet in the trigram index are found right after ingest',
+    { skip: TEST_STORE !== 'sqlite' },
+    async () => {
+      const store = api.server.store;
+      assert.ok(store instanceof SqliteStore);
+      store.searchIndexer.stop(); // nothing ingested from here on reaches the index
+      const late = [
+        record('late1', T0 + 5000, { operate_content: 'late quasarx' }),
+        record('late2', T0 - 5, { operate_content: 'QUASARX late' }),
+      ];
+      await api.ingest('operate-logs', 'tnt_a', late);
+      assert.ok(store.searchIndexer.pendingRows() >= 2);
+      assert.equal(await planOf('quasarx'), 'trigram-index');
+      assert.deepEqual(await ids(tuya, { key_words: 'quasarx' }), matching('quasarx', [...rows, ...late]));
+      assert.deepEqual((await ids(tuya, { key_words: 'late' })).sort(), ['late1', 'late2']);
+    },
+  );
 });

@@ -33,7 +33,9 @@ export async function chooseKeywordPlanAsync(
   term: string,
   countIndexedMatches: (cap: number) => Promise<number>,
 ): Promise<KeywordPlan> {
-  return isTooShort(term) ? 'scan-time-index' : planForMatches(await countIndexedMatches(COMMON_TERM_MATCHES));
+  return isTooShort(term)
+    ? 'scan-time-index'
+    : planForMatches(await countIndexedMatches(COMMON_TERM_MATCHES));
 }
 
 /** A LIKE pattern matching `term` anywhere, with `%`, `_` and `\` taken literally (ESCAPE '\'). */

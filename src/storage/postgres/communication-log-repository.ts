@@ -7,6 +7,7 @@ import type {
   OffsetWindow,
 } from '../audit-store.js';
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
+import { communicationLogConditions } from '../filter-conditions.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
@@ -63,15 +64,7 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
-    return this.table.list(
-      [
-        ['tenant_id = ?', filter.tenantId],
-        ['user_id = ?', filter.userId],
-        ['channel = ?', filter.channel],
-        ['status = ?', filter.status],
-      ],
-      window,
-    );
+    return this.table.list(communicationLogConditions(filter), window);
   }
 
   async find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {

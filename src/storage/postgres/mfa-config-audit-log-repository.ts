@@ -6,6 +6,7 @@ import type {
   OffsetWindow,
 } from '../audit-store.js';
 import type { MfaConfigAuditLog } from '../../domain/records.js';
+import { mfaConfigAuditLogConditions } from '../filter-conditions.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
 import { PgTableAccess } from './table-access.js';
@@ -38,16 +39,6 @@ export class PgMfaConfigAuditLogRepository implements MfaConfigAuditLogRepositor
   }
 
   list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>> {
-    return this.table.list(
-      [
-        ['tenant_id = ?', filter.tenantId],
-        ['action = ?', filter.action],
-        ['target_type = ?', filter.targetType],
-        ['operator_id = ?', filter.operatorId],
-        ['"timestamp" >= ?', filter.fromMs],
-        ['"timestamp" < ?', filter.untilMs],
-      ],
-      window,
-    );
+    return this.table.list(mfaConfigAuditLogConditions(filter), window);
   }
 }

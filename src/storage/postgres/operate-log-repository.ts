@@ -6,6 +6,7 @@ import type {
 } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
 import { chooseKeywordPlanAsync, containsPattern, type KeywordPlan } from '../keyword-plan.js';
+import { operateLogConditions } from '../filter-conditions.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
 import { SqlBuilder, type Condition } from './sql-fragments.js';
@@ -66,14 +67,7 @@ export class PgOperateLogRepository implements OperateLogRepository {
     after: OperateLogCursor | undefined,
     limit: number,
   ): Promise<OperateLog[]> {
-    const conditions: Condition[] = [
-      ['tenant_id = ?', filter.tenantId],
-      ['record_time >= ?', filter.fromMs],
-      ['record_time <= ?', filter.untilMs],
-      ['operate_type = ?', filter.operateType],
-      ['merchant_code = ?', filter.merchantCode],
-    ];
-    if (after) conditions.push(['(record_time, id) < (?, ?)', after.recordTime, after.id]);
+    const conditions: Condition[] = operateLogConditions(filter, after);
     let plan: KeywordPlan | undefined;
     if (filter.keyWords !== undefined) {
       plan = await this.keywordPlan(filter.tenantId, filter.keyWords);

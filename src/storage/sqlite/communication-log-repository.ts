@@ -8,6 +8,7 @@ import type {
   OffsetWindow,
 } from '../audit-store.js';
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
+import { communicationLogConditions } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
 import { TableAccess } from './table-access.js';
 
@@ -49,17 +50,7 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
-    return asPromise(() =>
-      this.table.list(
-        [
-          ['tenant_id = ?', filter.tenantId],
-          ['user_id = ?', filter.userId],
-          ['channel = ?', filter.channel],
-          ['status = ?', filter.status],
-        ],
-        window,
-      ),
-    );
+    return asPromise(() => this.table.list(communicationLogConditions(filter), window));
   }
 
   find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {

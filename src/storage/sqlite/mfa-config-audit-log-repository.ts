@@ -7,6 +7,7 @@ import type {
   OffsetWindow,
 } from '../audit-store.js';
 import type { MfaConfigAuditLog } from '../../domain/records.js';
+import { mfaConfigAuditLogConditions } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
 import { TableAccess } from './table-access.js';
 
@@ -39,18 +40,6 @@ export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepos
   }
 
   list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>> {
-    return asPromise(() =>
-      this.table.list(
-        [
-          ['tenant_id = ?', filter.tenantId],
-          ['action = ?', filter.action],
-          ['target_type = ?', filter.targetType],
-          ['operator_id = ?', filter.operatorId],
-          ['"timestamp" >= ?', filter.fromMs],
-          ['"timestamp" < ?', filter.untilMs],
-        ],
-        window,
-      ),
-    );
+    return asPromise(() => this.table.list(mfaConfigAuditLogConditions(filter), window));
   }
 }

@@ -6,6 +6,7 @@ import type {
   OperateLogRepository,
 } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
+import { operateLogConditions } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
 import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../keyword-plan.js';
 import { trigramPhrase } from './trigram-phrase.js';
@@ -59,14 +60,10 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
 
   page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]> {
     return asPromise(() => {
-      const conditions: [string, ...(SqlValue | undefined)[]][] = [
-        ['tenant_id = ?', filter.tenantId],
-        ['record_time >= ?', filter.fromMs],
-        ['record_time <= ?', filter.untilMs],
-        ['operate_type = ?', filter.operateType],
-        ['merchant_code = ?', filter.merchantCode],
-      ];
-      if (after) conditions.push(['(record_time, id) < (?, ?)', after.recordTime, after.id]);
+      const conditions: (readonly [string, ...(SqlValue | undefined)[]])[] = operateLogConditions(
+        filter,
+        after,
+      );
       const search = filter.keyWords === undefined ? undefined : this.keywordSearch(filter.keyWords);
       if (search) conditions.push(...search.conditions);
       const where = whereClause(conditions);

@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { copyRows } from './bulk-load.js';
+import { operateLog } from './data-generator.js';
+import { percentiles, type Latency } from './measure.js';
+import type { ServerProcess } from './server-process.js';
+
+export const BATCH_ROWS = 1000;
+/** Distinct batch bodies kept in memory; batch k reuses body k % TEMPLATES with its own ids. */
+const TEMPLATES = 64;
+const ID_TOKEN = '@@@';
+
+/**
+ * Operate-log batches for HTTP ingest, serialized before any timed window. Each body holds an id
+ * token replaced per batch, so every batch carries new ids (a re-sent id would be skipped, not stored).
+ */
+export class IngestBatches {
+  private readonly bodies: string[] = [];
+  private next = 0;
+
+  constructor(
+    firstRow: number,
+    private readonly tag: string,
+  ) {
+    for (let t = 0; t < TEMPLATES; t++) {
+      const rows = Array.from({ length: BATCH_ROWS }, (_, j) => {
+        const row = operateLog(firstRow + t * BATCH_ROWS + j, firstRow);
+        return { ...row, id: `op_${ID_TOKEN}_${j}` };
+      });
+      this.bodies.push(JSON.stringify(rows));
+    }
+  }
+
+  /** The next batch's JSON body, with ids no other batch has. */
+  take(): string {
+    const k = this.next++;
+    return (this.bodies[k % TEMPLATES] ?? '').replaceAll(ID_TOKEN, `${this.tag}${k.toString(36)}`);
+  }
+}
+
+/** Figures of one ingest run. */
+export interface IngestRun {
+  connections: number;
+  seconds: number;
+  eventsPerSecond: number;
+  /** Events per second per core of server CPU time (user + system) used during the run. */
+  eventsPerCpuSecond: number;
+  serverCpuCores: number;
+  batchLatency: Latency;
+  /** SQLite only: the background trigram indexer's largest lag during the run, in rows. */
+  maxIndexLagRows?: number;
+  /** SQLite only: seconds the indexer took to catch up after the run. */
+  indexCatchUpSeconds?: number;
+}
+
+/**
+ * POSTs batches over `connections` concurrent keep-alive connections for `seconds`; with
+ * `ratePerSecond`, paces them to that many events per second in all (the mixed scenario).
+ */
+export async function runIngest(
+  server: ServerProcess,
+  token: string,
+  batches: IngestBatches,
+  options: {
+    connections: number;
+    seconds: number;
+    ratePerSecond?: number;
+    indexLag?: () => number;
+    /** Ends the run early once set (the mixed scenario stops it when its queries are done). */
+    stop?: { requested: boolean };
+  },
+): Promise<IngestRun> {
+  const latencies: number[] = [];
+  let events = 0;
+  let maxLag = 0;
+  const cpuBefore = server.cpuSeconds();
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  const interval =
+    options.ratePerSecond === undefined
+      ? 0
+      : (BATCH_ROWS * 1000 * options.connections) / options.ratePerSecond;
+  const worker = async () => {
+    for (
+      let due = performance.now();
+      performance.now() < deadline && options.stop?.requested !== true;
+      due += interval
+    ) {
+      if (interval > 0 && due > performance.now()) await sleep(due - performance.now());
+      const body = batches.take();
+      const sent = performance.now();
+      const response = await fetch(`${server.url}/v1/ingest/operate-logs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
+      const answer = (await response.json()) as { inserted?: number };
+      if (response.status !== 200) throw new Error(`ingest: ${response.status} ${JSON.stringify(answer)}`);
+      latencies.push(performance.now() - sent);
+      events += answer.inserted ?? 0;
+    }
+  };
+  const sampler = setInterval(() => {
+    if (options.indexLag) maxLag = Math.max(maxLag, options.indexLag());
+  }, 500);
+  try {
+    await Promise.all(Array.from({ length: options.connections }, worker));
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = server.cpuSeconds() - cpuBefore;
+  const run: IngestRun = {
+    connections: options.connections,
+    seconds: Math.round(seconds * 10) / 10,
+    eventsPerSecond: Math.round(events / seconds),
+    eventsPerCpuSecond: Math.round(events / Math.max(cpu, 0.01)),
+    serverCpuCores: Math.round((cpu / seconds) * 100) / 100,
+    batchLatency: percentiles(latencies),
+  };
+  if (options.indexLag) {
+    const catchUp = performance.now();
+    while (options.indexLag() > 0) await sleep(100);
+    run.maxIndexLagRows = Math.max(maxLag, 0);
+    run.indexCatchUpSeconds = Math.round((performance.now() - catchUp) / 100) / 10;
+  }
+  return run;
+}
+
+/** The raw ceiling: rows per second inserted straight through the driver into the same schema. */
+export interface RawCeiling {
+  method: string;
+  connections: number;
+  eventsPerSecond: number;
+}
+
+/**
+ * better-sqlite3 into operate_logs, one transaction per batch of 1,000, with the store's own
+ * durability (WAL, synchronous=FULL) and the same idempotent INSERT; no trigram indexing.
+ */
+export function sqliteRawCeiling(path: string, firstRow: number, seconds: number): RawCeiling {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  const columns = Object.keys(operateLog(0, 1));
+  const insert = db.prepare(
+    `INSERT INTO operate_logs (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (tenant_id, id) DO NOTHING`,
+  );
+  const batch = db.transaction((from: number) => {
+    for (let i = from; i < from + BATCH_ROWS; i++) insert.run({ ...operateLog(i, firstRow), id: `raw_${i}` });
+  });
+  let rows = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    batch(firstRow + rows);
+    rows += BATCH_ROWS;
+  }
+  db.close();
+  return {
+    method: 'better-sqlite3, one transaction per 1,000 rows, synchronous=FULL',
+    connections: 1,
+    eventsPerSecond: Math.round(rows / ((performance.now() - started) / 1000)),
+  };
+}
+
+/** COPY into operate_logs (the partitioned base table, its indexes included), one COPY per 1,000 rows. */
+export async function postgresRawCeiling(
+  url: string,
+  firstRow: number,
+  seconds: number,
+  connections: number,
+): Promise<RawCeiling> {
+  const columns = Object.keys(operateLog(0, 1));
+  let rows = 0;
+  let next = firstRow;
+  const started = performance.now();
+  const worker = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      while (performance.now() - started < seconds * 1000) {
+        const from = next;
+        next += BATCH_ROWS;
+        await copyRows(
+          client,
+          'operate_logs',
+          columns,
+          (i) => ({ ...operateLog(i, firstRow), id: `raw_${i}` }),
+          from,
+          from + BATCH_ROWS,
+        );
+        rows += BATCH_ROWS;
+      }
+    } finally {
+      await client.end();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  return {
+    method: 'COPY, one per 1,000 rows (own transaction each)',
+    connections,
+    eventsPerSecond: Math.round(rows / ((performance.now() - started) / 1000)),
+  };
+}

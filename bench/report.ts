@@ -1,0 +1,156 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IngestRun, RawCeiling } from './ingest-scenario.js';
+import type { Latency } from './measure.js';
+import type { TimedQuery } from './query-scenarios.js';
+
+export interface StoreResults {
+  store: 'sqlite' | 'postgres';
+  durability: string;
+  paging: TimedQuery[];
+  filters: TimedQuery[];
+  keywords: TimedQuery[];
+  hottest: {
+    request: string;
+    connections: number;
+    seconds: number;
+    requestsPerSecond: number;
+    latencyP50: number;
+    latencyP99: number;
+    non2xx: number;
+  };
+  ingest: IngestRun[];
+  raw: RawCeiling;
+  mixed: { ingestEventsPerSecond: number; filters: TimedQuery[]; keywords: TimedQuery[] };
+}
+
+export interface BenchResults {
+  date: string;
+  command: string;
+  quick: boolean;
+  rowsPerKind: number;
+  ingestSeconds: number;
+  iterations: number;
+  machine: Record<string, string | number>;
+  stores: StoreResults[];
+}
+
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+const n = (value: number) => value.toLocaleString('en');
+
+function table(header: string[], rows: (string | number)[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+function latencyRows(queries: readonly TimedQuery[], withP95: boolean): (string | number)[][] {
+  return queries.map(({ name, request, latency }) => [
+    name,
+    `\`${request}\``,
+    latency.p50,
+    ...(withP95 ? [latency.p95] : []),
+    latency.p99,
+  ]);
+}
+
+const byName = (queries: readonly TimedQuery[]) =>
+  new Map(queries.map((query) => [query.name, query.latency] as const));
+
+function storeSection(results: StoreResults): string {
+  const best = results.ingest.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
+  const idle = byName([...results.filters, ...results.keywords]);
+  const mixed = [...results.mixed.filters, ...results.mixed.keywords];
+  const ingestRows = results.ingest.map((run) => [
+    run.connections,
+    n(run.eventsPerSecond),
+    n(run.eventsPerCpuSecond),
+    run.serverCpuCores,
+    run.batchLatency.p50,
+    run.batchLatency.p99,
+    ...(run.maxIndexLagRows === undefined ? [] : [n(run.maxIndexLagRows), run.indexCatchUpSeconds ?? '']),
+  ]);
+  const lagHeader = results.store === 'sqlite' ? ['max trigram-index lag (rows)', 'catch-up after (s)'] : [];
+  return [
+    `### ${results.store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
+    '',
+    `Durability: ${results.durability}.`,
+    '',
+    '**1. Ingest over HTTP** (operate logs, batches of 1,000, JSON)',
+    '',
+    table(
+      [
+        'connections',
+        'events/s',
+        'events/s per server CPU core',
+        'server CPU (cores)',
+        'batch p50 (ms)',
+        'batch p99 (ms)',
+        ...lagHeader,
+      ],
+      ingestRows,
+    ),
+    '',
+    `Raw ceiling, same rows into the same schema: **${n(results.raw.eventsPerSecond)} events/s** (${results.raw.method}, ${results.raw.connections} connection(s)). ` +
+      `Best HTTP run / raw: **${(best.eventsPerSecond / results.raw.eventsPerSecond).toFixed(2)}**.`,
+    '',
+    '**2. Paging** (the largest tenant)',
+    '',
+    table(['request', 'query', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)'], latencyRows(results.paging, true)),
+    '',
+    '**3. Filtered queries** (the largest tenant)',
+    '',
+    table(['request', 'query', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)'], latencyRows(results.filters, true)),
+    '',
+    '**4. key_words** (Tuya operate logs, the largest tenant, size 20)',
+    '',
+    table(['request', 'query', 'p50 (ms)', 'p99 (ms)'], latencyRows(results.keywords, false)),
+    '',
+    `**5. Mixed**: the queries of 3 and 4 again while ingest runs at ${n(results.mixed.ingestEventsPerSecond)} events/s`,
+    '',
+    table(
+      ['request', 'p99 idle (ms)', 'p99 under ingest (ms)', 'change'],
+      mixed.map(({ name, latency }) => {
+        const before: Latency | undefined = idle.get(name);
+        return [
+          name,
+          before?.p99 ?? '',
+          latency.p99,
+          before ? `×${(latency.p99 / Math.max(before.p99, 0.01)).toFixed(1)}` : '',
+        ];
+      }),
+    ),
+    '',
+    `**6. Hottest read endpoint** under autocannon (${results.hottest.connections} connections, ${results.hottest.seconds} s, loopback): ` +
+      `\`${results.hottest.request}\`: **${n(results.hottest.requestsPerSecond)} requests/s**, p50 ${results.hottest.latencyP50} ms, p99 ${results.hottest.latencyP99} ms, non-2xx ${results.hottest.non2xx}.`,
+    '',
+  ].join('\n');
+}
+
+/** Writes the JSON, and the Markdown tables between the result markers (the prose around them stays). */
+export function writeReport(results: BenchResults, files: { markdown: string; json: string }): void {
+  writeFileSync(files.json, JSON.stringify(results, null, 2) + '\n');
+  const machine = Object.entries(results.machine)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join('; ');
+  const body = [
+    START,
+    '',
+    `Run ${results.date} with \`${results.command}\`: ${n(results.rowsPerKind)} rows per log kind, ingest runs of ${results.ingestSeconds} s, ${results.iterations} timed requests per query (after 5 untimed). Machine: ${machine}.`,
+    '',
+    ...results.stores.map(storeSection),
+    END,
+  ].join('\n');
+  const existing = existsSync(files.markdown)
+    ? readFileSync(files.markdown, 'utf8')
+    : `# Benchmarks\n\n${START}\n${END}\n`;
+  const start = existing.indexOf(START);
+  const end = existing.indexOf(END);
+  const markdown =
+    start === -1 || end === -1
+      ? `${existing}\n${body}\n`
+      : existing.slice(0, start) + body + existing.slice(end + END.length);
+  writeFileSync(files.markdown, markdown);
+}

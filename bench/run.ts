@@ -1,0 +1,205 @@
+import { cpus, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { loadPostgres, loadSqlite } from './bulk-load.js';
+import { BIG_TENANT } from './data-generator.js';
+import {
+  IngestBatches,
+  postgresRawCeiling,
+  runIngest,
+  sqliteRawCeiling,
+  type IngestRun,
+} from './ingest-scenario.js';
+import { BENCH_SECRET, mintToken, TUYA_CLIENT, TUYA_SECRET } from './measure.js';
+import { hottestEndpoint, queryCatalogue, timeGroup } from './query-scenarios.js';
+import { writeReport, type BenchResults, type StoreResults } from './report.js';
+import { startServerProcess } from './server-process.js';
+
+const HELP = `Usage: npm run bench [-- options]
+
+Loads realistic audit data (outside any timed window), starts sealog on each store and measures
+ingest over HTTP against the raw driver ceiling, paging, filtered queries, key_words searches,
+mixed load and the hottest read endpoint. Writes BENCHMARKS.md (between its result markers) and
+benchmarks.json; --quick writes bench/.data/quick.md and quick.json instead.
+
+Options:
+  --quick              about a minute in all: 100,000 rows per kind, short runs
+  --rows N             rows per log kind (default 10,000,000)
+  --stores LIST        sqlite,postgres (default both)
+  --seconds N          length of each ingest run (default 60)
+  --iterations N       timed requests per query (default 300)
+  --database-url URL   PostgreSQL to use (default BENCH_DATABASE_URL, TEST_DATABASE_URL or
+                       postgres://postgres@127.0.0.1:5432/test); data goes to schema sealog_bench_<rows>
+  --load-only          load (or find) the data of each store and stop: nothing is timed
+  -h, --help           show this help
+`;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rows: { type: 'string' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
+    seconds: { type: 'string' },
+    iterations: { type: 'string' },
+    'database-url': { type: 'string' },
+    'load-only': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const quick = values.quick;
+const rows = Number(values.rows ?? (quick ? 100_000 : 10_000_000));
+const seconds = Number(values.seconds ?? (quick ? 3 : 60));
+const iterations = Number(values.iterations ?? (quick ? 20 : 300));
+const connectionCounts = quick ? [1, 4] : [1, 2, 4, 8];
+const databaseUrl =
+  values['database-url'] ??
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+const stores = values.stores.split(',') as ('sqlite' | 'postgres')[];
+for (const value of [rows, seconds, iterations])
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`not a positive integer: ${value}`);
+
+const dataDir = 'bench/.data';
+mkdirSync(dataDir, { recursive: true });
+
+async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<StoreResults | undefined> {
+  process.stderr.write(`\n== ${store}: ${rows.toLocaleString('en')} rows per log kind\n`);
+  const sqlitePath = `${dataDir}/sqlite-${rows}.db`;
+  let storeUrl: string;
+  let indexLag: (() => number) | undefined;
+  let durability: string;
+  if (store === 'sqlite') {
+    await loadSqlite(sqlitePath, rows);
+    storeUrl = `sqlite:${sqlitePath}`;
+    const reader = new Database(sqlitePath, { readonly: true });
+    const lag = reader.prepare(
+      "SELECT (SELECT coalesce(max(seq), 0) FROM operate_logs) - indexed_through AS lag FROM search_index_progress WHERE name = 'operate_logs_fts'",
+    );
+    indexLag = () => (lag.get() as { lag: number }).lag;
+    durability = 'WAL, synchronous=FULL (an acknowledged batch survives power loss)';
+  } else {
+    storeUrl = await loadPostgres(databaseUrl, `sealog_bench_${rows}`, rows);
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const setting = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    await client.end();
+    durability = `synchronous_commit=${setting.rows[0]?.synchronous_commit ?? '?'} (committed before acknowledged)`;
+  }
+  if (values['load-only']) return undefined;
+  const server = await startServerProcess(
+    {
+      DATABASE_URL: storeUrl,
+      JWT_SECRET: BENCH_SECRET,
+      TUYA_CLIENTS: `${TUYA_CLIENT}:${TUYA_SECRET}:${BIG_TENANT}`,
+    },
+    port,
+  );
+  try {
+    process.stderr.write('  queries (idle)…\n');
+    const catalogue = await queryCatalogue(server.url);
+    const paging = await timeGroup(catalogue.paging, iterations);
+    const filters = await timeGroup(catalogue.filters, iterations);
+    const keywords = await timeGroup(catalogue.keywords, iterations);
+    process.stderr.write('  autocannon…\n');
+    const hottest = await hottestEndpoint(server.url, quick ? 3 : 15);
+    // A platform writer: batches mix tenants, as a central log shipper's do.
+    const writer = await mintToken({ roles: ['audit:write'] }, 'svc_bench');
+    const batches = new IngestBatches(rows, `b${Date.now().toString(36)}`);
+    const ingest: IngestRun[] = [];
+    for (const connections of connectionCounts) {
+      process.stderr.write(`  ingest over HTTP, ${connections} connection(s), ${seconds} s…\n`);
+      ingest.push(
+        await runIngest(server, writer, batches, { connections, seconds, ...(indexLag ? { indexLag } : {}) }),
+      );
+      process.stderr.write(`    ${ingest.at(-1)?.eventsPerSecond} events/s\n`);
+    }
+    const best = Math.max(...ingest.map((run) => run.eventsPerSecond));
+    process.stderr.write(`  mixed: ingest at ${Math.round(best / 2)} events/s while querying…\n`);
+    const stop = { requested: false };
+    const background = runIngest(server, writer, batches, {
+      connections: 2,
+      seconds: 3600,
+      ratePerSecond: best / 2,
+      stop,
+    });
+    const mixedFilters = await timeGroup(catalogue.filters, iterations);
+    const mixedKeywords = await timeGroup(catalogue.keywords, iterations);
+    stop.requested = true;
+    const mixedIngest = await background;
+    await server.stop();
+    process.stderr.write('  raw ceiling…\n');
+    const rawFirstRow = rows + 50_000_000;
+    const raw =
+      store === 'sqlite'
+        ? sqliteRawCeiling(sqlitePath, rawFirstRow, seconds)
+        : await postgresRawCeiling(storeUrl, rawFirstRow, seconds, 4);
+    return {
+      store,
+      durability,
+      paging,
+      filters,
+      keywords,
+      hottest,
+      ingest,
+      raw,
+      mixed: {
+        ingestEventsPerSecond: mixedIngest.eventsPerSecond,
+        filters: mixedFilters,
+        keywords: mixedKeywords,
+      },
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function machine() {
+  const cpu = cpus();
+  let postgres = '';
+  try {
+    postgres = execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    postgres = 'psql not found';
+  }
+  return {
+    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres,
+    sqlite: (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
+  };
+}
+
+execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  quick,
+  rowsPerKind: rows,
+  ingestSeconds: seconds,
+  iterations,
+  machine: machine(),
+  stores: [],
+};
+let port = 18_700;
+for (const store of stores) {
+  const measured = await benchStore(store, port++);
+  if (measured) results.stores.push(measured);
+}
+if (values['load-only']) process.exit(0);
+writeReport(
+  results,
+  quick
+    ? { markdown: `${dataDir}/quick.md`, json: `${dataDir}/quick.json` }
+    : { markdown: 'BENCHMARKS.md', json: 'benchmarks.json' },
+);
+writeFileSync(process.stdout.fd, `\nwrote ${quick ? `${dataDir}/quick.md` : 'BENCHMARKS.md'}\n`);
+process.exit(0);

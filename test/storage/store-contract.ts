@@ -137,6 +137,25 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       assert.equal((await store.communicationLogs.list({}, { limit: 10, offset: 0 })).total, 0);
     });
 
+    test('concurrent batches are independent: a failing one stores nothing, the others everything', async () => {
+      const broken = communicationLog({ id: 'bad', user_id: null as unknown as string });
+      const results = await Promise.allSettled([
+        store.communicationLogs.insertMany([communicationLog({ id: 'a1' }), communicationLog({ id: 'a2' })]),
+        store.communicationLogs.insertMany([communicationLog({ id: 'b1' }), broken]),
+        store.operateLogs.insertMany([operateLog({ id: 'c1' })]),
+        store.communicationLogs.insertMany([communicationLog({ id: 'd1' }), communicationLog({ id: 'a1' })]),
+      ]);
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      );
+      const last = results[3];
+      assert.deepEqual(last?.status === 'fulfilled' ? last.value.duplicates : undefined, ['a1']);
+      const stored = await store.communicationLogs.list({}, { limit: 10, offset: 0 });
+      assert.deepEqual(stored.rows.map((row) => row.id).sort(), ['a1', 'a2', 'd1']);
+      assert.equal((await store.operateLogs.page({ tenantId: 'tnt_a' }, undefined, 10)).length, 1);
+    });
+
     test('lists newest first by (time, id) and filters exactly', async () => {
       await store.communicationLogs.insertMany([
         communicationLog({ id: 'x1', created_at: BASE_MS }),

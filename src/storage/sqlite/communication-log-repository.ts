@@ -10,6 +10,7 @@ import type {
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
 import { communicationLogConditions } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
+import type { GroupCommit } from './group-commit.js';
 import { TableAccess } from './table-access.js';
 
 /** The columns of communication_logs, in insert order. */
@@ -37,7 +38,10 @@ const APPEND_TRANSITION_SQL = `INSERT INTO communication_log_transitions
 export class SqliteCommunicationLogRepository implements CommunicationLogRepository {
   private readonly table: TableAccess<CommunicationLog>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writes: GroupCommit,
+  ) {
     this.table = new TableAccess(db, {
       table: 'communication_logs',
       columns: COMMUNICATION_LOG_COLUMNS,
@@ -46,7 +50,7 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   }
 
   insertMany(logs: readonly CommunicationLog[]): Promise<InsertOutcome> {
-    return asPromise(() => this.table.insertMany(logs));
+    return this.writes.run(() => this.table.insertMany(logs));
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
@@ -97,7 +101,7 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   }
 
   importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
-    return asPromise(() => {
+    return this.writes.run(() => {
       const append = this.table.prepare(APPEND_TRANSITION_SQL);
       const outcome: InsertOutcome = { ids: [], duplicates: [] };
       this.db

@@ -9,6 +9,7 @@ import type {
 import type { MfaConfigAuditLog } from '../../domain/records.js';
 import { mfaConfigAuditLogConditions } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
+import type { GroupCommit } from './group-commit.js';
 import { TableAccess } from './table-access.js';
 
 /** The columns of mfa_config_audit_logs, in insert order. */
@@ -27,7 +28,10 @@ export const MFA_CONFIG_AUDIT_LOG_COLUMNS = [
 export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepository {
   private readonly table: TableAccess<MfaConfigAuditLog>;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly writes: GroupCommit,
+  ) {
     this.table = new TableAccess(db, {
       table: 'mfa_config_audit_logs',
       columns: MFA_CONFIG_AUDIT_LOG_COLUMNS,
@@ -36,7 +40,7 @@ export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepos
   }
 
   insertMany(logs: readonly MfaConfigAuditLog[]): Promise<InsertOutcome> {
-    return asPromise(() => this.table.insertMany(logs));
+    return this.writes.run(() => this.table.insertMany(logs));
   }
 
   list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>> {

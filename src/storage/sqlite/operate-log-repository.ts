@@ -8,6 +8,7 @@ import type {
 import type { OperateLog } from '../../domain/records.js';
 import { operateLogConditions } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
+import type { GroupCommit } from './group-commit.js';
 import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../keyword-plan.js';
 import { trigramPhrase } from './trigram-phrase.js';
 import type { SearchIndexer } from './search-indexer.js';
@@ -42,6 +43,7 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
   constructor(
     private readonly db: Database.Database,
     private readonly indexer: SearchIndexer,
+    private readonly writes: GroupCommit,
   ) {
     this.table = new TableAccess(db, {
       table: 'operate_logs',
@@ -50,12 +52,11 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
     });
   }
 
-  insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
-    return asPromise(() => {
-      const outcome = this.table.insertMany(logs);
-      this.indexer.schedule();
-      return outcome;
-    });
+  async insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
+    const outcome = await this.writes.run(() => this.table.insertMany(logs));
+    this.indexer.keepUp();
+    this.indexer.schedule();
+    return outcome;
   }
 
   page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]> {

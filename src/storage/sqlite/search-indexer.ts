@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 
 /** Rows indexed per step: small enough that one step holds the event loop for only a few ms. */
 const BATCH_ROWS = 1000;
+/** The most rows left unindexed before ingest waits for the indexer (see keepUp). */
+export const MAX_LAG_ROWS = 100_000;
 
 /**
  * Keeps the trigram index of operate_content up to date off the ingest path: ingest only appends
@@ -31,8 +33,31 @@ export class SearchIndexer {
     return Math.max(0, row.last - this.indexedThrough());
   }
 
-  /** Indexes the next rows past the watermark in one transaction; returns how many. */
+  /**
+   * Indexes the next rows past the watermark in one transaction; returns how many. The step is
+   * committed without fsync: the index is derived data, and a step lost to a power cut is lost with
+   * its watermark (same transaction), so it is simply indexed again. The next synchronous commit of
+   * the connection flushes the step along with it.
+   */
   indexNextBatch(): number {
+    this.db.pragma('synchronous = OFF');
+    try {
+      return this.indexStep();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /**
+   * Bounds the lag: while more than MAX_LAG_ROWS rows wait, index them now, on the caller's time
+   * (the ingest that outruns the indexer waits for it instead of leaving searches an ever longer
+   * unindexed tail to scan).
+   */
+  keepUp(): void {
+    while (this.pendingRows() > MAX_LAG_ROWS && this.indexNextBatch() > 0);
+  }
+
+  private indexStep(): number {
     return this.db
       .transaction(() => {
         const from = this.indexedThrough();

@@ -13,6 +13,7 @@ import type {
 } from '../audit-store.js';
 import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
 import { asPromise } from './as-promise.js';
+import { GroupCommit } from './group-commit.js';
 import { applyMigrations } from './migrations.js';
 import { SqliteMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
 import { SqliteNonceRepository } from './nonce-repository.js';
@@ -23,7 +24,7 @@ import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes every acknowledged
- * batch survive a power cut, at the price of one fsync per committed batch.
+ * batch survive a power cut; group commit shares one fsync among the batches of concurrent requests.
  */
 export class SqliteStore implements AuditStore {
   readonly dialect = 'sqlite';
@@ -44,10 +45,11 @@ export class SqliteStore implements AuditStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    this.communicationLogs = new SqliteCommunicationLogRepository(this.db);
-    this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db);
+    const writes = new GroupCommit(this.db);
+    this.communicationLogs = new SqliteCommunicationLogRepository(this.db, writes);
+    this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db, writes);
     this.searchIndexer = new SearchIndexer(this.db);
-    this.operateLogs = new SqliteOperateLogRepository(this.db, this.searchIndexer);
+    this.operateLogs = new SqliteOperateLogRepository(this.db, this.searchIndexer, writes);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db);
     this.nonces = new SqliteNonceRepository(this.db);
   }

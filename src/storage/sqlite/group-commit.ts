@@ -1,0 +1,64 @@
+import type Database from 'better-sqlite3';
+
+interface QueuedWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for the embedded store: writes queued in the same turn of the event loop (batches
+ * from concurrent requests) run in one transaction, each inside its own savepoint, so one fsync
+ * makes all of them durable. A write that throws rolls back only its savepoint and rejects alone;
+ * every other write resolves once the shared transaction has committed, never before.
+ */
+export class GroupCommit {
+  private queue: QueuedWrite[] = [];
+  private scheduled = false;
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Runs `work` (synchronous better-sqlite3 calls) in the next group; settles after its commit. */
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // After the current I/O phase, so that every request parsed in it joins the group.
+        setImmediate(() => {
+          this.flush();
+        });
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const group = this.queue;
+    this.queue = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const { work } of group) {
+            try {
+              // Nested inside the group's transaction, better-sqlite3 makes this a savepoint.
+              outcomes.push({ ok: true, value: this.db.transaction(work)() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): nothing of the group is stored.
+      for (const write of group) write.reject(error);
+      return;
+    }
+    group.forEach((write, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok === true) write.resolve(outcome.value);
+      else write.reject(outcome?.error instanceof Error ? outcome.error : new Error(String(outcome?.error)));
+    });
+  }
+}

@@ -150,7 +150,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
         ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
       );
       const last = results[3];
-      assert.deepEqual(last?.status === 'fulfilled' ? last.value.duplicates : undefined, ['a1']);
+      assert.deepEqual(last.status === 'fulfilled' ? last.value.duplicates : undefined, ['a1']);
       const stored = await store.communicationLogs.list({}, { limit: 10, offset: 0 });
       assert.deepEqual(stored.rows.map((row) => row.id).sort(), ['a1', 'a2', 'd1']);
       assert.equal((await store.operateLogs.page({ tenantId: 'tnt_a' }, undefined, 10)).length, 1);

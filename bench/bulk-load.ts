@@ -6,7 +6,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import { communicationLog, mfaConfigAuditLog, operateLog } from './data-generator.js';
+import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './data-generator.js';
 
 /** Bumped whenever the generator changes, so stale cached data is never reused. */
 const DATA_VERSION = 1;
@@ -194,4 +194,46 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
     await client.end();
   }
   return url.toString();
+}
+
+/**
+ * Brings a loaded SQLite store back to its loaded state: every row a run adds (HTTP ingest, raw
+ * ceiling) is an operate log timed at or after DATA_END_MS. The trigram index is rebuilt when such
+ * rows had been indexed. Each run thus starts from the same data.
+ */
+export function resetSqlite(path: string): void {
+  const db = new Database(path);
+  try {
+    const { changes } = db.prepare('DELETE FROM operate_logs WHERE record_time >= ?').run(DATA_END_MS);
+    if (changes > 0) {
+      process.stderr.write(
+        `  sqlite: removed ${changes.toLocaleString('en')} rows of an earlier run; rebuilding the trigram index…\n`,
+      );
+      db.exec("INSERT INTO operate_logs_fts (operate_logs_fts) VALUES ('rebuild')");
+      db.exec(
+        "UPDATE search_index_progress SET indexed_through = (SELECT max(seq) FROM operate_logs) WHERE name = 'operate_logs_fts'",
+      );
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** The same for PostgreSQL: the rows of earlier runs removed, then VACUUM ANALYZE. */
+export async function resetPostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const removed = await client.query('DELETE FROM operate_logs WHERE record_time >= $1', [DATA_END_MS]);
+    await client.query('DELETE FROM operate_log_keys WHERE record_time >= $1', [DATA_END_MS]);
+    if ((removed.rowCount ?? 0) > 0) {
+      process.stderr.write(
+        `  postgres: removed ${(removed.rowCount ?? 0).toLocaleString('en')} rows of an earlier run\n`,
+      );
+      await client.query('VACUUM ANALYZE operate_logs, operate_log_keys');
+    }
+  } finally {
+    await client.end();
+  }
 }

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import type { IngestRun, RawCeiling } from './ingest-scenario.js';
 import type { Latency } from './measure.js';
 import type { TimedQuery } from './query-scenarios.js';
 
 export interface StoreResults {
   store: 'sqlite' | 'postgres';
+  /** When this store was measured (a run of one store keeps the other's earlier figures). */
+  date: string;
   durability: string;
   paging: TimedQuery[];
   filters: TimedQuery[];
@@ -76,7 +79,7 @@ function storeSection(results: StoreResults): string {
   return [
     `### ${results.store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
     '',
-    `Durability: ${results.durability}.`,
+    `Measured ${results.date}. Durability: ${results.durability}.`,
     '',
     '**1. Ingest over HTTP** (operate logs, batches of 1,000, JSON)',
     '',
@@ -129,8 +132,14 @@ function storeSection(results: StoreResults): string {
   ].join('\n');
 }
 
-/** Writes the JSON, and the Markdown tables between the result markers (the prose around them stays). */
-export function writeReport(results: BenchResults, files: { markdown: string; json: string }): void {
+/**
+ * Writes the JSON, and the Markdown tables between the result markers (the prose around them
+ * stays), formatted as `npm run lint` expects.
+ */
+export async function writeReport(
+  results: BenchResults,
+  files: { markdown: string; json: string },
+): Promise<void> {
   writeFileSync(files.json, JSON.stringify(results, null, 2) + '\n');
   const machine = Object.entries(results.machine)
     .map(([key, value]) => `${key}: ${value}`)
@@ -152,5 +161,6 @@ export function writeReport(results: BenchResults, files: { markdown: string; js
     start === -1 || end === -1
       ? `${existing}\n${body}\n`
       : existing.slice(0, start) + body + existing.slice(end + END.length);
-  writeFileSync(files.markdown, markdown);
+  const options = (await resolveConfig(files.markdown)) ?? {};
+  writeFileSync(files.markdown, await format(markdown, { ...options, filepath: files.markdown }));
 }

@@ -1,10 +1,10 @@
 import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { loadPostgres, loadSqlite } from './bulk-load.js';
+import { loadPostgres, loadSqlite, resetPostgres, resetSqlite } from './bulk-load.js';
 import { BIG_TENANT } from './data-generator.js';
 import {
   IngestBatches,
@@ -78,6 +78,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
   let durability: string;
   if (store === 'sqlite') {
     await loadSqlite(sqlitePath, rows);
+    resetSqlite(sqlitePath);
     storeUrl = `sqlite:${sqlitePath}`;
     const reader = new Database(sqlitePath, { readonly: true });
     const lag = reader.prepare(
@@ -87,6 +88,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     durability = 'WAL, synchronous=FULL (an acknowledged batch survives power loss)';
   } else {
     storeUrl = await loadPostgres(databaseUrl, `sealog_bench_${rows}`, rows);
+    await resetPostgres(storeUrl);
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     const setting = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
@@ -143,6 +145,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
         : await postgresRawCeiling(storeUrl, rawFirstRow, seconds, 4);
     return {
       store,
+      date: new Date().toISOString(),
       durability,
       paging,
       filters,
@@ -195,11 +198,19 @@ for (const store of stores) {
   if (measured) results.stores.push(measured);
 }
 if (values['load-only']) process.exit(0);
-writeReport(
-  results,
-  quick
-    ? { markdown: `${dataDir}/quick.md`, json: `${dataDir}/quick.json` }
-    : { markdown: 'BENCHMARKS.md', json: 'benchmarks.json' },
-);
+const files = quick
+  ? { markdown: `${dataDir}/quick.md`, json: `${dataDir}/quick.json` }
+  : { markdown: 'BENCHMARKS.md', json: 'benchmarks.json' };
+// A run of one store keeps the other store's figures from the previous run of the same size.
+if (existsSync(files.json)) {
+  const previous = JSON.parse(readFileSync(files.json, 'utf8')) as BenchResults;
+  if (previous.rowsPerKind === rows) {
+    const kept = previous.stores.filter(
+      (earlier) => !results.stores.some((now) => now.store === earlier.store),
+    );
+    results.stores = [...results.stores, ...kept].sort((a, b) => a.store.localeCompare(b.store)).reverse();
+  }
+}
+await writeReport(results, files);
 writeFileSync(process.stdout.fd, `\nwrote ${quick ? `${dataDir}/quick.md` : 'BENCHMARKS.md'}\n`);
 process.exit(0);

@@ -1,6 +1,4 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '../config.js';
-import { maskPassword } from './copy-state.js';
 import { UsageError } from './settings-options.js';
 
 /** The command line of `sealog copy`, checked. */
@@ -53,13 +51,6 @@ export function parseCopyOptions(args: string[]): CopyOptions | undefined {
     throw new UsageError(
       `--to must be a PostgreSQL URL such as postgres://sealog@127.0.0.1:5432/sealog (got "${scheme(to)}"). ${see}`,
     );
-  }
-  try {
-    if (parseConfig({ DATABASE_URL: to }).store.kind !== 'postgres')
-      throw new ConfigError('DATABASE_URL', 'is not PostgreSQL');
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    throw new UsageError(`--to ${maskPassword(error.message.replace(/^DATABASE_URL /, ''), to)}. ${see}`);
   }
   const rawBatchSize = values['batch-size'] ?? '1000';
   const batchSize = /^\d+$/.test(rawBatchSize) ? Number(rawBatchSize) : Number.NaN;

@@ -37,9 +37,17 @@ export interface AppliedMigration {
   name: string;
 }
 
+/** The tables AuditStore.tally() counts, in the order it reports them (the same on every store). */
+export const TALLIED_TABLES = [
+  'communication_logs',
+  'communication_log_transitions',
+  'mfa_config_audit_logs',
+  'operate_logs',
+] as const;
+
 /** Number of rows one tenant has in one table. */
 export interface TableTally {
-  table: 'communication_logs' | 'communication_log_transitions' | 'mfa_config_audit_logs' | 'operate_logs';
+  table: (typeof TALLIED_TABLES)[number];
   tenantId: string;
   rows: number;
 }

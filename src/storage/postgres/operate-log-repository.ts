@@ -6,10 +6,10 @@ import type {
 } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
 import { chooseKeywordPlanAsync, containsPattern, type KeywordPlan } from '../keyword-plan.js';
-import { operateLogConditions } from '../filter-conditions.js';
+import { operateLogConditions, type FilterCondition } from '../filter-conditions.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
-import { SqlBuilder, type Condition } from './sql-fragments.js';
+import { SqlBuilder } from './sql-fragments.js';
 import { PgTableAccess } from './table-access.js';
 
 /**
@@ -67,7 +67,7 @@ export class PgOperateLogRepository implements OperateLogRepository {
     after: OperateLogCursor | undefined,
     limit: number,
   ): Promise<OperateLog[]> {
-    const conditions: Condition[] = operateLogConditions(filter, after);
+    const conditions: FilterCondition[] = operateLogConditions(filter, after);
     let plan: KeywordPlan | undefined;
     if (filter.keyWords !== undefined) {
       plan = await this.keywordPlan(filter.tenantId, filter.keyWords);

@@ -1,12 +1,13 @@
-import type {
-  AppliedMigration,
-  AuditStore,
-  CommunicationLogRepository,
-  MfaConfigAuditLogRepository,
-  NonceRepository,
-  OperateLogRepository,
-  TableTally,
-  TuyaTokenRepository,
+import {
+  TALLIED_TABLES,
+  type AppliedMigration,
+  type AuditStore,
+  type CommunicationLogRepository,
+  type MfaConfigAuditLogRepository,
+  type NonceRepository,
+  type OperateLogRepository,
+  type TableTally,
+  type TuyaTokenRepository,
 } from '../audit-store.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { PgCommunicationLogRepository } from './communication-log-repository.js';
@@ -17,13 +18,6 @@ import { PgOperateLogRepository } from './operate-log-repository.js';
 import { PartitionKeeper } from './partitions.js';
 import { PgPool, type PoolSettings } from './pg-executor.js';
 import { PgTuyaTokenRepository } from './tuya-token-repository.js';
-
-const TALLIED_TABLES: readonly TableTally['table'][] = [
-  'communication_logs',
-  'communication_log_transitions',
-  'mfa_config_audit_logs',
-  'operate_logs',
-];
 
 /**
  * The production store: PostgreSQL 15 or newer through a connection pool. Nothing connects until

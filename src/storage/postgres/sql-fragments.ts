@@ -1,7 +1,5 @@
+import type { FilterCondition } from '../filter-conditions.js';
 import type { PgValue } from './pg-executor.js';
-
-/** A condition such as `['user_id = ?', 'usr_1']`; `?` marks each parameter in order. */
-export type Condition = readonly [string, ...(PgValue | undefined)[]];
 
 /**
  * Collects parameters while SQL is assembled, numbering them $1, $2, … in the order they are bound.
@@ -17,7 +15,7 @@ export class SqlBuilder {
   }
 
   /** `WHERE a AND b …` of the conditions whose parameters are all defined; '' when none is. */
-  where(conditions: readonly Condition[]): string {
+  where(conditions: readonly FilterCondition[]): string {
     const used = conditions.filter(([, ...params]) => params.every((param) => param !== undefined));
     if (used.length === 0) return '';
     const parts = used.map(([sql, ...params]) => {

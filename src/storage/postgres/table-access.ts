@@ -1,7 +1,8 @@
 import type { CountedPage, InsertOutcome, OffsetWindow } from '../audit-store.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor, PgScalar } from './pg-executor.js';
-import { SqlBuilder, type Condition } from './sql-fragments.js';
+import type { FilterCondition } from '../filter-conditions.js';
+import { SqlBuilder } from './sql-fragments.js';
 
 /** A partitioned log table: its columns with their SQL types, its time column and id-claim table. */
 export interface PgTableSpec<Row> {
@@ -84,7 +85,7 @@ export class PgTableAccess<Row extends { tenant_id: string; id: string }> {
    * One page and the total count in one statement, so both come from the same snapshot. The page
    * travels as one JSON array, which keeps the empty page's total.
    */
-  async list(conditions: readonly Condition[], window: OffsetWindow): Promise<CountedPage<Row>> {
+  async list(conditions: readonly FilterCondition[], window: OffsetWindow): Promise<CountedPage<Row>> {
     const sql = new SqlBuilder();
     const where = sql.where(conditions);
     const limit = sql.bind(window.limit);

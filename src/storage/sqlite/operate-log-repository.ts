@@ -6,13 +6,13 @@ import type {
   OperateLogRepository,
 } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
-import { operateLogConditions } from '../filter-conditions.js';
+import { operateLogConditions, type FilterCondition } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
 import type { GroupCommit } from './group-commit.js';
 import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../keyword-plan.js';
 import { trigramPhrase } from './trigram-phrase.js';
 import type { SearchIndexer } from './search-indexer.js';
-import { whereClause, type SqlValue } from './sql-fragments.js';
+import { whereClause } from './sql-fragments.js';
 import { TableAccess } from './table-access.js';
 
 /** The columns of operate_logs (without its internal seq), in insert order. */
@@ -61,10 +61,7 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
 
   page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]> {
     return asPromise(() => {
-      const conditions: (readonly [string, ...(SqlValue | undefined)[]])[] = operateLogConditions(
-        filter,
-        after,
-      );
+      const conditions = operateLogConditions(filter, after);
       const search = filter.keyWords === undefined ? undefined : this.keywordSearch(filter.keyWords);
       if (search) conditions.push(...search.conditions);
       const where = whereClause(conditions);
@@ -99,11 +96,11 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
    * LIKE decides what matches, whichever plan runs, so both plans return the same rows. The
    * trigram plan narrows the candidates to the index's matches plus the rows it has not reached yet.
    */
-  private keywordSearch(term: string): { plan: KeywordPlan; conditions: [string, ...SqlValue[]][] } {
-    const like: [string, ...SqlValue[]] = ["operate_content LIKE ? ESCAPE '\\'", containsPattern(term)];
+  private keywordSearch(term: string): { plan: KeywordPlan; conditions: FilterCondition[] } {
+    const like: FilterCondition = ["operate_content LIKE ? ESCAPE '\\'", containsPattern(term)];
     const plan = this.choosePlan(term);
     if (plan === 'scan-time-index') return { plan, conditions: [like] };
-    const candidates: [string, ...SqlValue[]] = [
+    const candidates: FilterCondition = [
       `seq IN (SELECT rowid FROM operate_logs_fts WHERE operate_logs_fts MATCH ?
                UNION ALL SELECT seq FROM operate_logs WHERE seq > ?)`,
       trigramPhrase(term),

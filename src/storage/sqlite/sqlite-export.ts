@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { CommunicationLogWithHistory, TableTally } from '../audit-store.js';
+import { TALLIED_TABLES, type CommunicationLogWithHistory, type TableTally } from '../audit-store.js';
 import type { MfaConfigAuditLog, OperateLog, StatusTransition } from '../../domain/records.js';
 import { COMMUNICATION_LOG_COLUMNS } from './communication-log-repository.js';
 import { MFA_CONFIG_AUDIT_LOG_COLUMNS } from './mfa-config-audit-log-repository.js';
 import { OPERATE_LOG_COLUMNS } from './operate-log-repository.js';
-import { tallyTables, TALLIED_TABLES } from './table-tally.js';
+import { tallyTables } from './table-tally.js';
 
 /** The log tables an export walks, each keyed by (tenant_id, id). Transitions travel with their logs. */
 export const EXPORTED_TABLES = ['communication_logs', 'mfa_config_audit_logs', 'operate_logs'] as const;

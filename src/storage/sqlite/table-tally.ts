@@ -1,13 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { TableTally } from '../audit-store.js';
-
-/** The tables a tally counts, in the order it reports them. */
-export const TALLIED_TABLES = [
-  'communication_logs',
-  'communication_log_transitions',
-  'mfa_config_audit_logs',
-  'operate_logs',
-] as const satisfies ReadonlyArray<TableTally['table']>;
+import { TALLIED_TABLES, type TableTally } from '../audit-store.js';
 
 /**
  * Rows per table and tenant, tables in TALLIED_TABLES order and tenants in byte order; a tenant

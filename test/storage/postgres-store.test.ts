@@ -1,29 +1,56 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
+import { applyMigrations } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres-schema.js';
-import { communicationLog, describeStoreContract } from './store-contract.js';
+import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
+import { communicationLog, describeStoreContract, mfaLog } from './store-contract.js';
 
 const settings = (url: string) => ({ url, poolSize: 4, statementTimeoutMs: 10_000 });
 
 if (TEST_DATABASE_URL === undefined) {
   test('PostgreSQL store contract', { skip: 'TEST_DATABASE_URL is not set' }, () => undefined);
 } else {
-  describeStoreContract('PostgreSQL', async () => {
+  /** The schema version before the list tallies (migration 2). */
+  const BEFORE_TALLIES = 1;
+  const openPostgresFixture = async (
+    options: { beforeTallies?: boolean } = {},
+  ): Promise<ListTotalsFixture> => {
     const schema = await createTestSchema();
+    const execute = async (sql: string) => {
+      const client = new pg.Client({ connectionString: schema.url });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    if (options.beforeTallies === true) {
+      const client = new pg.Client({ connectionString: schema.url });
+      await client.connect();
+      try {
+        await applyMigrations(client, BEFORE_TALLIES);
+      } finally {
+        await client.end();
+      }
+    }
     const store = new PostgresStore(settings(schema.url));
-    await store.migrate();
+    if (options.beforeTallies !== true) await store.migrate();
     return {
       store,
       // The trigram index is maintained inside each insert: nothing to wait for.
       settle: () => Promise.resolve(),
+      execute,
       async dispose() {
         await store.close();
         await schema.drop();
       },
     };
-  });
+  };
+  describeStoreContract('PostgreSQL', openPostgresFixture);
+  describeListTotalsContract('PostgreSQL', openPostgresFixture);
 
   describe('PostgreSQL store: schema management', () => {
     const JAN_2026 = Date.UTC(2026, 0, 15);
@@ -80,8 +107,58 @@ if (TEST_DATABASE_URL === undefined) {
           next: 'communication_logs_p202601',
           waiting: 'communication_logs_p202601',
         });
+        const page = await timely.communicationLogs.list({}, { limit: 10, offset: 0 });
+        assert.equal(page.total, 2, 'moving rows between partitions leaves the tallies alone');
       } finally {
         await Promise.all([late.close(), timely.close()]);
+        await schema.drop();
+      }
+    });
+
+    test('sealog_drop_partition drops a month with its ids, transitions and tallies', async () => {
+      const schema = await createTestSchema();
+      const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));
+      const FEB_2026 = Date.UTC(2026, 1, 10);
+      const client = new pg.Client({ connectionString: schema.url });
+      try {
+        await store.migrate();
+        await client.connect();
+        await store.communicationLogs.insertMany([log('jan', JAN_2026), log('feb', FEB_2026)]);
+        await store.mfaConfigAuditLogs.insertMany([
+          mfaLog({ id: 'jan', timestamp: JAN_2026 }),
+          mfaLog({ id: 'feb', timestamp: FEB_2026 }),
+        ]);
+        await store.communicationLogs.applyTransition({
+          tenant_id: 'tnt_a',
+          log_id: 'jan',
+          from_status: 'pending',
+          to_status: 'sent',
+          error: null,
+          response: null,
+          sent_at: null,
+          changed_at: JAN_2026 + 1,
+        });
+        const drop = async (partition: string) =>
+          (await client.query<{ n: string }>('SELECT sealog_drop_partition($1) AS n', [partition])).rows[0]
+            ?.n;
+        assert.equal(await drop('communication_logs_p202601'), '1');
+        assert.equal(await drop('mfa_config_audit_logs_p202601'), '1');
+        await assert.rejects(drop('communication_logs_default'), /default partition/);
+        await assert.rejects(drop('tuya_nonces'), /not a partition of a sealog log table/);
+
+        const communication = await store.communicationLogs.list({}, { limit: 10, offset: 0 });
+        assert.deepEqual([communication.total, communication.rows.map((row) => row.id)], [1, ['feb']]);
+        const sent = await store.communicationLogs.list({ status: 'sent' }, { limit: 10, offset: 0 });
+        assert.equal(sent.total, 0, 'the dropped row left the tally of its status after the transition');
+        const mfa = await store.mfaConfigAuditLogs.list({}, { limit: 10, offset: 0 });
+        assert.deepEqual([mfa.total, mfa.rows.map((row) => row.id)], [1, ['feb']]);
+        const transitions = await client.query('SELECT 1 FROM communication_log_transitions');
+        assert.equal(transitions.rowCount, 0);
+        const again = await store.communicationLogs.insertMany([log('jan', JAN_2026)]);
+        assert.deepEqual(again.duplicates, [], 'a dropped id is free again');
+      } finally {
+        await client.end();
+        await store.close();
         await schema.drop();
       }
     });
@@ -92,9 +169,9 @@ if (TEST_DATABASE_URL === undefined) {
       try {
         const applied = await Promise.all(stores.map((store) => store.migrate()));
         assert.deepEqual(
-          applied.map((versions) => versions.length).sort(),
-          [0, 0, 0, 1],
-          'one instance applies version 1, the others find it applied',
+          applied.map((versions) => versions.map(({ version }) => version).join(',')).sort(),
+          ['', '', '', '1,2'],
+          'one instance applies every version, the others find them applied',
         );
       } finally {
         await Promise.all(stores.map((store) => store.close()));

@@ -8,6 +8,7 @@ import type {
 } from '../audit-store.js';
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
 import { communicationLogConditions } from '../filter-conditions.js';
+import { communicationLogTotal } from '../list-totals.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
@@ -64,7 +65,7 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
-    return this.table.list(communicationLogConditions(filter), window);
+    return this.table.list(communicationLogConditions(filter), communicationLogTotal(filter), window);
   }
 
   async find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {

@@ -7,6 +7,7 @@ import type {
 } from '../audit-store.js';
 import type { MfaConfigAuditLog } from '../../domain/records.js';
 import { mfaConfigAuditLogConditions } from '../filter-conditions.js';
+import { mfaConfigAuditLogTotal } from '../list-totals.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
 import { PgTableAccess } from './table-access.js';
@@ -39,6 +40,6 @@ export class PgMfaConfigAuditLogRepository implements MfaConfigAuditLogRepositor
   }
 
   list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>> {
-    return this.table.list(mfaConfigAuditLogConditions(filter), window);
+    return this.table.list(mfaConfigAuditLogConditions(filter), mfaConfigAuditLogTotal(filter), window);
   }
 }

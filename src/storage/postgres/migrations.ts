@@ -213,13 +213,156 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tuya_nonces_by_expiry ON tuya_nonces (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'tallies for list totals; sealog_drop_partition',
+    sql: `
+      -- Row counts per tenant and filter value, kept by statement triggers on every write path
+      -- (ingest, status transitions, copies, deletes), so a list's exact total is a sum over a few
+      -- rows instead of a count of millions (see list-totals.ts). Each statement adds its rows'
+      -- counts in one upsert, in key order so that concurrent batches cannot deadlock; the rows
+      -- stay locked only from the end of the statement to its commit.
+      CREATE TABLE communication_log_tallies (
+        tenant_id text COLLATE "C" NOT NULL,
+        channel   text COLLATE "C" NOT NULL,
+        status    text COLLATE "C" NOT NULL,
+        n         bigint NOT NULL,
+        PRIMARY KEY (tenant_id, channel, status)
+      );
+      INSERT INTO communication_log_tallies (tenant_id, channel, status, n)
+        SELECT tenant_id, channel, status, count(*) FROM communication_logs GROUP BY 1, 2, 3;
+      CREATE FUNCTION sealog_tally_communication_logs() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO communication_log_tallies AS t (tenant_id, channel, status, n)
+            SELECT tenant_id, channel, status, count(*) FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (tenant_id, channel, status) DO UPDATE SET n = t.n + excluded.n;
+        ELSIF TG_OP = 'UPDATE' THEN
+          INSERT INTO communication_log_tallies AS t (tenant_id, channel, status, n)
+            SELECT tenant_id, channel, status, sum(delta) FROM (
+              SELECT tenant_id, channel, status, 1 AS delta FROM new_rows
+              UNION ALL SELECT tenant_id, channel, status, -1 FROM old_rows) AS changes
+            GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
+            ON CONFLICT (tenant_id, channel, status) DO UPDATE SET n = t.n + excluded.n;
+        ELSE
+          INSERT INTO communication_log_tallies AS t (tenant_id, channel, status, n)
+            SELECT tenant_id, channel, status, -count(*) FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (tenant_id, channel, status) DO UPDATE SET n = t.n + excluded.n;
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER communication_log_tallies_insert AFTER INSERT ON communication_logs
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sealog_tally_communication_logs();
+      CREATE TRIGGER communication_log_tallies_update AFTER UPDATE ON communication_logs
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION sealog_tally_communication_logs();
+      CREATE TRIGGER communication_log_tallies_delete AFTER DELETE ON communication_logs
+        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sealog_tally_communication_logs();
+
+      -- day: UTC days since 1970-01-01, floored (integer arithmetic, right before 1970 too).
+      CREATE TABLE mfa_config_audit_log_tallies (
+        tenant_id   text COLLATE "C" NOT NULL,
+        day         bigint NOT NULL,
+        action      text COLLATE "C" NOT NULL,
+        target_type text COLLATE "C" NOT NULL,
+        n           bigint NOT NULL,
+        PRIMARY KEY (tenant_id, day, action, target_type)
+      );
+      INSERT INTO mfa_config_audit_log_tallies (tenant_id, day, action, target_type, n)
+        SELECT tenant_id, ("timestamp" - (("timestamp" % 86400000) + 86400000) % 86400000) / 86400000, action, target_type, count(*)
+          FROM mfa_config_audit_logs GROUP BY 1, 2, 3, 4;
+      CREATE FUNCTION sealog_tally_mfa_config_audit_logs() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO mfa_config_audit_log_tallies AS t (tenant_id, day, action, target_type, n)
+            SELECT tenant_id, ("timestamp" - (("timestamp" % 86400000) + 86400000) % 86400000) / 86400000, action, target_type, count(*)
+              FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (tenant_id, day, action, target_type) DO UPDATE SET n = t.n + excluded.n;
+        ELSIF TG_OP = 'UPDATE' THEN
+          INSERT INTO mfa_config_audit_log_tallies AS t (tenant_id, day, action, target_type, n)
+            SELECT tenant_id, ("timestamp" - (("timestamp" % 86400000) + 86400000) % 86400000) / 86400000, action, target_type, sum(delta) FROM (
+              SELECT tenant_id, "timestamp", action, target_type, 1 AS delta FROM new_rows
+              UNION ALL SELECT tenant_id, "timestamp", action, target_type, -1 FROM old_rows) AS changes
+            GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (tenant_id, day, action, target_type) DO UPDATE SET n = t.n + excluded.n;
+        ELSE
+          INSERT INTO mfa_config_audit_log_tallies AS t (tenant_id, day, action, target_type, n)
+            SELECT tenant_id, ("timestamp" - (("timestamp" % 86400000) + 86400000) % 86400000) / 86400000, action, target_type, -count(*)
+              FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (tenant_id, day, action, target_type) DO UPDATE SET n = t.n + excluded.n;
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER mfa_config_audit_log_tallies_insert AFTER INSERT ON mfa_config_audit_logs
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sealog_tally_mfa_config_audit_logs();
+      CREATE TRIGGER mfa_config_audit_log_tallies_update AFTER UPDATE ON mfa_config_audit_logs
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION sealog_tally_mfa_config_audit_logs();
+      CREATE TRIGGER mfa_config_audit_log_tallies_delete AFTER DELETE ON mfa_config_audit_logs
+        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sealog_tally_mfa_config_audit_logs();
+
+      -- Retention: drops one month's partition of a log table, with its rows' claimed ids and
+      -- transitions, and takes its rows out of the tallies, which a bare DROP TABLE would leave
+      -- counting them (statement triggers do not fire for a dropped table). The lock keeps status
+      -- transitions from moving the partition's rows between tallies while they are counted.
+      -- Returns the number of log rows dropped. The default partition stays: rows outside every
+      -- month's partition need it.
+      CREATE FUNCTION sealog_drop_partition(p_partition text) RETURNS bigint LANGUAGE plpgsql AS $fn$
+      DECLARE
+        part regclass := p_partition::regclass;
+        parent text;
+        dropped bigint;
+      BEGIN
+        SELECT inhparent::regclass::text INTO parent FROM pg_inherits WHERE inhrelid = part;
+        IF parent IS NULL OR parent NOT IN ('communication_logs', 'mfa_config_audit_logs', 'operate_logs') THEN
+          RAISE EXCEPTION '% is not a partition of a sealog log table', p_partition;
+        END IF;
+        IF part::text = parent || '_default' THEN
+          RAISE EXCEPTION '% is the default partition, which rows outside every month need', p_partition;
+        END IF;
+        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', part);
+        EXECUTE format('SELECT count(*) FROM %s', part) INTO dropped;
+        IF parent = 'communication_logs' THEN
+          EXECUTE format($sql$
+            INSERT INTO communication_log_tallies AS t (tenant_id, channel, status, n)
+              SELECT tenant_id, channel, status, -count(*) FROM %s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+              ON CONFLICT (tenant_id, channel, status) DO UPDATE SET n = t.n + excluded.n$sql$, part);
+          EXECUTE format('DELETE FROM communication_log_transitions t USING %s p
+            WHERE t.tenant_id = p.tenant_id AND t.log_id = p.id', part);
+          EXECUTE format('DELETE FROM communication_log_keys k USING %s p
+            WHERE k.tenant_id = p.tenant_id AND k.id = p.id', part);
+        ELSIF parent = 'mfa_config_audit_logs' THEN
+          EXECUTE format($sql$
+            INSERT INTO mfa_config_audit_log_tallies AS t (tenant_id, day, action, target_type, n)
+              SELECT tenant_id, ("timestamp" - (("timestamp" %% 86400000) + 86400000) %% 86400000) / 86400000,
+                     action, target_type, -count(*)
+                FROM %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+              ON CONFLICT (tenant_id, day, action, target_type) DO UPDATE SET n = t.n + excluded.n$sql$, part);
+          EXECUTE format('DELETE FROM mfa_config_audit_log_keys k USING %s p
+            WHERE k.tenant_id = p.tenant_id AND k.id = p.id', part);
+        ELSE
+          EXECUTE format('DELETE FROM operate_log_keys k USING %s p
+            WHERE k.tenant_id = p.tenant_id AND k.id = p.id', part);
+        END IF;
+        EXECUTE format('DROP TABLE %s', part);
+        RETURN dropped;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**
- * Applies the migrations newer than the schema's version, each in its own transaction, holding the
- * database-wide migration lock so that concurrent starts cannot both apply one.
+ * Applies the migrations newer than the schema's version, up to `throughVersion` (all when
+ * undefined), each in its own transaction, holding the database-wide migration lock so that
+ * concurrent starts cannot both apply one.
  */
-export async function applyMigrations(client: pg.ClientBase): Promise<AppliedMigration[]> {
+export async function applyMigrations(
+  client: pg.ClientBase,
+  throughVersion = Infinity,
+): Promise<AppliedMigration[]> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -228,7 +371,9 @@ export async function applyMigrations(client: pg.ClientBase): Promise<AppliedMig
       'SELECT max(version) AS version FROM schema_migrations',
     );
     const current = rows[0]?.version ?? 0;
-    const pending = MIGRATIONS.filter((migration) => migration.version > current);
+    const pending = MIGRATIONS.filter(
+      (migration) => migration.version > current && migration.version <= throughVersion,
+    );
     for (const migration of pending) {
       await client.query('BEGIN');
       try {

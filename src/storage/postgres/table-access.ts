@@ -2,6 +2,7 @@ import type { CountedPage, InsertOutcome, OffsetWindow } from '../audit-store.js
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor, PgScalar } from './pg-executor.js';
 import type { FilterCondition } from '../filter-conditions.js';
+import type { TotalPart } from '../list-totals.js';
 import { SqlBuilder } from './sql-fragments.js';
 
 /** A partitioned log table: its columns with their SQL types, its time column and id-claim table. */
@@ -82,16 +83,27 @@ export class PgTableAccess<Row extends { tenant_id: string; id: string }> {
   }
 
   /**
-   * One page and the total count in one statement, so both come from the same snapshot. The page
-   * travels as one JSON array, which keeps the empty page's total.
+   * One page and its total (the sum of `totalParts`) in one statement, so both come from the same
+   * snapshot. The page travels as one JSON array, which keeps the empty page's total.
    */
-  async list(conditions: readonly FilterCondition[], window: OffsetWindow): Promise<CountedPage<Row>> {
+  async list(
+    conditions: readonly FilterCondition[],
+    totalParts: readonly TotalPart[],
+    window: OffsetWindow,
+  ): Promise<CountedPage<Row>> {
     const sql = new SqlBuilder();
     const where = sql.where(conditions);
     const limit = sql.bind(window.limit);
     const offset = sql.bind(window.offset);
+    const total = totalParts
+      .map((part) =>
+        part.source === 'tallies'
+          ? `(SELECT coalesce(sum(n), 0) FROM ${part.table} ${sql.where(part.conditions)})`
+          : `(SELECT count(*) FROM ${this.spec.table} ${sql.where(part.conditions)})`,
+      )
+      .join(' + ');
     const [result] = await this.db.query<{ total: number; rows: Row[] }>(
-      `SELECT (SELECT count(*) FROM ${this.spec.table} ${where}) AS total,
+      `SELECT (${total})::bigint AS total,
               (SELECT coalesce(json_agg(page ORDER BY ${this.spec.orderBy}), '[]')
                  FROM (SELECT ${this.columnList} FROM ${this.spec.table} ${where}
                         ORDER BY ${this.spec.orderBy} LIMIT ${limit} OFFSET ${offset}) AS page) AS rows`,

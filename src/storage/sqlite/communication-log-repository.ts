@@ -9,6 +9,7 @@ import type {
 } from '../audit-store.js';
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
 import { communicationLogConditions } from '../filter-conditions.js';
+import { communicationLogTotal } from '../list-totals.js';
 import { asPromise } from './as-promise.js';
 import type { GroupCommit } from './group-commit.js';
 import { TableAccess } from './table-access.js';
@@ -54,7 +55,9 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
-    return asPromise(() => this.table.list(communicationLogConditions(filter), window));
+    return asPromise(() =>
+      this.table.list(communicationLogConditions(filter), communicationLogTotal(filter), window),
+    );
   }
 
   find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {

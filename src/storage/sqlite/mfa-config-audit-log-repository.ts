@@ -8,6 +8,7 @@ import type {
 } from '../audit-store.js';
 import type { MfaConfigAuditLog } from '../../domain/records.js';
 import { mfaConfigAuditLogConditions } from '../filter-conditions.js';
+import { mfaConfigAuditLogTotal } from '../list-totals.js';
 import { asPromise } from './as-promise.js';
 import type { GroupCommit } from './group-commit.js';
 import { TableAccess } from './table-access.js';
@@ -44,6 +45,8 @@ export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepos
   }
 
   list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>> {
-    return asPromise(() => this.table.list(mfaConfigAuditLogConditions(filter), window));
+    return asPromise(() =>
+      this.table.list(mfaConfigAuditLogConditions(filter), mfaConfigAuditLogTotal(filter), window),
+    );
   }
 }

@@ -134,10 +134,87 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tuya_nonces_by_expiry ON tuya_nonces (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'tallies for list totals',
+    sql: `
+      -- Row counts per tenant and filter value, kept by triggers on every write path (ingest,
+      -- status transitions, copies, deletes), so a list's exact total is a sum over a few rows
+      -- instead of a count of millions (see list-totals.ts). Filled from the rows already stored.
+      CREATE TABLE communication_log_tallies (
+        tenant_id TEXT    NOT NULL,
+        channel   TEXT    NOT NULL,
+        status    TEXT    NOT NULL,
+        n         INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, channel, status)
+      ) WITHOUT ROWID;
+      INSERT INTO communication_log_tallies (tenant_id, channel, status, n)
+        SELECT tenant_id, channel, status, count(*) FROM communication_logs GROUP BY tenant_id, channel, status;
+      CREATE TRIGGER communication_log_tallies_insert AFTER INSERT ON communication_logs BEGIN
+        INSERT INTO communication_log_tallies (tenant_id, channel, status, n)
+          VALUES (new.tenant_id, new.channel, new.status, 1)
+          ON CONFLICT (tenant_id, channel, status) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER communication_log_tallies_update AFTER UPDATE OF tenant_id, channel, status
+        ON communication_logs BEGIN
+        UPDATE communication_log_tallies SET n = n - 1
+          WHERE tenant_id = old.tenant_id AND channel = old.channel AND status = old.status;
+        INSERT INTO communication_log_tallies (tenant_id, channel, status, n)
+          VALUES (new.tenant_id, new.channel, new.status, 1)
+          ON CONFLICT (tenant_id, channel, status) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER communication_log_tallies_delete AFTER DELETE ON communication_logs BEGIN
+        UPDATE communication_log_tallies SET n = n - 1
+          WHERE tenant_id = old.tenant_id AND channel = old.channel AND status = old.status;
+      END;
+
+      -- day: UTC days since 1970-01-01, floored (integer arithmetic, right before 1970 too).
+      CREATE TABLE mfa_config_audit_log_tallies (
+        tenant_id   TEXT    NOT NULL,
+        day         INTEGER NOT NULL,
+        action      TEXT    NOT NULL,
+        target_type TEXT    NOT NULL,
+        n           INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, day, action, target_type)
+      ) WITHOUT ROWID;
+      INSERT INTO mfa_config_audit_log_tallies (tenant_id, day, action, target_type, n)
+        SELECT tenant_id, ("timestamp" - (("timestamp" % 86400000) + 86400000) % 86400000) / 86400000 AS day,
+               action, target_type, count(*)
+          FROM mfa_config_audit_logs GROUP BY tenant_id, day, action, target_type;
+      CREATE TRIGGER mfa_config_audit_log_tallies_insert AFTER INSERT ON mfa_config_audit_logs BEGIN
+        INSERT INTO mfa_config_audit_log_tallies (tenant_id, day, action, target_type, n)
+          VALUES (new.tenant_id,
+                  (new."timestamp" - ((new."timestamp" % 86400000) + 86400000) % 86400000) / 86400000,
+                  new.action, new.target_type, 1)
+          ON CONFLICT (tenant_id, day, action, target_type) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER mfa_config_audit_log_tallies_update
+        AFTER UPDATE OF tenant_id, "timestamp", action, target_type ON mfa_config_audit_logs BEGIN
+        UPDATE mfa_config_audit_log_tallies SET n = n - 1
+          WHERE tenant_id = old.tenant_id
+            AND day = (old."timestamp" - ((old."timestamp" % 86400000) + 86400000) % 86400000) / 86400000
+            AND action = old.action AND target_type = old.target_type;
+        INSERT INTO mfa_config_audit_log_tallies (tenant_id, day, action, target_type, n)
+          VALUES (new.tenant_id,
+                  (new."timestamp" - ((new."timestamp" % 86400000) + 86400000) % 86400000) / 86400000,
+                  new.action, new.target_type, 1)
+          ON CONFLICT (tenant_id, day, action, target_type) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER mfa_config_audit_log_tallies_delete AFTER DELETE ON mfa_config_audit_logs BEGIN
+        UPDATE mfa_config_audit_log_tallies SET n = n - 1
+          WHERE tenant_id = old.tenant_id
+            AND day = (old."timestamp" - ((old."timestamp" % 86400000) + 86400000) % 86400000) / 86400000
+            AND action = old.action AND target_type = old.target_type;
+      END;
+    `,
+  },
 ];
 
-/** Applies the migrations newer than the database's version, each in its own transaction. */
-export function applyMigrations(db: Database.Database): AppliedMigration[] {
+/**
+ * Applies the migrations newer than the database's version, up to `throughVersion` (all when
+ * undefined; tests stop early to check what a later migration does to existing rows).
+ */
+export function applyMigrations(db: Database.Database, throughVersion = Infinity): AppliedMigration[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   // IMMEDIATE takes the write lock before reading the version, so two processes starting on the
@@ -146,7 +223,9 @@ export function applyMigrations(db: Database.Database): AppliedMigration[] {
     const row = db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as {
       version: number | null;
     };
-    const pending = MIGRATIONS.filter((migration) => migration.version > (row.version ?? 0));
+    const pending = MIGRATIONS.filter(
+      (migration) => migration.version > (row.version ?? 0) && migration.version <= throughVersion,
+    );
     for (const migration of pending) {
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(

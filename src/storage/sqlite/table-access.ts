@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { CountedPage, InsertOutcome, OffsetWindow } from '../audit-store.js';
-import { whereClause, type SqlValue } from './sql-fragments.js';
+import type { TotalPart } from '../list-totals.js';
+import type { FilterCondition } from '../filter-conditions.js';
+import { whereClause } from './sql-fragments.js';
 
 /** A log table: its name, its columns in insert order and its keyset ordering. */
 export interface TableSpec<Row> {
@@ -50,19 +52,28 @@ export class TableAccess<Row extends { id: string }> {
     return this.prepare(this.insertSql).run(row).changes === 1;
   }
 
-  /** One page and the total count, read from the same snapshot. */
+  /** One page and its total (the sum of `totalParts`), read from the same snapshot. */
   list(
-    conditions: ReadonlyArray<readonly [string, ...(SqlValue | undefined)[]]>,
+    conditions: readonly FilterCondition[],
+    totalParts: readonly TotalPart[],
     window: OffsetWindow,
   ): CountedPage<Row> {
     const where = whereClause(conditions);
     const select = this.prepare(
       `SELECT * FROM ${this.spec.table} ${where.sql} ORDER BY ${this.spec.orderBy} LIMIT ? OFFSET ?`,
     );
-    const count = this.prepare(`SELECT count(*) AS total FROM ${this.spec.table} ${where.sql}`);
+    const parts = totalParts.map((part) => {
+      const partWhere = whereClause(part.conditions);
+      const sql =
+        part.source === 'tallies'
+          ? `SELECT coalesce(sum(n), 0) FROM ${part.table} ${partWhere.sql}`
+          : `SELECT count(*) FROM ${this.spec.table} ${partWhere.sql}`;
+      return { sql: `(${sql})`, params: partWhere.params };
+    });
+    const count = this.prepare(`SELECT ${parts.map((part) => part.sql).join(' + ')} AS total`);
     return this.db.transaction(() => ({
       rows: select.all(...where.params, window.limit, window.offset) as Row[],
-      total: (count.get(...where.params) as { total: number }).total,
+      total: (count.get(...parts.flatMap((part) => part.params)) as { total: number }).total,
     }))();
   }
 

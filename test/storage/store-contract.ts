@@ -6,7 +6,11 @@ import type {
   OperateLog,
   StatusTransition,
 } from '../../src/domain/records.js';
-import type { AuditStore, CommunicationLogWithHistory } from '../../src/storage/audit-store.js';
+import type {
+  AuditStore,
+  CommunicationLogWithHistory,
+  OperateLogCursor,
+} from '../../src/storage/audit-store.js';
 
 /** A fresh, migrated store and how to dispose of it. */
 export interface StoreFixture {
@@ -414,6 +418,34 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
           );
         }
       }
+    });
+
+    test('key_words pages hold the newest matches, however common or rare the term', async () => {
+      // 1,500 rows: every third says "common"; the ten oldest and the newest say "old and rare".
+      await store.operateLogs.insertMany(
+        Array.from({ length: 1500 }, (_, i) =>
+          operateLog({
+            id: `r${String(i).padStart(4, '0')}`,
+            record_time: BASE_MS + i,
+            operate_content: `${i % 3 === 0 ? 'common' : 'plain'} ${i < 10 || i === 1499 ? 'old and rare' : ''}`,
+          }),
+        ),
+      );
+      await fixture.settle();
+      const ids = async (term: string, after?: OperateLogCursor) =>
+        (await store.operateLogs.page({ tenantId: 'tnt_a', keyWords: term }, after, 4)).map((row) => row.id);
+      assert.deepEqual(await ids('common'), ['r1497', 'r1494', 'r1491', 'r1488']);
+      assert.deepEqual(await ids('common', { recordTime: BASE_MS + 12, id: 'r0012' }), [
+        'r0009',
+        'r0006',
+        'r0003',
+        'r0000',
+      ]);
+      assert.deepEqual(await ids('old and rare'), ['r1499', 'r0009', 'r0008', 'r0007']);
+      assert.deepEqual(await ids('old and rare', { recordTime: BASE_MS + 2, id: 'r0002' }), [
+        'r0001',
+        'r0000',
+      ]);
     });
 
     test('a Tuya refresh token rotates once; nonces are refused while remembered', async () => {

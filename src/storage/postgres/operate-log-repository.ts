@@ -5,7 +5,12 @@ import type {
   OperateLogRepository,
 } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
-import { chooseKeywordPlanAsync, containsPattern, type KeywordPlan } from '../keyword-plan.js';
+import {
+  chooseKeywordPlanAsync,
+  containsPattern,
+  TRIGRAM_LENGTH,
+  type KeywordPlan,
+} from '../keyword-plan.js';
 import { operateLogConditions, type FilterCondition } from '../filter-conditions.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
@@ -20,6 +25,9 @@ import { PgTableAccess } from './table-access.js';
  * walks the time index and stops after `limit` matches instead of sorting the whole tenant.
  */
 const CONTAINS_TERM = `strpos(translate(operate_content, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ?) > 0`;
+
+/** Rows a key_words search reads along the time index before it counts index matches (see page). */
+const PROBE_ROWS = 1000;
 
 const lowerAscii = (text: string) => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
@@ -70,6 +78,10 @@ export class PgOperateLogRepository implements OperateLogRepository {
     const conditions: FilterCondition[] = operateLogConditions(filter, after);
     let plan: KeywordPlan | undefined;
     if (filter.keyWords !== undefined) {
+      if (Array.from(filter.keyWords).length >= TRIGRAM_LENGTH) {
+        const newest = await this.pageFromNewestRows(conditions, filter.keyWords, limit);
+        if (newest.length === limit) return newest;
+      }
       plan = await this.keywordPlan(filter.tenantId, filter.keyWords);
       // ILIKE is what the trigram index answers; CONTAINS_TERM decides, in both plans.
       if (plan === 'trigram-index')
@@ -84,6 +96,30 @@ export class PgOperateLogRepository implements OperateLogRepository {
     const where = sql.where(conditions);
     return this.db.query<OperateLog>(
       `SELECT ${this.selectColumns} FROM operate_logs ${where} ORDER BY ${order} LIMIT ${sql.bind(limit)}`,
+      sql.params,
+    );
+  }
+
+  /**
+   * The page of a key_words search drawn from the newest PROBE_ROWS rows that pass the other
+   * filters: complete when it holds `limit` rows, since no older row can come before them. A
+   * common term fills it in a few ms, whereas counting its trigram-index matches to choose a plan
+   * builds a bitmap of all of them (about 130 ms for a term in a fifth of 2.7 million rows); GIN
+   * scans cannot stop early as SQLite's FTS5 does. Rarer terms then go through keywordPlan.
+   */
+  private pageFromNewestRows(
+    conditions: FilterCondition[],
+    term: string,
+    limit: number,
+  ): Promise<OperateLog[]> {
+    const sql = new SqlBuilder();
+    const where = sql.where(conditions);
+    const newestRows = `SELECT ${this.selectColumns} FROM operate_logs ${where}
+      ORDER BY record_time DESC, id DESC LIMIT ${sql.bind(PROBE_ROWS)}`;
+    const contains = sql.where([[CONTAINS_TERM, lowerAscii(term)]]);
+    return this.db.query<OperateLog>(
+      `SELECT ${this.selectColumns} FROM (${newestRows}) AS newest ${contains}
+        ORDER BY record_time DESC, id DESC LIMIT ${sql.bind(limit)}`,
       sql.params,
     );
   }

@@ -141,7 +141,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     const rawFirstRow = rows + 50_000_000;
     const raw =
       store === 'sqlite'
-        ? sqliteRawCeiling(sqlitePath, rawFirstRow, seconds)
+        ? await sqliteRawCeiling(sqlitePath, rawFirstRow, seconds)
         : await postgresRawCeiling(storeUrl, rawFirstRow, seconds, 4);
     return {
       store,

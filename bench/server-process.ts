@@ -13,9 +13,14 @@ export interface ServerProcess {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Starts `node dist/cli/main.js serve` with `env` on `port` and waits until /readyz answers 200. */
+/**
+ * Starts `node dist/cli/main.js serve` with `env` on `port` and waits until /readyz answers 200.
+ * BENCH_SERVER_NODE_ARGS (space-separated) go to that node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
+ * to profile the server, which NODE_OPTIONS does not allow.
+ */
 export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/cli/main.js', 'serve'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
-import { describeStoreContract } from './store-contract.js';
+import { describeStoreContract, operateLog } from './store-contract.js';
 
 /** The schema version before the list tallies (migration 3). */
 const BEFORE_TALLIES = 2;
@@ -44,3 +47,33 @@ async function openSqliteFixture(options: { beforeTallies?: boolean } = {}): Pro
 
 describeStoreContract('SQLite file', openSqliteFixture);
 describeListTotalsContract('SQLite file', openSqliteFixture);
+
+test('committed batches reach the database file itself, checkpointed by the worker thread', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealog-wal-'));
+  const path = join(dir, 'store.db');
+  const store = new SqliteStore(path);
+  try {
+    await store.migrate();
+    await store.operateLogs.insertMany(Array.from({ length: 50 }, (_, i) => operateLog({ id: `c${i}` })));
+    // A copy of the database file without its WAL holds only what a checkpoint moved there; the
+    // store's own connection never checkpoints (wal_autocheckpoint = 0).
+    const copy = join(dir, 'copy.db');
+    let rows = 0;
+    for (let attempt = 0; attempt < 100 && rows !== 50; attempt++) {
+      await sleep(50);
+      copyFileSync(path, copy);
+      const db = new Database(copy);
+      try {
+        rows = db.prepare('SELECT count(*) FROM operate_logs').pluck().get() as number;
+      } catch {
+        rows = 0; // copied before the first checkpoint, or in the middle of one
+      } finally {
+        db.close();
+      }
+    }
+    assert.equal(rows, 50);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

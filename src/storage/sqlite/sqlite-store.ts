@@ -21,6 +21,10 @@ import { SqliteOperateLogRepository } from './operate-log-repository.js';
 import { SearchIndexer } from './search-indexer.js';
 import { tallyTables } from './table-tally.js';
 import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
+
+/** SQLite's own automatic checkpoint threshold, in WAL pages, restored if the checkpointer dies. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes every acknowledged
@@ -36,8 +40,12 @@ export class SqliteStore implements AuditStore {
   /** Maintains the operate_content substring index in the background. */
   readonly searchIndexer: SearchIndexer;
   private readonly db: Database.Database;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
-  /** Opens (creating if needed) the database file at `path`; the schema is created by migrate(). */
+  /**
+   * Opens (creating if needed) the database file at `path` and starts its WAL checkpointer thread;
+   * the schema is created by migrate().
+   */
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
@@ -45,6 +53,14 @@ export class SqliteStore implements AuditStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // A reset WAL is truncated back to 64 MiB rather than keeping the size of its busiest moment.
+    this.db.pragma('journal_size_limit = 67108864');
+    if (path !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(path, () => {
+        this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      });
+    }
     const writes = new GroupCommit(this.db);
     this.communicationLogs = new SqliteCommunicationLogRepository(this.db, writes);
     this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db, writes);
@@ -74,10 +90,11 @@ export class SqliteStore implements AuditStore {
     return asPromise(() => tallyTables(this.db));
   }
 
-  close(): Promise<void> {
-    return asPromise(() => {
-      this.searchIndexer.stop();
-      this.db.close();
-    });
+  async close(): Promise<void> {
+    this.searchIndexer.stop();
+    // The checkpointer's connection goes first, so that closing the last one checkpoints the WAL
+    // and removes it.
+    await this.checkpointer?.stop();
+    this.db.close();
   }
 }

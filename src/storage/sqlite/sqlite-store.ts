@@ -23,9 +23,6 @@ import { tallyTables } from './table-tally.js';
 import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
-/** SQLite's own automatic checkpoint threshold, in WAL pages, restored if the checkpointer dies. */
-const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes every acknowledged
  * batch survive a power cut; group commit shares one fsync among the batches of concurrent requests.
@@ -55,12 +52,7 @@ export class SqliteStore implements AuditStore {
     this.db.pragma('foreign_keys = ON');
     // A reset WAL is truncated back to 64 MiB rather than keeping the size of its busiest moment.
     this.db.pragma('journal_size_limit = 67108864');
-    if (path !== ':memory:') {
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new WalCheckpointer(path, () => {
-        this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
-      });
-    }
+    if (path !== ':memory:') this.checkpointer = new WalCheckpointer(this.db, path);
     const writes = new GroupCommit(this.db);
     this.communicationLogs = new SqliteCommunicationLogRepository(this.db, writes);
     this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db, writes);

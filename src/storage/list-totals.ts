@@ -8,6 +8,11 @@ import {
 /** One UTC day in ms: the bucket of the MFA tallies (AuthMS date filters are whole UTC days). */
 export const DAY_MS = 86_400_000;
 
+/** The UTC day of an epoch-ms instant, counted from 1970-01-01 (negative before it). */
+export function utcDay(epochMs: number): number {
+  return Math.floor(epochMs / DAY_MS);
+}
+
 /**
  * One addend of a counted list's `total`: a sum of `n` over a tally table (row counts per tenant
  * and filter value, kept by each store's triggers on every write) or a count of the matching log

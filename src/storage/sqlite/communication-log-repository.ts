@@ -47,6 +47,11 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
       table: 'communication_logs',
       columns: COMMUNICATION_LOG_COLUMNS,
       orderBy: 'created_at DESC, id DESC',
+      tally: {
+        table: 'communication_log_tallies',
+        columns: ['tenant_id', 'channel', 'status'],
+        key: (log) => [log.tenant_id, log.channel, log.status],
+      },
     });
   }
 
@@ -106,23 +111,15 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
     return this.writes.run(() => {
       const append = this.table.prepare(APPEND_TRANSITION_SQL);
-      const outcome: InsertOutcome = { ids: [], duplicates: [] };
-      this.db
-        .transaction(() => {
-          for (const { log, transitions } of entries) {
-            outcome.ids.push(log.id);
-            // A log stored already has its own history; appending the copy's would double it.
-            if (!this.table.insertIfAbsent(log)) {
-              outcome.duplicates.push(log.id);
-              continue;
-            }
-            // The log row already holds the outcome of these transitions, so they are appended as
-            // history only, without the compare-and-set of applyTransition.
-            for (const transition of transitions) append.run(transition);
-          }
-        })
-        .immediate();
-      return outcome;
+      // A log stored already has its own history; appending the copy's would double it. The log
+      // row already holds the outcome of these transitions, so they are appended as history only,
+      // without the compare-and-set of applyTransition.
+      const appendHistory = (index: number) => {
+        for (const transition of entries[index]?.transitions ?? []) append.run(transition);
+      };
+      const logs = entries.map(({ log }) => log);
+      const duplicates = this.db.transaction(() => this.table.insertNew(logs, appendHistory)).immediate();
+      return { ids: logs.map((log) => log.id), duplicates };
     });
   }
 }

@@ -8,7 +8,7 @@ import type {
 } from '../audit-store.js';
 import type { MfaConfigAuditLog } from '../../domain/records.js';
 import { mfaConfigAuditLogConditions } from '../filter-conditions.js';
-import { mfaConfigAuditLogTotal } from '../list-totals.js';
+import { mfaConfigAuditLogTotal, utcDay } from '../list-totals.js';
 import { asPromise } from './as-promise.js';
 import type { GroupCommit } from './group-commit.js';
 import { TableAccess } from './table-access.js';
@@ -37,6 +37,11 @@ export class SqliteMfaConfigAuditLogRepository implements MfaConfigAuditLogRepos
       table: 'mfa_config_audit_logs',
       columns: MFA_CONFIG_AUDIT_LOG_COLUMNS,
       orderBy: '"timestamp" DESC, id DESC',
+      tally: {
+        table: 'mfa_config_audit_log_tallies',
+        columns: ['tenant_id', 'day', 'action', 'target_type'],
+        key: (log) => [log.tenant_id, utcDay(log.timestamp), log.action, log.target_type],
+      },
     });
   }
 

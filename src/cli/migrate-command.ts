@@ -3,8 +3,9 @@ import { configFrom, parseCommandLine, settingsHelp } from './settings-options.j
 
 export const MIGRATE_HELP = `Usage: sealog migrate [--database-url URL]
 
-Brings the store's schema up to date and prints what it applied. The server also
-migrates on start; run this to migrate ahead of a deployment.
+Brings the store's schema up to date, saying which migration it is applying (some
+count the rows already stored: about 30 s for 10 million logs of each kind). The
+server also migrates on start; run this to migrate ahead of a deployment.
 
 Options:
 ${settingsHelp(['DATABASE_URL'])}
@@ -20,11 +21,11 @@ export async function migrateCommand(args: string[], env: NodeJS.ProcessEnv): Pr
   }
   const store = openStore(configFrom(values, env).store);
   try {
-    const applied = await store.migrate();
+    const applied = await store.migrate(({ version, name }) => {
+      process.stdout.write(`applying ${version}: ${name}…\n`);
+    });
     process.stdout.write(
-      applied.length === 0
-        ? 'schema is up to date\n'
-        : applied.map((migration) => `applied ${migration.version}: ${migration.name}\n`).join(''),
+      applied.length === 0 ? 'schema is up to date\n' : `applied ${applied.length} migration(s)\n`,
     );
   } finally {
     await store.close();

@@ -20,8 +20,12 @@ export interface AuditStore {
   readonly operateLogs: OperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
-  /** Applies pending migrations; returns the versions it applied (empty when up to date). */
-  migrate(): Promise<AppliedMigration[]>;
+  /**
+   * Applies pending migrations; returns the versions it applied (empty when up to date).
+   * `onApplying` hears of each one before it runs: some fill new tables from the rows already
+   * stored, a few seconds per million rows.
+   */
+  migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]>;
   /** Resolves while the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /**

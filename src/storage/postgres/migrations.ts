@@ -357,11 +357,12 @@ const MIGRATIONS: readonly Migration[] = [
 /**
  * Applies the migrations newer than the schema's version, up to `throughVersion` (all when
  * undefined), each in its own transaction, holding the database-wide migration lock so that
- * concurrent starts cannot both apply one.
+ * concurrent starts cannot both apply one; `onApplying` hears of each before it runs.
  */
 export async function applyMigrations(
   client: pg.ClientBase,
   throughVersion = Infinity,
+  onApplying?: (migration: AppliedMigration) => void,
 ): Promise<AppliedMigration[]> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
@@ -375,6 +376,7 @@ export async function applyMigrations(
       (migration) => migration.version > current && migration.version <= throughVersion,
     );
     for (const migration of pending) {
+      onApplying?.({ version: migration.version, name: migration.name });
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);

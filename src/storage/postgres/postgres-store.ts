@@ -48,9 +48,9 @@ export class PostgresStore implements AuditStore {
   }
 
   /** Applies pending migrations under the advisory lock, then creates the coming months' partitions. */
-  async migrate(): Promise<AppliedMigration[]> {
+  async migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
     try {
-      const applied = await this.pool.withClient((client) => applyMigrations(client));
+      const applied = await this.pool.withClient((client) => applyMigrations(client, Infinity, onApplying));
       await this.partitions.prepareAhead();
       return applied;
     } catch (error) {

@@ -201,9 +201,14 @@ const MIGRATIONS: readonly Migration[] = [
 
 /**
  * Applies the migrations newer than the database's version, up to `throughVersion` (all when
- * undefined; tests stop early to check what a later migration does to existing rows).
+ * undefined; tests stop early to check what a later migration does to existing rows), telling
+ * `onApplying` of each before it runs.
  */
-export function applyMigrations(db: Database.Database, throughVersion = Infinity): AppliedMigration[] {
+export function applyMigrations(
+  db: Database.Database,
+  throughVersion = Infinity,
+  onApplying?: (migration: AppliedMigration) => void,
+): AppliedMigration[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   // IMMEDIATE takes the write lock before reading the version, so two processes starting on the
@@ -216,6 +221,7 @@ export function applyMigrations(db: Database.Database, throughVersion = Infinity
       (migration) => migration.version > (row.version ?? 0) && migration.version <= throughVersion,
     );
     for (const migration of pending) {
+      onApplying?.({ version: migration.version, name: migration.name });
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         migration.version,

@@ -62,9 +62,9 @@ export class SqliteStore implements AuditStore {
     this.nonces = new SqliteNonceRepository(this.db);
   }
 
-  migrate(): Promise<AppliedMigration[]> {
+  migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
     return asPromise(() => {
-      const applied = applyMigrations(this.db);
+      const applied = applyMigrations(this.db, Infinity, onApplying);
       // Catches up on rows a previous process appended but did not index.
       this.searchIndexer.schedule();
       return applied;

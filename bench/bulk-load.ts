@@ -7,10 +7,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import { applyMigrations } from '../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './data-generator.js';
 
 /** The SQLite schema version before the tally tables (migration 3). */
 const LAST_MIGRATION_BEFORE_TALLIES = 2;
-import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './data-generator.js';
 
 /** Bumped whenever the generator changes, so stale cached data is never reused. */
 const DATA_VERSION = 1;

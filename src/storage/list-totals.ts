@@ -5,7 +5,7 @@ import {
   type FilterCondition,
 } from './filter-conditions.js';
 
-/** One UTC day in ms: the bucket of the MFA tallies (AuthMS date filters are whole UTC days). */
+/** One UTC day in ms: the bucket of the MFA tallies (date filters mostly cover whole UTC days). */
 export const DAY_MS = 86_400_000;
 
 /** The UTC day of an epoch-ms instant, counted from 1970-01-01 (negative before it). */
@@ -38,8 +38,8 @@ export function communicationLogTotal(filter: CommunicationLogFilter): TotalPart
 /**
  * How the `total` of an MFA audit-log list is counted. Without an operator filter the whole UTC
  * days inside [fromMs, untilMs) are summed from the tallies (tenant × day × action × target_type)
- * and only the partial days at either end are counted row by row; AuthMS date filters are whole
- * days, so there are none. An operator's logs are few and counted through their index.
+ * and only the partial days at either end are counted row by row; filters by date cover whole
+ * days, so usually there are none. An operator's logs are few and counted through their index.
  */
 export function mfaConfigAuditLogTotal(filter: MfaConfigAuditLogFilter): TotalPart[] {
   if (filter.operatorId !== undefined)

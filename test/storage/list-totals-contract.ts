@@ -57,6 +57,8 @@ async function assertMfaTotals(store: AuditStore): Promise<void> {
   const all = await store.mfaConfigAuditLogs.list({}, EVERYTHING);
   const bounds = [
     -DAY_MS,
+    -DAY_MS + 5,
+    -1,
     0,
     MIDNIGHT - 2 * DAY_MS,
     MIDNIGHT - DAY_MS - 1,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { applyMigrations } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
@@ -158,6 +159,51 @@ if (TEST_DATABASE_URL === undefined) {
         assert.deepEqual(again.duplicates, [], 'a dropped id is free again');
       } finally {
         await client.end();
+        await store.close();
+        await schema.drop();
+      }
+    });
+
+    test('sealog_drop_partition waits for a write in flight instead of deadlocking with it', async () => {
+      const schema = await createTestSchema();
+      const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));
+      const FEB_2026 = Date.UTC(2026, 1, 10);
+      const writer = new pg.Client({ connectionString: schema.url });
+      const dropper = new pg.Client({ connectionString: schema.url });
+      try {
+        await store.migrate();
+        await store.communicationLogs.insertMany([log('jan', JAN_2026), log('feb', FEB_2026)]);
+        await Promise.all([writer.connect(), dropper.connect()]);
+        const [{ pid } = { pid: 0 }] = (
+          await dropper.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+        ).rows;
+        // A write in flight, as an INSERT into February holds it: the table (not January's
+        // partition) now, the tally row of (tnt_a, sms, pending) once its statement ends.
+        await writer.query('BEGIN');
+        await writer.query('LOCK TABLE ONLY communication_logs IN ROW EXCLUSIVE MODE');
+        const dropping = dropper.query<{ n: string }>(
+          "SELECT sealog_drop_partition('communication_logs_p202601') AS n",
+        );
+        for (let attempt = 0; attempt < 200; attempt++) {
+          const waiting = await writer.query(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+            [pid],
+          );
+          if (waiting.rowCount === 1) break;
+          await sleep(25);
+        }
+        await writer.query(
+          `INSERT INTO communication_logs (tenant_id, id, user_id, channel, status, recipient, content,
+             provider, template_id, created_at, updated_at)
+           VALUES ('tnt_a', 'feb2', 'usr_alice', 'sms', 'pending', '13800138000', 'x', 'aliyun', 'tpl_1', $1, $1)`,
+          [FEB_2026 + 1],
+        );
+        await writer.query('COMMIT');
+        assert.equal((await dropping).rows[0]?.n, '1');
+        const page = await store.communicationLogs.list({}, { limit: 10, offset: 0 });
+        assert.deepEqual([page.total, page.rows.map((row) => row.id)], [2, ['feb2', 'feb']]);
+      } finally {
+        await Promise.all([writer.end(), dropper.end()]);
         await store.close();
         await schema.drop();
       }

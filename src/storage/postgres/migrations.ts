@@ -220,8 +220,9 @@ const MIGRATIONS: readonly Migration[] = [
       -- Row counts per tenant and filter value, kept by statement triggers on every write path
       -- (ingest, status transitions, copies, deletes), so a list's exact total is a sum over a few
       -- rows instead of a count of millions (see list-totals.ts). Each statement adds its rows'
-      -- counts in one upsert, in key order so that concurrent batches cannot deadlock; the rows
-      -- stay locked only from the end of the statement to its commit.
+      -- counts in one upsert, in key order, so that concurrent one-statement transactions (every
+      -- write sealog makes) cannot deadlock on them; the rows stay locked only from the end of the
+      -- statement to its commit.
       CREATE TABLE communication_log_tallies (
         tenant_id text COLLATE "C" NOT NULL,
         channel   text COLLATE "C" NOT NULL,
@@ -305,10 +306,11 @@ const MIGRATIONS: readonly Migration[] = [
 
       -- Retention: drops one month's partition of a log table, with its rows' claimed ids and
       -- transitions, and takes its rows out of the tallies, which a bare DROP TABLE would leave
-      -- counting them (statement triggers do not fire for a dropped table). The lock keeps status
-      -- transitions from moving the partition's rows between tallies while they are counted.
-      -- Returns the number of log rows dropped. The default partition stays: rows outside every
-      -- month's partition need it.
+      -- counting them (statement triggers do not fire for a dropped table). The whole table is
+      -- locked first, before any tally row: dropping a partition needs that lock, and taking it
+      -- after the tallies would deadlock with an insert holding the table and waiting for them.
+      -- Writes to the table wait until the caller commits. Returns the number of log rows
+      -- dropped. The default partition stays: rows outside every month's partition need it.
       CREATE FUNCTION sealog_drop_partition(p_partition text) RETURNS bigint LANGUAGE plpgsql AS $fn$
       DECLARE
         part regclass := p_partition::regclass;
@@ -322,7 +324,7 @@ const MIGRATIONS: readonly Migration[] = [
         IF part::text = parent || '_default' THEN
           RAISE EXCEPTION '% is the default partition, which rows outside every month need', p_partition;
         END IF;
-        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', part);
+        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', parent::regclass);
         EXECUTE format('SELECT count(*) FROM %s', part) INTO dropped;
         IF parent = 'communication_logs' THEN
           EXECUTE format($sql$

@@ -26,7 +26,7 @@ import { PgTableAccess } from './table-access.js';
  */
 const CONTAINS_TERM = `strpos(translate(operate_content, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ?) > 0`;
 
-/** Rows a key_words search reads along the time index before it counts index matches (see page). */
+/** Rows a key_words search reads along the time index before it counts index matches (see pageFromNewestRows). */
 const PROBE_ROWS = 1000;
 
 const lowerAscii = (text: string) => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());

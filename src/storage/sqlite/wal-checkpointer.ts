@@ -11,27 +11,25 @@ const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
 /*
  * The worker's code, CommonJS as eval workers run it. The driver comes as a resolved path, so the
- * worker loads the same better-sqlite3 whether sealog runs from dist/ or under tsx. SQLITE_BUSY
- * (another connection, such as a CLI command, is checkpointing) only means a round is skipped.
+ * worker loads the same better-sqlite3 whether sealog runs from dist/ or under tsx. A checkpoint
+ * that another connection blocks (a CLI command checkpointing, a reader) reports busy = 1 rather
+ * than failing; it is simply tried again. A restart is asked for when the WAL has grown past the
+ * threshold since the last request: an idle WAL, however long, needs none (once a passive
+ * checkpoint has copied all of it, the writer's next commit starts it over by itself).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 let waitingForRestart = false;
-const passive = () => {
-  try {
-    return db.pragma('wal_checkpoint(PASSIVE)')[0];
-  } catch (error) {
-    if (error.code !== 'SQLITE_BUSY') throw error;
-    return undefined;
-  }
-};
+let logAtLastRequest = -1;
+const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 const timer = setInterval(() => {
   if (waitingForRestart) return;
-  const result = passive();
-  if (result !== undefined && result.log > workerData.restartAboveFrames) {
+  const { log } = passive();
+  if (log > workerData.restartAboveFrames && log !== logAtLastRequest) {
     waitingForRestart = true;
+    logAtLastRequest = log;
     parentPort.postMessage('restart');
   }
 }, workerData.intervalMs);
@@ -107,16 +105,22 @@ export class WalCheckpointer {
     return this.exited;
   }
 
+  /**
+   * RESTART without waiting: with the connection's busy timeout, a reader holding an old snapshot
+   * (a `sealog copy` reading the file, a backup) would stall the event loop for the whole timeout
+   * on every request. When it cannot finish (busy = 1), the worker asks again next round.
+   */
   private restart(): void {
     if (!this.db.open) return;
+    const busyTimeoutMs = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
     try {
       this.db.pragma('wal_checkpoint(RESTART)');
-    } catch (error) {
-      // Busy: a CLI command is checkpointing the same file, and the worker asks again next round.
-      // Anything else (an I/O error) hands checkpoints back to SQLite, as if the worker had died.
-      if (!(error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY')) {
-        this.fallBackToAutomaticCheckpoints();
-      }
+    } catch {
+      // An I/O error: hand checkpoints back to SQLite, as if the worker had died.
+      this.fallBackToAutomaticCheckpoints();
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     }
     this.worker.postMessage('restarted');
   }

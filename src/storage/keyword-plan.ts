@@ -15,7 +15,8 @@ export const COMMON_TERM_MATCHES = 2000;
 /** How one key_words query is answered. */
 export type KeywordPlan = 'scan-time-index' | 'trigram-index';
 
-function isTooShort(term: string): boolean {
+/** Whether `term` is shorter than a trigram, so that no trigram index can serve it. */
+export function isTooShort(term: string): boolean {
   return Array.from(term).length < TRIGRAM_LENGTH;
 }
 

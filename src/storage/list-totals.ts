@@ -15,8 +15,8 @@ export function utcDay(epochMs: number): number {
 
 /**
  * One addend of a counted list's `total`: a sum of `n` over a tally table (row counts per tenant
- * and filter value, kept by each store's triggers on every write) or a count of the matching log
- * rows. Both stores have the same tally tables and columns.
+ * and filter value, kept in every write's transaction) or a count of the matching log rows. Both
+ * stores have the same tally tables and columns.
  */
 export type TotalPart =
   | { source: 'tallies'; table: TallyTable; conditions: FilterCondition[] }
@@ -50,11 +50,8 @@ export function mfaConfigAuditLogTotal(filter: MfaConfigAuditLogFilter): TotalPa
   if (firstDay !== undefined && endDay !== undefined && firstDay >= endDay) {
     return [{ source: 'rows', conditions: mfaConfigAuditLogConditions(filter) }];
   }
-  const exact: FilterCondition[] = [
-    ['tenant_id = ?', filter.tenantId],
-    ['action = ?', filter.action],
-    ['target_type = ?', filter.targetType],
-  ];
+  // The exact-field conditions name tally columns too; the time range becomes whole days.
+  const exact = mfaConfigAuditLogConditions({ ...filter, fromMs: undefined, untilMs: undefined });
   const parts: TotalPart[] = [
     {
       source: 'tallies',

@@ -55,6 +55,7 @@ if (TEST_DATABASE_URL === undefined) {
 
   describe('PostgreSQL store: schema management', () => {
     const JAN_2026 = Date.UTC(2026, 0, 15);
+    const FEB_2026 = Date.UTC(2026, 1, 10);
     const log = (id: string, createdAt: number) =>
       communicationLog({ id, created_at: createdAt, updated_at: createdAt });
     /** The partition each of the tenant's communication logs is stored in, by id. */
@@ -119,7 +120,6 @@ if (TEST_DATABASE_URL === undefined) {
     test('sealog_drop_partition drops a month with its ids, transitions and tallies', async () => {
       const schema = await createTestSchema();
       const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));
-      const FEB_2026 = Date.UTC(2026, 1, 10);
       const client = new pg.Client({ connectionString: schema.url });
       try {
         await store.migrate();
@@ -167,7 +167,6 @@ if (TEST_DATABASE_URL === undefined) {
     test('sealog_drop_partition waits for a write in flight instead of deadlocking with it', async () => {
       const schema = await createTestSchema();
       const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));
-      const FEB_2026 = Date.UTC(2026, 1, 10);
       const writer = new pg.Client({ connectionString: schema.url });
       const dropper = new pg.Client({ connectionString: schema.url });
       try {

@@ -5,12 +5,7 @@ import type {
   OperateLogRepository,
 } from '../audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
-import {
-  chooseKeywordPlanAsync,
-  containsPattern,
-  TRIGRAM_LENGTH,
-  type KeywordPlan,
-} from '../keyword-plan.js';
+import { chooseKeywordPlanAsync, containsPattern, isTooShort, type KeywordPlan } from '../keyword-plan.js';
 import { operateLogConditions, type FilterCondition } from '../filter-conditions.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
@@ -78,7 +73,7 @@ export class PgOperateLogRepository implements OperateLogRepository {
     const conditions: FilterCondition[] = operateLogConditions(filter, after);
     let plan: KeywordPlan | undefined;
     if (filter.keyWords !== undefined) {
-      if (Array.from(filter.keyWords).length >= TRIGRAM_LENGTH) {
+      if (!isTooShort(filter.keyWords)) {
         const newest = await this.pageFromNewestRows(conditions, filter.keyWords, limit);
         if (newest.length === limit) return newest;
       }

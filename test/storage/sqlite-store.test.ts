@@ -25,9 +25,8 @@ async function openSqliteFixture(options: { beforeTallies?: boolean } = {}): Pro
   if (options.beforeTallies !== true) await store.migrate();
   return {
     store,
-    settle() {
-      while (store.searchIndexer.indexNextBatch() > 0);
-      return Promise.resolve();
+    async settle() {
+      await store.searchIndexer?.whenCaughtUp();
     },
     execute(sql) {
       const db = new Database(path);

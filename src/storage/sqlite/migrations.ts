@@ -197,6 +197,22 @@ const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'substring index in a file of its own',
+    sql: `
+      -- The trigram index moves to the search file beside the store (search-index-file.ts), which a
+      -- worker thread writes while this file takes the logs. The token pairs that file with this
+      -- store: an index built from any other file is never used.
+      DROP TABLE operate_logs_fts;
+      DROP TABLE search_index_progress;
+      CREATE TABLE search_index_identity (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        token TEXT    NOT NULL
+      );
+      INSERT INTO search_index_identity (id, token) VALUES (1, lower(hex(randomblob(16))));
+    `,
+  },
 ];
 
 /**

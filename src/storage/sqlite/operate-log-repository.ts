@@ -40,9 +40,13 @@ const SELECT_COLUMNS = OPERATE_LOG_COLUMNS.join(', ');
 export class SqliteOperateLogRepository implements OperateLogRepository {
   private readonly table: TableAccess<OperateLog>;
 
+  /**
+   * `search()` gives the trigram indexer once the store is migrated; without one (before
+   * migrate(), or an in-memory store, whose rows no worker can read) every search scans.
+   */
   constructor(
-    private readonly db: Database.Database,
-    private readonly indexer: SearchIndexer,
+    db: Database.Database,
+    private readonly search: () => SearchIndexer | undefined,
     private readonly writes: GroupCommit,
   ) {
     this.table = new TableAccess(db, {
@@ -54,58 +58,59 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
 
   async insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
     const outcome = await this.writes.run(() => this.table.insertMany(logs));
-    this.indexer.keepUp();
-    this.indexer.schedule();
+    await this.search()?.afterAppend();
     return outcome;
   }
 
   page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]> {
     return asPromise(() => {
       const conditions = operateLogConditions(filter, after);
-      const search = filter.keyWords === undefined ? undefined : this.keywordSearch(filter.keyWords);
-      if (search) conditions.push(...search.conditions);
-      const where = whereClause(conditions);
-      // With the trigram plan the few matching rows are fetched by seq and sorted; NOT INDEXED keeps
-      // the planner from walking the tenant's whole time index instead.
-      const from = search?.plan === 'trigram-index' ? 'operate_logs NOT INDEXED' : 'operate_logs';
-      return this.table
-        .prepare(
-          `SELECT ${SELECT_COLUMNS} FROM ${from} ${where.sql} ORDER BY record_time DESC, id DESC LIMIT ?`,
-        )
-        .all(...where.params, limit) as OperateLog[];
+      const term = filter.keyWords;
+      if (term === undefined) return this.select(undefined, 'operate_logs', conditions, limit);
+      // LIKE decides what matches, whichever plan runs, so both plans return the same rows.
+      conditions.push(["operate_content LIKE ? ESCAPE '\\'", containsPattern(term)]);
+      const indexer = this.search();
+      if (indexer === undefined || this.choosePlan(term, indexer) === 'scan-time-index') {
+        return this.select(undefined, 'operate_logs', conditions, limit);
+      }
+      // The trigram plan narrows the candidates to the index's matches plus the rows past its
+      // watermark, read in one statement so that index and watermark agree. NOT INDEXED keeps the
+      // planner from walking the tenant's whole time index instead of sorting the few candidates.
+      conditions.push([
+        `seq IN (SELECT rowid FROM search.operate_logs_fts WHERE operate_logs_fts MATCH ?
+                 UNION ALL SELECT seq FROM operate_logs
+                   WHERE seq > (SELECT indexed_through FROM search.search_index_state))`,
+        trigramPhrase(term),
+      ]);
+      return this.select(indexer, 'operate_logs NOT INDEXED', conditions, limit);
     });
   }
 
   keywordPlan(_tenantId: string, term: string): Promise<KeywordPlan> {
-    return asPromise(() => this.choosePlan(term));
+    return asPromise(() => this.choosePlan(term, this.search()));
   }
 
-  /** Counts trigram-index matches across all tenants (the FTS index holds no tenant). */
-  private choosePlan(term: string): KeywordPlan {
+  /** Runs the page query on the search reader when given (it sees the search file), else on the store. */
+  private select(
+    reader: SearchIndexer | undefined,
+    from: string,
+    conditions: readonly FilterCondition[],
+    limit: number,
+  ): OperateLog[] {
+    const where = whereClause(conditions);
+    const sql = `SELECT ${SELECT_COLUMNS} FROM ${from} ${where.sql} ORDER BY record_time DESC, id DESC LIMIT ?`;
+    const statement = reader === undefined ? this.table.prepare(sql) : reader.prepare(sql);
+    return statement.all(...where.params, limit) as OperateLog[];
+  }
+
+  /** Counts trigram-index matches across all tenants (the index holds no tenant). */
+  private choosePlan(term: string, indexer: SearchIndexer | undefined): KeywordPlan {
+    if (indexer === undefined) return 'scan-time-index';
     return chooseKeywordPlan(term, (cap) => {
-      const row = this.table
-        .prepare(
-          'SELECT count(*) AS matches FROM (SELECT 1 FROM operate_logs_fts WHERE operate_logs_fts MATCH ? LIMIT ?)',
-        )
-        .get(trigramPhrase(term), cap) as { matches: number };
-      return row.matches;
+      const statement = indexer.prepare(
+        'SELECT count(*) FROM (SELECT 1 FROM search.operate_logs_fts WHERE operate_logs_fts MATCH ? LIMIT ?)',
+      );
+      return statement.pluck().get(trigramPhrase(term), cap) as number;
     });
-  }
-
-  /**
-   * LIKE decides what matches, whichever plan runs, so both plans return the same rows. The
-   * trigram plan narrows the candidates to the index's matches plus the rows it has not reached yet.
-   */
-  private keywordSearch(term: string): { plan: KeywordPlan; conditions: FilterCondition[] } {
-    const like: FilterCondition = ["operate_content LIKE ? ESCAPE '\\'", containsPattern(term)];
-    const plan = this.choosePlan(term);
-    if (plan === 'scan-time-index') return { plan, conditions: [like] };
-    const candidates: FilterCondition = [
-      `seq IN (SELECT rowid FROM operate_logs_fts WHERE operate_logs_fts MATCH ?
-               UNION ALL SELECT seq FROM operate_logs WHERE seq > ?)`,
-      trigramPhrase(term),
-      this.indexer.indexedThrough(),
-    ];
-    return { plan, conditions: [candidates, like] };
   }
 }

@@ -1,97 +1,249 @@
-import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
 
-/** Rows indexed per step: small enough that one step holds the event loop for only a few ms. */
-const BATCH_ROWS = 1000;
-/** The most rows left unindexed before ingest waits for the indexer (see keepUp). */
+/** Rows the worker indexes per transaction (one FTS5 segment each). */
+const STEP_ROWS = 2000;
+/** The most rows ingest leaves unindexed before it waits for the worker (see afterAppend). */
 export const MAX_LAG_ROWS = 100_000;
+/** Wait before a worker that failed is started again, in ms. */
+const RESTART_DELAY_MS = 1000;
+
+/*
+ * The worker's code, CommonJS as eval workers run it (the driver comes as a resolved path, as for
+ * the WAL checkpointer). Its connection opens the search file and attaches the store to read new
+ * rows. The read is a statement of its own and the write a DEFERRED transaction on the search file
+ * only, so the worker never takes the store's write lock and holds a store snapshot only while it
+ * reads. Steps run back to back while rows wait; then it reports idle and waits to be woken.
+ * synchronous = NORMAL: a step lost to a power cut is lost with its watermark and simply redone.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.searchPath);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+db.pragma('journal_size_limit = 67108864');
+db.prepare('ATTACH ? AS store').run(workerData.storePath);
+const next = db.prepare('SELECT seq, operate_content FROM store.operate_logs WHERE seq > ? ORDER BY seq LIMIT ?');
+const add = db.prepare('INSERT INTO operate_logs_fts (rowid, operate_content) VALUES (?, ?)');
+const advance = db.prepare('UPDATE search_index_state SET indexed_through = ?');
+const commit = db.transaction((rows) => {
+  for (const row of rows) add.run(row.seq, row.operate_content);
+  advance.run(rows[rows.length - 1].seq);
+});
+let through = db.prepare('SELECT indexed_through FROM search_index_state').pluck().get();
+let scheduled = false;
+let stopped = false;
+function step() {
+  scheduled = false;
+  if (stopped) return;
+  const rows = next.all(through, workerData.stepRows);
+  if (rows.length > 0) {
+    commit(rows);
+    through = rows[rows.length - 1].seq;
+  }
+  const idle = rows.length < workerData.stepRows;
+  parentPort.postMessage({ indexedThrough: through, idle });
+  if (!idle) schedule();
+}
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(step);
+}
+parentPort.on('message', (message) => {
+  if (message === 'wake') return schedule();
+  stopped = true;
+  db.close();
+  parentPort.close();
+});
+schedule();
+`;
+
+interface Progress {
+  indexedThrough: number;
+  idle: boolean;
+}
 
 /**
- * Keeps the trigram index of operate_content up to date off the ingest path: ingest only appends
- * rows, and this indexer adds rows past its watermark in small steps, yielding to the event loop
- * between them. Queries combine the index (rows up to the watermark) with a scan of the few rows
- * past it, so results are complete whatever the lag.
+ * Keeps the trigram index of operate_content (in the search file, see search-index-file.ts) up to
+ * date from a worker thread, off the acknowledged path and off the event loop: ingest commits rows
+ * to the store and only tells the worker. Queries combine the index (rows up to its watermark) with
+ * a scan of the rows past it, so results are exact whatever the lag; ingest waits once the lag
+ * passes MAX_LAG_ROWS, so that scan stays short.
+ *
+ * A (re)build of rows stored before the indexer started (a new search file, an upgrade) does not
+ * hold ingest back: searches are exact but slower until it is done.
  */
 export class SearchIndexer {
-  private timer: NodeJS.Timeout | undefined;
+  /** Read-only connection to the store with the search file attached as `search`, for searches. */
+  private readonly reader: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** What opening found: current, rebuilding or trimmed (see prepareSearchFile). */
+  readonly opened: SearchFileOutcome;
+  private worker: Worker | undefined;
+  private exited: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The worker failed and is not back yet: ingest is not held back meanwhile. */
+  private failing = false;
+  private workerIdle = false;
+  /** The watermark as the worker last reported it. */
+  private indexedThrough: number;
+  /** The last seq stored when the indexer started: rows up to it are the backlog of a (re)build. */
+  private readonly backlogThrough: number;
+  private waiters: { seq: number; resolve: () => void }[] = [];
+  private readonly lastSeq: Database.Statement;
+  private readonly watermark: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {}
-
-  /** The highest operate_logs.seq the index covers. */
-  indexedThrough(): number {
-    const row = this.db
-      .prepare("SELECT indexed_through FROM search_index_progress WHERE name = 'operate_logs_fts'")
-      .get() as { indexed_through: number } | undefined;
-    return row?.indexed_through ?? 0;
-  }
-
-  /** Rows appended but not yet indexed (the lag), for monitoring and benchmarks. */
-  pendingRows(): number {
-    const row = this.db.prepare('SELECT coalesce(max(seq), 0) AS last FROM operate_logs').get() as {
-      last: number;
-    };
-    return Math.max(0, row.last - this.indexedThrough());
+  /**
+   * Prepares the search file of the migrated store `store` at `storePath` and starts the worker.
+   * `store` must be idle while this runs (it is called from migrate()).
+   */
+  constructor(
+    store: Database.Database,
+    private readonly storePath: string,
+  ) {
+    this.opened = prepareSearchFile(store, storePath);
+    this.reader = new Database(storePath, { readonly: true, fileMustExist: true });
+    this.reader.pragma('busy_timeout = 5000');
+    this.reader.prepare('ATTACH ? AS search').run(searchFilePath(storePath));
+    this.lastSeq = store.prepare('SELECT coalesce(max(seq), 0) FROM operate_logs').pluck();
+    this.watermark = this.reader.prepare('SELECT indexed_through FROM search.search_index_state').pluck();
+    this.indexedThrough = this.watermark.get() as number;
+    this.backlogThrough = this.lastSeq.get() as number;
+    this.startWorker();
   }
 
   /**
-   * Indexes the next rows past the watermark in one transaction; returns how many. The step is
-   * committed without fsync: the index is derived data, and a step lost to a power cut is lost with
-   * its watermark (same transaction), so it is simply indexed again. The next synchronous commit of
-   * the connection flushes the step along with it.
+   * Tells the worker that rows were committed; resolves at once, or once the lag is back under
+   * MAX_LAG_ROWS (never while a backlog is rebuilt or after the worker was stopped).
    */
-  indexNextBatch(): number {
-    this.db.pragma('synchronous = OFF');
-    try {
-      return this.indexStep();
-    } finally {
-      this.db.pragma('synchronous = FULL');
+  afterAppend(): Promise<void> {
+    const last = this.lastSeq.get() as number;
+    this.wake(last);
+    if (this.failing || this.indexedThrough < this.backlogThrough) return Promise.resolve();
+    return this.waitFor(last - MAX_LAG_ROWS);
+  }
+
+  /** Resolves once every row stored now is indexed (or the indexer is stopped). */
+  whenCaughtUp(): Promise<void> {
+    const last = this.lastSeq.get() as number;
+    this.wake(last);
+    return this.waitFor(last);
+  }
+
+  /**
+   * A statement on the search reader: a read-only connection to the store with the search file
+   * attached as `search` (prepared once per SQL text).
+   */
+  prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.reader.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Rows stored but not yet indexed (the lag), read from both files, for monitoring and benchmarks. */
+  pendingRows(): number {
+    const last = this.prepare('SELECT coalesce(max(seq), 0) FROM operate_logs').pluck().get() as number;
+    return Math.max(0, last - (this.watermark.get() as number));
+  }
+
+  /**
+   * Stops the worker after its current step; resolves once it is gone. Searches keep working
+   * (rows stored from now on are scanned); close() also closes the reader.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.settleWaiters(Infinity);
+    this.worker?.postMessage('stop');
+    await this.exited;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.reader.close();
+  }
+
+  private startWorker(): void {
+    if (this.stopped) return;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        storePath: this.storePath,
+        searchPath: searchFilePath(this.storePath),
+        stepRows: STEP_ROWS,
+      },
+    });
+    this.worker = worker;
+    this.workerIdle = false;
+    worker.on('message', (progress: Progress) => {
+      this.onProgress(progress);
+    });
+    // A failed worker (I/O error, a damaged search file) is started again after a pause; until
+    // then ingest is not held back and searches scan what the index lacks.
+    worker.on('error', () => {
+      this.failing = true;
+      this.settleWaiters(Infinity);
+      setTimeout(() => {
+        this.startWorker();
+      }, RESTART_DELAY_MS).unref();
+    });
+    this.exited = new Promise((resolve) => {
+      worker.once('exit', () => {
+        resolve();
+      });
+    });
+    this.holdProcess();
+  }
+
+  private onProgress(progress: Progress): void {
+    this.failing = false;
+    this.indexedThrough = progress.indexedThrough;
+    this.settleWaiters(progress.indexedThrough);
+    if (progress.idle) {
+      this.workerIdle = true;
+      // Rows committed after the worker's last read would otherwise wait for the next ingest.
+      this.wake(this.lastSeq.get() as number);
     }
   }
 
+  private wake(lastSeq: number): void {
+    if (!this.workerIdle || lastSeq <= this.indexedThrough) return;
+    this.workerIdle = false;
+    this.worker?.postMessage('wake');
+  }
+
+  private waitFor(seq: number): Promise<void> {
+    if (seq <= this.indexedThrough || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push({ seq, resolve });
+      this.holdProcess();
+    });
+  }
+
+  private settleWaiters(indexedThrough: number): void {
+    const waiting: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (waiter.seq <= indexedThrough) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.waiters = waiting;
+    this.holdProcess();
+  }
+
   /**
-   * Bounds the lag: while more than MAX_LAG_ROWS rows wait, index them now, on the caller's time
-   * (the ingest that outruns the indexer waits for it instead of leaving searches an ever longer
-   * unindexed tail to scan).
+   * The worker keeps the process alive only while someone waits for it: a waiter for its report,
+   * or stop() for its exit.
    */
-  keepUp(): void {
-    while (this.pendingRows() > MAX_LAG_ROWS && this.indexNextBatch() > 0);
-  }
-
-  private indexStep(): number {
-    return this.db
-      .transaction(() => {
-        const from = this.indexedThrough();
-        const rows = this.db
-          .prepare('SELECT seq, operate_content FROM operate_logs WHERE seq > ? ORDER BY seq LIMIT ?')
-          .all(from, BATCH_ROWS) as { seq: number; operate_content: string }[];
-        const insert = this.db.prepare('INSERT INTO operate_logs_fts (rowid, operate_content) VALUES (?, ?)');
-        for (const row of rows) insert.run(row.seq, row.operate_content);
-        const last = rows.at(-1);
-        if (last) {
-          this.db
-            .prepare("UPDATE search_index_progress SET indexed_through = ? WHERE name = 'operate_logs_fts'")
-            .run(last.seq);
-        }
-        return rows.length;
-      })
-      .immediate();
-  }
-
-  /** Indexes in the background until caught up; calling it while it runs does nothing more. */
-  schedule(): void {
-    if (this.timer !== undefined || this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.stopped) return;
-      if (this.indexNextBatch() === BATCH_ROWS) this.schedule();
-    }, 0);
-    // Never keeps the process alive on its own.
-    this.timer.unref();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+  private holdProcess(): void {
+    if (this.stopped || this.waiters.length > 0) this.worker?.ref();
+    else this.worker?.unref();
   }
 }

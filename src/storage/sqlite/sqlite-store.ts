@@ -34,16 +34,15 @@ export class SqliteStore implements AuditStore {
   readonly operateLogs: OperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
-  /** Maintains the operate_content substring index in the background. */
-  readonly searchIndexer: SearchIndexer;
   private readonly db: Database.Database;
+  private indexer: SearchIndexer | undefined;
   private readonly checkpointer: WalCheckpointer | undefined;
 
   /**
    * Opens (creating if needed) the database file at `path` and starts its WAL checkpointer thread;
    * the schema is created by migrate().
    */
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -56,8 +55,7 @@ export class SqliteStore implements AuditStore {
     const writes = new GroupCommit(this.db);
     this.communicationLogs = new SqliteCommunicationLogRepository(this.db, writes);
     this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db, writes);
-    this.searchIndexer = new SearchIndexer(this.db);
-    this.operateLogs = new SqliteOperateLogRepository(this.db, this.searchIndexer, writes);
+    this.operateLogs = new SqliteOperateLogRepository(this.db, () => this.indexer, writes);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db);
     this.nonces = new SqliteNonceRepository(this.db);
   }
@@ -65,8 +63,8 @@ export class SqliteStore implements AuditStore {
   migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
     return asPromise(() => {
       const applied = applyMigrations(this.db, Infinity, onApplying);
-      // Catches up on rows a previous process appended but did not index.
-      this.searchIndexer.schedule();
+      // The worker thread needs a file to read: an in-memory store searches by scanning.
+      if (this.path !== ':memory:') this.indexer ??= new SearchIndexer(this.db, this.path);
       return applied;
     });
   }
@@ -82,8 +80,16 @@ export class SqliteStore implements AuditStore {
     return asPromise(() => tallyTables(this.db));
   }
 
+  /**
+   * The trigram indexer of operate_content (in its own file, see search-indexer.ts); undefined
+   * before migrate() and for an in-memory store.
+   */
+  get searchIndexer(): SearchIndexer | undefined {
+    return this.indexer;
+  }
+
   async close(): Promise<void> {
-    this.searchIndexer.stop();
+    await this.indexer?.close();
     // The checkpointer's connection goes first, so that closing the last one checkpoints the WAL
     // and removes it.
     await this.checkpointer?.stop();

@@ -48,13 +48,53 @@ function report(what: string, done: number, total: number, startedMs: number): v
 
 /**
  * A SQLite store of `rows` rows per log kind at `path`, loaded outside any timed window: raw
- * inserts with synchronous=OFF, then the trigram index rebuilt in one go. Reused when present.
+ * inserts with synchronous=OFF, then the later migrations as on an upgrade, then the search file
+ * built by the store's own indexer. Reused when present, rows of earlier runs removed (the store
+ * is still opened once, so that data loaded by an older sealog is migrated and indexed here
+ * rather than in a timed run).
  */
 export async function loadSqlite(path: string, rows: number): Promise<void> {
   const marker = `${path}.loaded-v${DATA_VERSION}`;
-  if (existsSync(marker) && existsSync(path)) return;
+  if (!existsSync(marker) || !existsSync(path)) {
+    insertSqliteRows(path, rows);
+    writeFileSync(marker, new Date().toISOString());
+  } else {
+    resetSqlite(path);
+  }
+  const migrated = performance.now();
+  const store = new SqliteStore(path);
+  try {
+    const applied = await store.migrate();
+    if (applied.length > 0) {
+      const names = applied.map((migration) => migration.name).join(', ');
+      process.stderr.write(`  sqlite migrations (${names}): ${seconds(migrated)} s\n`);
+    }
+    const indexer = store.searchIndexer;
+    const pending = indexer?.pendingRows() ?? 0;
+    if (indexer && pending > 0) {
+      const started = performance.now();
+      const progress = setInterval(() => {
+        report('sqlite search file', pending - indexer.pendingRows(), pending, started);
+      }, 2000);
+      await indexer.whenCaughtUp();
+      clearInterval(progress);
+      report('sqlite search file', pending, pending, started);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function seconds(sinceMs: number): string {
+  return ((performance.now() - sinceMs) / 1000).toFixed(0);
+}
+
+/** The raw rows, into the schema before the tally migration (whose upgrade path they then take). */
+function insertSqliteRows(path: string, rows: number): void {
   mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) rmSync(path + suffix);
+  for (const suffix of ['', '-wal', '-shm', '.search', '.search-wal', '.search-shm']) {
+    if (existsSync(path + suffix)) rmSync(path + suffix);
+  }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -76,24 +116,9 @@ export async function loadSqlite(path: string, rows: number): Promise<void> {
       report(`sqlite ${table}`, Math.min(rows, from + chunk), rows, started);
     }
   }
-  const started = performance.now();
-  process.stderr.write('  sqlite operate_logs_fts: building the trigram index…\n');
-  db.exec("INSERT INTO operate_logs_fts (operate_logs_fts) VALUES ('rebuild')");
-  db.exec(
-    "UPDATE search_index_progress SET indexed_through = (SELECT max(seq) FROM operate_logs) WHERE name = 'operate_logs_fts'",
-  );
-  process.stderr.write(`  sqlite operate_logs_fts: ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   db.exec('ANALYZE');
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  const tallied = performance.now();
-  const store = new SqliteStore(path);
-  await store.migrate();
-  await store.close();
-  process.stderr.write(
-    `  sqlite tallies (migration): ${((performance.now() - tallied) / 1000).toFixed(0)} s\n`,
-  );
-  writeFileSync(marker, new Date().toISOString());
 }
 
 /** COPY text format: tabs, newlines and backslashes escaped, null as \N. */
@@ -208,21 +233,15 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
 
 /**
  * Brings a loaded SQLite store back to its loaded state: every row a run adds (HTTP ingest, raw
- * ceiling) is an operate log timed at or after DATA_END_MS. The trigram index is rebuilt when such
- * rows had been indexed. Each run thus starts from the same data.
+ * ceiling) is an operate log timed at or after DATA_END_MS. Each run thus starts from the same
+ * data; the store drops the search entries of removed rows itself when it next opens.
  */
-export function resetSqlite(path: string): void {
+function resetSqlite(path: string): void {
   const db = new Database(path);
   try {
     const { changes } = db.prepare('DELETE FROM operate_logs WHERE record_time >= ?').run(DATA_END_MS);
     if (changes > 0) {
-      process.stderr.write(
-        `  sqlite: removed ${changes.toLocaleString('en')} rows of an earlier run; rebuilding the trigram index…\n`,
-      );
-      db.exec("INSERT INTO operate_logs_fts (operate_logs_fts) VALUES ('rebuild')");
-      db.exec(
-        "UPDATE search_index_progress SET indexed_through = (SELECT max(seq) FROM operate_logs) WHERE name = 'operate_logs_fts'",
-      );
+      process.stderr.write(`  sqlite: removed ${changes.toLocaleString('en')} rows of an earlier run\n`);
       db.pragma('wal_checkpoint(TRUNCATE)');
     }
   } finally {

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { loadPostgres, loadSqlite, resetPostgres, resetSqlite } from './bulk-load.js';
+import { loadPostgres, loadSqlite, resetPostgres } from './bulk-load.js';
+import { searchFilePath } from '../src/storage/sqlite/search-index-file.js';
 import { BIG_TENANT } from './data-generator.js';
 import {
   IngestBatches,
@@ -78,13 +79,13 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
   let durability: string;
   if (store === 'sqlite') {
     await loadSqlite(sqlitePath, rows);
-    resetSqlite(sqlitePath);
     storeUrl = `sqlite:${sqlitePath}`;
     const reader = new Database(sqlitePath, { readonly: true });
+    reader.prepare('ATTACH ? AS search').run(searchFilePath(sqlitePath));
     const lag = reader.prepare(
-      "SELECT (SELECT coalesce(max(seq), 0) FROM operate_logs) - indexed_through AS lag FROM search_index_progress WHERE name = 'operate_logs_fts'",
+      'SELECT (SELECT coalesce(max(seq), 0) FROM operate_logs) - (SELECT indexed_through FROM search.search_index_state)',
     );
-    indexLag = () => (lag.get() as { lag: number }).lag;
+    indexLag = () => lag.pluck().get() as number;
     durability = 'WAL, synchronous=FULL (an acknowledged batch survives power loss)';
   } else {
     storeUrl = await loadPostgres(databaseUrl, `sealog_bench_${rows}`, rows);

@@ -3,10 +3,15 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
 
-/** Rows the worker indexes per transaction (one FTS5 segment each). */
-const STEP_ROWS = 2000;
-/** The most rows ingest leaves unindexed before it waits for the worker (see afterAppend). */
-export const MAX_LAG_ROWS = 100_000;
+/** How the indexer paces itself; tests shrink both to see the bound at work. */
+export interface SearchIndexTuning {
+  /** Rows the worker indexes per transaction (one FTS5 segment each). */
+  stepRows: number;
+  /** The most rows ingest leaves unindexed before it waits for the worker (see afterAppend). */
+  maxLagRows: number;
+}
+
+export const DEFAULT_SEARCH_INDEX_TUNING: SearchIndexTuning = { stepRows: 2000, maxLagRows: 100_000 };
 /** Wait before a worker that failed is started again, in ms. */
 const RESTART_DELAY_MS = 1000;
 
@@ -73,7 +78,7 @@ interface Progress {
  * date from a worker thread, off the acknowledged path and off the event loop: ingest commits rows
  * to the store and only tells the worker. Queries combine the index (rows up to its watermark) with
  * a scan of the rows past it, so results are exact whatever the lag; ingest waits once the lag
- * passes MAX_LAG_ROWS, so that scan stays short.
+ * passes `maxLagRows` (100,000 by default), so that scan stays short.
  *
  * A (re)build of rows stored before the indexer started (a new search file, an upgrade) does not
  * hold ingest back: searches are exact but slower until it is done.
@@ -105,6 +110,7 @@ export class SearchIndexer {
   constructor(
     store: Database.Database,
     private readonly storePath: string,
+    private readonly tuning: SearchIndexTuning = DEFAULT_SEARCH_INDEX_TUNING,
   ) {
     this.opened = prepareSearchFile(store, storePath);
     this.reader = new Database(storePath, { readonly: true, fileMustExist: true });
@@ -119,13 +125,13 @@ export class SearchIndexer {
 
   /**
    * Tells the worker that rows were committed; resolves at once, or once the lag is back under
-   * MAX_LAG_ROWS (never while a backlog is rebuilt or after the worker was stopped).
+   * `maxLagRows` (never while a backlog is rebuilt or after the worker was stopped).
    */
   afterAppend(): Promise<void> {
     const last = this.lastSeq.get() as number;
     this.wake(last);
     if (this.failing || this.indexedThrough < this.backlogThrough) return Promise.resolve();
-    return this.waitFor(last - MAX_LAG_ROWS);
+    return this.waitFor(last - this.tuning.maxLagRows);
   }
 
   /** Resolves once every row stored now is indexed (or the indexer is stopped). */
@@ -165,9 +171,13 @@ export class SearchIndexer {
     await this.exited;
   }
 
+  /**
+   * Closes the reader, then stops the worker: the worker's connection, the last one to the search
+   * file, then checkpoints the file's WAL and removes it (a read-only connection cannot).
+   */
   async close(): Promise<void> {
-    await this.stop();
     this.reader.close();
+    await this.stop();
   }
 
   private startWorker(): void {
@@ -178,7 +188,7 @@ export class SearchIndexer {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         storePath: this.storePath,
         searchPath: searchFilePath(this.storePath),
-        stepRows: STEP_ROWS,
+        stepRows: this.tuning.stepRows,
       },
     });
     this.worker = worker;

@@ -18,7 +18,7 @@ import { applyMigrations } from './migrations.js';
 import { SqliteMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
 import { SqliteNonceRepository } from './nonce-repository.js';
 import { SqliteOperateLogRepository } from './operate-log-repository.js';
-import { SearchIndexer } from './search-indexer.js';
+import { SearchIndexer, type SearchIndexTuning } from './search-indexer.js';
 import { tallyTables } from './table-tally.js';
 import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
@@ -40,9 +40,13 @@ export class SqliteStore implements AuditStore {
 
   /**
    * Opens (creating if needed) the database file at `path` and starts its WAL checkpointer thread;
-   * the schema is created by migrate().
+   * the schema is created by migrate(), which also starts the search indexer (`searchTuning` is
+   * for tests).
    */
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly searchTuning?: SearchIndexTuning,
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -64,7 +68,7 @@ export class SqliteStore implements AuditStore {
     return asPromise(() => {
       const applied = applyMigrations(this.db, Infinity, onApplying);
       // The worker thread needs a file to read: an in-memory store searches by scanning.
-      if (this.path !== ':memory:') this.indexer ??= new SearchIndexer(this.db, this.path);
+      if (this.path !== ':memory:') this.indexer ??= new SearchIndexer(this.db, this.path, this.searchTuning);
       return applied;
     });
   }

@@ -3,23 +3,31 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { WalCheckpointer } from '../src/storage/sqlite/wal-checkpointer.js';
 import { copyRows } from './bulk-load.js';
-import { operateLog } from './data-generator.js';
+import { DATA_END_MS, operateLog } from './data-generator.js';
 import { percentiles, type Latency } from './measure.js';
 import type { ServerProcess } from './server-process.js';
 
 export const BATCH_ROWS = 1000;
-/** Distinct batch bodies kept in memory; batch k reuses body k % TEMPLATES with its own ids. */
+/** Distinct batch bodies kept in memory; batch k reuses body k % TEMPLATES with its own ids and times. */
 const TEMPLATES = 64;
 const ID_TOKEN = '@@@';
+/** Stands for the record_time of row j of a body, as the JSON string "@@T<j>". */
+const TIME_TOKEN = /"@@T(\d+)"/g;
+/** Milliseconds between consecutive ingested events, as in the loaded data's tail. */
+const EVENT_SPACING_MS = 3;
 
 /**
- * Operate-log batches for HTTP ingest, serialized before any timed window. Each body holds an id
- * token replaced per batch, so every batch carries new ids (a re-sent id would be skipped, not stored).
+ * Operate-log batches for HTTP ingest, serialized before any timed window. Each body holds tokens
+ * replaced per batch, so every batch carries new ids (a re-sent id would be skipped, not stored)
+ * and later times than the batch before it: events arrive in time order, as a log shipper sends
+ * them. (Reused times would be an artifact: each batch would land among the rows of earlier
+ * batches with the same times, dirtying a page of every index per row.)
  */
 export class IngestBatches {
   private readonly bodies: string[] = [];
   private next = 0;
 
+  /** Rows as operateLog(firstRow + …, firstRow) makes them: times start where the loaded data ends. */
   constructor(
     firstRow: number,
     private readonly tag: string,
@@ -27,16 +35,19 @@ export class IngestBatches {
     for (let t = 0; t < TEMPLATES; t++) {
       const rows = Array.from({ length: BATCH_ROWS }, (_, j) => {
         const row = operateLog(firstRow + t * BATCH_ROWS + j, firstRow);
-        return { ...row, id: `op_${ID_TOKEN}_${j}` };
+        return { ...row, id: `op_${ID_TOKEN}_${j}`, record_time: `@@T${j}` };
       });
       this.bodies.push(JSON.stringify(rows));
     }
   }
 
-  /** The next batch's JSON body, with ids no other batch has. */
+  /** The next batch's JSON body, with ids no other batch has and times after the last batch's. */
   take(): string {
     const k = this.next++;
-    return (this.bodies[k % TEMPLATES] ?? '').replaceAll(ID_TOKEN, `${this.tag}${k.toString(36)}`);
+    const firstTime = DATA_END_MS + k * BATCH_ROWS * EVENT_SPACING_MS;
+    return (this.bodies[k % TEMPLATES] ?? '')
+      .replaceAll(ID_TOKEN, `${this.tag}${k.toString(36)}`)
+      .replace(TIME_TOKEN, (_, j: string) => String(firstTime + Number(j) * EVENT_SPACING_MS));
   }
 }
 
@@ -137,11 +148,29 @@ export interface RawCeiling {
 }
 
 /**
+ * Which rows a raw ceiling inserts: row i from `firstRow` on, timed as the loaded data of
+ * `loadedRows` rows continued (so they follow, in time order, whatever HTTP ingest stored before).
+ */
+export interface RawRows {
+  firstRow: number;
+  loadedRows: number;
+}
+
+function rawRow(rows: RawRows, i: number): Record<string, unknown> {
+  const row: Record<string, unknown> = { ...operateLog(i, rows.loadedRows), id: `raw_${i}` };
+  return row;
+}
+
+/**
  * better-sqlite3 into operate_logs, one transaction per batch of 1,000, with the store's own
  * durability (WAL, synchronous=FULL) and WAL checkpoints (on a worker thread) and the same
  * idempotent INSERT; no trigram indexing.
  */
-export async function sqliteRawCeiling(path: string, firstRow: number, seconds: number): Promise<RawCeiling> {
+export async function sqliteRawCeiling(
+  path: string,
+  rows: RawRows,
+  seconds: number,
+): Promise<RawCeiling> {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -152,13 +181,13 @@ export async function sqliteRawCeiling(path: string, firstRow: number, seconds: 
     `INSERT INTO operate_logs (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (tenant_id, id) DO NOTHING`,
   );
   const batch = db.transaction((from: number) => {
-    for (let i = from; i < from + BATCH_ROWS; i++) insert.run({ ...operateLog(i, firstRow), id: `raw_${i}` });
+    for (let i = from; i < from + BATCH_ROWS; i++) insert.run(rawRow(rows, i));
   });
-  let rows = 0;
+  let inserted = 0;
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
-    batch(firstRow + rows);
-    rows += BATCH_ROWS;
+    batch(rows.firstRow + inserted);
+    inserted += BATCH_ROWS;
     // Lets the checkpointer's restart requests in between batches, as the server's event loop does.
     await yieldToEvents();
   }
@@ -169,20 +198,20 @@ export async function sqliteRawCeiling(path: string, firstRow: number, seconds: 
     method:
       'better-sqlite3, one transaction per 1,000 rows, synchronous=FULL, checkpoints on a worker thread',
     connections: 1,
-    eventsPerSecond: Math.round(rows / (elapsed / 1000)),
+    eventsPerSecond: Math.round(inserted / (elapsed / 1000)),
   };
 }
 
 /** COPY into operate_logs (the partitioned base table, its indexes included), one COPY per 1,000 rows. */
 export async function postgresRawCeiling(
   url: string,
-  firstRow: number,
+  rows: RawRows,
   seconds: number,
   connections: number,
 ): Promise<RawCeiling> {
   const columns = Object.keys(operateLog(0, 1));
-  let rows = 0;
-  let next = firstRow;
+  let inserted = 0;
+  let next = rows.firstRow;
   const started = performance.now();
   const worker = async () => {
     const client = new pg.Client({ connectionString: url });
@@ -195,11 +224,11 @@ export async function postgresRawCeiling(
           client,
           'operate_logs',
           columns,
-          (i) => ({ ...operateLog(i, firstRow), id: `raw_${i}` }),
+          (i) => rawRow(rows, i),
           from,
           from + BATCH_ROWS,
         );
-        rows += BATCH_ROWS;
+        inserted += BATCH_ROWS;
       }
     } finally {
       await client.end();
@@ -209,6 +238,6 @@ export async function postgresRawCeiling(
   return {
     method: 'COPY, one per 1,000 rows (own transaction each)',
     connections,
-    eventsPerSecond: Math.round(rows / ((performance.now() - started) / 1000)),
+    eventsPerSecond: Math.round(inserted / ((performance.now() - started) / 1000)),
   };
 }

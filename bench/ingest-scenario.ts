@@ -166,11 +166,7 @@ function rawRow(rows: RawRows, i: number): Record<string, unknown> {
  * durability (WAL, synchronous=FULL) and WAL checkpoints (on a worker thread) and the same
  * idempotent INSERT; no trigram indexing.
  */
-export async function sqliteRawCeiling(
-  path: string,
-  rows: RawRows,
-  seconds: number,
-): Promise<RawCeiling> {
+export async function sqliteRawCeiling(path: string, rows: RawRows, seconds: number): Promise<RawCeiling> {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -220,14 +216,7 @@ export async function postgresRawCeiling(
       while (performance.now() - started < seconds * 1000) {
         const from = next;
         next += BATCH_ROWS;
-        await copyRows(
-          client,
-          'operate_logs',
-          columns,
-          (i) => rawRow(rows, i),
-          from,
-          from + BATCH_ROWS,
-        );
+        await copyRows(client, 'operate_logs', columns, (i) => rawRow(rows, i), from, from + BATCH_ROWS);
         inserted += BATCH_ROWS;
       }
     } finally {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { OperateLog } from '../../src/domain/records.js';
 import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
 import { searchFilePath } from '../../src/storage/sqlite/search-index-file.js';
+import type { SearchIndexer } from '../../src/storage/sqlite/search-indexer.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { operateLog } from './store-contract.js';
 
@@ -44,13 +45,20 @@ async function openStore(path: string, tuning?: { stepRows: number; maxLagRows: 
   return store;
 }
 
+/** The indexer of a migrated file store (always present). */
+function indexerOf(store: SqliteStore): SearchIndexer {
+  const indexer = store.searchIndexer;
+  assert.ok(indexer, 'a migrated file store has a search indexer');
+  return indexer;
+}
+
 test('the trigram index fills in its own file; a rare term is served from it', async () => {
   const path = newPath();
   const store = await openStore(path);
   try {
     await store.operateLogs.insertMany(LOGS);
-    await store.searchIndexer?.whenCaughtUp();
-    assert.equal(store.searchIndexer?.pendingRows(), 0);
+    await indexerOf(store).whenCaughtUp();
+    assert.equal(indexerOf(store).pendingRows(), 0);
     assert.ok(existsSync(searchFilePath(path)));
     assert.equal(await store.operateLogs.keywordPlan('tnt_a', 'zephyr'), 'trigram-index');
     assert.deepEqual(await search(store, 'zephyr'), idsMatching(LOGS, 'zephyr'));
@@ -65,7 +73,7 @@ test('ingest waits for the indexer once the lag passes its bound', async () => {
   try {
     for (let from = 0; from < LOGS.length; from += 100) {
       await store.operateLogs.insertMany(LOGS.slice(from, from + 100));
-      assert.ok((store.searchIndexer?.pendingRows() ?? Infinity) <= 20);
+      assert.ok(indexerOf(store).pendingRows() <= 20);
     }
   } finally {
     await store.close();
@@ -76,15 +84,15 @@ test('a deleted search file is rebuilt', async () => {
   const path = newPath();
   const first = await openStore(path);
   await first.operateLogs.insertMany(LOGS);
-  await first.searchIndexer?.whenCaughtUp();
+  await indexerOf(first).whenCaughtUp();
   await first.close();
   for (const suffix of ['', '-wal', '-shm']) rmSync(searchFilePath(path) + suffix, { force: true });
 
   const store = await openStore(path);
   try {
-    assert.equal(store.searchIndexer?.opened, 'rebuilding');
-    await store.searchIndexer?.whenCaughtUp();
-    assert.equal(store.searchIndexer?.pendingRows(), 0);
+    assert.equal(indexerOf(store).opened, 'rebuilding');
+    await indexerOf(store).whenCaughtUp();
+    assert.equal(indexerOf(store).pendingRows(), 0);
     assert.equal(await store.operateLogs.keywordPlan('tnt_a', 'zephyr'), 'trigram-index');
     assert.deepEqual(await search(store, 'zephyr'), idsMatching(LOGS, 'zephyr'));
   } finally {
@@ -97,7 +105,7 @@ test("another store's search file is never used", async () => {
   const otherStore = await openStore(other);
   // The other store holds rows whose seqs the store under test will use for other content.
   await otherStore.operateLogs.insertMany(LOGS.map((log) => ({ ...log, operate_content: 'zephyr' })));
-  await otherStore.searchIndexer?.whenCaughtUp();
+  await indexerOf(otherStore).whenCaughtUp();
   await otherStore.close();
 
   const path = newPath();
@@ -110,8 +118,8 @@ test("another store's search file is never used", async () => {
 
   const reopened = await openStore(path);
   try {
-    assert.equal(reopened.searchIndexer?.opened, 'rebuilding');
-    await reopened.searchIndexer?.whenCaughtUp();
+    assert.equal(indexerOf(reopened).opened, 'rebuilding');
+    await indexerOf(reopened).whenCaughtUp();
     assert.deepEqual(await search(reopened, 'zephyr'), idsMatching(LOGS, 'zephyr'));
   } finally {
     await reopened.close();
@@ -122,7 +130,7 @@ test('a store that lost its newest rows drops their index entries before reusing
   const path = newPath();
   const first = await openStore(path);
   await first.operateLogs.insertMany(LOGS);
-  await first.searchIndexer?.whenCaughtUp();
+  await indexerOf(first).whenCaughtUp();
   await first.close();
   // As a restore from an older copy would: the newest 100 rows are gone, the search file is not.
   const db = new Database(path);
@@ -131,7 +139,7 @@ test('a store that lost its newest rows drops their index entries before reusing
 
   const store = await openStore(path);
   try {
-    assert.equal(store.searchIndexer?.opened, 'trimmed');
+    assert.equal(indexerOf(store).opened, 'trimmed');
     // New rows take seqs 201 to 300, which the search file had indexed with other content.
     const fresh = LOGS.slice(200).map((log) => ({
       ...log,
@@ -139,7 +147,7 @@ test('a store that lost its newest rows drops their index entries before reusing
       operate_content: log.operate_content.includes('zephyr') ? 'plain' : 'zephyr again',
     }));
     await store.operateLogs.insertMany(fresh);
-    await store.searchIndexer?.whenCaughtUp();
+    await indexerOf(store).whenCaughtUp();
     const expected = idsMatching([...LOGS.slice(0, 200), ...fresh], 'zephyr');
     assert.equal(await store.operateLogs.keywordPlan('tnt_a', 'zephyr'), 'trigram-index');
     assert.deepEqual(await search(store, 'zephyr'), expected);
@@ -163,8 +171,8 @@ test('a store from before migration 4 moves its index to the search file', async
 
   const store = await openStore(path);
   try {
-    assert.equal(store.searchIndexer?.opened, 'rebuilding');
-    await store.searchIndexer?.whenCaughtUp();
+    assert.equal(indexerOf(store).opened, 'rebuilding');
+    await indexerOf(store).whenCaughtUp();
     assert.equal(await store.operateLogs.keywordPlan('tnt_a', 'zephyr'), 'trigram-index');
     assert.deepEqual(await search(store, 'zephyr'), idsMatching(LOGS, 'zephyr'));
   } finally {

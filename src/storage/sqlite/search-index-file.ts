@@ -53,13 +53,14 @@ export function prepareSearchFile(store: Database.Database, storePath: string): 
       .transaction((): SearchFileOutcome => {
         db.exec(SCHEMA);
         const state = db.prepare('SELECT store_token, indexed_through FROM search_index_state').get() as
-          | { store_token: string; indexed_through: number }
-          | undefined;
+          { store_token: string; indexed_through: number } | undefined;
         if (state?.store_token !== token) {
-          db.exec("INSERT INTO operate_logs_fts (operate_logs_fts) VALUES ('delete-all'); DELETE FROM search_index_state");
-          db.prepare('INSERT INTO search_index_state (id, store_token, indexed_through) VALUES (1, ?, 0)').run(
-            token,
+          db.exec(
+            "INSERT INTO operate_logs_fts (operate_logs_fts) VALUES ('delete-all'); DELETE FROM search_index_state",
           );
+          db.prepare(
+            'INSERT INTO search_index_state (id, store_token, indexed_through) VALUES (1, ?, 0)',
+          ).run(token);
           return 'rebuilding';
         }
         if (state.indexed_through <= lastSeq) return 'current';

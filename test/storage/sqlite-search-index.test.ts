@@ -45,6 +45,16 @@ async function openStore(path: string, tuning?: { stepRows: number; maxLagRows: 
   return store;
 }
 
+/** A closed store file holding `logs`, all of them indexed; returns its path. */
+async function closedStoreWith(logs: readonly OperateLog[]): Promise<string> {
+  const path = newPath();
+  const store = await openStore(path);
+  await store.operateLogs.insertMany(logs);
+  await indexerOf(store).whenCaughtUp();
+  await store.close();
+  return path;
+}
+
 /** The indexer of a migrated file store (always present). */
 function indexerOf(store: SqliteStore): SearchIndexer {
   const indexer = store.searchIndexer;
@@ -81,11 +91,7 @@ test('ingest waits for the indexer once the lag passes its bound', async () => {
 });
 
 test('a deleted search file is rebuilt', async () => {
-  const path = newPath();
-  const first = await openStore(path);
-  await first.operateLogs.insertMany(LOGS);
-  await indexerOf(first).whenCaughtUp();
-  await first.close();
+  const path = await closedStoreWith(LOGS);
   for (const suffix of ['', '-wal', '-shm']) rmSync(searchFilePath(path) + suffix, { force: true });
 
   const store = await openStore(path);
@@ -101,17 +107,9 @@ test('a deleted search file is rebuilt', async () => {
 });
 
 test("another store's search file is never used", async () => {
-  const other = newPath();
-  const otherStore = await openStore(other);
-  // The other store holds rows whose seqs the store under test will use for other content.
-  await otherStore.operateLogs.insertMany(LOGS.map((log) => ({ ...log, operate_content: 'zephyr' })));
-  await indexerOf(otherStore).whenCaughtUp();
-  await otherStore.close();
-
-  const path = newPath();
-  const store = await openStore(path);
-  await store.operateLogs.insertMany(LOGS);
-  await store.close();
+  // The other store holds rows under the seqs of the store under test, with other content.
+  const other = await closedStoreWith(LOGS.map((log) => ({ ...log, operate_content: 'zephyr' })));
+  const path = await closedStoreWith(LOGS);
   // A closed store leaves no WAL beside its search file: the copy is the whole index.
   for (const file of [other, path]) assert.ok(!existsSync(`${searchFilePath(file)}-wal`));
   copyFileSync(searchFilePath(other), searchFilePath(path));
@@ -127,11 +125,7 @@ test("another store's search file is never used", async () => {
 });
 
 test('a store that lost its newest rows drops their index entries before reusing their seqs', async () => {
-  const path = newPath();
-  const first = await openStore(path);
-  await first.operateLogs.insertMany(LOGS);
-  await indexerOf(first).whenCaughtUp();
-  await first.close();
+  const path = await closedStoreWith(LOGS);
   // As a restore from an older copy would: the newest 100 rows are gone, the search file is not.
   const db = new Database(path);
   db.prepare('DELETE FROM operate_logs WHERE seq > 200').run();

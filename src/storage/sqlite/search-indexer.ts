@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { StatementCache } from './statement-cache.js';
 import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
 
 /** How the indexer paces itself; tests shrink both to see the bound at work. */
@@ -86,7 +87,7 @@ interface Progress {
 export class SearchIndexer {
   /** Read-only connection to the store with the search file attached as `search`, for searches. */
   private readonly reader: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   /** What opening found: current, rebuilding or trimmed (see prepareSearchFile). */
   readonly opened: SearchFileOutcome;
   private worker: Worker | undefined;
@@ -116,6 +117,7 @@ export class SearchIndexer {
     this.reader = new Database(storePath, { readonly: true, fileMustExist: true });
     this.reader.pragma('busy_timeout = 5000');
     this.reader.prepare('ATTACH ? AS search').run(searchFilePath(storePath));
+    this.statements = new StatementCache(this.reader);
     this.lastSeq = store.prepare('SELECT coalesce(max(seq), 0) FROM operate_logs').pluck();
     this.watermark = this.reader.prepare('SELECT indexed_through FROM search.search_index_state').pluck();
     this.indexedThrough = this.watermark.get() as number;
@@ -146,12 +148,7 @@ export class SearchIndexer {
    * attached as `search` (prepared once per SQL text).
    */
   prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.reader.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.prepare(sql);
   }
 
   /** Rows stored but not yet indexed (the lag), read from both files, for monitoring and benchmarks. */

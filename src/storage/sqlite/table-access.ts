@@ -3,6 +3,7 @@ import type { CountedPage, InsertOutcome, OffsetWindow } from '../audit-store.js
 import type { TallyTable, TotalPart } from '../list-totals.js';
 import type { FilterCondition } from '../filter-conditions.js';
 import { whereClause, type SqlValue } from './sql-fragments.js';
+import { StatementCache } from './statement-cache.js';
 
 /** A log table: its name, its columns in insert order and its keyset ordering. */
 export interface TableSpec<Row> {
@@ -32,7 +33,7 @@ export interface TallySpec<Row> {
  * log kinds so their repositories only state their filters.
  */
 export class TableAccess<Row extends { id: string }> {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   private readonly insertSql: string;
 
   /** Statements are prepared on first use, so the tables may be created (migrated) after construction. */
@@ -40,6 +41,7 @@ export class TableAccess<Row extends { id: string }> {
     private readonly db: Database.Database,
     private readonly spec: TableSpec<Row>,
   ) {
+    this.statements = new StatementCache(db);
     const columns = spec.columns.map((column) => `"${column}"`).join(', ');
     const placeholders = spec.columns.map((column) => `@${column}`).join(', ');
     this.insertSql = `INSERT INTO ${spec.table} (${columns}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
@@ -110,13 +112,8 @@ export class TableAccess<Row extends { id: string }> {
     }))();
   }
 
-  /** Prepares a statement once per distinct SQL text (a few dozen filter combinations at most). */
+  /** Prepares a statement once per distinct SQL text. */
   prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.prepare(sql);
   }
 }

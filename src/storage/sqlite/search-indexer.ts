@@ -22,6 +22,10 @@ const RESTART_DELAY_MS = 1000;
  * rows. The read is a statement of its own and the write a DEFERRED transaction on the search file
  * only, so the worker never takes the store's write lock and holds a store snapshot only while it
  * reads. Steps run back to back while rows wait; then it reports idle and waits to be woken.
+ * Each step starts from the watermark in the file and moves it only from that value, so that two
+ * processes on one store (`sealog migrate` while a server runs) do not index rows twice or move
+ * the watermark back (the index would replace a twice-indexed entry, but the work is wasted): the
+ * second to commit finds the watermark moved, writes nothing and starts over from the new one.
  * synchronous = NORMAL: a step lost to a power cut is lost with its watermark and simply redone.
  */
 const WORKER_SOURCE = `
@@ -35,24 +39,23 @@ db.pragma('journal_size_limit = 67108864');
 db.prepare('ATTACH ? AS store').run(workerData.storePath);
 const next = db.prepare('SELECT seq, operate_content FROM store.operate_logs WHERE seq > ? ORDER BY seq LIMIT ?');
 const add = db.prepare('INSERT INTO operate_logs_fts (rowid, operate_content) VALUES (?, ?)');
-const advance = db.prepare('UPDATE search_index_state SET indexed_through = ?');
-const commit = db.transaction((rows) => {
+const watermark = db.prepare('SELECT indexed_through FROM search_index_state').pluck();
+const advance = db.prepare('UPDATE search_index_state SET indexed_through = ? WHERE indexed_through = ?');
+const commit = db.transaction((from, rows) => {
+  if (advance.run(rows[rows.length - 1].seq, from).changes !== 1) return false;
   for (const row of rows) add.run(row.seq, row.operate_content);
-  advance.run(rows[rows.length - 1].seq);
+  return true;
 });
-let through = db.prepare('SELECT indexed_through FROM search_index_state').pluck().get();
 let scheduled = false;
 let stopped = false;
 function step() {
   scheduled = false;
   if (stopped) return;
-  const rows = next.all(through, workerData.stepRows);
-  if (rows.length > 0) {
-    commit(rows);
-    through = rows[rows.length - 1].seq;
-  }
-  const idle = rows.length < workerData.stepRows;
-  parentPort.postMessage({ indexedThrough: through, idle });
+  const from = watermark.get();
+  const rows = next.all(from, workerData.stepRows);
+  const committed = rows.length > 0 && commit(from, rows);
+  const idle = rows.length < workerData.stepRows && (committed || rows.length === 0);
+  parentPort.postMessage({ indexedThrough: watermark.get(), idle });
   if (!idle) schedule();
 }
 function schedule() {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -100,6 +100,19 @@ test('a deleted search file is rebuilt', async () => {
     await indexerOf(store).whenCaughtUp();
     assert.equal(indexerOf(store).pendingRows(), 0);
     assert.equal(await store.operateLogs.keywordPlan('tnt_a', 'zephyr'), 'trigram-index');
+    assert.deepEqual(await search(store, 'zephyr'), idsMatching(LOGS, 'zephyr'));
+  } finally {
+    await store.close();
+  }
+});
+
+test('a search file SQLite cannot read is replaced by a new one', async () => {
+  const path = await closedStoreWith(LOGS);
+  writeFileSync(searchFilePath(path), 'not a database, whatever the extension says'.repeat(200));
+  const store = await openStore(path);
+  try {
+    assert.equal(indexerOf(store).opened, 'rebuilding');
+    await indexerOf(store).whenCaughtUp();
     assert.deepEqual(await search(store, 'zephyr'), idsMatching(LOGS, 'zephyr'));
   } finally {
     await store.close();

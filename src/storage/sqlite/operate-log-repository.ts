@@ -90,16 +90,16 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
     return asPromise(() => this.choosePlan(term, this.search()));
   }
 
-  /** Runs the page query on the search reader when given (it sees the search file), else on the store. */
+  /** Runs the page query through `indexer`'s reader when given (it sees the search file), else on the store. */
   private select(
-    reader: SearchIndexer | undefined,
+    indexer: SearchIndexer | undefined,
     from: string,
     conditions: readonly FilterCondition[],
     limit: number,
   ): OperateLog[] {
     const where = whereClause(conditions);
     const sql = `SELECT ${SELECT_COLUMNS} FROM ${from} ${where.sql} ORDER BY record_time DESC, id DESC LIMIT ?`;
-    const statement = reader === undefined ? this.table.prepare(sql) : reader.prepare(sql);
+    const statement = indexer === undefined ? this.table.prepare(sql) : indexer.prepare(sql);
     return statement.all(...where.params, limit) as OperateLog[];
   }
 

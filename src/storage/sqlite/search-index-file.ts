@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 /**
@@ -40,12 +41,32 @@ export type SearchFileOutcome =
  * Creates or checks the search file of the store at `storePath`, whose migrated connection is
  * `store`, and leaves it consistent with the store: an index built from another store (another
  * token) is emptied, and entries past the store's last row are dropped, so that a row stored later
- * under a reused seq is never taken as indexed. Call it while `store` writes nothing.
+ * under a reused seq is never taken as indexed. A search file SQLite cannot read (damaged, or not
+ * a database) is deleted and built anew: it holds nothing the store does not. Call it while
+ * `store` writes nothing.
  */
 export function prepareSearchFile(store: Database.Database, storePath: string): SearchFileOutcome {
   const token = store.prepare('SELECT token FROM search_index_identity').pluck().get() as string;
   const lastSeq = store.prepare('SELECT coalesce(max(seq), 0) FROM operate_logs').pluck().get() as number;
-  const db = new Database(searchFilePath(storePath));
+  const path = searchFilePath(storePath);
+  try {
+    return reconcile(path, token, lastSeq);
+  } catch (error) {
+    if (!isUnreadableFile(error)) throw error;
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    return reconcile(path, token, lastSeq);
+  }
+}
+
+function isUnreadableFile(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT'))
+  );
+}
+
+function reconcile(path: string, token: string, lastSeq: number): SearchFileOutcome {
+  const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import { applyMigrations } from '../src/storage/sqlite/migrations.js';
+import { searchFilePath } from '../src/storage/sqlite/search-index-file.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './data-generator.js';
 
@@ -92,8 +93,8 @@ function seconds(sinceMs: number): string {
 /** The raw rows, into the schema before the tally migration (whose upgrade path they then take). */
 function insertSqliteRows(path: string, rows: number): void {
   mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm', '.search', '.search-wal', '.search-shm']) {
-    if (existsSync(path + suffix)) rmSync(path + suffix);
+  for (const file of [path, searchFilePath(path)]) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

@@ -29,7 +29,7 @@ const SCHEMA = `
   );
 `;
 
-/** What opening the search file found and did, for logs and tests. */
+/** What opening the search file found and did (tests check it). */
 export type SearchFileOutcome =
   | 'current'
   /** New file, or one built from another store: the index starts from the first row. */

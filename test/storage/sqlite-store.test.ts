@@ -55,7 +55,7 @@ test('committed batches reach the database file itself, checkpointed by the work
     await store.migrate();
     await store.operateLogs.insertMany(Array.from({ length: 50 }, (_, i) => operateLog({ id: `c${i}` })));
     // A copy of the database file without its WAL holds only what a checkpoint moved there; the
-    // store's own connection never checkpoints (wal_autocheckpoint = 0).
+    // store's writing connection never checkpoints (wal_autocheckpoint = 0).
     const copy = join(dir, 'copy.db');
     let rows = 0;
     for (let attempt = 0; attempt < 100 && rows !== 50; attempt++) {

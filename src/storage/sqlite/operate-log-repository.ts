@@ -8,12 +8,12 @@ import type {
 import type { OperateLog } from '../../domain/records.js';
 import { operateLogConditions, type FilterCondition } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';
-import type { GroupCommit } from './group-commit.js';
 import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../keyword-plan.js';
 import { trigramPhrase } from './trigram-phrase.js';
 import type { SearchIndexer } from './search-indexer.js';
 import { whereClause } from './sql-fragments.js';
-import { TableAccess } from './table-access.js';
+import type { StoreWriter } from './store-writer.js';
+import { TableAccess, type TableSpec } from './table-access.js';
 
 /** The columns of operate_logs (without its internal seq), in insert order. */
 export const OPERATE_LOG_COLUMNS = [
@@ -37,27 +37,30 @@ export const OPERATE_LOG_COLUMNS = [
 
 const SELECT_COLUMNS = OPERATE_LOG_COLUMNS.join(', ');
 
+const OPERATE_LOG_TABLE: TableSpec<OperateLog> = {
+  table: 'operate_logs',
+  columns: OPERATE_LOG_COLUMNS,
+  orderBy: 'record_time DESC, id DESC',
+};
+
 export class SqliteOperateLogRepository implements OperateLogRepository {
   private readonly table: TableAccess<OperateLog>;
 
   /**
    * `search()` gives the trigram indexer once the store is migrated; without one (before
-   * migrate(), or an in-memory store, whose rows no worker can read) every search scans.
+   * migrate(), or an in-memory store, whose rows no worker can read) every search scans. Reads
+   * run on `db`; writes go to `writer` (see operateLogWrites).
    */
   constructor(
     db: Database.Database,
     private readonly search: () => SearchIndexer | undefined,
-    private readonly writes: GroupCommit,
+    private readonly writer: StoreWriter,
   ) {
-    this.table = new TableAccess(db, {
-      table: 'operate_logs',
-      columns: OPERATE_LOG_COLUMNS,
-      orderBy: 'record_time DESC, id DESC',
-    });
+    this.table = new TableAccess(db, OPERATE_LOG_TABLE);
   }
 
   async insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
-    const outcome = await this.writes.run(() => this.table.insertMany(logs));
+    const outcome = await this.writer.run('insertOperateLogs', logs);
     await this.search()?.afterAppend();
     return outcome;
   }
@@ -113,4 +116,14 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
       return statement.pluck().get(trigramPhrase(term), cap) as number;
     });
   }
+}
+
+/** The operate-log writes, synchronous on the writing connection `db` (see write-operations.ts). */
+export function operateLogWrites(db: Database.Database) {
+  const table = new TableAccess(db, OPERATE_LOG_TABLE);
+  return {
+    insertOperateLogs(logs: readonly OperateLog[]): InsertOutcome {
+      return table.insertMany(logs);
+    },
+  };
 }

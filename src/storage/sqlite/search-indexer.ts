@@ -137,6 +137,8 @@ export class SearchIndexer {
    * `maxLagRows` (never while a backlog is rebuilt or after the worker was stopped).
    */
   afterAppend(): Promise<void> {
+    // A write answered while the store closes: its rows are the next start's backlog.
+    if (this.stopped) return Promise.resolve();
     const last = this.lastSeq.get() as number;
     this.wake(last);
     if (this.failing || this.indexedThrough < this.backlogThrough) return Promise.resolve();

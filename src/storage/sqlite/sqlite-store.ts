@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type {
   AppliedMigration,
   AuditStore,
@@ -13,19 +13,22 @@ import type {
 } from '../audit-store.js';
 import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
 import { asPromise } from './as-promise.js';
-import { GroupCommit } from './group-commit.js';
 import { applyMigrations } from './migrations.js';
 import { SqliteMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
 import { SqliteNonceRepository } from './nonce-repository.js';
 import { SqliteOperateLogRepository } from './operate-log-repository.js';
 import { SearchIndexer, type SearchIndexTuning } from './search-indexer.js';
 import { tallyTables } from './table-tally.js';
+import { openStoreConnection } from './store-connection.js';
+import { InThreadWriter, type StoreWriter } from './store-writer.js';
 import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
+import { WriterThread } from './writer-thread.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes every acknowledged
  * batch survive a power cut; group commit shares one fsync among the batches of concurrent requests.
+ * Reads run on the event loop's connection; writes on the writer thread's (writer-thread.ts), which
+ * also checkpoints the WAL; the trigram index on the search indexer's (search-indexer.ts).
  */
 export class SqliteStore implements AuditStore {
   readonly dialect = 'sqlite';
@@ -36,32 +39,25 @@ export class SqliteStore implements AuditStore {
   readonly nonces: NonceRepository;
   private readonly db: Database.Database;
   private indexer: SearchIndexer | undefined;
-  private readonly checkpointer: WalCheckpointer | undefined;
+  private readonly writer: StoreWriter;
 
   /**
-   * Opens (creating if needed) the database file at `path` and starts its WAL checkpointer thread;
-   * the schema is created by migrate(), which also starts the search indexer (`searchTuning` is
-   * for tests).
+   * Opens (creating if needed) the database file at `path` and starts its writer thread; the
+   * schema is created by migrate(), which also starts the search indexer (`searchTuning` is for
+   * tests). An in-memory store (`:memory:`) writes on the event loop: no other thread can see it.
    */
   constructor(
     private readonly path: string,
     private readonly searchTuning?: SearchIndexTuning,
   ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    // A reset WAL is truncated back to 64 MiB rather than keeping the size of its busiest moment.
-    this.db.pragma('journal_size_limit = 67108864');
-    if (path !== ':memory:') this.checkpointer = new WalCheckpointer(this.db, path);
-    const writes = new GroupCommit(this.db);
-    this.communicationLogs = new SqliteCommunicationLogRepository(this.db, writes);
-    this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db, writes);
-    this.operateLogs = new SqliteOperateLogRepository(this.db, () => this.indexer, writes);
-    this.tuyaTokens = new SqliteTuyaTokenRepository(this.db);
-    this.nonces = new SqliteNonceRepository(this.db);
+    this.db = openStoreConnection(path);
+    this.writer = path === ':memory:' ? new InThreadWriter(this.db) : new WriterThread(path);
+    this.communicationLogs = new SqliteCommunicationLogRepository(this.db, this.writer);
+    this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db, this.writer);
+    this.operateLogs = new SqliteOperateLogRepository(this.db, () => this.indexer, this.writer);
+    this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
+    this.nonces = new SqliteNonceRepository(this.writer);
   }
 
   migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
@@ -94,9 +90,9 @@ export class SqliteStore implements AuditStore {
 
   async close(): Promise<void> {
     await this.indexer?.close();
-    // The checkpointer's connection goes first, so that closing the last one checkpoints the WAL
-    // and removes it.
-    await this.checkpointer?.stop();
+    // The writer's connection goes first, so that closing the last one checkpoints the WAL and
+    // removes it.
+    await this.writer.close();
     this.db.close();
   }
 }

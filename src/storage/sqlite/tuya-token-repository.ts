@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { TuyaTokenPair, TuyaTokenRepository } from '../audit-store.js';
 import { asPromise } from './as-promise.js';
+import type { StoreWriter } from './store-writer.js';
 
 interface TokenRow {
   access_hash: string;
@@ -18,12 +19,14 @@ const INSERT = `INSERT INTO tuya_tokens
   VALUES (@accessHash, @refreshHash, @clientId, @uid, @issuedAt, @accessExpiresAt, @refreshExpiresAt, @revokedAt)`;
 
 export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
-  constructor(private readonly db: Database.Database) {}
+  /** Reads on `db`; writes go to `writer` (see tuyaTokenWrites). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: StoreWriter,
+  ) {}
 
   insert(pair: TuyaTokenPair): Promise<void> {
-    return asPromise(() => {
-      this.db.prepare(INSERT).run(pair);
-    });
+    return this.writer.run('insertTuyaToken', pair);
   }
 
   findByAccessHash(accessHash: string): Promise<TuyaTokenPair | undefined> {
@@ -46,22 +49,34 @@ export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
   }
 
   rotate(clientId: string, refreshHash: string, next: TuyaTokenPair, nowMs: number): Promise<boolean> {
-    return asPromise(() =>
-      this.db
+    return this.writer.run('rotateTuyaToken', clientId, refreshHash, next, nowMs);
+  }
+}
+
+/** The token writes, synchronous on the writing connection `db` (see write-operations.ts). */
+export function tuyaTokenWrites(db: Database.Database) {
+  return {
+    insertTuyaToken(pair: TuyaTokenPair): void {
+      db.prepare(INSERT).run(pair);
+    },
+
+    /** Revokes the pair of `refreshHash` and stores `next`; false (storing nothing) when it is not usable. */
+    rotateTuyaToken(clientId: string, refreshHash: string, next: TuyaTokenPair, nowMs: number): boolean {
+      return db
         .transaction(() => {
-          const ended = this.db
+          const ended = db
             .prepare(
               `UPDATE tuya_tokens SET revoked_at = ?
                 WHERE refresh_hash = ? AND client_id = ? AND revoked_at IS NULL AND refresh_expires_at > ?`,
             )
             .run(nowMs, refreshHash, clientId, nowMs);
           if (ended.changes !== 1) return false;
-          this.db.prepare(INSERT).run(next);
+          db.prepare(INSERT).run(next);
           // Pairs whose refresh token expired can never be used again.
-          this.db.prepare('DELETE FROM tuya_tokens WHERE refresh_expires_at < ?').run(nowMs);
+          db.prepare('DELETE FROM tuya_tokens WHERE refresh_expires_at < ?').run(nowMs);
           return true;
         })
-        .immediate(),
-    );
-  }
+        .immediate();
+    },
+  };
 }

@@ -3,6 +3,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { after, before, describe, test } from 'node:test';
 import { TuyaContext } from '@tuya/tuya-connector-nodejs';
 import pg from 'pg';
+import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrations.js';
+import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
@@ -184,5 +186,29 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     const list = await api.request('GET', '/admin/communication/logs', { token: admin });
     assert.equal(list.status, 200);
     assert.equal(list.body.total, 0);
+  });
+
+  test("migrations are not held to it: an instance waiting for another's migration longer than it still starts", async () => {
+    // Another instance migrating (a backfill of millions of rows) holds the migration lock.
+    const other = new pg.Client({ connectionString: schema.url });
+    await other.connect();
+    const starting = new PostgresStore({ url: schema.url, poolSize: 2, statementTimeoutMs: 300 });
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const migrated = starting.migrate();
+      const outcome = await Promise.race([
+        migrated.then(
+          () => 'migrated',
+          (error: unknown) => `failed: ${String(error)}`,
+        ),
+        new Promise((resolve) => setTimeout(resolve, 1_000, 'still waiting')),
+      ]);
+      assert.equal(outcome, 'still waiting');
+      await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      assert.deepEqual(await migrated, []);
+    } finally {
+      await other.end();
+      await starting.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ interface Migration extends AppliedMigration {
  * instances starting together apply each migration once, and extensions are created once even
  * when several schemas (test runs) migrate at the same time.
  */
-const MIGRATION_LOCK_KEY = 0x5ea1_0001;
+export const MIGRATION_LOCK_KEY = 0x5ea1_0001;
 
 /** Every log table: partitioned by month on its time column, each with an id-claim table. */
 export const LOG_TABLES = [

@@ -83,6 +83,34 @@ export class PgPool implements PgExecutor {
   }
 }
 
+/**
+ * Runs `work` on a connection of its own, outside the pool and without its timeouts (connecting
+ * still gives up after 5 s): migrations wait for another instance's migration lock and backfill
+ * whole tables, which may take far longer than any request may. Failures to reach the database
+ * become UnavailableError, as in the pool.
+ */
+export async function withUntimedClient<T>(
+  url: string,
+  work: (client: pg.ClientBase) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+    types: numberParsingTypes(),
+  });
+  // A connection that breaks while idle between queries reports it here, not as a crash.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await work(client);
+  } catch (error) {
+    throw asUnavailable(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** SQLSTATE classes and codes meaning "the database cannot answer now", not "the query is wrong". */
 const UNAVAILABLE_SQLSTATES = new Set([
   '57P01', // admin_shutdown

@@ -16,7 +16,7 @@ import { PgMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository
 import { PgNonceRepository } from './nonce-repository.js';
 import { PgOperateLogRepository } from './operate-log-repository.js';
 import { PartitionKeeper } from './partitions.js';
-import { PgPool, type PoolSettings } from './pg-executor.js';
+import { PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
 import { PgTuyaTokenRepository } from './tuya-token-repository.js';
 
 /**
@@ -47,10 +47,15 @@ export class PostgresStore implements AuditStore {
     this.nonces = new PgNonceRepository(this.pool);
   }
 
-  /** Applies pending migrations under the advisory lock, then creates the coming months' partitions. */
+  /**
+   * Applies pending migrations under the advisory lock, on a connection without the request
+   * timeouts (see withUntimedClient), then creates the coming months' partitions.
+   */
   async migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
     try {
-      const applied = await this.pool.withClient((client) => applyMigrations(client, Infinity, onApplying));
+      const applied = await withUntimedClient(this.settings.url, (client) =>
+        applyMigrations(client, Infinity, onApplying),
+      );
       await this.partitions.prepareAhead();
       return applied;
     } catch (error) {

@@ -92,6 +92,7 @@ test('close() lets the writes already sent commit and answer, then refuses new o
   );
   assert.equal(countRows(path, 'communication_logs'), 1000);
   await assert.rejects(store.communicationLogs.insertMany([communicationLog({ id: 'late' })]), /closed/);
+  await store.close(); // a second close (a shutdown hook and a signal handler both) is harmless
 });
 
 test('a write in flight when the writer thread dies is refused as unavailable; the next write starts a new thread', async () => {

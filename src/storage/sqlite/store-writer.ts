@@ -29,11 +29,20 @@ export class InThreadWriter implements StoreWriter {
     name: Name,
     ...args: Parameters<WriteOperations[Name]>
   ): Promise<ReturnType<WriteOperations[Name]>> {
-    // TypeScript cannot follow the name to its operation's signature through a generic index.
-    const operation = this.operations[name] as (
-      ...operationArgs: Parameters<WriteOperations[Name]>
-    ) => ReturnType<WriteOperations[Name]>;
-    return this.group.run(() => operation(...args));
+    return this.runRequest(name, args) as Promise<ReturnType<WriteOperations[Name]>>;
+  }
+
+  /**
+   * Runs a write as the writer thread receives it: a name and its arguments, whose types were
+   * checked where run() was called on the other side.
+   */
+  runRequest(name: WriteName, args: readonly unknown[]): Promise<unknown> {
+    // TypeScript cannot follow a name to its operation's signature through an index.
+    const operations = this.operations as Record<
+      WriteName,
+      (...operationArgs: readonly unknown[]) => unknown
+    >;
+    return this.group.run(() => operations[name](...args));
   }
 
   /** Resolves once the writes queued so far are committed (the group runs on the next turn). */

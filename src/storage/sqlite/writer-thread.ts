@@ -43,6 +43,7 @@ export class WriterThread implements StoreWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   /** Starts the thread at once, so the first write does not wait for it to load. */
   constructor(private readonly path: string) {
@@ -64,8 +65,16 @@ export class WriterThread implements StoreWriter {
     });
   }
 
-  /** Lets the writes already sent commit, then closes the thread's connection; resolves once it is gone. */
-  async close(): Promise<void> {
+  /**
+   * Lets the writes already sent commit, then closes the thread's connection; resolves once it is
+   * gone (at once when it is already). Closing twice waits for the same end.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
     if (worker === undefined) return;

@@ -27,7 +27,7 @@ function serve(port: NonNullable<typeof parentPort>, { path }: WriterThreadData)
       return;
     }
     const { id, name, args } = message;
-    (writer.run as (name: string, ...args: unknown[]) => Promise<unknown>)(name, ...args).then(
+    writer.runRequest(name, args).then(
       (value) => {
         answer({ id, value });
       },

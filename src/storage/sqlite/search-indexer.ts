@@ -1,8 +1,13 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { startModuleWorker } from './module-worker.js';
 import { StatementCache } from './statement-cache.js';
 import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
+import type {
+  SearchIndexCommand,
+  SearchIndexProgress,
+  SearchIndexWorkerData,
+} from './search-index-worker.js';
 
 /** How the indexer paces itself; tests shrink both to see the bound at work. */
 export interface SearchIndexTuning {
@@ -19,67 +24,6 @@ export interface SearchIndexTuning {
 export const DEFAULT_SEARCH_INDEX_TUNING: SearchIndexTuning = { stepRows: 2000, maxLagRows: 100_000 };
 /** Wait before a worker that failed is started again, in ms. */
 const RESTART_DELAY_MS = 1000;
-
-/*
- * The worker's code, CommonJS as eval workers run it (the driver comes as a resolved path, as for
- * the WAL checkpointer). Its connection opens the search file and attaches the store to read new
- * rows. The read is a statement of its own and the write a DEFERRED transaction on the search file
- * only, so the worker never takes the store's write lock and holds a store snapshot only while it
- * reads. Steps run back to back while rows wait; then it reports idle and waits to be woken.
- * Each step starts from the watermark in the file and moves it only from that value, so that two
- * processes on one store (`sealog migrate` while a server runs) do not index rows twice or move
- * the watermark back (the index would replace a twice-indexed entry, but the work is wasted): the
- * second to commit finds the watermark moved, writes nothing and starts over from the new one.
- * synchronous = NORMAL: a step lost to a power cut is lost with its watermark and simply redone.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.searchPath);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('busy_timeout = 5000');
-db.pragma('journal_size_limit = 67108864');
-db.prepare('ATTACH ? AS store').run(workerData.storePath);
-const next = db.prepare('SELECT seq, operate_content FROM store.operate_logs WHERE seq > ? ORDER BY seq LIMIT ?');
-const add = db.prepare('INSERT INTO operate_logs_fts (rowid, operate_content) VALUES (?, ?)');
-const watermark = db.prepare('SELECT indexed_through FROM search_index_state').pluck();
-const advance = db.prepare('UPDATE search_index_state SET indexed_through = ? WHERE indexed_through = ?');
-const commit = db.transaction((from, rows) => {
-  if (advance.run(rows[rows.length - 1].seq, from).changes !== 1) return false;
-  for (const row of rows) add.run(row.seq, row.operate_content);
-  return true;
-});
-let scheduled = false;
-let stopped = false;
-function step() {
-  scheduled = false;
-  if (stopped) return;
-  const from = watermark.get();
-  const rows = next.all(from, workerData.stepRows);
-  const committed = rows.length > 0 && commit(from, rows);
-  const idle = rows.length < workerData.stepRows && (committed || rows.length === 0);
-  parentPort.postMessage({ indexedThrough: watermark.get(), idle });
-  if (!idle) schedule();
-}
-function schedule() {
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(step);
-}
-parentPort.on('message', (message) => {
-  if (message === 'wake') return schedule();
-  stopped = true;
-  db.close();
-  parentPort.close();
-});
-schedule();
-`;
-
-interface Progress {
-  indexedThrough: number;
-  idle: boolean;
-}
 
 /**
  * Keeps the trigram index of operate_content (in the search file, see search-index-file.ts) up to
@@ -173,7 +117,7 @@ export class SearchIndexer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.settleWaiters(Infinity);
-    this.worker?.postMessage('stop');
+    this.post('stop');
     await this.exited;
   }
 
@@ -188,18 +132,21 @@ export class SearchIndexer {
 
   private startWorker(): void {
     if (this.stopped) return;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        storePath: this.storePath,
-        searchPath: searchFilePath(this.storePath),
-        stepRows: this.tuning.stepRows,
-      },
-    });
+    const data: SearchIndexWorkerData = {
+      role: 'sealog-search-indexer',
+      storePath: this.storePath,
+      searchPath: searchFilePath(this.storePath),
+      stepRows: this.tuning.stepRows,
+    };
+    const worker = startModuleWorker(
+      import.meta.url,
+      'search-index-worker',
+      { workerData: data },
+      (specifier) => import.meta.resolve(specifier),
+    );
     this.worker = worker;
     this.workerIdle = false;
-    worker.on('message', (progress: Progress) => {
+    worker.on('message', (progress: SearchIndexProgress) => {
       this.onProgress(progress);
     });
     // A failed worker (I/O error, a damaged search file) is started again after a pause; until
@@ -219,7 +166,11 @@ export class SearchIndexer {
     this.holdProcess();
   }
 
-  private onProgress(progress: Progress): void {
+  private post(command: SearchIndexCommand): void {
+    this.worker?.postMessage(command);
+  }
+
+  private onProgress(progress: SearchIndexProgress): void {
     this.failing = false;
     this.indexedThrough = progress.indexedThrough;
     this.settleWaiters(progress.indexedThrough);
@@ -233,7 +184,7 @@ export class SearchIndexer {
   private wake(lastSeq: number): void {
     if (!this.workerIdle || lastSeq <= this.indexedThrough) return;
     this.workerIdle = false;
-    this.worker?.postMessage('wake');
+    this.post('wake');
   }
 
   private waitFor(seq: number): Promise<void> {

@@ -1,6 +1,7 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { startModuleWorker } from './module-worker.js';
+import type { CheckpointCommand, CheckpointWorkerData } from './wal-checkpoint-worker.js';
 
 /** How often the worker checkpoints the WAL, in ms. */
 const CHECKPOINT_INTERVAL_MS = 200;
@@ -8,42 +9,6 @@ const CHECKPOINT_INTERVAL_MS = 200;
 const RESTART_ABOVE_FRAMES = 16_384;
 /** SQLite's own automatic checkpoint threshold, in WAL pages, restored if the worker dies. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-
-/*
- * The worker's code, CommonJS as eval workers run it. The driver comes as a resolved path, so the
- * worker loads the same better-sqlite3 whether sealog runs from dist/ or under tsx. A checkpoint
- * that another connection blocks (a CLI command checkpointing, a reader) reports busy = 1 rather
- * than failing; it is simply tried again. A restart is asked for when the WAL has grown past the
- * threshold since the last request: an idle WAL, however long, needs none (once a passive
- * checkpoint has copied all of it, the writer's next commit starts it over by itself).
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-let waitingForRestart = false;
-let logAtLastRequest = -1;
-const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
-const timer = setInterval(() => {
-  if (waitingForRestart) return;
-  const { log } = passive();
-  if (log > workerData.restartAboveFrames && log !== logAtLastRequest) {
-    waitingForRestart = true;
-    logAtLastRequest = log;
-    parentPort.postMessage('restart');
-  }
-}, workerData.intervalMs);
-parentPort.on('message', (message) => {
-  if (message === 'restarted') {
-    waitingForRestart = false;
-    return;
-  }
-  clearInterval(timer);
-  passive();
-  db.close();
-  parentPort.close();
-});
-`;
 
 /**
  * Checkpoints a WAL database from a worker thread with its own connection, so that ingest commits
@@ -77,11 +42,13 @@ export class WalCheckpointer {
     },
   ) {
     db.pragma('wal_autocheckpoint = 0');
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { path, driver, ...tuning },
-    });
+    const data: CheckpointWorkerData = { role: 'sealog-wal-checkpointer', path, ...tuning };
+    this.worker = startModuleWorker(
+      import.meta.url,
+      'wal-checkpoint-worker',
+      { workerData: data },
+      (specifier) => import.meta.resolve(specifier),
+    );
     this.worker.on('message', () => {
       this.restart();
     });
@@ -101,7 +68,7 @@ export class WalCheckpointer {
   stop(): Promise<void> {
     // Held by the worker until it has exited: the caller waits for it.
     this.worker.ref();
-    this.worker.postMessage('stop');
+    this.post('stop');
     return this.exited;
   }
 
@@ -122,7 +89,11 @@ export class WalCheckpointer {
     } finally {
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     }
-    this.worker.postMessage('restarted');
+    this.post('restarted');
+  }
+
+  private post(command: CheckpointCommand): void {
+    this.worker.postMessage(command);
   }
 
   private fallBackToAutomaticCheckpoints(): void {

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEvents, setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import pg from 'pg';
+import { openStoreConnection } from '../src/storage/sqlite/store-connection.js';
 import { WalCheckpointer } from '../src/storage/sqlite/wal-checkpointer.js';
 import { copyRows } from './bulk-load.js';
 import { DATA_END_MS, operateLog } from './data-generator.js';
@@ -157,8 +157,7 @@ export interface RawRows {
 }
 
 function rawRow(rows: RawRows, i: number): Record<string, unknown> {
-  const row: Record<string, unknown> = { ...operateLog(i, rows.loadedRows), id: `raw_${i}` };
-  return row;
+  return { ...operateLog(i, rows.loadedRows), id: `raw_${i}` };
 }
 
 /**
@@ -167,10 +166,7 @@ function rawRow(rows: RawRows, i: number): Record<string, unknown> {
  * idempotent INSERT; no trigram indexing.
  */
 export async function sqliteRawCeiling(path: string, rows: RawRows, seconds: number): Promise<RawCeiling> {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  const db = openStoreConnection(path);
   const checkpointer = new WalCheckpointer(db, path);
   const columns = Object.keys(operateLog(0, 1));
   const insert = db.prepare(
@@ -184,7 +180,7 @@ export async function sqliteRawCeiling(path: string, rows: RawRows, seconds: num
   while (performance.now() - started < seconds * 1000) {
     batch(rows.firstRow + inserted);
     inserted += BATCH_ROWS;
-    // Lets the checkpointer's restart requests in between batches, as the server's event loop does.
+    // Lets the checkpointer's restart requests in between batches, as the server's writer thread does.
     await yieldToEvents();
   }
   const elapsed = performance.now() - started;

@@ -19,6 +19,7 @@ test('under continuous writes the checkpointer keeps the WAL file bounded', asyn
   // A restart above 64 frames (a quarter of a MiB), a passive checkpoint every 10 ms.
   const checkpointer = new WalCheckpointer(db, path, { restartAboveFrames: 64, intervalMs: 10 });
   try {
+    await checkpointer.running;
     const insert = db.prepare('INSERT INTO filler (body) VALUES (randomblob(100))');
     const batch = db.transaction(() => {
       for (let i = 0; i < 100; i++) insert.run();

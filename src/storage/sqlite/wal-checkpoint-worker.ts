@@ -19,13 +19,16 @@ export interface CheckpointWorkerData {
   intervalMs: number;
 }
 
-/** From the worker: the writer should run a RESTART checkpoint. */
-export type CheckpointRequest = 'restart';
+/** From the worker: its connection is open ('running'), or the writer should run a RESTART checkpoint. */
+export type CheckpointReport = 'running' | 'restart';
 /** To the worker: the writer did ('restarted'), or the worker should checkpoint once more and end. */
 export type CheckpointCommand = 'restarted' | 'stop';
 
 function serve(port: NonNullable<typeof parentPort>, data: CheckpointWorkerData): void {
   const db = new Database(data.path);
+  const report = (message: CheckpointReport) => {
+    port.postMessage(message);
+  };
   let waitingForRestart = false;
   let logAtLastRequest = -1;
   const passive = () => (db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number }[])[0];
@@ -35,10 +38,10 @@ function serve(port: NonNullable<typeof parentPort>, data: CheckpointWorkerData)
     if (log > data.restartAboveFrames && log !== logAtLastRequest) {
       waitingForRestart = true;
       logAtLastRequest = log;
-      const request: CheckpointRequest = 'restart';
-      port.postMessage(request);
+      report('restart');
     }
   }, data.intervalMs);
+  report('running');
   port.on('message', (command: CheckpointCommand) => {
     if (command === 'restarted') {
       waitingForRestart = false;

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { startModuleWorker } from './module-worker.js';
-import type { CheckpointCommand, CheckpointWorkerData } from './wal-checkpoint-worker.js';
+import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './wal-checkpoint-worker.js';
 
 /** How often the worker checkpoints the WAL, in ms. */
 const CHECKPOINT_INTERVAL_MS = 200;
@@ -26,6 +26,12 @@ const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 export class WalCheckpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
+  /**
+   * Resolves once the worker has opened its connection and checkpoints (or has ended): a new
+   * thread first loads its modules, during which the WAL grows unchecked.
+   */
+  readonly running: Promise<void>;
+  private stopping = false;
 
   /**
    * Turns automatic checkpoints off on `db`, the writing connection to the database at `path`,
@@ -49,24 +55,34 @@ export class WalCheckpointer {
       { workerData: data },
       (specifier) => import.meta.resolve(specifier),
     );
-    this.worker.on('message', () => {
-      this.restart();
-    });
-    this.worker.on('error', () => {
-      this.fallBackToAutomaticCheckpoints();
-    });
     this.exited = new Promise((resolve) => {
       this.worker.once('exit', () => {
         resolve();
       });
     });
-    // Never keeps the process alive on its own.
-    this.worker.unref();
+    let markRunning: () => void = () => undefined;
+    this.running = new Promise((resolve) => {
+      markRunning = resolve;
+    });
+    void this.exited.then(markRunning);
+    this.worker.on('message', (message: CheckpointReport) => {
+      if (message === 'running') markRunning();
+      else this.restart();
+    });
+    this.worker.on('error', () => {
+      this.fallBackToAutomaticCheckpoints();
+    });
+    // Keeps the process alive only until it runs (so that awaiting `running` is not cut short),
+    // and again while stop() waits for it.
+    void this.running.then(() => {
+      if (!this.stopping) this.worker.unref();
+    });
   }
 
   /** Runs a last checkpoint and closes the worker's connection; resolves once the worker is gone. */
   stop(): Promise<void> {
     // Held by the worker until it has exited: the caller waits for it.
+    this.stopping = true;
     this.worker.ref();
     this.post('stop');
     return this.exited;

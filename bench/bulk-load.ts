@@ -177,8 +177,9 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
   } finally {
     await admin.end();
   }
-  const store = new PostgresStore({ url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000 }, () =>
-    Date.UTC(2026, 10, 1),
+  const store = new PostgresStore(
+    { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
+    () => Date.UTC(2026, 10, 1),
   );
   await store.migrate();
   await store.close();

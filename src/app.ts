@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { TuyaSettings } from './config.js';
+import type { HttpLimits, TuyaSettings } from './config.js';
 import { CommunicationLogService } from './domain/communication-logs.js';
 import { MfaConfigAuditLogService } from './domain/mfa-config-audit-logs.js';
 import { OperateLogService } from './domain/operate-logs.js';
 import { TuyaSessionService } from './domain/tuya-sessions.js';
 import type { TokenVerifier } from './http/auth/token-verifier.js';
 import { requireBearerToken } from './http/plugins/authentication.js';
-import { installErrorHandler } from './http/plugins/error-handler.js';
+import { installErrorHandler } from './http/plugins/error-replies.js';
+import { clientConnectionOptions, limitConnections } from './http/plugins/client-connections.js';
 import { addNdjsonParser } from './http/plugins/ndjson-parser.js';
 import { installNotFoundHandler } from './http/plugins/not-found.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
@@ -27,8 +28,8 @@ export interface AppDependencies {
   /** The clock, epoch ms; tests may skew it. */
   now?: () => number;
   verifyToken: TokenVerifier;
-  /** Largest accepted request body in bytes. */
-  bodyLimitBytes: number;
+  /** What one client may hold: body size, time to send a request, idle time, connections. */
+  limits: HttpLimits;
   /** Fastify's logger option: false, or pino options. */
   logger: FastifyServerOptions['logger'];
 }
@@ -68,9 +69,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         };
   const app = Fastify({
     logger,
-    bodyLimit: deps.bodyLimitBytes,
+    ...clientConnectionOptions(deps.limits),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  limitConnections(app, deps.limits);
   installSchemaValidators(app);
   installErrorHandler(app);
   installNotFoundHandler(app);

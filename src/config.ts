@@ -11,6 +11,8 @@ export type StoreLocation =
       poolSize: number;
       /** Longest a statement may run, in ms; longer ones are cancelled and answered with 503. */
       statementTimeoutMs: number;
+      /** Longest the database may go without answering, in ms, before requests get 503. */
+      unavailableTimeoutMs: number;
     };
 
 /** How bearer tokens are verified; at most one key source is configured. */
@@ -41,13 +43,26 @@ export interface TuyaSettings {
   signWindowSeconds: number;
 }
 
+/** What one client may hold of the server: request size, time and connections. */
+export interface HttpLimits {
+  /** Largest accepted request body, in bytes; larger bodies get 413. */
+  bodyLimitBytes: number;
+  /** Longest a request (headers and body) may take to arrive, in ms; then 408 and the socket closes. */
+  requestTimeoutMs: number;
+  /** Longest the request headers may take to arrive, in ms; at most requestTimeoutMs. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Most connections open at once; further ones are closed as they arrive. */
+  maxConnections: number;
+}
+
 export interface Config {
   port: number;
   host: string;
   store: StoreLocation;
   jwt: JwtSettings;
-  /** Largest accepted request body, in bytes; larger bodies get 413. */
-  bodyLimitBytes: number;
+  limits: HttpLimits;
   logLevel: string;
   tuya: TuyaSettings;
 }
@@ -82,6 +97,11 @@ export const SETTINGS = {
     default: '30000',
     help: 'PostgreSQL: longest a query may run, in ms, before it is cancelled (503)',
   },
+  DATABASE_UNAVAILABLE_TIMEOUT: {
+    flag: 'database-unavailable-timeout',
+    default: '5000',
+    help: 'PostgreSQL: longest the database may go without answering, in ms, before requests get 503',
+  },
   JWT_SECRET: { flag: 'jwt-secret', default: undefined, help: 'HS256 secret, at least 32 characters' },
   JWT_PUBLIC_KEY: {
     flag: 'jwt-public-key',
@@ -99,6 +119,26 @@ export const SETTINGS = {
     flag: 'body-limit',
     default: String(16 * 1024 * 1024),
     help: 'largest request body in bytes',
+  },
+  REQUEST_TIMEOUT: {
+    flag: 'request-timeout',
+    default: '30000',
+    help: 'longest a request (headers and body) may take to arrive, in ms (then 408)',
+  },
+  HEADERS_TIMEOUT: {
+    flag: 'headers-timeout',
+    default: '10000',
+    help: 'longest the request headers may take to arrive, in ms (at most REQUEST_TIMEOUT)',
+  },
+  KEEP_ALIVE_TIMEOUT: {
+    flag: 'keep-alive-timeout',
+    default: '72000',
+    help: 'how long an idle keep-alive connection stays open, in ms (above your load balancer’s idle timeout)',
+  },
+  MAX_CONNECTIONS: {
+    flag: 'max-connections',
+    default: '4096',
+    help: 'most client connections open at once; further ones are closed as they arrive',
   },
   LOG_LEVEL: { flag: 'log-level', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   TUYA_CLIENTS: {
@@ -171,15 +211,34 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
         100,
         3_600_000,
       ),
+      unavailableTimeoutMs: parseInteger(
+        'DATABASE_UNAVAILABLE_TIMEOUT',
+        required('DATABASE_UNAVAILABLE_TIMEOUT'),
+        500,
+        600_000,
+      ),
     }),
     jwt,
-    bodyLimitBytes: parseInteger('BODY_LIMIT', required('BODY_LIMIT'), 1024, 1024 * 1024 * 1024),
+    limits: parseLimits(required),
     logLevel,
     tuya: {
       projects: parseTuyaProjects(value('TUYA_CLIENTS'), value('TUYA_CLIENTS_FILE')),
       tokenTtlSeconds: parseInteger('TUYA_TOKEN_TTL', required('TUYA_TOKEN_TTL'), 1, 30 * 86_400),
       signWindowSeconds: parseInteger('TUYA_SIGN_WINDOW', required('TUYA_SIGN_WINDOW'), 1, 86_400),
     },
+  };
+}
+
+function parseLimits(required: (name: SettingName) => string): HttpLimits {
+  const requestTimeoutMs = parseInteger('REQUEST_TIMEOUT', required('REQUEST_TIMEOUT'), 100, 3_600_000);
+  const headersTimeoutMs = parseInteger('HEADERS_TIMEOUT', required('HEADERS_TIMEOUT'), 100, 3_600_000);
+  return {
+    bodyLimitBytes: parseInteger('BODY_LIMIT', required('BODY_LIMIT'), 1024, 1024 * 1024 * 1024),
+    requestTimeoutMs,
+    // Node refuses a headers timeout above the request timeout; the request timeout covers both.
+    headersTimeoutMs: Math.min(headersTimeoutMs, requestTimeoutMs),
+    keepAliveTimeoutMs: parseInteger('KEEP_ALIVE_TIMEOUT', required('KEEP_ALIVE_TIMEOUT'), 100, 3_600_000),
+    maxConnections: parseInteger('MAX_CONNECTIONS', required('MAX_CONNECTIONS'), 1, 1_000_000),
   };
 }
 
@@ -231,7 +290,7 @@ function parseInteger(name: SettingName, raw: string, min: number, max: number):
 
 function parseDatabaseUrl(
   raw: string,
-  postgres: { poolSize: number; statementTimeoutMs: number },
+  postgres: { poolSize: number; statementTimeoutMs: number; unavailableTimeoutMs: number },
 ): StoreLocation {
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');

@@ -34,7 +34,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const app = await buildApp({
       store,
       verifyToken: createTokenVerifier(key, { issuer: config.jwt.issuer, audience: config.jwt.audience }),
-      bodyLimitBytes: config.bodyLimitBytes,
+      limits: config.limits,
       tuya: config.tuya,
       ...(options.now === undefined ? {} : { now: options.now }),
       logger: { level: config.logLevel },

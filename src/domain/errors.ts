@@ -49,9 +49,15 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** Why a dependency failed: it cannot be reached, or it gave up on a request that took too long. */
+export type UnavailableReason = 'unreachable' | 'timeout';
+
 /** A dependency (the store, a JWKS endpoint) does not answer; the request may succeed when retried. */
 export class UnavailableError extends DomainError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: UnavailableReason = 'unreachable',
+  ) {
     super('unavailable', message);
   }
 }

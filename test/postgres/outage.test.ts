@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { TuyaContext } from '@tuya/tuya-connector-nodejs';
 import pg from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
 
@@ -13,56 +13,9 @@ const CLIENT = 'outageclient0001';
 const SECRET = 'outage-secret-0123456789';
 const OPERATE_LOGS = '/v1.0/iot-03/audit/operate-logs';
 
-/**
- * A TCP proxy between sealog and PostgreSQL that can be cut (listener closed, every connection
- * reset) and restored on the same port: an outage as the pool sees it, with no server restart.
- */
-class CuttableProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection(this.targetPort, this.targetHost);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    const address = server.address();
-    assert.ok(address !== null && typeof address === 'object');
-    this.port = address.port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.resetAndDestroy();
-    if (server === undefined) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
-  }
-}
-
 describe('PostgreSQL outage: 503 in each API shape, no crash, recovery', { skip: !TEST_DATABASE_URL }, () => {
   let schema: TestSchema;
-  let proxy: CuttableProxy;
+  let proxy: TcpProxy;
   let api: TestServer;
   let admin: string;
   let accessToken: string;
@@ -78,7 +31,7 @@ describe('PostgreSQL outage: 503 in each API shape, no crash, recovery', { skip:
   before(async () => {
     schema = await createTestSchema();
     const target = new URL(schema.url);
-    proxy = new CuttableProxy(target.hostname, Number(target.port || 5432));
+    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.open();
     target.host = `127.0.0.1:${proxy.port}`;
     // DATABASE_URL set explicitly: this server runs on PostgreSQL through the proxy whatever TEST_STORE is.
@@ -192,7 +145,12 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     // Another instance migrating (a backfill of millions of rows) holds the migration lock.
     const other = new pg.Client({ connectionString: schema.url });
     await other.connect();
-    const starting = new PostgresStore({ url: schema.url, poolSize: 2, statementTimeoutMs: 300 });
+    const starting = new PostgresStore({
+      url: schema.url,
+      poolSize: 2,
+      statementTimeoutMs: 300,
+      unavailableTimeoutMs: 5_000,
+    });
     try {
       await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       const migrated = starting.migrate();

@@ -8,7 +8,12 @@ import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres-schema.
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
 import { communicationLog, describeStoreContract, mfaLog } from './store-contract.js';
 
-const settings = (url: string) => ({ url, poolSize: 4, statementTimeoutMs: 10_000 });
+const settings = (url: string) => ({
+  url,
+  poolSize: 4,
+  statementTimeoutMs: 10_000,
+  unavailableTimeoutMs: 5_000,
+});
 
 if (TEST_DATABASE_URL === undefined) {
   test('PostgreSQL store contract', { skip: 'TEST_DATABASE_URL is not set' }, () => undefined);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { TUYA_ERRORS, tuyaErrorBody } from '../tuya/tuya-errors.js';
-import { authmsErrorBody } from './error-handler.js';
+import { authmsErrorBody } from '../errors/authms-error.js';
+import { TUYA_ERRORS, tuyaErrorBody } from '../errors/tuya-errors.js';
 
 /**
  * 404 for unknown paths and 405 (with an Allow header) for known paths asked with another method.

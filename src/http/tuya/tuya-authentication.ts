@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TuyaProject } from '../../config.js';
 import type { TuyaSessionService } from '../../domain/tuya-sessions.js';
-import { TuyaError } from './tuya-errors.js';
+import { TuyaError } from '../errors/tuya-errors.js';
 import {
   currentSignatureInputs,
   legacySignatureInput,

@@ -4,7 +4,7 @@ import type { TuyaProject } from '../../config.js';
 import type { OperateLogService } from '../../domain/operate-logs.js';
 import type { TuyaSessionService } from '../../domain/tuya-sessions.js';
 import { createTuyaVerifier, tuyaProjectOf } from './tuya-authentication.js';
-import { TuyaError, tuyaErrorHandler } from './tuya-errors.js';
+import { TuyaError } from '../errors/tuya-errors.js';
 import {
   OperateLogQuerySchema,
   OperateLogResponses,
@@ -25,10 +25,10 @@ const signedHeaders = 'client_id, sign, t, sign_method, access_token (business c
 
 /**
  * The Tuya-compatible API: token issue and refresh, and the operate-log query. Answers in Tuya's
- * envelope, errors included (HTTP 200, `success: false`), so Tuya's official SDKs work unchanged.
+ * envelope, errors included (HTTP 200, `success: false`; see errorReply), so Tuya's official SDKs
+ * work unchanged.
  */
 export const tuyaRoutes: FastifyPluginAsyncTypebox<TuyaRouteOptions> = (app, options) => {
-  app.setErrorHandler(tuyaErrorHandler);
   app.decorateRequest('tuyaProject', undefined);
   const verify = createTuyaVerifier(options);
   const success = <Result>(result: Result) => ({ success: true, t: options.now(), result });

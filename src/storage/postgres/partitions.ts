@@ -40,9 +40,12 @@ export class PartitionKeeper {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Creates the partitions of the current month and the MONTHS_AHEAD following ones. */
-  async prepareAhead(): Promise<void> {
-    await this.ensure([this.now()]);
+  /**
+   * Creates the partitions of the current month and the MONTHS_AHEAD following ones.
+   * @param db where to run the DDL: start-up passes its untimed migration connection
+   */
+  async prepareAhead(db: PgExecutor = this.db): Promise<void> {
+    await this.ensure([this.now()], db);
   }
 
   /**
@@ -50,7 +53,7 @@ export class PartitionKeeper {
    * together with the months up to MONTHS_AHEAD after the current one. One round trip when a
    * partition is missing, none otherwise.
    */
-  async ensure(timesMs: Iterable<number>): Promise<void> {
+  async ensure(timesMs: Iterable<number>, db: PgExecutor = this.db): Promise<void> {
     const current = monthStart(this.now());
     let earliest = current;
     for (let i = 0; i < MONTHS_BACK; i++) earliest = monthStart(earliest - 1);
@@ -68,7 +71,7 @@ export class PartitionKeeper {
     const rows = LOG_TABLES.flatMap(({ table, timeColumn }) =>
       missing.map((start) => [table, timeColumn, suffix(start), start, nextMonth(start)] as const),
     );
-    await this.db.query(
+    await db.query(
       `SELECT sealog_add_partition(parent, time_column, suffix, from_ms, to_ms)
          FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
            AS months(parent, time_column, suffix, from_ms, to_ms)`,

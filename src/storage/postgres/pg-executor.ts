@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { UnavailableError } from '../../domain/errors.js';
+import { ReachabilityMonitor } from './reachability.js';
 
 /** A value node-postgres binds: scalars and arrays of them (for unnest). */
 export type PgScalar = string | number | null;
@@ -17,30 +18,40 @@ function numberParsingTypes(): pg.CustomTypesConfig {
   return types;
 }
 
-/** Pool settings: see DATABASE_POOL_SIZE and DATABASE_STATEMENT_TIMEOUT. */
+/** Pool settings: see DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT, DATABASE_UNAVAILABLE_TIMEOUT. */
 export interface PoolSettings {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
+  unavailableTimeoutMs: number;
 }
+
+const UNREACHABLE = 'the database does not answer; retry later';
 
 /**
  * A pool whose failures to reach PostgreSQL surface as UnavailableError (503), and which recovers
- * by itself: a broken connection is dropped and the next query opens a new one.
+ * by itself: a broken connection is dropped and the next query opens a new one. A database that
+ * goes silent is noticed within DATABASE_UNAVAILABLE_TIMEOUT (see ReachabilityMonitor); until it
+ * answers again, queries fail at once.
  */
 export class PgPool implements PgExecutor {
   readonly pool: pg.Pool;
+  private readonly reachability: ReachabilityMonitor;
 
   constructor(settings: PoolSettings) {
+    this.reachability = new ReachabilityMonitor(settings);
     this.pool = new pg.Pool({
       connectionString: settings.url,
       max: settings.poolSize,
       statement_timeout: settings.statementTimeoutMs,
-      // A server that stops answering must not hold requests longer than a statement may run.
+      // The last resort if the monitor is wrong: no query outlives its statement timeout by much.
       query_timeout: settings.statementTimeoutMs + 5_000,
-      connectionTimeoutMillis: 5_000,
+      // Also how long a query waits for a free connection of a busy pool.
+      connectionTimeoutMillis: settings.unavailableTimeoutMs,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      stream: this.reachability.openSocket,
       types: numberParsingTypes(),
     });
     // An idle connection that breaks (the server restarted) is removed from the pool; without a
@@ -48,7 +59,20 @@ export class PgPool implements PgExecutor {
     this.pool.on('error', () => undefined);
   }
 
+  /** Resolves once PostgreSQL answered a probe; throws UnavailableError when it does not. */
+  async ping(): Promise<void> {
+    this.reachability.start();
+    if (!(await this.reachability.probe())) throw new UnavailableError(UNREACHABLE);
+  }
+
+  /** Fails at once while the database is known to be unreachable. */
+  private ensureReachable(): void {
+    this.reachability.start();
+    if (this.reachability.isUnreachable) throw new UnavailableError(UNREACHABLE);
+  }
+
   async query<Row extends pg.QueryResultRow>(sql: string, params: readonly PgValue[] = []): Promise<Row[]> {
+    this.ensureReachable();
     try {
       const result = await this.pool.query<Row>(sql, params as unknown[]);
       return result.rows;
@@ -59,6 +83,7 @@ export class PgPool implements PgExecutor {
 
   /** Runs `work` on one connection (for session-level locks and transactions), released after. */
   async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.ensureReachable();
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -78,9 +103,19 @@ export class PgPool implements PgExecutor {
 
   /** Ends every connection; closing twice is harmless. */
   async close(): Promise<void> {
+    await this.reachability.stop();
     if (this.pool.ended) return;
     await this.pool.end();
   }
+}
+
+/** One connection as a PgExecutor, e.g. to run partition upkeep on a migration's connection. */
+export function executorOf(client: pg.ClientBase): PgExecutor {
+  return {
+    async query<Row extends pg.QueryResultRow>(sql: string, params: readonly PgValue[] = []) {
+      return (await client.query<Row>(sql, params as unknown[])).rows;
+    },
+  };
 }
 
 /**
@@ -142,10 +177,9 @@ export function asUnavailable(error: unknown): unknown {
   if ((error as { code?: unknown }).code === '57014') {
     return new UnavailableError(
       'the query took longer than DATABASE_STATEMENT_TIMEOUT allows; narrow the filters or retry later',
+      'timeout',
     );
   }
-  if (isConnectionFailure(error)) {
-    return new UnavailableError('the database does not answer; retry later');
-  }
+  if (isConnectionFailure(error)) return new UnavailableError(UNREACHABLE);
   return error;
 }

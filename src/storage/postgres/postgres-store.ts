@@ -16,7 +16,7 @@ import { PgMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository
 import { PgNonceRepository } from './nonce-repository.js';
 import { PgOperateLogRepository } from './operate-log-repository.js';
 import { PartitionKeeper } from './partitions.js';
-import { PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
+import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
 import { PgTuyaTokenRepository } from './tuya-token-repository.js';
 
 /**
@@ -48,29 +48,35 @@ export class PostgresStore implements AuditStore {
   }
 
   /**
-   * Applies pending migrations under the advisory lock, on a connection without the request
-   * timeouts (see withUntimedClient), then creates the coming months' partitions.
+   * Applies pending migrations under the advisory lock, then creates the coming months' partitions,
+   * both on a connection without the request timeouts (see withUntimedClient): partition DDL waits
+   * for locks held by running queries.
    */
   async migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
     try {
-      const applied = await withUntimedClient(this.settings.url, (client) =>
-        applyMigrations(client, Infinity, onApplying),
-      );
-      await this.partitions.prepareAhead();
-      return applied;
+      return await withUntimedClient(this.settings.url, async (client) => {
+        const applied = await applyMigrations(client, Infinity, onApplying);
+        await this.partitions.prepareAhead(executorOf(client));
+        return applied;
+      });
     } catch (error) {
       // Start-up and `sealog migrate` say where they tried; the host is no secret, the password is.
       if (!(error instanceof UnavailableError)) throw error;
       const url = new URL(this.settings.url);
-      throw new UnavailableError(
-        `PostgreSQL at ${url.hostname || 'localhost'}:${url.port || '5432'} does not answer: ` +
-          'check DATABASE_URL and that the database runs',
-      );
+      const where = `PostgreSQL at ${url.hostname || 'localhost'}:${url.port || '5432'}`;
+      if (error.reason === 'timeout') {
+        throw new UnavailableError(
+          `${where} cancelled a migration statement (a statement_timeout set on the database or role, ` +
+            'or an operator cancelled it): clear that timeout for sealog and start again',
+          'timeout',
+        );
+      }
+      throw new UnavailableError(`${where} does not answer: check DATABASE_URL and that the database runs`);
     }
   }
 
-  async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+  ping(): Promise<void> {
+    return this.pool.ping();
   }
 
   /** Tables in the order of TableTally['table'], tenants ascending (bytewise, as on SQLite). */

@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.js';
-import { classifyError, RETRY_AFTER_SECONDS } from '../plugins/error-handler.js';
+import { classifyError } from './client-error.js';
 
 /** Tuya's global error codes used by sealog, with Tuya's own message text. */
 export const TUYA_ERRORS = {
@@ -53,22 +53,4 @@ export function toTuyaError(error: FastifyError | Error): TuyaError {
   if (error instanceof DomainError) return new TuyaError(BY_DOMAIN_KIND[error.kind], error.message);
   const { statusCode, message } = classifyError(error);
   return statusCode < 500 ? new TuyaError('paramIllegal', message) : new TuyaError('systemError');
-}
-
-/**
- * Error handler of the Tuya API: HTTP 200 with the error envelope, as Tuya's cloud answers (the
- * official SDK throws on any non-2xx status and refreshes its token only on code 1010). The one
- * exception is a store that does not answer: 503 with the envelope (code 1111), so that load
- * balancers and retrying clients see a transient outage rather than a refusal.
- */
-export function tuyaErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const tuyaError = toTuyaError(error);
-  const body = tuyaErrorBody(tuyaError.code, tuyaError.message);
-  if (tuyaError.code === TUYA_ERRORS.systemError.code)
-    request.log.error({ err: error, tid: body.tid }, 'request failed');
-  else request.log.info({ code: body.code, reason: body.msg, tid: body.tid }, 'request refused');
-  if (error instanceof DomainError && error.kind === 'unavailable') {
-    return reply.status(503).header('retry-after', RETRY_AFTER_SECONDS).send(body);
-  }
-  return reply.status(200).send(body);
 }

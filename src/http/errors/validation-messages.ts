@@ -1,3 +1,4 @@
+import { STORABLE_TEXT_RULE } from '../../domain/storable-text.js';
 import { PATTERN_PHRASES } from '../schemas/patterns.js';
 
 /** The parts of an Ajv error (Fastify's `error.validation` items, with `verbose`) used here. */
@@ -42,6 +43,7 @@ function describeRoot(context: string): string {
 }
 
 function describeAllowed(violation: SchemaViolation): string {
+  if (violation.keyword === 'storableText') return STORABLE_TEXT_RULE;
   const schema = violation.parentSchema ?? {};
   const allowedValues = schema.enum;
   if (Array.isArray(allowedValues)) return `one of ${allowedValues.join(', ')}`;

@@ -22,6 +22,8 @@ export function clientConnectionOptions(limits: HttpLimits): FastifyHttpOptions<
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     http: {
+      // Node checks the headers timeout against the request timeout as it creates the server.
+      requestTimeout: limits.requestTimeoutMs,
       headersTimeout: limits.headersTimeoutMs,
       // Node checks the two timeouts every 30 s by default: a 30 s limit would then fire at up to 60 s.
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),

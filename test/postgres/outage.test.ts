@@ -169,4 +169,37 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
       await starting.close();
     }
   });
+
+  test('nor is the partition upkeep of start-up: it waits for a lock longer than the timeout, then starts', async () => {
+    // Another instance creating partitions holds their lock; this one starts 200 days later, when
+    // months without partitions need theirs.
+    const other = new pg.Client({ connectionString: schema.url });
+    await other.connect();
+    const lockKey = `sealog partitions ${schema.schema}`;
+    const later = () => Date.now() + 200 * 86_400_000;
+    const starting = new PostgresStore(
+      { url: schema.url, poolSize: 2, statementTimeoutMs: 300, unavailableTimeoutMs: 5_000 },
+      later,
+    );
+    try {
+      await other.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+      let failed: unknown;
+      const migrated = starting.migrate().catch((error: unknown) => (failed = error));
+      let waiting = 0;
+      while (waiting === 0 && failed === undefined) {
+        const { rows } = await other.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND objid::bigint = (hashtext($1)::bigint & 4294967295)`,
+          [lockKey],
+        );
+        waiting = rows[0]?.waiting ?? 0;
+      }
+      assert.equal(failed, undefined, `start-up failed while waiting: ${String(failed)}`);
+      await other.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+      assert.deepEqual(await migrated, []);
+    } finally {
+      await other.end();
+      await starting.close();
+    }
+  });
 });

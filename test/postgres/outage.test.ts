@@ -202,4 +202,24 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
       await starting.close();
     }
   });
+
+  test('start-up says a timeout when a statement was cancelled, and unreachable when nothing answers', async () => {
+    const fresh = await createTestSchema();
+    const url = new URL(fresh.url);
+    // A statement_timeout the role or database imposes, as a managed database may.
+    url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} -c statement_timeout=1`);
+    const settings = { poolSize: 1, statementTimeoutMs: 30_000, unavailableTimeoutMs: 5_000 };
+    const timed = new PostgresStore({ url: url.toString(), ...settings });
+    const closedPort = new URL(fresh.url);
+    closedPort.port = '1';
+    const unreachable = new PostgresStore({ url: closedPort.toString(), ...settings });
+    try {
+      await assert.rejects(timed.migrate(), /cancelled a migration statement/);
+      await assert.rejects(unreachable.migrate(), /PostgreSQL at 127\.0\.0\.1:1 does not answer/);
+    } finally {
+      await timed.close();
+      await unreachable.close();
+      await fresh.drop();
+    }
+  });
 });

@@ -4,13 +4,15 @@
  * never changed: a stored record is what the client sent, or nothing.
  */
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Cheap first look: most text has neither NUL nor any surrogate (pairs included). */
+const SUSPECT = /[\0\uD800-\uDFFF]/;
 
 /** What storable text is, in the words of an error message. */
 export const STORABLE_TEXT_RULE = 'text without NUL characters or unpaired UTF-16 surrogates';
 
 /** True when `text` holds no NUL character and no unpaired surrogate. */
 export function isStorableText(text: string): boolean {
-  return !UNSTORABLE.test(text);
+  return !SUSPECT.test(text) || !UNSTORABLE.test(text);
 }
 
 /**
@@ -27,8 +29,10 @@ export function findUnstorableText(value: unknown): (string | number)[] | undefi
     }
     return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
-    const inner = findUnstorableText(item);
+  // for…in rather than Object.entries: a 10,000-record batch would allocate 150,000 pairs.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const inner = findUnstorableText((value as Record<string, unknown>)[key]);
     if (inner !== undefined) return [key, ...inner];
   }
   return undefined;

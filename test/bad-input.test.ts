@@ -126,11 +126,12 @@ describe('bad input: a 4xx in the API shape, never a 5xx, nothing written', () =
       token: admin,
     });
     assert.equal(surrogate.status < 500, true);
-    for (const query of [
+    const queries: Record<string, string>[] = [
       { key_words: '\u0000' },
       { last_id: 'a\u0000', last_record_time: '1' },
       { req: '{"key_words":"\\ud800"}' },
-    ]) {
+    ];
+    for (const query of queries) {
       const { status, body } = await tuya(query);
       assertTuyaError(status, body, 1109, /must be text without NUL/);
     }
@@ -215,5 +216,38 @@ describe('errors before a route runs: in the API shape of the path', () => {
       headers: { 'content-type': 'text/plain' },
     });
     assertTuyaError(unknown.status, unknown.body, 1108, /uri path invalid: POST \/v1.0\/token/);
+  });
+});
+
+describe('requests Node would drop or answer with an empty body', () => {
+  let api: TestServer;
+  before(async () => {
+    api = await startTestServer({ TUYA_CLIENTS: `${CLIENT}:${SECRET}:tnt_b` });
+  });
+  after(() => api.close());
+
+  test('CONNECT, a missing Host header and a method with a space are answered in the shape of the path', async () => {
+    const connect = await rawRequest(
+      api.url,
+      'CONNECT /admin/communication/logs HTTP/1.1\r\nHost: a\r\n\r\n',
+    );
+    assertAuthmsError(connect.status, connect.body, 405, /CONNECT is not supported/);
+    const noHost = await rawRequest(api.url, 'GET /admin/communication/logs HTTP/1.1\r\n\r\n');
+    assertAuthmsError(noHost.status, noHost.body, 400, /need a Host header/);
+    const tuyaNoHost = await rawRequest(api.url, 'GET /v1.0/token HTTP/1.1\r\n\r\n');
+    assertTuyaError(tuyaNoHost.status, tuyaNoHost.body, 1109, /need a Host header/);
+    const spaced = await rawRequest(api.url, 'GE T /v1.0/token HTTP/1.1\r\nHost: a\r\n\r\n');
+    assertTuyaError(spaced.status, spaced.body, 1109, /unknown HTTP method/);
+  });
+
+  test('a signed GET with a body over 64 KiB is refused and its connection closed, not left mid-body', async () => {
+    const body = 'x'.repeat(200_000);
+    const headers =
+      `GET /v1.0/token?grant_type=1 HTTP/1.1\r\nHost: a\r\nclient_id: ${CLIENT}\r\nsign: 00\r\n` +
+      `t: ${Date.now()}\r\ncontent-length: ${body.length}\r\n\r\n`;
+    // The next request on the same connection would otherwise be read as the rest of the body.
+    const response = await rawRequest(api.url, `${headers}${body}GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n`);
+    assertTuyaError(response.status, response.body, 1109, /body is larger than 65536 bytes/);
+    assert.equal(response.headers.connection, 'close');
   });
 });

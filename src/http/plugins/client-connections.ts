@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { HttpLimits } from '../../config.js';
 import { errorReply, sendError } from './error-replies.js';
 
@@ -22,6 +22,8 @@ export function clientConnectionOptions(limits: HttpLimits): FastifyHttpOptions<
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     http: {
+      // A request without Host is refused by sealog, in its API's shape, not by Node with an empty 400.
+      requireHostHeader: false,
       // Node checks the headers timeout against the request timeout as it creates the server.
       requestTimeout: limits.requestTimeoutMs,
       headersTimeout: limits.headersTimeoutMs,
@@ -34,12 +36,22 @@ export function clientConnectionOptions(limits: HttpLimits): FastifyHttpOptions<
   };
 }
 
-/** Caps the connections of `app`'s server and remembers the latest request of each socket. */
+/**
+ * Caps the connections of `app`'s server, remembers the latest request of each socket, refuses
+ * HTTP/1.1 requests without a Host header and answers CONNECT (which Node would drop unanswered).
+ */
 export function limitConnections(app: FastifyInstance, limits: HttpLimits): void {
   app.server.maxConnections = limits.maxConnections;
   app.addHook('onRequest', (request, reply, done) => {
     latest.set(request.raw.socket, { request, reply });
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      done(Object.assign(new Error('HTTP/1.1 requests need a Host header'), { statusCode: 400 }));
+      return;
+    }
     done();
+  });
+  app.server.on('connect', (request: IncomingMessage, socket: Socket) => {
+    answerOnSocket(socket, request.url ?? '/', 405, 'CONNECT is not supported: sealog is not a proxy');
   });
 }
 
@@ -76,7 +88,8 @@ function requestPathOf(rawPacket: unknown): string | undefined {
       .subarray(0, 8 * 1024)
       .toString('latin1')
       .split('\r\n', 1)[0] ?? '';
-  return requestLine.split(' ')[1];
+  // The first word that looks like a path: a malformed method may hold spaces of its own.
+  return requestLine.split(' ').find((word) => word.startsWith('/'));
 }
 
 /**
@@ -101,6 +114,11 @@ function answerClientError(
   const url = (answered ? undefined : current?.request.url) ?? requestPathOf(error.rawPacket) ?? '/';
   const { status, message } = describeClientError(error.code);
   this.log.info({ code: error.code, statusCode: status }, 'malformed request refused');
+  answerOnSocket(socket, url, status, message);
+}
+
+/** Writes the error answer for `url` straight to `socket` and closes it once written. */
+function answerOnSocket(socket: Socket, url: string, status: number, message: string): void {
   const answer = errorReply(url, Object.assign(new Error(message), { statusCode: status }));
   const body = JSON.stringify(answer.body);
   const head = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n`;

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TuyaProject } from '../../config.js';
 import type { TuyaSessionService } from '../../domain/tuya-sessions.js';
 import { TuyaError } from '../errors/tuya-errors.js';
@@ -35,7 +35,7 @@ export interface TuyaVerifierOptions {
  */
 export function createTuyaVerifier(options: TuyaVerifierOptions) {
   return (kind: 'token' | 'business') =>
-    async (request: FastifyRequest): Promise<void> => {
+    async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const header = (name: string): string | undefined => {
         const value = request.headers[name];
         return typeof value === 'string' && value !== '' ? value : undefined;
@@ -62,7 +62,7 @@ export function createTuyaVerifier(options: TuyaVerifierOptions) {
         {
           method: request.method,
           rawUrl: request.url,
-          rawBody: await readRawBody(request),
+          rawBody: await readRawBody(request, reply),
           headers: request.headers,
         },
         context,
@@ -90,15 +90,37 @@ export function tuyaProjectOf(request: FastifyRequest): TuyaProject {
 
 /**
  * The body bytes as received. Fastify does not read GET bodies, but the official SDK sends `{}`
- * on every GET and signs its hash, so the signature check reads them here.
+ * on every GET and signs its hash, so the signature check reads them here. A body over
+ * MAX_SIGNED_BODY_BYTES is left unread; the answer then closes the connection, whose next bytes
+ * would otherwise be taken for the next request.
  */
-async function readRawBody(request: FastifyRequest): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_SIGNED_BODY_BYTES) throw new TuyaError('paramIllegal', 'the request body is too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function readRawBody(request: FastifyRequest, reply: FastifyReply): Promise<Buffer> {
+  const raw = request.raw;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      raw.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_SIGNED_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      stop();
+      raw.pause();
+      void reply.header('connection', 'close');
+      reject(new TuyaError('paramIllegal', `the request body is larger than ${MAX_SIGNED_BODY_BYTES} bytes`));
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    raw.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }

@@ -66,8 +66,11 @@ export class ReachabilityMonitor {
   /**
    * Probes now (or joins the probe in flight) and resolves true when the database answered. While
    * unreachable the probe waits at most RECOVERY_PROBE_TIMEOUT_MS, so a recovery is seen promptly.
+   * After stop(), false.
    */
   probe(): Promise<boolean> {
+    // A closed store answers nothing.
+    if (this.stopped) return Promise.resolve(false);
     this.probing ??= this.runProbe().finally(() => {
       this.probing = undefined;
     });

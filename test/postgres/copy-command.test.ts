@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,37 +12,12 @@ import type { DeliveryStatus } from '../../src/domain/records.js';
 import type { AuditStore } from '../../src/storage/audit-store.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { runCli as run, startCli as start } from '../helpers/cli-process.js';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
 import { communicationLog, mfaLog, operateLog } from '../storage/store-contract.js';
 
-const CLI = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')];
 const TENANTS = ['tnt_a', 'tnt_b', 'tnt_c'];
 const BASE_MS = Date.UTC(2026, 4, 1);
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts the sealog CLI with only PATH in its environment; `done` resolves when it exits. */
-function start(args: string[]): { child: ChildProcess; done: Promise<Outcome> } {
-  const child = spawn(process.execPath, [...CLI, ...args], { env: { PATH: process.env.PATH ?? '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<Outcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, done };
-}
-
-const run = (args: string[]) => start(args).done;
 
 /** Polls the state file until `ready` accepts it; fails if the copy ends first. */
 async function waitForState(
@@ -310,12 +285,18 @@ describe(
         copy.child,
         (after) => after.mfa_config_audit_logs !== undefined,
       );
-      // A server still running on the source stores a log whose key the walk has passed.
+      // A server still running on the source stores a log whose key the walk has passed. The copy
+      // is paused meanwhile, so that it cannot finish first however slow the write.
+      assert.ok(copy.child.kill('SIGSTOP'), 'the copy finished before it could be paused');
       const writer = new SqliteStore(source);
-      await writer.communicationLogs.insertMany([
-        communicationLog({ tenant_id: 'tnt_a', id: 'log_', content: 'late' }),
-      ]);
-      await writer.close();
+      try {
+        await writer.communicationLogs.insertMany([
+          communicationLog({ tenant_id: 'tnt_a', id: 'log_', content: 'late' }),
+        ]);
+      } finally {
+        copy.child.kill('SIGCONT');
+        await writer.close();
+      }
       const outcome = await copy.done;
       assert.equal(outcome.code, 1, outcome.stderr);
       assert.match(outcome.stdout, /communication_logs\s+tnt_a\s+601\s+600\s+MISSING 1/);
@@ -364,7 +345,7 @@ describe(
           /Unknown option '--colour'.*See: sealog copy --help/,
         ],
       ];
-      // Each run starts a fresh node + tsx: run them side by side.
+      // Each run starts a fresh node: run them side by side.
       const outcomes = await Promise.all(cases.map(([args]) => run(['copy', ...args])));
       for (const [index, [args, message]] of cases.entries()) {
         const { code, stderr } = outcomes[index] ?? { code: null, stderr: '' };
@@ -392,8 +373,8 @@ describe(
         [['--from', 'sqlite:', '--to', target], /--from needs a file path after sqlite:/],
         [['--from', 'sqlite::memory:', '--to', target], /--from needs a file path after sqlite:/],
         [
-          ['--from', `sqlite:${CLI[2] ?? ''}`, '--to', target],
-          /--from: .*main\.ts is not an SQLite database/,
+          ['--from', `sqlite:${import.meta.filename}`, '--to', target],
+          /--from: .*copy-command\.test\.ts is not an SQLite database/,
         ],
         [
           [...from, '--to', target, '--batch-size', '0'],

@@ -8,6 +8,7 @@ import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const CLIENT = 'outageclient0001';
 const SECRET = 'outage-secret-0123456789';
@@ -86,12 +87,11 @@ describe('PostgreSQL outage: 503 in each API shape, no crash, recovery', { skip:
     assert.equal((await api.request('GET', '/healthz')).status, 200, 'the process is alive');
 
     await proxy.open();
-    let ready = 0;
-    for (let attempt = 0; attempt < 50 && ready !== 200; attempt++) {
-      ready = (await api.request('GET', '/readyz')).status;
-      if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(ready, 200, 'ready again once PostgreSQL is back');
+    // However long the pool takes to reconnect: what matters is that it does by itself.
+    await waitFor(
+      '/readyz to answer 200 again once PostgreSQL is back',
+      async () => (await api.request('GET', '/readyz')).status === 200,
+    );
     const again = await adminList();
     assert.equal(again.status, 200);
     assert.deepEqual(
@@ -153,14 +153,28 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     });
     try {
       await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const [{ pid } = { pid: 0 }] = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+        .rows;
+      let outcome = 'still waiting';
       const migrated = starting.migrate();
-      const outcome = await Promise.race([
-        migrated.then(
-          () => 'migrated',
-          (error: unknown) => `failed: ${String(error)}`,
-        ),
-        new Promise((resolve) => setTimeout(resolve, 1_000, 'still waiting')),
-      ]);
+      migrated.then(
+        () => (outcome = 'migrated'),
+        (error: unknown) => (outcome = `failed: ${String(error)}`),
+      );
+      // Until its statement has waited for the lock three times the timeout by PostgreSQL's own
+      // clock (a timeout would have cancelled it by then), or it ends, whichever comes first.
+      await waitFor(
+        'the migration to wait for the lock past the statement timeout',
+        async () =>
+          outcome !== 'still waiting' ||
+          (
+            await other.query(
+              `SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))
+                 AND clock_timestamp() - query_start > interval '900 milliseconds'`,
+              [pid],
+            )
+          ).rowCount === 1,
+      );
       assert.equal(outcome, 'still waiting');
       await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       assert.deepEqual(await migrated, []);
@@ -183,17 +197,24 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     );
     try {
       await other.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+      const [{ pid } = { pid: 0 }] = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+        .rows;
       let failed: unknown;
       const migrated = starting.migrate().catch((error: unknown) => (failed = error));
-      let waiting = 0;
-      while (waiting === 0 && failed === undefined) {
-        const { rows } = await other.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_locks
-            WHERE locktype = 'advisory' AND NOT granted AND objid::bigint = (hashtext($1)::bigint & 4294967295)`,
-          [lockKey],
-        );
-        waiting = rows[0]?.waiting ?? 0;
-      }
+      // Until its partition DDL has waited for the lock three times the timeout by PostgreSQL's own
+      // clock (a timed statement would have been cancelled by then), or it failed.
+      await waitFor(
+        'start-up to wait for the partition lock past the statement timeout',
+        async () =>
+          failed !== undefined ||
+          (
+            await other.query(
+              `SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))
+                 AND clock_timestamp() - query_start > interval '900 milliseconds'`,
+              [pid],
+            )
+          ).rowCount === 1,
+      );
       assert.equal(failed, undefined, `start-up failed while waiting: ${String(failed)}`);
       await other.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
       assert.deepEqual(await migrated, []);

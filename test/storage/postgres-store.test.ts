@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { applyMigrations } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres-schema.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
 import { communicationLog, describeStoreContract, mfaLog } from './store-contract.js';
 
@@ -188,14 +188,16 @@ if (TEST_DATABASE_URL === undefined) {
         const dropping = dropper.query<{ n: string }>(
           "SELECT sealog_drop_partition('communication_logs_p202601') AS n",
         );
-        for (let attempt = 0; attempt < 200; attempt++) {
-          const waiting = await writer.query(
-            "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
-            [pid],
-          );
-          if (waiting.rowCount === 1) break;
-          await sleep(25);
-        }
+        await waitFor(
+          'the drop to wait for the lock of the write in flight',
+          async () =>
+            (
+              await writer.query(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+                [pid],
+              )
+            ).rowCount === 1,
+        );
         await writer.query(
           `INSERT INTO communication_logs (tenant_id, id, user_id, channel, status, recipient, content,
              provider, template_id, created_at, updated_at)

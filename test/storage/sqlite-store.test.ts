@@ -1,12 +1,11 @@
-import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
 import { describeStoreContract, operateLog } from './store-contract.js';
 
@@ -57,20 +56,17 @@ test('committed batches reach the database file itself, checkpointed by the work
     // A copy of the database file without its WAL holds only what a checkpoint moved there; the
     // store's writing connection never checkpoints (wal_autocheckpoint = 0).
     const copy = join(dir, 'copy.db');
-    let rows = 0;
-    for (let attempt = 0; attempt < 100 && rows !== 50; attempt++) {
-      await sleep(50);
+    await waitFor('a checkpoint to move the 50 rows into the database file', () => {
       copyFileSync(path, copy);
       const db = new Database(copy);
       try {
-        rows = db.prepare('SELECT count(*) FROM operate_logs').pluck().get() as number;
+        return db.prepare('SELECT count(*) FROM operate_logs').pluck().get() === 50;
       } catch {
-        rows = 0; // copied before the first checkpoint, or in the middle of one
+        return false; // copied before the first checkpoint, or in the middle of one
       } finally {
         db.close();
       }
-    }
-    assert.equal(rows, 50);
+    });
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

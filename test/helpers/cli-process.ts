@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The compiled CLI (`npm run build`; `npm test` builds first). Tests spawn it with plain node: a
+ * TypeScript loader in every child process cost the suite minutes of start-up.
+ */
+export const CLI_ENTRY = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+/** How a CLI process ended, with everything it wrote. */
+export interface CliOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running CLI process. */
+export interface CliProcess {
+  child: ChildProcess;
+  /** Resolves once the process has exited and its output is closed. */
+  done: Promise<CliOutcome>;
+  /** stdout and stderr so far, interleaved as they arrived. */
+  output(): string;
+}
+
+/** A running `sealog serve`. */
+export interface ServingCli extends CliProcess {
+  /** The base URL it listens on, e.g. http://127.0.0.1:41234 */
+  url: string;
+}
+
+/** The longest `sealog serve` may take to listen: a guard against a hang, never an expectation. */
+const SERVE_START_LIMIT_MS = 120_000;
+
+/**
+ * Starts `node dist/cli/main.js ...args` with only PATH and `env` in its environment. Throws at
+ * once when dist/ has not been built.
+ */
+export function startCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
+  if (!existsSync(CLI_ENTRY)) {
+    throw new Error(`${CLI_ENTRY} does not exist: run npm run build (npm test builds first)`);
+  }
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    output += chunk.toString();
+  });
+  const done = new Promise<CliOutcome>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done, output: () => output };
+}
+
+/** Runs the CLI to completion (see startCli). */
+export function runCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliOutcome> {
+  return startCli(args, env).done;
+}
+
+/**
+ * Starts `sealog serve --port 0 ...args` and resolves once it logs the address it listens on;
+ * rejects, with its output, if it exits first.
+ */
+export function serveCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<ServingCli> {
+  const cli = startCli(['serve', '--port', '0', ...args], env);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cli.child.kill('SIGKILL');
+      reject(new Error(`sealog serve did not listen within ${SERVE_START_LIMIT_MS} ms:\n${cli.output()}`));
+    }, SERVE_START_LIMIT_MS);
+    const onData = () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output());
+      if (match?.[1] === undefined) return;
+      clearTimeout(timer);
+      cli.child.stdout?.off('data', onData);
+      cli.child.stderr?.off('data', onData);
+      resolve({ ...cli, url: match[1] });
+    };
+    cli.child.stdout?.on('data', onData);
+    cli.child.stderr?.on('data', onData);
+    cli.done.then(
+      (outcome) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `sealog serve exited (${String(outcome.code ?? outcome.signal)}) before listening:\n${cli.output()}`,
+          ),
+        );
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** Sends `signal` (SIGTERM unless told) to a CLI process and resolves with how it ended. */
+export async function stopCli(cli: CliProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<CliOutcome> {
+  if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill(signal);
+  return cli.done;
+}

@@ -98,3 +98,15 @@ export class TcpProxy {
     pair.upstream?.destroy();
   }
 }
+
+/**
+ * A proxy in front of the PostgreSQL of `databaseUrl`, open, and the same URL pointed at it: a
+ * DATABASE_URL whose network the test can cut or silence.
+ */
+export async function proxyInFrontOf(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(databaseUrl);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  await proxy.open();
+  target.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, url: target.toString() };
+}

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -31,13 +31,11 @@ describe('PostgreSQL outage: 503 in each API shape, no crash, recovery', { skip:
 
   before(async () => {
     schema = await createTestSchema();
-    const target = new URL(schema.url);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.open();
-    target.host = `127.0.0.1:${proxy.port}`;
+    const front = await proxyInFrontOf(schema.url);
+    proxy = front.proxy;
     // DATABASE_URL set explicitly: this server runs on PostgreSQL through the proxy whatever TEST_STORE is.
     api = await startTestServer({
-      DATABASE_URL: target.toString(),
+      DATABASE_URL: front.url,
       TUYA_CLIENTS: `${CLIENT}:${SECRET}:tnt_o`,
       DATABASE_STATEMENT_TIMEOUT: '2000',
     });

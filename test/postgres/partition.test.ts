@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TuyaContext } from '@tuya/tuya-connector-nodejs';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
-import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type ApiResponse, type TestServer } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
 
@@ -48,12 +48,10 @@ describe(
 
     before(async () => {
       schema = await createTestSchema();
-      const target = new URL(schema.url);
-      proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-      await proxy.open();
-      target.host = `127.0.0.1:${proxy.port}`;
+      const front = await proxyInFrontOf(schema.url);
+      proxy = front.proxy;
       api = await startTestServer({
-        DATABASE_URL: target.toString(),
+        DATABASE_URL: front.url,
         TUYA_CLIENTS: `${CLIENT}:${SECRET}:tnt_p`,
         DATABASE_STATEMENT_TIMEOUT: String(STATEMENT_TIMEOUT_MS),
       });

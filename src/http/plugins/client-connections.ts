@@ -5,7 +5,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { HttpLimits } from '../../config.js';
 import { errorReply, sendError } from './error-replies.js';
 
-/** Longest path parameter, in characters: a 128-character id with every character percent-encoded. */
+/**
+ * Longest path parameter, in characters as sent: the longest one a route takes (a 256-character
+ * refresh token; ids are at most 128) with every character percent-encoded. Longer ones get 414.
+ */
 export const MAX_PARAM_LENGTH = 3 * 256;
 
 /** The latest request of each socket, to answer its errors in the right API's shape. */

@@ -104,6 +104,25 @@ describe('PostgreSQL outage: 503 in each API shape, no crash, recovery', { skip:
   });
 });
 
+/** The server process id of `client`'s connection. */
+async function backendPid(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0]?.pid ?? 0;
+}
+
+/**
+ * True once a statement blocked by the session `pid` has waited three times the 300 ms statement
+ * timeout of these tests, by PostgreSQL's own clock: a timed statement would have been cancelled.
+ */
+async function blockedPastTimeout(client: pg.Client, pid: number): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))
+       AND clock_timestamp() - query_start > interval '900 milliseconds'`,
+    [pid],
+  );
+  return rowCount === 1;
+}
+
 describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
   let schema: TestSchema;
   let api: TestServer;
@@ -151,8 +170,7 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     });
     try {
       await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-      const [{ pid } = { pid: 0 }] = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
-        .rows;
+      const pid = await backendPid(other);
       let outcome = 'still waiting';
       const migrated = starting.migrate();
       migrated.then(
@@ -163,15 +181,7 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
       // clock (a timeout would have cancelled it by then), or it ends, whichever comes first.
       await waitFor(
         'the migration to wait for the lock past the statement timeout',
-        async () =>
-          outcome !== 'still waiting' ||
-          (
-            await other.query(
-              `SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))
-                 AND clock_timestamp() - query_start > interval '900 milliseconds'`,
-              [pid],
-            )
-          ).rowCount === 1,
+        async () => outcome !== 'still waiting' || (await blockedPastTimeout(other, pid)),
       );
       assert.equal(outcome, 'still waiting');
       await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
@@ -195,23 +205,14 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     );
     try {
       await other.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
-      const [{ pid } = { pid: 0 }] = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
-        .rows;
+      const pid = await backendPid(other);
       let failed: unknown;
       const migrated = starting.migrate().catch((error: unknown) => (failed = error));
       // Until its partition DDL has waited for the lock three times the timeout by PostgreSQL's own
       // clock (a timed statement would have been cancelled by then), or it failed.
       await waitFor(
         'start-up to wait for the partition lock past the statement timeout',
-        async () =>
-          failed !== undefined ||
-          (
-            await other.query(
-              `SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))
-                 AND clock_timestamp() - query_start > interval '900 milliseconds'`,
-              [pid],
-            )
-          ).rowCount === 1,
+        async () => failed !== undefined || (await blockedPastTimeout(other, pid)),
       );
       assert.equal(failed, undefined, `start-up failed while waiting: ${String(failed)}`);
       await other.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);

@@ -103,7 +103,7 @@ export class PgPool implements PgExecutor {
 
   /** Ends every connection; closing twice is harmless. */
   async close(): Promise<void> {
-    await this.reachability.stop();
+    this.reachability.stop();
     if (this.pool.ended) return;
     await this.pool.end();
   }

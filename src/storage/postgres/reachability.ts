@@ -77,13 +77,18 @@ export class ReachabilityMonitor {
     return this.probing;
   }
 
-  /** Stops probing and closes the monitor's own connection. */
-  async stop(): Promise<void> {
+  /**
+   * Stops probing and ends the monitor's own connection without waiting for the server to confirm
+   * (it may be silent); the socket no longer keeps the process alive.
+   */
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    const current = this.client;
+    if (this.client === undefined) return;
+    const { client, socket } = this.client;
     this.client = undefined;
-    await current?.client.end().catch(() => undefined);
+    socket.unref();
+    client.end().catch(() => undefined);
   }
 
   private schedule(delayMs: number): void {

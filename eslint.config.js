@@ -23,4 +23,21 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  // Layers: routes talk to the domain, the domain owns the store port, adapters implement it.
+  layer(
+    'src/http/**',
+    ['storage'],
+    'http/ never imports storage/: use the port in src/domain/audit-store.ts',
+  ),
+  layer('src/domain/**', ['storage', 'http'], 'domain/ knows neither storage/ nor http/'),
+  layer('src/storage/**', ['http'], 'storage/ knows nothing of HTTP'),
 );
+
+/** An ESLint block refusing imports from `forbidden` folders of src/ in `files`. */
+function layer(files, forbidden, message) {
+  const group = forbidden.flatMap((folder) => [`**/${folder}/**`, `**/src/${folder}/**`]);
+  return {
+    files: [files],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] },
+  };
+}

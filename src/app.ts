@@ -19,7 +19,7 @@ import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { mfaConfigAuditLogRoutes } from './http/routes/mfa-config-audit-log-routes.js';
 import { tuyaRoutes } from './http/tuya/tuya-routes.js';
-import type { AuditStore } from './storage/audit-store.js';
+import type { AuditStore } from './domain/audit-store.js';
 
 export interface AppDependencies {
   store: AuditStore;

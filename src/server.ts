@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createTokenVerifier } from './http/auth/token-verifier.js';
 import { resolveVerificationKey } from './http/auth/verification-key.js';
-import type { AuditStore } from './storage/audit-store.js';
+import type { AuditStore } from './domain/audit-store.js';
 import { dataDirectory, openStore } from './storage/open-store.js';
 
 export interface RunningServer {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseConfig } from '../config.js';
-import type { AuditStore, InsertOutcome } from '../storage/audit-store.js';
+import type { AuditStore, InsertOutcome } from '../domain/audit-store.js';
 import { openStore } from '../storage/open-store.js';
 import {
   EXPORTED_TABLES,

@@ -1,4 +1,4 @@
-import type { TableTally } from '../storage/audit-store.js';
+import type { TableTally } from '../domain/audit-store.js';
 
 /** One table and tenant of the source, with the rows the target holds for it. */
 export interface TallyCheck {

@@ -4,7 +4,7 @@ import { CommunicationLogService } from '../domain/communication-logs.js';
 import { MfaConfigAuditLogService } from '../domain/mfa-config-audit-logs.js';
 import { OperateLogService } from '../domain/operate-logs.js';
 import { startServer } from '../server.js';
-import type { AuditStore } from '../storage/audit-store.js';
+import type { AuditStore } from '../domain/audit-store.js';
 import { DEMO_TENANTS, generateDemoRecords } from './demo-data.js';
 import { configFrom, parseCommandLine, settingsHelp } from './settings-options.js';
 

@@ -1,4 +1,4 @@
-import type { AuditStore, CountedPage, InsertOutcome } from '../storage/audit-store.js';
+import type { AuditStore, CountedPage, InsertOutcome } from './audit-store.js';
 import { InvalidInputError } from './errors.js';
 import { ID_PREFIX } from './ids.js';
 import { parseOptionalTime, resolveBatch } from './ingest-batch.js';

@@ -1,4 +1,4 @@
-import type { OperateLogCursor } from '../storage/audit-store.js';
+import type { OperateLogCursor } from './audit-store.js';
 import { InvalidInputError } from './errors.js';
 import type { OperateLog } from './records.js';
 

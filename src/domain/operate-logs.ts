@@ -1,4 +1,4 @@
-import type { AuditStore, InsertOutcome, OperateLogCursor } from '../storage/audit-store.js';
+import type { AuditStore, InsertOutcome, OperateLogCursor } from './audit-store.js';
 import { InvalidInputError } from './errors.js';
 import { ID_PREFIX } from './ids.js';
 import { resolveBatch } from './ingest-batch.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { TuyaProject } from '../config.js';
-import type { AuditStore, TuyaTokenPair } from '../storage/audit-store.js';
+import type { AuditStore, TuyaTokenPair } from './audit-store.js';
 
 /** The `result` of Tuya's token endpoints. */
 export interface IssuedTokens {

@@ -2,7 +2,7 @@ import { maskRecipient } from '../domain/masking.js';
 import { buildPageInfo, type PageInfo } from '../domain/paging.js';
 import type { CommunicationLog, MfaConfigAuditLog, StatusTransition } from '../domain/records.js';
 import { formatRfc3339 } from '../domain/time.js';
-import type { CountedPage } from '../storage/audit-store.js';
+import type { CountedPage } from '../domain/audit-store.js';
 
 /**
  * Turns stored rows into the AuthMS response items. Every route that returns a communication log

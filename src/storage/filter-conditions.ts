@@ -3,7 +3,7 @@ import type {
   MfaConfigAuditLogFilter,
   OperateLogCursor,
   OperateLogFilter,
-} from './audit-store.js';
+} from '../domain/audit-store.js';
 
 /**
  * One WHERE condition as both dialects take it: SQL with `?` for each parameter, then the values.

@@ -1,4 +1,4 @@
-import type { CommunicationLogFilter, MfaConfigAuditLogFilter } from './audit-store.js';
+import type { CommunicationLogFilter, MfaConfigAuditLogFilter } from '../domain/audit-store.js';
 import {
   communicationLogConditions,
   mfaConfigAuditLogConditions,

@@ -1,5 +1,5 @@
 import type { StoreLocation } from '../config.js';
-import type { AuditStore } from './audit-store.js';
+import type { AuditStore } from '../domain/audit-store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { parseConfig, type RawSettings } from '../../src/config.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
-import type { AuditStore } from '../../src/storage/audit-store.js';
+import type { AuditStore } from '../../src/domain/audit-store.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { createTestSchema } from './postgres-schema.js';
 

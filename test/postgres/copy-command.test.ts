@@ -9,7 +9,7 @@ import { copyCommand } from '../../src/cli/copy-command.js';
 import { UsageError } from '../../src/cli/settings-options.js';
 import { parseConfig } from '../../src/config.js';
 import type { DeliveryStatus } from '../../src/domain/records.js';
-import type { AuditStore } from '../../src/storage/audit-store.js';
+import type { AuditStore } from '../../src/domain/audit-store.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { runCli as run, startCli as start } from '../helpers/cli-process.js';

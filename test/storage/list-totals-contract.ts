@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { CommunicationLog, MfaConfigAuditLog, StatusTransition } from '../../src/domain/records.js';
-import type { AuditStore } from '../../src/storage/audit-store.js';
+import type { AuditStore } from '../../src/domain/audit-store.js';
 import { DAY_MS } from '../../src/storage/list-totals.js';
 import { communicationLog, mfaLog, type StoreFixture } from './store-contract.js';
 

@@ -10,7 +10,7 @@ import type {
   AuditStore,
   CommunicationLogWithHistory,
   OperateLogCursor,
-} from '../../src/storage/audit-store.js';
+} from '../../src/domain/audit-store.js';
 
 /** A fresh, migrated store and how to dispose of it. */
 export interface StoreFixture {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AuditStore } from '../../storage/audit-store.js';
+import type { AuditStore } from '../../domain/audit-store.js';
 
 const HealthResponse = Type.Object({ status: Type.String() });
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CommunicationLogService } from '../../domain/communication-logs.js';
 import type { MfaConfigAuditLogService } from '../../domain/mfa-config-audit-logs.js';
 import type { OperateLogService } from '../../domain/operate-logs.js';
-import type { InsertOutcome } from '../../storage/audit-store.js';
+import type { InsertOutcome } from '../../domain/audit-store.js';
 import { principalOf } from '../plugins/authentication.js';
 import { envelope, presentCommunicationLog } from '../presenters.js';
 import { CommunicationLogResponse, LogIdParams } from './communication-log-schemas.js';

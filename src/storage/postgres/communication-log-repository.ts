@@ -5,7 +5,7 @@ import type {
   CountedPage,
   InsertOutcome,
   OffsetWindow,
-} from '../audit-store.js';
+} from '../../domain/audit-store.js';
 import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
 import { communicationLogConditions } from '../filter-conditions.js';
 import { communicationLogTotal } from '../list-totals.js';

@@ -4,7 +4,7 @@ import type {
   MfaConfigAuditLogFilter,
   MfaConfigAuditLogRepository,
   OffsetWindow,
-} from '../audit-store.js';
+} from '../../domain/audit-store.js';
 import type { MfaConfigAuditLog } from '../../domain/records.js';
 import { mfaConfigAuditLogConditions } from '../filter-conditions.js';
 import { mfaConfigAuditLogTotal } from '../list-totals.js';

@@ -1,4 +1,4 @@
-import type { NonceRepository } from '../audit-store.js';
+import type { NonceRepository } from '../../domain/audit-store.js';
 import type { PgExecutor } from './pg-executor.js';
 
 export class PgNonceRepository implements NonceRepository {

@@ -3,7 +3,7 @@ import type {
   OperateLogCursor,
   OperateLogFilter,
   OperateLogRepository,
-} from '../audit-store.js';
+} from '../../domain/audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
 import { chooseKeywordPlanAsync, containsPattern, isTooShort, type KeywordPlan } from '../keyword-plan.js';
 import { operateLogConditions, type FilterCondition } from '../filter-conditions.js';

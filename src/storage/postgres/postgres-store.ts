@@ -8,7 +8,7 @@ import {
   type OperateLogRepository,
   type TableTally,
   type TuyaTokenRepository,
-} from '../audit-store.js';
+} from '../../domain/audit-store.js';
 import { UnavailableError } from '../../domain/errors.js';
 import { PgCommunicationLogRepository } from './communication-log-repository.js';
 import { applyMigrations } from './migrations.js';

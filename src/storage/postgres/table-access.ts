@@ -1,4 +1,4 @@
-import type { CountedPage, InsertOutcome, OffsetWindow } from '../audit-store.js';
+import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor, PgScalar } from './pg-executor.js';
 import type { FilterCondition } from '../filter-conditions.js';

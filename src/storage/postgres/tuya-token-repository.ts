@@ -1,4 +1,4 @@
-import type { TuyaTokenPair, TuyaTokenRepository } from '../audit-store.js';
+import type { TuyaTokenPair, TuyaTokenRepository } from '../../domain/audit-store.js';
 import type { PgExecutor } from './pg-executor.js';
 
 const COLUMNS = `access_hash AS "accessHash", refresh_hash AS "refreshHash", client_id AS "clientId", uid,

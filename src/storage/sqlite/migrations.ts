@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AppliedMigration } from '../audit-store.js';
+import type { AppliedMigration } from '../../domain/audit-store.js';
 
 interface Migration extends AppliedMigration {
   sql: string;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { NonceRepository } from '../audit-store.js';
+import type { NonceRepository } from '../../domain/audit-store.js';
 import type { StoreWriter } from './store-writer.js';
 
 export class SqliteNonceRepository implements NonceRepository {

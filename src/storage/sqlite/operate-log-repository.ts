@@ -4,7 +4,7 @@ import type {
   OperateLogCursor,
   OperateLogFilter,
   OperateLogRepository,
-} from '../audit-store.js';
+} from '../../domain/audit-store.js';
 import type { OperateLog } from '../../domain/records.js';
 import { operateLogConditions, type FilterCondition } from '../filter-conditions.js';
 import { asPromise } from './as-promise.js';

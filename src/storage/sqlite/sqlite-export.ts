@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { TALLIED_TABLES, type CommunicationLogWithHistory, type TableTally } from '../audit-store.js';
+import {
+  TALLIED_TABLES,
+  type CommunicationLogWithHistory,
+  type TableTally,
+} from '../../domain/audit-store.js';
 import type { MfaConfigAuditLog, OperateLog, StatusTransition } from '../../domain/records.js';
 import { COMMUNICATION_LOG_COLUMNS } from './communication-log-repository.js';
 import { MFA_CONFIG_AUDIT_LOG_COLUMNS } from './mfa-config-audit-log-repository.js';

@@ -10,7 +10,7 @@ import type {
   OperateLogRepository,
   TableTally,
   TuyaTokenRepository,
-} from '../audit-store.js';
+} from '../../domain/audit-store.js';
 import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
 import { asPromise } from './as-promise.js';
 import { applyMigrations } from './migrations.js';

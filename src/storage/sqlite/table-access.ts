@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CountedPage, InsertOutcome, OffsetWindow } from '../audit-store.js';
+import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
 import type { TallyTable, TotalPart } from '../list-totals.js';
 import type { FilterCondition } from '../filter-conditions.js';
 import { whereClause, type SqlValue } from './sql-fragments.js';

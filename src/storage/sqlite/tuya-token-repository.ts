@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { TuyaTokenPair, TuyaTokenRepository } from '../audit-store.js';
+import type { TuyaTokenPair, TuyaTokenRepository } from '../../domain/audit-store.js';
 import { asPromise } from './as-promise.js';
 import type { StoreWriter } from './store-writer.js';
 

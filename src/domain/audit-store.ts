@@ -1,4 +1,3 @@
-import type { KeywordPlan } from './keyword-plan.js';
 import type {
   Channel,
   CommunicationLog,
@@ -6,7 +5,10 @@ import type {
   MfaConfigAuditLog,
   OperateLog,
   StatusTransition,
-} from '../domain/records.js';
+} from './records.js';
+
+/** How one key_words query is answered (see storage/keyword-plan.ts for the rule). */
+export type KeywordPlan = 'scan-time-index' | 'trigram-index';
 
 /**
  * The one storage interface of sealog. Each adapter (sqlite/, postgres/) implements it and passes

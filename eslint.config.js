@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -23,6 +24,10 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  // No module of src/ may import itself back through others (type-only imports vanish at run time
+  // and are not counted).
+  { ...importX.flatConfigs.typescript, files: ['src/**/*.ts'] },
+  { files: ['src/**/*.ts'], rules: { 'import-x/no-cycle': 'error' } },
   // Layers: routes talk to the domain, the domain owns the store port, adapters implement it.
   layer(
     'src/http/**',

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { NonceRepository } from '../../domain/audit-store.js';
 import type { StoreWriter } from './store-writer.js';
 
@@ -8,24 +7,4 @@ export class SqliteNonceRepository implements NonceRepository {
   remember(clientId: string, nonce: string, expiresAt: number, nowMs: number): Promise<boolean> {
     return this.writer.run('rememberNonce', clientId, nonce, expiresAt, nowMs);
   }
-}
-
-/** The nonce writes, synchronous on the writing connection `db` (see write-operations.ts). */
-export function nonceWrites(db: Database.Database) {
-  return {
-    /** Forgets expired nonces, then records this one; false when the client used it already. */
-    rememberNonce(clientId: string, nonce: string, expiresAt: number, nowMs: number): boolean {
-      return db
-        .transaction(() => {
-          db.prepare('DELETE FROM tuya_nonces WHERE expires_at <= ?').run(nowMs);
-          const stored = db
-            .prepare(
-              'INSERT INTO tuya_nonces (client_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-            )
-            .run(clientId, nonce, expiresAt);
-          return stored.changes === 1;
-        })
-        .immediate();
-    },
-  };
 }

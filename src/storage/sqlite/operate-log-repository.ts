@@ -13,35 +13,8 @@ import { trigramPhrase } from './trigram-phrase.js';
 import type { SearchIndexer } from './search-indexer.js';
 import { whereClause } from './sql-fragments.js';
 import type { StoreWriter } from './store-writer.js';
-import { TableAccess, type TableSpec } from './table-access.js';
-
-/** The columns of operate_logs (without its internal seq), in insert order. */
-export const OPERATE_LOG_COLUMNS = [
-  'tenant_id',
-  'id',
-  'record_time',
-  'uid',
-  'username',
-  'operate_type',
-  'operate_content',
-  'user_id',
-  'role',
-  'account',
-  'operate_geo_info',
-  'operate_ip_info',
-  'client_id',
-  'merchant_code',
-  'ext',
-  'project_code',
-] as const satisfies ReadonlyArray<keyof OperateLog>;
-
-const SELECT_COLUMNS = OPERATE_LOG_COLUMNS.join(', ');
-
-const OPERATE_LOG_TABLE: TableSpec<OperateLog> = {
-  table: 'operate_logs',
-  columns: OPERATE_LOG_COLUMNS,
-  orderBy: 'record_time DESC, id DESC',
-};
+import { OPERATE_LOG_TABLE, SELECT_COLUMNS } from './operate-log-table.js';
+import { TableAccess } from './table-access.js';
 
 export class SqliteOperateLogRepository implements OperateLogRepository {
   private readonly table: TableAccess<OperateLog>;
@@ -49,7 +22,7 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
   /**
    * `search()` gives the trigram indexer once the store is migrated; without one (before
    * migrate(), or an in-memory store, whose rows no worker can read) every search scans. Reads
-   * run on `db`; writes go to `writer` (see operateLogWrites).
+   * run on `db`; writes go to `writer` (see operate-log-writes.ts).
    */
   constructor(
     db: Database.Database,
@@ -116,14 +89,4 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
       return statement.pluck().get(trigramPhrase(term), cap) as number;
     });
   }
-}
-
-/** The operate-log writes, synchronous on the writing connection `db` (see write-operations.ts). */
-export function operateLogWrites(db: Database.Database) {
-  const table = new TableAccess(db, OPERATE_LOG_TABLE);
-  return {
-    insertOperateLogs(logs: readonly OperateLog[]): InsertOutcome {
-      return table.insertMany(logs);
-    },
-  };
 }

@@ -6,9 +6,9 @@ import {
   type TableTally,
 } from '../../domain/audit-store.js';
 import type { MfaConfigAuditLog, OperateLog, StatusTransition } from '../../domain/records.js';
-import { COMMUNICATION_LOG_COLUMNS } from './communication-log-repository.js';
-import { MFA_CONFIG_AUDIT_LOG_COLUMNS } from './mfa-config-audit-log-repository.js';
-import { OPERATE_LOG_COLUMNS } from './operate-log-repository.js';
+import { COMMUNICATION_LOG_COLUMNS } from './communication-log-table.js';
+import { MFA_CONFIG_AUDIT_LOG_COLUMNS } from './mfa-config-audit-log-table.js';
+import { OPERATE_LOG_COLUMNS } from './operate-log-table.js';
 import { tallyTables } from './table-tally.js';
 
 /** The log tables an export walks, each keyed by (tenant_id, id). Transitions travel with their logs. */

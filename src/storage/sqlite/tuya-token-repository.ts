@@ -14,12 +14,8 @@ interface TokenRow {
   revoked_at: number | null;
 }
 
-const INSERT = `INSERT INTO tuya_tokens
-  (access_hash, refresh_hash, client_id, uid, issued_at, access_expires_at, refresh_expires_at, revoked_at)
-  VALUES (@accessHash, @refreshHash, @clientId, @uid, @issuedAt, @accessExpiresAt, @refreshExpiresAt, @revokedAt)`;
-
 export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
-  /** Reads on `db`; writes go to `writer` (see tuyaTokenWrites). */
+  /** Reads on `db`; writes go to `writer` (see tuya-token-writes.ts). */
   constructor(
     private readonly db: Database.Database,
     private readonly writer: StoreWriter,
@@ -51,32 +47,4 @@ export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
   rotate(clientId: string, refreshHash: string, next: TuyaTokenPair, nowMs: number): Promise<boolean> {
     return this.writer.run('rotateTuyaToken', clientId, refreshHash, next, nowMs);
   }
-}
-
-/** The token writes, synchronous on the writing connection `db` (see write-operations.ts). */
-export function tuyaTokenWrites(db: Database.Database) {
-  return {
-    insertTuyaToken(pair: TuyaTokenPair): void {
-      db.prepare(INSERT).run(pair);
-    },
-
-    /** Revokes the pair of `refreshHash` and stores `next`; false (storing nothing) when it is not usable. */
-    rotateTuyaToken(clientId: string, refreshHash: string, next: TuyaTokenPair, nowMs: number): boolean {
-      return db
-        .transaction(() => {
-          const ended = db
-            .prepare(
-              `UPDATE tuya_tokens SET revoked_at = ?
-                WHERE refresh_hash = ? AND client_id = ? AND revoked_at IS NULL AND refresh_expires_at > ?`,
-            )
-            .run(nowMs, refreshHash, clientId, nowMs);
-          if (ended.changes !== 1) return false;
-          db.prepare(INSERT).run(next);
-          // Pairs whose refresh token expired can never be used again.
-          db.prepare('DELETE FROM tuya_tokens WHERE refresh_expires_at < ?').run(nowMs);
-          return true;
-        })
-        .immediate();
-    },
-  };
 }

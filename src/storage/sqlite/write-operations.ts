@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import { communicationLogWrites } from './communication-log-repository.js';
-import { mfaConfigAuditLogWrites } from './mfa-config-audit-log-repository.js';
-import { nonceWrites } from './nonce-repository.js';
-import { operateLogWrites } from './operate-log-repository.js';
-import { tuyaTokenWrites } from './tuya-token-repository.js';
+import { communicationLogWrites } from './communication-log-writes.js';
+import { mfaConfigAuditLogWrites } from './mfa-config-audit-log-writes.js';
+import { nonceWrites } from './nonce-writes.js';
+import { operateLogWrites } from './operate-log-writes.js';
+import { tuyaTokenWrites } from './tuya-token-writes.js';
 
 /**
  * Every write the embedded store makes, by name, as synchronous functions on the one writing

@@ -58,6 +58,25 @@ if (TEST_DATABASE_URL === undefined) {
   describeStoreContract('PostgreSQL', openPostgresFixture);
   describeListTotalsContract('PostgreSQL', openPostgresFixture);
 
+  describe('PostgreSQL store: closing', () => {
+    test('a store closed while its probe connects leaves no connection that keeps the process alive', async () => {
+      const schema = await createTestSchema();
+      const sockets = () =>
+        process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
+      try {
+        const before = sockets();
+        const store = new PostgresStore(settings(schema.url));
+        // The readiness probe opens the monitor's own connection; close() comes while it connects.
+        const probing = store.ping().catch(() => undefined);
+        await store.close();
+        await probing;
+        assert.equal(sockets(), before);
+      } finally {
+        await schema.drop();
+      }
+    });
+  });
+
   describe('PostgreSQL store: schema management', () => {
     const JAN_2026 = Date.UTC(2026, 0, 15);
     const FEB_2026 = Date.UTC(2026, 1, 10);

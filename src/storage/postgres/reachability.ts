@@ -84,11 +84,8 @@ export class ReachabilityMonitor {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (this.client === undefined) return;
-    const { client, socket } = this.client;
+    if (this.client !== undefined) release(this.client);
     this.client = undefined;
-    socket.unref();
-    client.end().catch(() => undefined);
   }
 
   private schedule(delayMs: number): void {
@@ -119,8 +116,14 @@ export class ReachabilityMonitor {
 
   private async selectOne(timeoutMs: number): Promise<boolean> {
     try {
-      this.client ??= await this.connect(timeoutMs);
-      await this.client.client.query('SELECT 1');
+      const connection = this.client ?? (await this.connect(timeoutMs));
+      // Stopped while connecting: this connection must not outlive the store (nor keep Node alive).
+      if (this.stopped) {
+        release(connection);
+        return false;
+      }
+      this.client = connection;
+      await connection.client.query('SELECT 1');
       return true;
     } catch {
       return false;
@@ -148,4 +151,10 @@ export class ReachabilityMonitor {
     this.client = undefined;
     for (const socket of this.sockets) socket.destroy();
   }
+}
+
+/** Ends a probe connection without waiting for the server (it may be silent) or keeping Node alive. */
+function release({ client, socket }: { client: pg.Client; socket: Socket }): void {
+  socket.unref();
+  client.end().catch(() => undefined);
 }

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
 import { SignJWT } from 'jose';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { serveCli, stopCli, type ServingCli } from './helpers/cli-process.js';
 import { createTestSchema, type TestSchema } from './helpers/postgres-schema.js';
 import { TEST_SECRET, TEST_STORE } from './helpers/test-server.js';
@@ -63,16 +65,10 @@ interface KillFigures {
 
 type Random = () => number;
 
-/** mulberry32: a small seeded generator of floats in [0, 1). */
+/** A seeded generator of floats in [0, 1) (pure-rand's xoroshiro128+). */
 function generator(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = xoroshiro128plus(seed);
+  return () => uniformFloat64(rng);
 }
 
 /** The generator of one client in one trial (or of a trial's kill point, client -1). */

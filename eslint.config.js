@@ -2,6 +2,9 @@ import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+const KIND_HTTP_FILES = kindHttp('.ts').map((name) => `src/kinds/**/${name}`);
+const KIND_HTTP_IMPORTS = kindHttp('.js').flatMap((name) => [`./${name}`, `**/${name}`]);
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/'] },
   js.configs.recommended,
@@ -28,21 +31,47 @@ export default tseslint.config(
   // and are not counted).
   { ...importX.flatConfigs.typescript, files: ['src/**/*.ts'] },
   { files: ['src/**/*.ts'], rules: { 'import-x/no-cycle': 'error' } },
-  // Layers: routes talk to the domain, the domain owns the store port, adapters implement it.
+  // Layers: routes talk to the domain, the domain owns the store port, adapters implement it. A
+  // kind's folder holds both: its routes, schemas and presenter are HTTP, the rest is domain.
   layer(
-    'src/http/**',
-    ['storage'],
-    'http/ never imports storage/: use the port in src/domain/audit-store.ts',
+    ['src/http/**', ...KIND_HTTP_FILES],
+    [...folders('storage')],
+    'HTTP code never imports storage/: use the port in src/domain/audit-store.ts',
   ),
-  layer('src/domain/**', ['storage', 'http'], 'domain/ knows neither storage/ nor http/'),
-  layer('src/storage/**', ['http'], 'storage/ knows nothing of HTTP'),
+  layer(
+    ['src/domain/**', 'src/kinds/**'],
+    [...folders('storage', 'http'), ...KIND_HTTP_IMPORTS],
+    "the domain (domain/, a kind's tables, services and repositories) knows neither storage/ nor HTTP",
+    KIND_HTTP_FILES,
+  ),
+  layer(
+    ['src/storage/**'],
+    [...folders('http'), ...KIND_HTTP_IMPORTS],
+    "storage/ knows nothing of HTTP (a kind's routes, schemas and presenter included)",
+  ),
 );
 
-/** An ESLint block refusing imports from `forbidden` folders of src/ in `files`. */
-function layer(files, forbidden, message) {
-  const group = forbidden.flatMap((folder) => [`**/${folder}/**`, `**/src/${folder}/**`]);
+/** A kind's HTTP files: what it adds to the APIs. */
+function kindHttp(suffix) {
+  return [
+    `*-routes${suffix}`,
+    `*-schemas${suffix}`,
+    `*-presenter${suffix}`,
+    `log-kind-module${suffix}`,
+    `log-kinds${suffix}`,
+  ];
+}
+
+/** Import patterns of src/ folders. */
+function folders(...names) {
+  return names.flatMap((folder) => [`**/${folder}/**`, `**/src/${folder}/**`]);
+}
+
+/** An ESLint block refusing, in `files` (but `ignores`), imports matching `group`. */
+function layer(files, group, message, ignores = []) {
   return {
-    files: [files],
+    files,
+    ignores,
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] },
   };
 }

@@ -2,9 +2,9 @@ import type {
   Channel,
   CommunicationLog,
   DeliveryStatus,
-  MfaConfigAuditLog,
-  OperateLog,
-} from '../src/domain/records.js';
+} from '../src/kinds/communication-log/communication-log-table.js';
+import type { MfaConfigAuditLog } from '../src/kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
+import type { OperateLog } from '../src/kinds/operate-log/operate-log-table.js';
 
 /**
  * Deterministic, realistic audit data for the benchmarks. Row i of a kind is a pure function of

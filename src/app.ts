@@ -2,9 +2,6 @@ import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { HttpLimits, TuyaSettings } from './config.js';
-import { CommunicationLogService } from './domain/communication-logs.js';
-import { MfaConfigAuditLogService } from './domain/mfa-config-audit-logs.js';
-import { OperateLogService } from './domain/operate-logs.js';
 import { TuyaSessionService } from './domain/tuya-sessions.js';
 import type { TokenVerifier } from './http/auth/token-verifier.js';
 import { requireBearerToken } from './http/plugins/authentication.js';
@@ -14,11 +11,9 @@ import { addNdjsonParser } from './http/plugins/ndjson-parser.js';
 import { installNotFoundHandler } from './http/plugins/not-found.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { installSchemaValidators } from './http/plugins/schema-validators.js';
-import { communicationLogRoutes } from './http/routes/communication-log-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
-import { ingestRoutes } from './http/routes/ingest-routes.js';
-import { mfaConfigAuditLogRoutes } from './http/routes/mfa-config-audit-log-routes.js';
-import { tuyaRoutes } from './http/tuya/tuya-routes.js';
+import { tuyaApi } from './http/tuya/tuya-token-routes.js';
+import { LOG_KINDS } from './kinds/log-kinds.js';
 import type { AuditStore } from './domain/audit-store.js';
 
 export interface AppDependencies {
@@ -33,6 +28,9 @@ export interface AppDependencies {
   /** Fastify's logger option: false, or pino options. */
   logger: FastifyServerOptions['logger'];
 }
+
+/** The OpenAPI tag of the ingest routes every kind adds. */
+const INGEST_TAG = { name: 'ingest', description: 'Writing logs: batches of records, delivery receipts' };
 
 /** Secrets that must never reach the log, wherever they appear in a request. */
 const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["access_token"]', 'req.headers.sign'];
@@ -77,26 +75,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   installErrorHandler(app);
   installNotFoundHandler(app);
   addNdjsonParser(app);
-  await registerOpenApi(app, packageVersion());
+  await registerOpenApi(app, packageVersion(), [...LOG_KINDS.map((kind) => kind.tag), INGEST_TAG]);
 
   const now = deps.now ?? Date.now;
-  const communicationLogs = new CommunicationLogService(deps.store, now);
-  const mfaConfigAuditLogs = new MfaConfigAuditLogService(deps.store, now);
-  const operateLogs = new OperateLogService(deps.store, now);
-
+  const kinds = LOG_KINDS.map((kind) => kind.routes({ store: deps.store, now }));
   await app.register(healthRoutes, { store: deps.store });
   await app.register(async (api) => {
     requireBearerToken(api, deps.verifyToken);
-    await api.register(communicationLogRoutes, { service: communicationLogs });
-    await api.register(mfaConfigAuditLogRoutes, { service: mfaConfigAuditLogs });
-    await api.register(ingestRoutes, { communicationLogs, mfaConfigAuditLogs, operateLogs });
+    for (const { bearer } of kinds) if (bearer) await api.register(bearer);
   });
-  await app.register(tuyaRoutes, {
+  await app.register(tuyaApi, {
     projects: new Map(deps.tuya.projects.map((project) => [project.clientId, project])),
     sessions: new TuyaSessionService(deps.store, deps.tuya, now),
-    operateLogs,
     signWindowSeconds: deps.tuya.signWindowSeconds,
     now,
+    business: kinds.flatMap(({ tuya }) => tuya ?? []),
   });
   return app;
 }

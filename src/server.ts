@@ -4,11 +4,12 @@ import type { Config } from './config.js';
 import { createTokenVerifier } from './http/auth/token-verifier.js';
 import { resolveVerificationKey } from './http/auth/verification-key.js';
 import type { AuditStore } from './domain/audit-store.js';
-import { dataDirectory, openStore } from './storage/open-store.js';
+import { dataDirectory, openStore, type OpenedStore } from './storage/open-store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
-  store: AuditStore;
+  /** The store, as its adapter (tests and benchmarks reach its diagnostics). */
+  store: OpenedStore;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
   url: string;
   /** Stops accepting requests, lets running ones finish, then closes the store. */

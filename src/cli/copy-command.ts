@@ -2,13 +2,10 @@ import { resolve } from 'node:path';
 import { parseConfig } from '../config.js';
 import type { AuditStore, InsertOutcome } from '../domain/audit-store.js';
 import { openStore } from '../storage/open-store.js';
-import {
-  EXPORTED_TABLES,
-  NotASealogStoreError,
-  SqliteExport,
-  type ExportedTable,
-  type ExportKey,
-} from '../storage/sqlite/sqlite-export.js';
+import { COMMUNICATION_LOG_TABLE } from '../kinds/communication-log/communication-log-table.js';
+import type { LogRow } from '../kinds/log-table.js';
+import { LOG_TABLES } from '../kinds/log-tables.js';
+import { NotASealogStoreError, SqliteExport, type ExportKey } from '../storage/sqlite/sqlite-export.js';
 import { parseCopyOptions, type CopyOptions } from './copy-options.js';
 import { createCopyProgress, type CopyProgress } from './copy-progress.js';
 import {
@@ -121,15 +118,15 @@ export async function copyCommand(args: string[]): Promise<void> {
   }
 }
 
-/** Copies the three tables in turn, each from its checkpoint on; returns what this run did. */
+/** Copies every kind's table in turn, each from its checkpoint on; returns what this run did. */
 async function copyTables(
   source: SqliteExport,
   store: AuditStore,
   state: CopyState,
   options: CopyOptions,
 ): Promise<CopyCounts> {
-  const totals = EXPORTED_TABLES.map((table) => source.countRows(table, undefined));
-  const remaining = EXPORTED_TABLES.map((table) => source.countRows(table, state.after[table]));
+  const totals = LOG_TABLES.map(({ table }) => source.countRows(table, undefined));
+  const remaining = LOG_TABLES.map(({ table }) => source.countRows(table, state.after[table]));
   const total = totals.reduce((sum, rows) => sum + rows, 0);
   const counts: CopyCounts = {
     inserted: 0,
@@ -149,18 +146,21 @@ async function copyTables(
   const run: TableRun = { state, stateFile: options.stateFile, progress, counts, interrupt };
   try {
     const size = options.batchSize;
-    await copyTable(run, 'communication_logs', (after) => source.communicationLogBatches(after, size), {
-      write: (rows) => store.communicationLogs.importMany(rows),
-      keyOf: ({ log }) => ({ tenantId: log.tenant_id, id: log.id }),
-    });
-    await copyTable(run, 'mfa_config_audit_logs', (after) => source.mfaConfigAuditLogBatches(after, size), {
-      write: (rows) => store.mfaConfigAuditLogs.insertMany(rows),
-      keyOf: (row) => ({ tenantId: row.tenant_id, id: row.id }),
-    });
-    await copyTable(run, 'operate_logs', (after) => source.operateLogBatches(after, size), {
-      write: (rows) => store.operateLogs.insertMany(rows),
-      keyOf: (row) => ({ tenantId: row.tenant_id, id: row.id }),
-    });
+    const keyOf = (row: LogRow): ExportKey => ({ tenantId: row.tenant_id, id: row.id });
+    for (const table of LOG_TABLES) {
+      // A communication log travels with its delivery-status history; every other kind is its rows.
+      if (table.table === COMMUNICATION_LOG_TABLE.table) {
+        await copyTable(run, table.table, (after) => source.communicationLogBatches(after, size), {
+          write: (rows) => store.communicationLogs.importMany(rows),
+          keyOf: ({ log }) => keyOf(log),
+        });
+      } else {
+        await copyTable(run, table.table, (after) => source.batches(table, after, size), {
+          write: (rows) => store.rows(table).insertMany(rows),
+          keyOf,
+        });
+      }
+    }
   } finally {
     interrupt.dispose();
     progress.stop();
@@ -179,7 +179,7 @@ interface TableRun {
 /** Writes batch after batch, saving the checkpoint once each is committed. */
 async function copyTable<Row>(
   run: TableRun,
-  table: ExportedTable,
+  table: string,
   batches: (after: ExportKey | undefined) => Iterable<Row[]>,
   target: { write: (rows: Row[]) => Promise<InsertOutcome>; keyOf: (row: Row) => ExportKey },
 ): Promise<void> {

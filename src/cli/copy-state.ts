@@ -8,7 +8,8 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { EXPORTED_TABLES, type ExportedTable, type ExportKey } from '../storage/sqlite/sqlite-export.js';
+import { LOG_TABLES } from '../kinds/log-tables.js';
+import type { ExportKey } from '../storage/sqlite/sqlite-export.js';
 import { UsageError } from './settings-options.js';
 
 /**
@@ -21,7 +22,7 @@ export interface CopyState {
   source: string;
   /** The target URL without its password (see withoutPassword). */
   target: string;
-  after: Partial<Record<ExportedTable, ExportKey>>;
+  after: Partial<Record<string, ExportKey>>;
 }
 
 /** The state to continue from, and a note for the user when an existing state file was set aside. */
@@ -128,12 +129,12 @@ function parseCopyState(text: string): CopyState {
   if (version !== 1) throw new Error(`unknown version ${JSON.stringify(version)}`);
   if (typeof source !== 'string' || typeof target !== 'string') throw new Error('no source or target');
   if (typeof after !== 'object' || after === null) throw new Error('no "after" object');
-  const keys: Partial<Record<ExportedTable, ExportKey>> = {};
+  const keys: Partial<Record<string, ExportKey>> = {};
   for (const [table, key] of Object.entries(after)) {
-    if (!(EXPORTED_TABLES as readonly string[]).includes(table)) throw new Error(`unknown table ${table}`);
+    if (!LOG_TABLES.some((known) => known.table === table)) throw new Error(`unknown table ${table}`);
     const { tenantId, id } = (key ?? {}) as Record<string, unknown>;
     if (typeof tenantId !== 'string' || typeof id !== 'string') throw new Error(`bad key for ${table}`);
-    keys[table as ExportedTable] = { tenantId, id };
+    keys[table] = { tenantId, id };
   }
   return { version, source, target, after: keys };
 }

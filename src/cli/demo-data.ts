@@ -1,7 +1,7 @@
-import type { CommunicationLogInput } from '../domain/communication-logs.js';
-import type { MfaConfigAuditLogInput } from '../domain/mfa-config-audit-logs.js';
-import type { OperateLogInput } from '../domain/operate-logs.js';
-import type { Channel, DeliveryStatus } from '../domain/records.js';
+import type { CommunicationLogInput } from '../kinds/communication-log/communication-log-service.js';
+import type { MfaConfigAuditLogInput } from '../kinds/mfa-config-audit-log/mfa-config-audit-log-service.js';
+import type { OperateLogInput } from '../kinds/operate-log/operate-log-service.js';
+import type { Channel, DeliveryStatus } from '../kinds/communication-log/communication-log-table.js';
 
 /** The demo data set: logs of each kind, ready for the ingest services. */
 export interface DemoRecords {

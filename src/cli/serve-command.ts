@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLE_AUDIT_WRITE } from '../domain/principal.js';
-import { CommunicationLogService } from '../domain/communication-logs.js';
-import { MfaConfigAuditLogService } from '../domain/mfa-config-audit-logs.js';
-import { OperateLogService } from '../domain/operate-logs.js';
+import { CommunicationLogService } from '../kinds/communication-log/communication-log-service.js';
+import { MfaConfigAuditLogService } from '../kinds/mfa-config-audit-log/mfa-config-audit-log-service.js';
+import { OperateLogService } from '../kinds/operate-log/operate-log-service.js';
 import { startServer } from '../server.js';
 import type { AuditStore } from '../domain/audit-store.js';
 import { DEMO_TENANTS, generateDemoRecords } from './demo-data.js';

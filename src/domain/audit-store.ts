@@ -1,14 +1,9 @@
-import type {
-  Channel,
-  CommunicationLog,
-  DeliveryStatus,
-  MfaConfigAuditLog,
-  OperateLog,
-  StatusTransition,
-} from './records.js';
-
-/** How one key_words query is answered (see storage/keyword-plan.ts for the rule). */
-export type KeywordPlan = 'scan-time-index' | 'trigram-index';
+import type { CommunicationLogRepository } from '../kinds/communication-log/communication-log-repository.js';
+import type { LogRow, LogTable } from '../kinds/log-table.js';
+import { LOG_TABLES } from '../kinds/log-tables.js';
+import type { MfaConfigAuditLogRepository } from '../kinds/mfa-config-audit-log/mfa-config-audit-log-repository.js';
+import type { OperateLogRepository } from '../kinds/operate-log/operate-log-repository.js';
+import type { Condition, TotalPart } from './conditions.js';
 
 /**
  * The one storage interface of sealog. Each adapter (sqlite/, postgres/) implements it and passes
@@ -16,7 +11,8 @@ export type KeywordPlan = 'scan-time-index' | 'trigram-index';
  * Every list is ordered newest first by (time, id), the keyset both paging styles rely on.
  */
 export interface AuditStore {
-  readonly dialect: 'sqlite' | 'postgres';
+  /** The common rows of any log kind: insert, counted list, keyset page. */
+  rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row>;
   readonly communicationLogs: CommunicationLogRepository;
   readonly mfaConfigAuditLogs: MfaConfigAuditLogRepository;
   readonly operateLogs: OperateLogRepository;
@@ -43,25 +39,20 @@ export interface AppliedMigration {
   name: string;
 }
 
-/** The tables AuditStore.tally() counts, in the order it reports them (the same on every store). */
-export const TALLIED_TABLES = [
-  'communication_logs',
-  'communication_log_transitions',
-  'mfa_config_audit_logs',
-  'operate_logs',
-] as const;
+/**
+ * The tables AuditStore.tally() counts, in the order it reports them (the same on every store):
+ * each kind's table followed by its dependent tables.
+ */
+export const TALLIED_TABLES: readonly string[] = LOG_TABLES.flatMap((table) => [
+  table.table,
+  ...(table.dependentTables ?? []),
+]);
 
 /** Number of rows one tenant has in one table. */
 export interface TableTally {
-  table: (typeof TALLIED_TABLES)[number];
+  table: string;
   tenantId: string;
   rows: number;
-}
-
-/** A communication log with its delivery-status history (oldest first), as copied between stores. */
-export interface CommunicationLogWithHistory {
-  log: CommunicationLog;
-  transitions: StatusTransition[];
 }
 
 /** Rows of one page and the number of rows matching the filter across all pages. */
@@ -84,83 +75,34 @@ export interface OffsetWindow {
   offset: number;
 }
 
-/** Filters of a communication-log list; an undefined field does not filter. */
-export interface CommunicationLogFilter {
-  tenantId?: string | undefined;
-  userId?: string | undefined;
-  channel?: Channel | undefined;
-  status?: DeliveryStatus | undefined;
+/** A position in a newest-first walk: the (time, id) of the last row already returned. */
+export interface KeysetPosition {
+  /** Epoch ms, the value of the table's time column. */
+  time: number;
+  id: string;
 }
 
-export interface CommunicationLogRepository {
+/**
+ * What every store does alike for every log kind, from the kind's table description alone. The
+ * conditions are neutral (domain/conditions.ts); each store compiles them.
+ */
+export interface LogRows<Row extends LogRow> {
   /**
    * Stores the batch in one transaction: all rows or none. A row whose (tenant_id, id) is stored
    * already is skipped, so a retried batch stores nothing twice.
    */
-  insertMany(logs: readonly CommunicationLog[]): Promise<InsertOutcome>;
-  /** Newest first by (created_at, id). */
-  list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>>;
-  find(tenantId: string, id: string): Promise<CommunicationLog | undefined>;
+  insertMany(rows: readonly Row[]): Promise<InsertOutcome>;
+  /** One page, newest first by (time, id), and the sum of `totalParts`, from one snapshot. */
+  list(
+    conditions: readonly Condition[],
+    totalParts: readonly TotalPart[],
+    window: OffsetWindow,
+  ): Promise<CountedPage<Row>>;
   /**
-   * Moves the log to `transition.to_status` only if its status is still `transition.from_status`
-   * (compare-and-set), updating error/response/sent_at (when given) and updated_at, and appends the
-   * transition to the log's history, in one transaction. Returns false when the status had changed.
+   * Up to `limit` (≥ 1) rows newest first by (time, id), strictly after `after` when given. Never
+   * counts: a page deep in the walk costs what the first one costs.
    */
-  applyTransition(transition: StatusTransition): Promise<boolean>;
-  /** The log's accepted transitions, oldest first. */
-  listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]>;
-  /**
-   * Stores logs together with their histories as another store kept them (`sealog copy`), in one
-   * transaction. Idempotent like insertMany: a log stored already is skipped with its history.
-   */
-  importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome>;
-}
-
-/** Filters of an MFA audit-log list; times are epoch ms, `from` inclusive, `until` exclusive. */
-export interface MfaConfigAuditLogFilter {
-  tenantId?: string | undefined;
-  action?: string | undefined;
-  targetType?: string | undefined;
-  operatorId?: string | undefined;
-  fromMs?: number | undefined;
-  untilMs?: number | undefined;
-}
-
-export interface MfaConfigAuditLogRepository {
-  /** Same all-or-nothing, idempotent semantics as CommunicationLogRepository.insertMany. */
-  insertMany(logs: readonly MfaConfigAuditLog[]): Promise<InsertOutcome>;
-  /** Newest first by (timestamp, id). */
-  list(filter: MfaConfigAuditLogFilter, window: OffsetWindow): Promise<CountedPage<MfaConfigAuditLog>>;
-}
-
-/** Keyset position in the operate-log walk: the last row already returned. */
-export interface OperateLogCursor {
-  /** Epoch ms. */
-  recordTime: number;
-  id: string;
-}
-
-/** Filters of an operate-log page; times are epoch ms, both ends inclusive. */
-export interface OperateLogFilter {
-  tenantId: string;
-  fromMs?: number | undefined;
-  untilMs?: number | undefined;
-  operateType?: string | undefined;
-  merchantCode?: string | undefined;
-  /** Substring of operate_content, case-insensitive for ASCII letters; `%` and `_` are literal. */
-  keyWords?: string | undefined;
-}
-
-export interface OperateLogRepository {
-  /** Same all-or-nothing, idempotent semantics as CommunicationLogRepository.insertMany. */
-  insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome>;
-  /**
-   * Up to `limit` rows newest first by (record_time, id), strictly after `after` when given.
-   * Never counts: a page deep in the walk costs what the first one costs.
-   */
-  page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]>;
-  /** How a key_words search for `term` in the tenant's logs is answered now (for tests and benchmarks). */
-  keywordPlan(tenantId: string, term: string): Promise<KeywordPlan>;
+  page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]>;
 }
 
 /** One issued pair of Tuya tokens, identified by their SHA-256 hashes. */

@@ -1,5 +1,3 @@
-import type { KeywordPlan } from '../domain/audit-store.js';
-
 /**
  * How a key_words search is answered, the same rule on every store: terms too short for trigrams
  * and common terms walk the time index and stop after `size` matches; rare terms go through the
@@ -14,7 +12,8 @@ export const TRIGRAM_LENGTH = 3;
  */
 export const COMMON_TERM_MATCHES = 2000;
 
-export type { KeywordPlan };
+/** How one key_words query is answered. */
+export type KeywordPlan = 'scan-time-index' | 'trigram-index';
 
 /** Whether `term` is shorter than a trigram, so that no trigram index can serve it. */
 export function isTooShort(term: string): boolean {

@@ -1,10 +1,15 @@
 import type { StoreLocation } from '../config.js';
-import type { AuditStore } from '../domain/audit-store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
-/** Opens the store DATABASE_URL points at; the schema is brought up to date by `store.migrate()`. */
-export function openStore(location: StoreLocation): AuditStore {
+/** A store as openStore() opens it: one of the adapters. */
+export type OpenedStore = SqliteStore | PostgresStore;
+
+/**
+ * Opens the store DATABASE_URL points at; the schema is brought up to date by `store.migrate()`.
+ * Typed as the adapters themselves, so tests and benchmarks reach their diagnostics (keywordPlan).
+ */
+export function openStore(location: StoreLocation): OpenedStore {
   switch (location.kind) {
     case 'sqlite':
       return new SqliteStore(location.path);

@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { copyCommand } from '../../src/cli/copy-command.js';
 import { UsageError } from '../../src/cli/settings-options.js';
 import { parseConfig } from '../../src/config.js';
-import type { DeliveryStatus } from '../../src/domain/records.js';
+import type { DeliveryStatus } from '../../src/kinds/communication-log/communication-log-table.js';
 import type { AuditStore } from '../../src/domain/audit-store.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';

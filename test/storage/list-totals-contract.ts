@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { CommunicationLog, MfaConfigAuditLog, StatusTransition } from '../../src/domain/records.js';
+import type {
+  CommunicationLog,
+  StatusTransition,
+} from '../../src/kinds/communication-log/communication-log-table.js';
+import type { MfaConfigAuditLog } from '../../src/kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
 import type { AuditStore } from '../../src/domain/audit-store.js';
-import { DAY_MS } from '../../src/storage/list-totals.js';
+import { DAY_MS } from '../../src/kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
 import { communicationLog, mfaLog, type StoreFixture } from './store-contract.js';
 
 const MIDNIGHT = Date.UTC(2026, 3, 15);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../src/kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
+import { OPERATE_LOG_TABLE } from '../../src/kinds/operate-log/operate-log-table.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,12 +90,12 @@ describe('SqliteExport', () => {
       assert.equal(source.countRows('communication_logs', { tenantId: 'tnt_z', id: '' }), 0);
       assert.deepEqual([...source.communicationLogBatches({ tenantId: 'tnt_z', id: '' }, 10)], []);
 
-      assert.deepEqual([...source.mfaConfigAuditLogBatches(undefined, 1000)].flat(), [
+      assert.deepEqual([...source.batches(MFA_CONFIG_AUDIT_LOG_TABLE, undefined, 1000)].flat(), [
         mfaLog({ id: 'm1' }),
         mfaLog({ id: 'm2' }),
       ]);
       assert.deepEqual(
-        [...source.operateLogBatches(undefined, 1)],
+        [...source.batches(OPERATE_LOG_TABLE, undefined, 1)],
         [[operateLog({ id: 'o2' })], [operateLog({ tenant_id: 'tnt_b', id: 'o1' })]],
         'without the internal seq column',
       );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { OperateLog } from '../../src/domain/records.js';
+import type { OperateLog } from '../../src/kinds/operate-log/operate-log-table.js';
 import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
 import { searchFilePath } from '../../src/storage/sqlite/search-index-file.js';
 import type { SearchIndexer } from '../../src/storage/sqlite/search-indexer.js';

@@ -2,15 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type {
   CommunicationLog,
-  MfaConfigAuditLog,
-  OperateLog,
   StatusTransition,
-} from '../../src/domain/records.js';
-import type {
-  AuditStore,
-  CommunicationLogWithHistory,
-  OperateLogCursor,
-} from '../../src/domain/audit-store.js';
+} from '../../src/kinds/communication-log/communication-log-table.js';
+import type { MfaConfigAuditLog } from '../../src/kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
+import type { OperateLog } from '../../src/kinds/operate-log/operate-log-table.js';
+import type { AuditStore } from '../../src/domain/audit-store.js';
+import type { CommunicationLogWithHistory } from '../../src/kinds/communication-log/communication-log-repository.js';
+import type { OperateLogCursor } from '../../src/kinds/operate-log/operate-log-repository.js';
 
 /** A fresh, migrated store and how to dispose of it. */
 export interface StoreFixture {

@@ -4,9 +4,14 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * OpenAPI 3 generated from the route schemas (the same ones that validate and serialize),
- * served at /openapi.json, with interactive docs at /docs. Must be registered before the routes.
+ * served at /openapi.json, with interactive docs at /docs; `tags` in the order the docs show them.
+ * Must be registered before the routes.
  */
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  version: string,
+  tags: readonly { name: string; description: string }[],
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -16,6 +21,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         description:
           'Audit-log service serving the AuthMS communication and MFA audit-log APIs and the Tuya operate-log API.',
       },
+      tags: [...tags],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },

@@ -1,76 +1,43 @@
-import type {
-  CommunicationLogFilter,
-  CommunicationLogRepository,
-  CommunicationLogWithHistory,
-  CountedPage,
-  InsertOutcome,
-  OffsetWindow,
-} from '../../domain/audit-store.js';
-import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
-import { communicationLogConditions } from '../filter-conditions.js';
-import { communicationLogTotal } from '../list-totals.js';
-import type { PartitionKeeper } from './partitions.js';
+import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
+import {
+  communicationLogConditions,
+  communicationLogTotal,
+  type CommunicationLogFilter,
+  type CommunicationLogRepository,
+  type CommunicationLogWithHistory,
+} from '../../kinds/communication-log/communication-log-repository.js';
+import {
+  TRANSITION_COLUMNS,
+  type CommunicationLog,
+  type StatusTransition,
+} from '../../kinds/communication-log/communication-log-table.js';
+import type { PgLogRows } from './pg-log-rows.js';
 import type { PgExecutor } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
-import { outcome, PgTableAccess, type StoredKey } from './table-access.js';
-
-const TRANSITION_COLUMNS = [
-  ['tenant_id', 'text'],
-  ['log_id', 'text'],
-  ['from_status', 'text'],
-  ['to_status', 'text'],
-  ['error', 'text'],
-  ['response', 'text'],
-  ['sent_at', 'bigint'],
-  ['changed_at', 'bigint'],
-] as const satisfies ReadonlyArray<readonly [keyof StatusTransition, 'text' | 'bigint']>;
+import type { StoredKey } from './table-access.js';
+import { outcome } from './table-access.js';
 
 /** Finds a log's row: its time from the key table, so only its own partition is searched. */
 const THIS_LOG = `tenant_id = $1 AND id = $2 AND created_at =
   (SELECT created_at FROM communication_log_keys WHERE tenant_id = $1 AND id = $2)`;
 
 export class PgCommunicationLogRepository implements CommunicationLogRepository {
-  private readonly table: PgTableAccess<CommunicationLog>;
-
   constructor(
     private readonly db: PgExecutor,
-    partitions: PartitionKeeper,
-  ) {
-    this.table = new PgTableAccess(db, partitions, {
-      table: 'communication_logs',
-      keysTable: 'communication_log_keys',
-      timeColumn: 'created_at',
-      columns: [
-        ['tenant_id', 'text'],
-        ['id', 'text'],
-        ['user_id', 'text'],
-        ['channel', 'text'],
-        ['status', 'text'],
-        ['recipient', 'text'],
-        ['content', 'text'],
-        ['provider', 'text'],
-        ['template_id', 'text'],
-        ['error', 'text'],
-        ['response', 'text'],
-        ['sent_at', 'bigint'],
-        ['created_at', 'bigint'],
-        ['updated_at', 'bigint'],
-      ],
-      orderBy: 'created_at DESC, id DESC',
-    });
-  }
+    private readonly rows: PgLogRows<CommunicationLog>,
+  ) {}
 
   insertMany(logs: readonly CommunicationLog[]): Promise<InsertOutcome> {
-    return this.table.insertMany(logs);
+    return this.rows.insertMany(logs);
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
-    return this.table.list(communicationLogConditions(filter), communicationLogTotal(filter), window);
+    return this.rows.list(communicationLogConditions(filter), communicationLogTotal(filter), window);
   }
 
   async find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
     const [row] = await this.db.query<CommunicationLog>(
-      `SELECT * FROM communication_logs WHERE ${THIS_LOG}`,
+      `SELECT ${this.rows.access.columnList} FROM communication_logs WHERE ${THIS_LOG}`,
       [tenantId, id],
     );
     return row;
@@ -118,16 +85,17 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
   async importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
     const logs = entries.map((entry) => entry.log);
     if (logs.length === 0) return { ids: [], duplicates: [] };
-    await this.table.preparePartitions(logs);
+    const table = this.rows.access;
+    await table.preparePartitions(logs);
     const transitions = entries.flatMap((entry) => entry.transitions);
     const sql = new SqlBuilder();
-    const input = this.table.inputCte(logs, sql);
+    const input = table.inputCte(logs, sql);
     const arrays = TRANSITION_COLUMNS.map(
       ([column, type]) => `${sql.bind(transitions.map((row) => row[column]))}::${type}[]`,
     );
     const columns = TRANSITION_COLUMNS.map(([column]) => column).join(', ');
     const stored = await this.db.query<StoredKey>(
-      `WITH ${input}, ${this.table.claimCte()}, ${this.table.storeCte()},
+      `WITH ${input}, ${table.claimCte()}, ${table.storeCte()},
        history AS (
          INSERT INTO communication_log_transitions (${columns})
          SELECT ${TRANSITION_COLUMNS.map(([column]) => `h.${column}`).join(', ')}
@@ -137,6 +105,6 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
        SELECT tenant_id, id FROM stored`,
       sql.params,
     );
-    return outcome(logs, stored);
+    return this.rows.published(logs, outcome(logs, stored));
   }
 }

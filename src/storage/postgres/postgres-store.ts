@@ -1,22 +1,29 @@
+import { AfterCommit } from '../../domain/after-commit.js';
 import {
   TALLIED_TABLES,
   type AppliedMigration,
   type AuditStore,
-  type CommunicationLogRepository,
-  type MfaConfigAuditLogRepository,
+  type LogRows,
   type NonceRepository,
-  type OperateLogRepository,
   type TableTally,
   type TuyaTokenRepository,
 } from '../../domain/audit-store.js';
 import { UnavailableError } from '../../domain/errors.js';
+import { COMMUNICATION_LOG_TABLE } from '../../kinds/communication-log/communication-log-table.js';
+import type { LogRow, LogTable } from '../../kinds/log-table.js';
+import {
+  mfaConfigAuditLogRepository,
+  type MfaConfigAuditLogRepository,
+} from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-repository.js';
+import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
+import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { PgCommunicationLogRepository } from './communication-log-repository.js';
 import { applyMigrations } from './migrations.js';
-import { PgMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
 import { PgNonceRepository } from './nonce-repository.js';
 import { PgOperateLogRepository } from './operate-log-repository.js';
 import { PartitionKeeper } from './partitions.js';
 import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
+import { PgLogRows } from './pg-log-rows.js';
 import { PgTuyaTokenRepository } from './tuya-token-repository.js';
 
 /**
@@ -25,14 +32,15 @@ import { PgTuyaTokenRepository } from './tuya-token-repository.js';
  * query then fails with UnavailableError until it is back, and the pool reconnects by itself.
  */
 export class PostgresStore implements AuditStore {
-  readonly dialect = 'postgres';
-  readonly communicationLogs: CommunicationLogRepository;
+  readonly afterCommit = new AfterCommit();
+  readonly communicationLogs: PgCommunicationLogRepository;
   readonly mfaConfigAuditLogs: MfaConfigAuditLogRepository;
-  readonly operateLogs: OperateLogRepository;
+  readonly operateLogs: PgOperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
   private readonly pool: PgPool;
   private readonly partitions: PartitionKeeper;
+  private readonly tables = new Map<string, PgLogRows<LogRow>>();
 
   constructor(
     private readonly settings: PoolSettings,
@@ -40,11 +48,29 @@ export class PostgresStore implements AuditStore {
   ) {
     this.pool = new PgPool(settings);
     this.partitions = new PartitionKeeper(this.pool, now);
-    this.communicationLogs = new PgCommunicationLogRepository(this.pool, this.partitions);
-    this.mfaConfigAuditLogs = new PgMfaConfigAuditLogRepository(this.pool, this.partitions);
-    this.operateLogs = new PgOperateLogRepository(this.pool, this.partitions);
+    this.communicationLogs = new PgCommunicationLogRepository(
+      this.pool,
+      this.logRows(COMMUNICATION_LOG_TABLE),
+    );
+    this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
+    this.operateLogs = new PgOperateLogRepository(this.pool, this.logRows(OPERATE_LOG_TABLE));
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
+  }
+
+  rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row> {
+    return this.logRows(table);
+  }
+
+  /** The one PgLogRows of `table` (made on first use). */
+  private logRows<Row extends LogRow>(table: LogTable<Row>): PgLogRows<Row> {
+    let rows = this.tables.get(table.table);
+    if (rows === undefined) {
+      rows = new PgLogRows<LogRow>(this.pool, this.partitions, table, this.afterCommit);
+      this.tables.set(table.table, rows);
+    }
+    // Made from this very table description, so its rows are Row.
+    return rows as unknown as PgLogRows<Row>;
   }
 
   /**
@@ -92,7 +118,8 @@ export class PostgresStore implements AuditStore {
     );
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await this.afterCommit.close();
+    await this.pool.close();
   }
 }

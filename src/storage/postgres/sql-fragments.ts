@@ -1,9 +1,10 @@
-import type { FilterCondition } from '../filter-conditions.js';
+import { conditionsInUse, type Condition } from '../../domain/conditions.js';
 import type { PgValue } from './pg-executor.js';
+
+const quote = (column: string) => `"${column}"`;
 
 /**
  * Collects parameters while SQL is assembled, numbering them $1, $2, … in the order they are bound.
- * Conditions with an undefined parameter are filters the caller did not ask for and are left out.
  */
 export class SqlBuilder {
   readonly params: PgValue[] = [];
@@ -14,14 +15,24 @@ export class SqlBuilder {
     return `$${this.params.length}`;
   }
 
-  /** `WHERE a AND b …` of the conditions whose parameters are all defined; '' when none is. */
-  where(conditions: readonly FilterCondition[]): string {
-    const used = conditions.filter(([, ...params]) => params.every((param) => param !== undefined));
-    if (used.length === 0) return '';
-    const parts = used.map(([sql, ...params]) => {
-      let index = 0;
-      return sql.replace(/\?/g, () => this.bind(params[index++] as PgValue));
-    });
-    return `WHERE ${parts.join(' AND ')}`;
+  /** One neutral condition: `"col" op $n`, or `("a", "b") op ($n, $m)` for a row. */
+  condition(condition: Condition): string {
+    const { columns, op, values } = condition;
+    const placeholders = values.map((value) => this.bind(value as PgValue));
+    return columns.length === 1
+      ? `${quote(columns[0] ?? '')} ${op} ${placeholders[0] ?? ''}`
+      : `(${columns.map(quote).join(', ')}) ${op} (${placeholders.join(', ')})`;
+  }
+
+  /**
+   * `WHERE a AND b …` of the conditions the caller asked for (every value given) and of the
+   * adapter's own SQL `fragments` (their values bound already); '' when there is none.
+   */
+  where(conditions: readonly Condition[], fragments: readonly string[] = []): string {
+    const parts = [
+      ...conditionsInUse(conditions).map((condition) => this.condition(condition)),
+      ...fragments,
+    ];
+    return parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`;
   }
 }

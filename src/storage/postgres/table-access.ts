@@ -1,37 +1,28 @@
-import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
+import type { CountedPage, InsertOutcome, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
+import { whereRow, type Condition, type TotalPart } from '../../domain/conditions.js';
+import { keysetOrder, type LogRow, type LogTable } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor, PgScalar } from './pg-executor.js';
-import type { FilterCondition } from '../filter-conditions.js';
-import type { TotalPart } from '../list-totals.js';
 import { SqlBuilder } from './sql-fragments.js';
-
-/** A partitioned log table: its columns with their SQL types, its time column and id-claim table. */
-export interface PgTableSpec<Row> {
-  table: string;
-  /** Holds (tenant_id, id, time) of every stored row: the uniqueness partitions cannot enforce. */
-  keysTable: string;
-  timeColumn: keyof Row & string;
-  /** Columns in insert order, each with the SQL type its unnest array is cast to. */
-  columns: ReadonlyArray<readonly [keyof Row & string, 'text' | 'bigint']>;
-  /** ORDER BY of every list: newest first, ties broken by id. */
-  orderBy: string;
-}
 
 const quote = (column: string) => `"${column}"`;
 
 /**
- * Typed access to one log table on PostgreSQL: idempotent batch insert in one round trip and a
- * counted list read from one snapshot, shared by the three log kinds.
+ * One log table on PostgreSQL, driven by its description alone: idempotent batch insert in one
+ * round trip, counted list read from one snapshot and keyset page, the same for every log kind.
  */
-export class PgTableAccess<Row extends { tenant_id: string; id: string }> {
-  private readonly columnList: string;
+export class PgTableAccess<Row extends LogRow> {
+  /** The table's columns, for SELECT. */
+  readonly columnList: string;
+  readonly orderBy: string;
 
   constructor(
     private readonly db: PgExecutor,
     private readonly partitions: PartitionKeeper,
-    readonly spec: PgTableSpec<Row>,
+    readonly spec: LogTable<Row>,
   ) {
     this.columnList = spec.columns.map(([column]) => quote(column)).join(', ');
+    this.orderBy = keysetOrder(spec);
   }
 
   /**
@@ -39,9 +30,10 @@ export class PgTableAccess<Row extends { tenant_id: string; id: string }> {
    * size is one statement with a fixed text (prepared once by PostgreSQL's plan cache).
    */
   inputCte(rows: readonly Row[], sql: SqlBuilder): string {
-    const arrays = this.spec.columns.map(
-      ([column, type]) => `${sql.bind(rows.map((row) => row[column] as PgScalar))}::${type}[]`,
-    );
+    const arrays = this.spec.columns.map(([column, type]) => {
+      const values = rows.map((row) => (row as unknown as Record<string, PgScalar>)[column] ?? null);
+      return `${sql.bind(values)}::${type}[]`;
+    });
     return `input AS (SELECT * FROM unnest(${arrays.join(', ')}) AS input(${this.columnList}))`;
   }
 
@@ -67,12 +59,13 @@ export class PgTableAccess<Row extends { tenant_id: string; id: string }> {
 
   /** Ensures the batch's months have partitions (rarely a round trip). */
   preparePartitions(rows: readonly Row[]): Promise<void> {
-    return this.partitions.ensure(rows.map((row) => row[this.spec.timeColumn] as number));
+    const time = this.spec.timeColumn;
+    return this.partitions.ensure(rows.map((row) => (row as unknown as Record<string, number>)[time] ?? 0));
   }
 
   /** Inserts the batch in one statement: all rows or none; rows stored already are reported. */
-  async insertMany(rows: readonly Row[]): Promise<InsertOutcome> {
-    if (rows.length === 0) return { ids: [], duplicates: [] };
+  async insertMany(rows: readonly Row[]): Promise<StoredOutcome> {
+    if (rows.length === 0) return { ids: [], duplicates: [], stored: [] };
     await this.preparePartitions(rows);
     const sql = new SqlBuilder();
     const stored = await this.db.query<StoredKey>(
@@ -87,7 +80,7 @@ export class PgTableAccess<Row extends { tenant_id: string; id: string }> {
    * snapshot. The page travels as one JSON array, which keeps the empty page's total.
    */
   async list(
-    conditions: readonly FilterCondition[],
+    conditions: readonly Condition[],
     totalParts: readonly TotalPart[],
     window: OffsetWindow,
   ): Promise<CountedPage<Row>> {
@@ -104,12 +97,36 @@ export class PgTableAccess<Row extends { tenant_id: string; id: string }> {
       .join(' + ');
     const [result] = await this.db.query<{ total: number; rows: Row[] }>(
       `SELECT (${total})::bigint AS total,
-              (SELECT coalesce(json_agg(page ORDER BY ${this.spec.orderBy}), '[]')
+              (SELECT coalesce(json_agg(page ORDER BY ${this.orderBy}), '[]')
                  FROM (SELECT ${this.columnList} FROM ${this.spec.table} ${where}
-                        ORDER BY ${this.spec.orderBy} LIMIT ${limit} OFFSET ${offset}) AS page) AS rows`,
+                        ORDER BY ${this.orderBy} LIMIT ${limit} OFFSET ${offset}) AS page) AS rows`,
       sql.params,
     );
     return { rows: result?.rows ?? [], total: result?.total ?? 0 };
+  }
+
+  /**
+   * Up to `limit` rows newest first, strictly after `after`. `fragments` add this store's own SQL,
+   * written with `sql`'s placeholders; `order` may replace the keyset order's text (same order).
+   */
+  page(
+    conditions: readonly Condition[],
+    after: KeysetPosition | undefined,
+    limit: number,
+    sql = new SqlBuilder(),
+    fragments: readonly string[] = [],
+    order = this.orderBy,
+  ): Promise<Row[]> {
+    const where = sql.where([...conditions, this.after(after)], fragments);
+    return this.db.query<Row>(
+      `SELECT ${this.columnList} FROM ${this.spec.table} ${where} ORDER BY ${order} LIMIT ${sql.bind(limit)}`,
+      sql.params,
+    );
+  }
+
+  /** The keyset step past `after`: left out when undefined. */
+  after(after: KeysetPosition | undefined): Condition {
+    return whereRow([this.spec.timeColumn, 'id'], '<', [after?.time, after?.id]);
   }
 }
 
@@ -119,13 +136,21 @@ export interface StoredKey {
   id: string;
 }
 
+/** The outcome of a batch insert, with the positions in the batch of the rows it stored. */
+export interface StoredOutcome extends InsertOutcome {
+  stored: number[];
+}
+
 const keyOf = (row: StoredKey) => `${row.tenant_id}\u0000${row.id}`;
 
-/** The InsertOutcome of a batch from the keys the statement stored. */
-export function outcome(rows: readonly StoredKey[], stored: readonly StoredKey[]): InsertOutcome {
+/** The outcome of a batch from the keys the statement stored. */
+export function outcome(rows: readonly StoredKey[], stored: readonly StoredKey[]): StoredOutcome {
   const storedKeys = new Set(stored.map(keyOf));
-  return {
-    ids: rows.map((row) => row.id),
-    duplicates: rows.filter((row) => !storedKeys.has(keyOf(row))).map((row) => row.id),
-  };
+  const positions: number[] = [];
+  const duplicates: string[] = [];
+  rows.forEach((row, index) => {
+    if (storedKeys.has(keyOf(row))) positions.push(index);
+    else duplicates.push(row.id);
+  });
+  return { ids: rows.map((row) => row.id), duplicates, stored: positions };
 }

@@ -1,58 +1,52 @@
-import type Database from 'better-sqlite3';
+import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
+import {
+  communicationLogConditions,
+  communicationLogTotal,
+  type CommunicationLogFilter,
+  type CommunicationLogRepository,
+  type CommunicationLogWithHistory,
+} from '../../kinds/communication-log/communication-log-repository.js';
 import type {
-  CommunicationLogFilter,
-  CommunicationLogRepository,
-  CommunicationLogWithHistory,
-  CountedPage,
-  InsertOutcome,
-  OffsetWindow,
-} from '../../domain/audit-store.js';
-import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
-import { communicationLogConditions } from '../filter-conditions.js';
-import { communicationLogTotal } from '../list-totals.js';
+  CommunicationLog,
+  StatusTransition,
+} from '../../kinds/communication-log/communication-log-table.js';
 import { asPromise } from './as-promise.js';
+import type { SqliteLogRows } from './sqlite-log-rows.js';
 import type { StoreWriter } from './store-writer.js';
-import { COMMUNICATION_LOG_TABLE } from './communication-log-table.js';
-import { TableAccess } from './table-access.js';
 
 export class SqliteCommunicationLogRepository implements CommunicationLogRepository {
-  private readonly table: TableAccess<CommunicationLog>;
-
-  /** Reads on `db`; writes go to `writer` (see communication-log-writes.ts). */
+  /** Reads and inserts through `rows`; history writes go to `writer` (see communication-log-writes.ts). */
   constructor(
-    db: Database.Database,
+    private readonly rows: SqliteLogRows<CommunicationLog>,
     private readonly writer: StoreWriter,
-  ) {
-    this.table = new TableAccess(db, COMMUNICATION_LOG_TABLE);
-  }
+  ) {}
 
   insertMany(logs: readonly CommunicationLog[]): Promise<InsertOutcome> {
-    return this.writer.run('insertCommunicationLogs', logs);
+    return this.rows.insertMany(logs);
   }
 
   list(filter: CommunicationLogFilter, window: OffsetWindow): Promise<CountedPage<CommunicationLog>> {
-    return asPromise(() =>
-      this.table.list(communicationLogConditions(filter), communicationLogTotal(filter), window),
-    );
+    return this.rows.list(communicationLogConditions(filter), communicationLogTotal(filter), window);
   }
 
   find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
+    const { access } = this.rows;
     return asPromise(
       () =>
-        this.table
-          .prepare('SELECT * FROM communication_logs WHERE tenant_id = ? AND id = ?')
+        access
+          .prepare(`SELECT ${access.selectColumns} FROM communication_logs WHERE tenant_id = ? AND id = ?`)
           .get(tenantId, id) as CommunicationLog | undefined,
     );
   }
 
   applyTransition(transition: StatusTransition): Promise<boolean> {
-    return this.writer.run('applyTransition', transition);
+    return this.writer.run({ type: 'apply-transition', transition });
   }
 
   listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]> {
     return asPromise(
       () =>
-        this.table
+        this.rows.access
           .prepare(
             `SELECT tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at
                FROM communication_log_transitions WHERE tenant_id = ? AND log_id = ? ORDER BY seq`,
@@ -61,7 +55,11 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
     );
   }
 
-  importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
-    return this.writer.run('importCommunicationLogs', entries);
+  async importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
+    const batch = await this.writer.run({ type: 'import-communication-logs', entries });
+    return this.rows.published(
+      entries.map(({ log }) => log),
+      batch,
+    );
   }
 }

@@ -1,20 +1,24 @@
 import type Database from 'better-sqlite3';
-import type { CommunicationLogWithHistory, InsertOutcome } from '../../domain/audit-store.js';
-import type { CommunicationLog, StatusTransition } from '../../domain/records.js';
-import { APPEND_TRANSITION_SQL, COMMUNICATION_LOG_TABLE } from './communication-log-table.js';
-import { TableAccess } from './table-access.js';
+import type { CommunicationLogWithHistory } from '../../kinds/communication-log/communication-log-repository.js';
+import {
+  COMMUNICATION_LOG_TABLE,
+  TRANSITION_COLUMNS,
+  type StatusTransition,
+} from '../../kinds/communication-log/communication-log-table.js';
+import { TableAccess, type StoredBatch } from './table-access.js';
+
+/** Appends one delivery-status change to a log's history. */
+const APPEND_TRANSITION_SQL = `INSERT INTO communication_log_transitions
+    (${TRANSITION_COLUMNS.map(([column]) => column).join(', ')})
+  VALUES (${TRANSITION_COLUMNS.map(([column]) => `@${column}`).join(', ')})`;
 
 /**
- * The communication-log writes, synchronous on the writing connection `db` (see
- * write-operations.ts); each runs inside the writer's group transaction.
+ * The communication-log writes beyond the common insert, synchronous on the writing connection
+ * `db`; each runs inside the writer's group transaction.
  */
 export function communicationLogWrites(db: Database.Database) {
   const table = new TableAccess(db, COMMUNICATION_LOG_TABLE);
   return {
-    insertCommunicationLogs(logs: readonly CommunicationLog[]): InsertOutcome {
-      return table.insertMany(logs);
-    },
-
     /** Compare-and-set of the status, with the transition appended to the history; false when the status moved on. */
     applyTransition(transition: StatusTransition): boolean {
       const update = table.prepare(
@@ -36,17 +40,19 @@ export function communicationLogWrites(db: Database.Database) {
         .immediate();
     },
 
-    importCommunicationLogs(entries: readonly CommunicationLogWithHistory[]): InsertOutcome {
+    importCommunicationLogs(entries: readonly CommunicationLogWithHistory[]): StoredBatch {
       const append = table.prepare(APPEND_TRANSITION_SQL);
       // A log stored already has its own history; appending the copy's would double it. The log
       // row already holds the outcome of these transitions, so they are appended as history only,
       // without the compare-and-set of applyTransition.
+      const stored: number[] = [];
       const appendHistory = (index: number) => {
+        stored.push(index);
         for (const transition of entries[index]?.transitions ?? []) append.run(transition);
       };
       const logs = entries.map(({ log }) => log);
       const duplicates = db.transaction(() => table.insertNew(logs, appendHistory)).immediate();
-      return { ids: logs.map((log) => log.id), duplicates };
+      return { ids: logs.map((log) => log.id), duplicates, stored };
     },
   };
 }

@@ -5,6 +5,6 @@ export class SqliteNonceRepository implements NonceRepository {
   constructor(private readonly writer: StoreWriter) {}
 
   remember(clientId: string, nonce: string, expiresAt: number, nowMs: number): Promise<boolean> {
-    return this.writer.run('rememberNonce', clientId, nonce, expiresAt, nowMs);
+    return this.writer.run({ type: 'remember-nonce', clientId, nonce, expiresAt, nowMs });
   }
 }

@@ -1,5 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { CommitSubscriber, SubscribeOptions } from '../../domain/after-commit.js';
+import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { startModuleWorker } from './module-worker.js';
 import { StatementCache } from './statement-cache.js';
 import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
@@ -13,7 +15,7 @@ import type {
 export interface SearchIndexTuning {
   /** Rows the worker indexes per transaction (one FTS5 segment each). */
   stepRows: number;
-  /** The most rows ingest leaves unindexed before it waits for the worker (see afterAppend). */
+  /** The most rows ingest leaves unindexed before it waits for the worker (see `subscriber`). */
   maxLagRows: number;
 }
 
@@ -77,16 +79,30 @@ export class SearchIndexer {
   }
 
   /**
-   * Tells the worker that rows were committed; resolves at once, or once the lag is back under
-   * `maxLagRows` (never while a backlog is rebuilt or after the worker was stopped).
+   * The indexer on the store's after-commit seam. It keeps its own position (the watermark in the
+   * search file), so catching up is waking the worker. Each operate-log append wakes it and is
+   * finished once indexed, so that the seam holds writes back once `maxLagRows` rows wait; not
+   * while a backlog is rebuilt, the worker fails, or it was stopped.
    */
-  afterAppend(): Promise<void> {
-    // A write answered while the store closes: its rows are the next start's backlog.
-    if (this.stopped) return Promise.resolve();
-    const last = this.lastSeq.get() as number;
-    this.wake(last);
-    if (this.failing || this.indexedThrough < this.backlogThrough) return Promise.resolve();
-    return this.waitFor(last - this.tuning.maxLagRows);
+  readonly subscriber: CommitSubscriber = {
+    name: 'search-indexer',
+    appended: (batch) => {
+      // A write answered while the store closes: its rows are the next start's backlog.
+      if (batch.table.table !== OPERATE_LOG_TABLE.table || this.stopped) return Promise.resolve();
+      const last = this.lastSeq.get() as number;
+      this.wake(last);
+      if (this.failing || this.indexedThrough < this.backlogThrough) return Promise.resolve();
+      return this.waitFor(last);
+    },
+    catchUp: () => {
+      if (!this.stopped) this.wake(this.lastSeq.get() as number);
+      return Promise.resolve();
+    },
+  };
+
+  /** How the seam queues for the indexer: writes wait once `maxLagRows` rows are not indexed. */
+  get subscription(): SubscribeOptions {
+    return { capacityRows: this.tuning.maxLagRows, overflow: 'wait' };
   }
 
   /** Resolves once every row stored now is indexed (or the indexer is stopped). */

@@ -1,17 +1,38 @@
+import { conditionsInUse, type Condition } from '../../domain/conditions.js';
+
 /** A value better-sqlite3 binds. */
 export type SqlValue = string | number | bigint | null;
 
-/**
- * Joins conditions such as `['user_id = ?', 'usr_1']` into a WHERE clause. Conditions with an undefined
- * parameter are filters the caller did not ask for and are left out.
- */
-export function whereClause(conditions: ReadonlyArray<readonly [string, ...(SqlValue | undefined)[]]>): {
+/** SQL this adapter writes itself (a search it alone can make), with its `?` parameters. */
+export interface SqliteFragment {
   sql: string;
   params: SqlValue[];
-} {
-  const used = conditions.filter(([, ...params]) => params.every((param) => param !== undefined));
+}
+
+const quote = (column: string) => `"${column}"`;
+
+/** One neutral condition as SQLite SQL: `"col" op ?`, or `("a", "b") op (?, ?)` for a row. */
+export function compileCondition(condition: Condition): SqliteFragment {
+  const { columns, op, values } = condition;
+  const placeholders = values.map(() => '?');
+  const sql =
+    columns.length === 1
+      ? `${quote(columns[0] ?? '')} ${op} ?`
+      : `(${columns.map(quote).join(', ')}) ${op} (${placeholders.join(', ')})`;
+  return { sql, params: values as SqlValue[] };
+}
+
+/**
+ * The WHERE clause of `conditions` (those the caller asked for: every value given) and of the
+ * adapter's own `fragments`; '' when there is none.
+ */
+export function whereClause(
+  conditions: readonly Condition[],
+  fragments: readonly SqliteFragment[] = [],
+): SqliteFragment {
+  const parts = [...conditionsInUse(conditions).map(compileCondition), ...fragments];
   return {
-    sql: used.length === 0 ? '' : `WHERE ${used.map(([sql]) => sql).join(' AND ')}`,
-    params: used.flatMap(([, ...params]) => params as SqlValue[]),
+    sql: parts.length === 0 ? '' : `WHERE ${parts.map((part) => part.sql).join(' AND ')}`,
+    params: parts.flatMap((part) => part.params),
   };
 }

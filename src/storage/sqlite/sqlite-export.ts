@@ -1,19 +1,14 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { TALLIED_TABLES, type TableTally } from '../../domain/audit-store.js';
+import type { CommunicationLogWithHistory } from '../../kinds/communication-log/communication-log-repository.js';
 import {
-  TALLIED_TABLES,
-  type CommunicationLogWithHistory,
-  type TableTally,
-} from '../../domain/audit-store.js';
-import type { MfaConfigAuditLog, OperateLog, StatusTransition } from '../../domain/records.js';
-import { COMMUNICATION_LOG_COLUMNS } from './communication-log-table.js';
-import { MFA_CONFIG_AUDIT_LOG_COLUMNS } from './mfa-config-audit-log-table.js';
-import { OPERATE_LOG_COLUMNS } from './operate-log-table.js';
+  COMMUNICATION_LOG_TABLE,
+  TRANSITION_COLUMNS,
+  type StatusTransition,
+} from '../../kinds/communication-log/communication-log-table.js';
+import type { LogRow, LogTable } from '../../kinds/log-table.js';
 import { tallyTables } from './table-tally.js';
-
-/** The log tables an export walks, each keyed by (tenant_id, id). Transitions travel with their logs. */
-export const EXPORTED_TABLES = ['communication_logs', 'mfa_config_audit_logs', 'operate_logs'] as const;
-export type ExportedTable = (typeof EXPORTED_TABLES)[number];
 
 /** A position in a table walk: the (tenant_id, id) of the last row already read. */
 export interface ExportKey {
@@ -32,7 +27,7 @@ export class NotASealogStoreError extends Error {
   }
 }
 
-const TRANSITION_COLUMNS = 'tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at';
+const TRANSITION_SELECT = TRANSITION_COLUMNS.map(([column]) => column).join(', ');
 
 /**
  * Read-only view of an existing SQLite store file, for moving its rows to another store. Each
@@ -81,7 +76,7 @@ export class SqliteExport {
   }
 
   /** Rows of `table` strictly after `after` (every row when undefined); counts the index, no row is read. */
-  countRows(table: ExportedTable, after: ExportKey | undefined): number {
+  countRows(table: string, after: ExportKey | undefined): number {
     const row = (
       after === undefined
         ? this.db.prepare(`SELECT count(*) AS rows FROM ${table}`).get()
@@ -98,16 +93,11 @@ export class SqliteExport {
     batchSize: number,
   ): Generator<CommunicationLogWithHistory[]> {
     const transitions = this.db.prepare(
-      `SELECT ${TRANSITION_COLUMNS} FROM communication_log_transitions
+      `SELECT ${TRANSITION_SELECT} FROM communication_log_transitions
         WHERE (tenant_id, log_id) >= (?, ?) AND (tenant_id, log_id) <= (?, ?)
         ORDER BY tenant_id, log_id, seq`,
     );
-    for (const logs of this.walk<CommunicationLogWithHistory['log']>(
-      'communication_logs',
-      COMMUNICATION_LOG_COLUMNS,
-      after,
-      batchSize,
-    )) {
+    for (const logs of this.batches(COMMUNICATION_LOG_TABLE, after, batchSize)) {
       const first = logs[0];
       const last = logs[logs.length - 1];
       if (first === undefined || last === undefined) continue;
@@ -128,40 +118,19 @@ export class SqliteExport {
     }
   }
 
-  /** MFA config audit logs after `after`, up to `batchSize` (≥ 1) a batch. */
-  mfaConfigAuditLogBatches(after: ExportKey | undefined, batchSize: number): Generator<MfaConfigAuditLog[]> {
-    return this.walk<MfaConfigAuditLog>(
-      'mfa_config_audit_logs',
-      MFA_CONFIG_AUDIT_LOG_COLUMNS,
-      after,
-      batchSize,
-    );
-  }
-
-  /** Operate logs after `after`, up to `batchSize` (≥ 1) a batch; the store-internal seq is left behind. */
-  operateLogBatches(after: ExportKey | undefined, batchSize: number): Generator<OperateLog[]> {
-    return this.walk<OperateLog>('operate_logs', OPERATE_LOG_COLUMNS, after, batchSize);
-  }
-
-  /** Same as AuditStore.tally() of a SqliteStore on this file, read without opening it for writing. */
-  tally(): TableTally[] {
-    return tallyTables(this.db);
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
-  /** Yields non-empty batches until the table is exhausted; each batch is read when asked for. */
-  private *walk<Row extends { tenant_id: string; id: string }>(
-    table: ExportedTable,
-    columns: readonly string[],
+  /**
+   * Rows of `table` after `after`, up to `batchSize` (≥ 1) a batch; store-internal columns (seq)
+   * are left behind. Each batch is read when asked for.
+   */
+  *batches<Row extends LogRow>(
+    table: LogTable<Row>,
     after: ExportKey | undefined,
     batchSize: number,
   ): Generator<Row[]> {
     if (!Number.isSafeInteger(batchSize) || batchSize < 1)
       throw new RangeError(`batch size must be ≥ 1 (got ${batchSize})`);
-    const select = `SELECT ${columns.map((column) => `"${column}"`).join(', ')} FROM ${table}`;
+    const columns = table.columns.map(([column]) => `"${column}"`).join(', ');
+    const select = `SELECT ${columns} FROM ${table.table}`;
     const firstBatch = this.db.prepare(`${select} ORDER BY tenant_id, id LIMIT ?`);
     const nextBatch = this.db.prepare(
       `${select} WHERE (tenant_id, id) > (?, ?) ORDER BY tenant_id, id LIMIT ?`,
@@ -179,6 +148,15 @@ export class SqliteExport {
       if (rows.length < batchSize) return;
       position = { tenantId: last.tenant_id, id: last.id };
     }
+  }
+
+  /** Same as AuditStore.tally() of a SqliteStore on this file, read without opening it for writing. */
+  tally(): TableTally[] {
+    return tallyTables(this.db);
+  }
+
+  close(): void {
+    this.db.close();
   }
 }
 

@@ -1,23 +1,30 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import { AfterCommit } from '../../domain/after-commit.js';
 import type {
   AppliedMigration,
   AuditStore,
-  CommunicationLogRepository,
-  MfaConfigAuditLogRepository,
+  LogRows,
   NonceRepository,
-  OperateLogRepository,
   TableTally,
   TuyaTokenRepository,
 } from '../../domain/audit-store.js';
+import { COMMUNICATION_LOG_TABLE } from '../../kinds/communication-log/communication-log-table.js';
+import type { LogRow, LogTable } from '../../kinds/log-table.js';
+import {
+  mfaConfigAuditLogRepository,
+  type MfaConfigAuditLogRepository,
+} from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-repository.js';
+import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
+import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
 import { asPromise } from './as-promise.js';
 import { applyMigrations } from './migrations.js';
-import { SqliteMfaConfigAuditLogRepository } from './mfa-config-audit-log-repository.js';
 import { SqliteNonceRepository } from './nonce-repository.js';
 import { SqliteOperateLogRepository } from './operate-log-repository.js';
 import { SearchIndexer, type SearchIndexTuning } from './search-indexer.js';
+import { SqliteLogRows } from './sqlite-log-rows.js';
 import { tallyTables } from './table-tally.js';
 import { openStoreConnection } from './store-connection.js';
 import { InThreadWriter, type StoreWriter } from './store-writer.js';
@@ -31,15 +38,16 @@ import { WriterThread } from './writer-thread.js';
  * also checkpoints the WAL; the trigram index on the search indexer's (search-indexer.ts).
  */
 export class SqliteStore implements AuditStore {
-  readonly dialect = 'sqlite';
-  readonly communicationLogs: CommunicationLogRepository;
+  readonly afterCommit = new AfterCommit();
+  readonly communicationLogs: SqliteCommunicationLogRepository;
   readonly mfaConfigAuditLogs: MfaConfigAuditLogRepository;
-  readonly operateLogs: OperateLogRepository;
+  readonly operateLogs: SqliteOperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
   private readonly db: Database.Database;
   private indexer: SearchIndexer | undefined;
   private readonly writer: StoreWriter;
+  private readonly tables = new Map<string, SqliteLogRows<LogRow>>();
 
   /**
    * Opens (creating if needed) the database file at `path` and starts its writer thread; the
@@ -53,18 +61,39 @@ export class SqliteStore implements AuditStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = openStoreConnection(path);
     this.writer = path === ':memory:' ? new InThreadWriter(this.db) : new WriterThread(path);
-    this.communicationLogs = new SqliteCommunicationLogRepository(this.db, this.writer);
-    this.mfaConfigAuditLogs = new SqliteMfaConfigAuditLogRepository(this.db, this.writer);
-    this.operateLogs = new SqliteOperateLogRepository(this.db, () => this.indexer, this.writer);
+    this.communicationLogs = new SqliteCommunicationLogRepository(
+      this.logRows(COMMUNICATION_LOG_TABLE),
+      this.writer,
+    );
+    this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
+    this.operateLogs = new SqliteOperateLogRepository(this.logRows(OPERATE_LOG_TABLE), () => this.indexer);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
     this.nonces = new SqliteNonceRepository(this.writer);
+  }
+
+  rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row> {
+    return this.logRows(table);
+  }
+
+  /** The one SqliteLogRows of `table` (made on first use). */
+  private logRows<Row extends LogRow>(table: LogTable<Row>): SqliteLogRows<Row> {
+    let rows = this.tables.get(table.table);
+    if (rows === undefined) {
+      rows = new SqliteLogRows<LogRow>(this.db, table, this.writer, this.afterCommit);
+      this.tables.set(table.table, rows);
+    }
+    // Made from this very table description, so its rows are Row.
+    return rows as unknown as SqliteLogRows<Row>;
   }
 
   migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
     return asPromise(() => {
       const applied = applyMigrations(this.db, Infinity, onApplying);
       // The worker thread needs a file to read: an in-memory store searches by scanning.
-      if (this.path !== ':memory:') this.indexer ??= new SearchIndexer(this.db, this.path, this.searchTuning);
+      if (this.path !== ':memory:' && this.indexer === undefined) {
+        this.indexer = new SearchIndexer(this.db, this.path, this.searchTuning);
+        this.afterCommit.subscribe(this.indexer.subscriber, this.indexer.subscription);
+      }
       return applied;
     });
   }
@@ -89,6 +118,7 @@ export class SqliteStore implements AuditStore {
   }
 
   async close(): Promise<void> {
+    await this.afterCommit.close();
     await this.indexer?.close();
     // The writer's connection goes first, so that closing the last one checkpoints the WAL and
     // removes it.

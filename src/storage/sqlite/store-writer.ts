@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
-import { writeOperations, type WriteName, type WriteOperations } from './write-operations.js';
+import type { WriteCommand, WriteResult } from './write-commands.js';
+import { writeOperations } from './write-operations.js';
 
 /**
  * Where the embedded store's writes run: on the writer thread (writer-thread.ts) for a store file,
@@ -8,41 +9,27 @@ import { writeOperations, type WriteName, type WriteOperations } from './write-o
  * promise settles only after the commit that made its write durable.
  */
 export interface StoreWriter {
-  run<Name extends WriteName>(
-    name: Name,
-    ...args: Parameters<WriteOperations[Name]>
-  ): Promise<ReturnType<WriteOperations[Name]>>;
+  run<Command extends WriteCommand>(command: Command): Promise<WriteResult<Command>>;
   close(): Promise<void>;
 }
 
 /** Writes on the calling thread's connection `db`, group-committed (the writer thread runs one too). */
 export class InThreadWriter implements StoreWriter {
-  private readonly operations: WriteOperations;
+  private readonly execute: (command: WriteCommand) => unknown;
   private readonly group: GroupCommit;
 
   constructor(db: Database.Database) {
-    this.operations = writeOperations(db);
+    this.execute = writeOperations(db);
     this.group = new GroupCommit(db);
   }
 
-  run<Name extends WriteName>(
-    name: Name,
-    ...args: Parameters<WriteOperations[Name]>
-  ): Promise<ReturnType<WriteOperations[Name]>> {
-    return this.runRequest(name, args) as Promise<ReturnType<WriteOperations[Name]>>;
+  run<Command extends WriteCommand>(command: Command): Promise<WriteResult<Command>> {
+    return this.runRequest(command) as Promise<WriteResult<Command>>;
   }
 
-  /**
-   * Runs a write as the writer thread receives it: a name and its arguments, whose types were
-   * checked where run() was called on the other side.
-   */
-  runRequest(name: WriteName, args: readonly unknown[]): Promise<unknown> {
-    // TypeScript cannot follow a name to its operation's signature through an index.
-    const operations = this.operations as Record<
-      WriteName,
-      (...operationArgs: readonly unknown[]) => unknown
-    >;
-    return this.group.run(() => operations[name](...args));
+  /** Runs a command as the writer thread receives it, its type checked where run() was called. */
+  runRequest(command: WriteCommand): Promise<unknown> {
+    return this.group.run(() => this.execute(command));
   }
 
   /** Resolves once the writes queued so far are committed (the group runs on the next turn). */

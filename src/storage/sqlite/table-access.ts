@@ -1,68 +1,62 @@
 import type Database from 'better-sqlite3';
-import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
-import type { TallyTable, TotalPart } from '../list-totals.js';
-import type { FilterCondition } from '../filter-conditions.js';
-import { whereClause, type SqlValue } from './sql-fragments.js';
+import type { CountedPage, InsertOutcome, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
+import { whereRow, type Condition, type TotalPart } from '../../domain/conditions.js';
+import { keysetOrder, type LogRow, type LogTable } from '../../kinds/log-table.js';
+import { whereClause, type SqlValue, type SqliteFragment } from './sql-fragments.js';
 import { StatementCache } from './statement-cache.js';
 
-/** A log table: its name, its columns in insert order and its keyset ordering. */
-export interface TableSpec<Row> {
-  table: string;
-  columns: ReadonlyArray<keyof Row & string>;
-  /** ORDER BY of every list: newest first, ties broken by id. */
-  orderBy: string;
-  /** The tally table counting the rows, for the tables whose list totals come from one. */
-  tally?: TallySpec<Row>;
+/** The outcome of a batch insert, with the positions in the batch of the rows it stored. */
+export interface StoredBatch extends InsertOutcome {
+  stored: number[];
 }
 
 /**
- * How inserted rows are counted in a tally table (see list-totals.ts). Inserts are counted here,
- * per batch, because a row trigger's upsert costs about 40 % of ingest throughput; updates and
- * deletes, rare and one row at a time, are counted by triggers (migration 3).
+ * One log table on one connection, driven by its description alone: idempotent batch insert with
+ * its tallies, counted list and keyset page, the same for every log kind.
  */
-export interface TallySpec<Row> {
-  table: TallyTable;
-  /** The tally table's key columns; the count is its column `n`. */
-  columns: readonly string[];
-  /** A row's key values, in the order of `columns`. */
-  key(row: Row): SqlValue[];
-}
-
-/**
- * Typed access to one log table: idempotent batch insert and counted list, shared by the three
- * log kinds so their repositories only state their filters.
- */
-export class TableAccess<Row extends { id: string }> {
+export class TableAccess<Row extends LogRow> {
   private readonly statements: StatementCache;
   private readonly insertSql: string;
+  /** The table's columns for SELECT (never the store-internal seq). */
+  readonly selectColumns: string;
+  readonly orderBy: string;
 
   /** Statements are prepared on first use, so the tables may be created (migrated) after construction. */
   constructor(
     private readonly db: Database.Database,
-    private readonly spec: TableSpec<Row>,
+    readonly table: LogTable<Row>,
   ) {
     this.statements = new StatementCache(db);
-    const columns = spec.columns.map((column) => `"${column}"`).join(', ');
-    const placeholders = spec.columns.map((column) => `@${column}`).join(', ');
-    this.insertSql = `INSERT INTO ${spec.table} (${columns}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
+    this.selectColumns = table.columns.map(([column]) => `"${column}"`).join(', ');
+    const placeholders = table.columns.map(([column]) => `@${column}`).join(', ');
+    this.insertSql = `INSERT INTO ${table.table} (${this.selectColumns}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
+    this.orderBy = keysetOrder(table);
   }
 
-  /** Inserts every row in one transaction; rows already stored are reported as existing. */
-  insertMany(rows: readonly Row[]): InsertOutcome {
-    const duplicates = this.db.transaction(() => this.insertNew(rows)).immediate();
-    return { ids: rows.map((row) => row.id), duplicates };
+  /**
+   * Inserts every row in one transaction; rows already stored are reported as existing, and the
+   * positions in `rows` of those stored now as `stored`.
+   */
+  insertMany(rows: readonly Row[]): StoredBatch {
+    const stored: number[] = [];
+    const duplicates = this.db
+      .transaction(() => this.insertNew(rows, (index) => stored.push(index)))
+      .immediate();
+    return { ids: rows.map((row) => row.id), duplicates, stored };
   }
 
   /**
    * Inserts the rows whose (tenant_id, id) is not stored yet and adds them to the table's tallies;
    * returns the ids of the others, in batch order. `afterInsert` runs for each row inserted, with
    * its index in `rows`. Opens no transaction: the caller's makes the batch and its tallies one.
+   * Inserts are tallied here, per batch, because a row trigger's upsert costs about 40 % of ingest
+   * throughput; updates and deletes are counted by triggers.
    */
   insertNew(rows: readonly Row[], afterInsert?: (index: number) => void): string[] {
     const insert = this.prepare(this.insertSql);
     const duplicates: string[] = [];
     const counts = new Map<string, { key: SqlValue[]; n: number }>();
-    const { tally } = this.spec;
+    const { tally } = this.table;
     rows.forEach((row, index) => {
       if (insert.run(row).changes !== 1) {
         duplicates.push(row.id);
@@ -89,20 +83,20 @@ export class TableAccess<Row extends { id: string }> {
 
   /** One page and its total (the sum of `totalParts`), read from the same snapshot. */
   list(
-    conditions: readonly FilterCondition[],
+    conditions: readonly Condition[],
     totalParts: readonly TotalPart[],
     window: OffsetWindow,
   ): CountedPage<Row> {
     const where = whereClause(conditions);
     const select = this.prepare(
-      `SELECT * FROM ${this.spec.table} ${where.sql} ORDER BY ${this.spec.orderBy} LIMIT ? OFFSET ?`,
+      `SELECT ${this.selectColumns} FROM ${this.table.table} ${where.sql} ORDER BY ${this.orderBy} LIMIT ? OFFSET ?`,
     );
     const parts = totalParts.map((part) => {
       const partWhere = whereClause(part.conditions);
       const sql =
         part.source === 'tallies'
           ? `SELECT coalesce(sum(n), 0) FROM ${part.table} ${partWhere.sql}`
-          : `SELECT count(*) FROM ${this.spec.table} ${partWhere.sql}`;
+          : `SELECT count(*) FROM ${this.table.table} ${partWhere.sql}`;
       return { sql: `(${sql})`, params: partWhere.params };
     });
     const count = this.prepare(`SELECT ${parts.map((part) => part.sql).join(' + ')} AS total`);
@@ -110,6 +104,24 @@ export class TableAccess<Row extends { id: string }> {
       rows: select.all(...where.params, window.limit, window.offset) as Row[],
       total: (count.get(...parts.flatMap((part) => part.params)) as { total: number }).total,
     }))();
+  }
+
+  /** Up to `limit` rows newest first, strictly after `after`; `fragments` add this store's own SQL. */
+  page(
+    conditions: readonly Condition[],
+    after: KeysetPosition | undefined,
+    limit: number,
+    fragments: readonly SqliteFragment[] = [],
+  ): Row[] {
+    const where = whereClause([...conditions, this.after(after)], fragments);
+    return this.prepare(
+      `SELECT ${this.selectColumns} FROM ${this.table.table} ${where.sql} ORDER BY ${this.orderBy} LIMIT ?`,
+    ).all(...where.params, limit) as Row[];
+  }
+
+  /** The keyset step past `after`: left out when undefined. */
+  after(after: KeysetPosition | undefined): Condition {
+    return whereRow([this.table.timeColumn, 'id'], '<', [after?.time, after?.id]);
   }
 
   /** Prepares a statement once per distinct SQL text. */

@@ -22,7 +22,7 @@ export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
   ) {}
 
   insert(pair: TuyaTokenPair): Promise<void> {
-    return this.writer.run('insertTuyaToken', pair);
+    return this.writer.run({ type: 'insert-tuya-token', pair });
   }
 
   findByAccessHash(accessHash: string): Promise<TuyaTokenPair | undefined> {
@@ -45,6 +45,6 @@ export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
   }
 
   rotate(clientId: string, refreshHash: string, next: TuyaTokenPair, nowMs: number): Promise<boolean> {
-    return this.writer.run('rotateTuyaToken', clientId, refreshHash, next, nowMs);
+    return this.writer.run({ type: 'rotate-tuya-token', clientId, refreshHash, next, nowMs });
   }
 }

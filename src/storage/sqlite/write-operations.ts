@@ -1,24 +1,39 @@
 import type Database from 'better-sqlite3';
+import type { LogRow } from '../../kinds/log-table.js';
+import { LOG_TABLES } from '../../kinds/log-tables.js';
 import { communicationLogWrites } from './communication-log-writes.js';
-import { mfaConfigAuditLogWrites } from './mfa-config-audit-log-writes.js';
 import { nonceWrites } from './nonce-writes.js';
-import { operateLogWrites } from './operate-log-writes.js';
+import { TableAccess } from './table-access.js';
 import { tuyaTokenWrites } from './tuya-token-writes.js';
+import type { WriteCommand, WriteHandlers } from './write-commands.js';
 
 /**
- * Every write the embedded store makes, by name, as synchronous functions on the one writing
- * connection `db`. Names and arguments are all that crosses to the writer thread (writer-thread.ts),
- * so arguments and results must survive structured cloning: plain rows, strings and numbers.
+ * Runs write commands synchronously on the one writing connection `db`, on whichever thread holds
+ * it (the writer thread for a store file, the event loop for an in-memory store).
  */
-export function writeOperations(db: Database.Database) {
-  return {
-    ...communicationLogWrites(db),
-    ...mfaConfigAuditLogWrites(db),
-    ...operateLogWrites(db),
-    ...tuyaTokenWrites(db),
-    ...nonceWrites(db),
+export function writeOperations(db: Database.Database): (command: WriteCommand) => unknown {
+  const tables = new Map(LOG_TABLES.map((table) => [table.table, new TableAccess<LogRow>(db, table)]));
+  const communicationLogs = communicationLogWrites(db);
+  const tuyaTokens = tuyaTokenWrites(db);
+  const nonces = nonceWrites(db);
+  const handlers: WriteHandlers = {
+    'insert-rows': ({ table, rows }) => {
+      const access = tables.get(table);
+      if (access === undefined) throw new Error(`no log table ${table}`);
+      return access.insertMany(rows);
+    },
+    'apply-transition': ({ transition }) => communicationLogs.applyTransition(transition),
+    'import-communication-logs': ({ entries }) => communicationLogs.importCommunicationLogs(entries),
+    'insert-tuya-token': ({ pair }) => {
+      tuyaTokens.insertTuyaToken(pair);
+      return undefined;
+    },
+    'rotate-tuya-token': ({ clientId, refreshHash, next, nowMs }) =>
+      tuyaTokens.rotateTuyaToken(clientId, refreshHash, next, nowMs),
+    'remember-nonce': ({ clientId, nonce, expiresAt, nowMs }) =>
+      nonces.rememberNonce(clientId, nonce, expiresAt, nowMs),
   };
+  // TypeScript cannot narrow a handler by the command's type through an index.
+  const run = handlers as unknown as Record<WriteCommand['type'], (command: WriteCommand) => unknown>;
+  return (command) => run[command.type](command);
 }
-
-export type WriteOperations = ReturnType<typeof writeOperations>;
-export type WriteName = keyof WriteOperations;

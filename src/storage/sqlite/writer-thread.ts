@@ -3,13 +3,12 @@ import type { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../../domain/errors.js';
 import { startModuleWorker } from './module-worker.js';
 import type { StoreWriter } from './store-writer.js';
-import type { WriteName, WriteOperations } from './write-operations.js';
+import type { WriteCommand, WriteResult } from './write-commands.js';
 
-/** A write for the writer thread: the operation's name and its arguments (structured-cloned). */
+/** A write for the writer thread: its command (structured-cloned) and a number for the answer. */
 export interface WriteRequest {
   id: number;
-  name: WriteName;
-  args: unknown[];
+  command: WriteCommand;
 }
 
 /** The writer thread's answer to request `id`, sent after the commit that made it durable. */
@@ -50,17 +49,14 @@ export class WriterThread implements StoreWriter {
     this.worker = this.start();
   }
 
-  run<Name extends WriteName>(
-    name: Name,
-    ...args: Parameters<WriteOperations[Name]>
-  ): Promise<ReturnType<WriteOperations[Name]>> {
+  run<Command extends WriteCommand>(command: Command): Promise<WriteResult<Command>> {
     if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`));
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.holdProcess();
-      const request: WriteRequest = { id, name, args };
+      const request: WriteRequest = { id, command };
       worker.postMessage(request);
     });
   }

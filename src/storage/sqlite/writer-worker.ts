@@ -26,8 +26,8 @@ function serve(port: NonNullable<typeof parentPort>, { path }: WriterThreadData)
       });
       return;
     }
-    const { id, name, args } = message;
-    writer.runRequest(name, args).then(
+    const { id, command } = message;
+    writer.runRequest(command).then(
       (value) => {
         answer({ id, value });
       },

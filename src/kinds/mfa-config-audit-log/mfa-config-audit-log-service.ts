@@ -1,12 +1,11 @@
-import type { AuditStore, CountedPage, InsertOutcome } from './audit-store.js';
-import { InvalidInputError } from './errors.js';
-import { ID_PREFIX } from './ids.js';
-import { parseOptionalTime, resolveBatch } from './ingest-batch.js';
-import { toLimitOffset } from './paging.js';
-import type { Principal } from './principal.js';
-import type { MfaConfigAuditLog } from './records.js';
-import { adminReadScope } from './tenancy.js';
-import { endOfUtcDayExclusive, parseUtcDate } from './time.js';
+import type { AuditStore, CountedPage, InsertOutcome } from '../../domain/audit-store.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import { parseOptionalTime, resolveBatch } from '../../domain/ingest-batch.js';
+import { toLimitOffset } from '../../domain/paging.js';
+import type { Principal } from '../../domain/principal.js';
+import { MFA_CONFIG_AUDIT_LOG_TABLE, type MfaConfigAuditLog } from './mfa-config-audit-log-table.js';
+import { adminReadScope } from '../../domain/tenancy.js';
+import { endOfUtcDayExclusive, parseUtcDate } from '../../domain/time.js';
 
 /** An MFA audit log as a writer sends it; `timestamp` is RFC 3339 and defaults to now. */
 export interface MfaConfigAuditLogInput {
@@ -65,7 +64,7 @@ export class MfaConfigAuditLogService {
   /** Stores a batch all-or-nothing; ids already stored are skipped, so retries are safe. */
   ingest(principal: Principal, records: readonly MfaConfigAuditLogInput[]): Promise<InsertOutcome> {
     const nowMs = this.now();
-    const logs = resolveBatch(principal, records, ID_PREFIX.mfa, nowMs).map(
+    const logs = resolveBatch(principal, records, MFA_CONFIG_AUDIT_LOG_TABLE.idPrefix, nowMs).map(
       ({ record, index, tenantId, id }): MfaConfigAuditLog => ({
         tenant_id: tenantId,
         id,

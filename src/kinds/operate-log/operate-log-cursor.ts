@@ -1,6 +1,6 @@
-import type { OperateLogCursor } from './audit-store.js';
-import { InvalidInputError } from './errors.js';
-import type { OperateLog } from './records.js';
+import type { OperateLogCursor } from './operate-log-repository.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import type { OperateLog } from './operate-log-table.js';
 
 /**
  * The opaque `last_row_key` of a row: base64url of `[record_time, id]`. Clients hand it back

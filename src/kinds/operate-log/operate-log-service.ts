@@ -1,10 +1,10 @@
-import type { AuditStore, InsertOutcome, OperateLogCursor } from './audit-store.js';
-import { InvalidInputError } from './errors.js';
-import { ID_PREFIX } from './ids.js';
-import { resolveBatch } from './ingest-batch.js';
-import type { Principal } from './principal.js';
+import type { AuditStore, InsertOutcome } from '../../domain/audit-store.js';
+import type { OperateLogCursor } from './operate-log-repository.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import { resolveBatch } from '../../domain/ingest-batch.js';
+import type { Principal } from '../../domain/principal.js';
 import { decodeRowKey, encodeRowKey } from './operate-log-cursor.js';
-import type { OperateLog } from './records.js';
+import { OPERATE_LOG_TABLE, type OperateLog } from './operate-log-table.js';
 
 /** An operate log as a writer sends it (Tuya list fields); `record_time` is epoch ms, default now. */
 export type OperateLogInput = Partial<Omit<OperateLog, 'operate_type'>> & { operate_type: string };
@@ -24,10 +24,10 @@ export interface OperateLogQuery {
 
 /** One page of the cursor walk. */
 export interface OperateLogPage {
-  list: OperateLog[];
-  has_more: boolean;
-  /** Key of the last row of `list`; absent on an empty page. */
-  last_row_key: string | undefined;
+  rows: OperateLog[];
+  hasMore: boolean;
+  /** Key of the last row of `rows`; absent on an empty page. */
+  lastRowKey: string | undefined;
 }
 
 export class OperateLogService {
@@ -58,15 +58,15 @@ export class OperateLogService {
       cursorOf(query),
       query.size + 1,
     );
-    const list = rows.slice(0, query.size);
-    const last = list.at(-1);
-    return { list, has_more: rows.length > query.size, last_row_key: last && encodeRowKey(last) };
+    const page = rows.slice(0, query.size);
+    const last = page.at(-1);
+    return { rows: page, hasMore: rows.length > query.size, lastRowKey: last && encodeRowKey(last) };
   }
 
   /** Stores a batch all-or-nothing; ids already stored are skipped, so retries are safe. */
   ingest(principal: Principal, records: readonly OperateLogInput[]): Promise<InsertOutcome> {
     const nowMs = this.now();
-    const logs = resolveBatch(principal, records, ID_PREFIX.operate, nowMs).map(
+    const logs = resolveBatch(principal, records, OPERATE_LOG_TABLE.idPrefix, nowMs).map(
       ({ record, tenantId, id }): OperateLog => ({
         tenant_id: tenantId,
         id,

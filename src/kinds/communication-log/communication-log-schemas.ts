@@ -1,5 +1,15 @@
 import { Type } from 'typebox';
-import { CHANNELS, DELIVERY_STATUSES } from '../../domain/records.js';
+import {
+  Identifier,
+  identity,
+  LONG,
+  Required,
+  SHORT,
+  Short,
+  Text,
+  Time,
+} from '../../http/schemas/ingest-schemas.js';
+import { CHANNELS, DELIVERY_STATUSES } from './communication-log-table.js';
 import {
   authmsErrorResponses,
   listResponse,
@@ -7,7 +17,7 @@ import {
   PageQuery,
   SimpleResponse,
   TenantQuery,
-} from '../schemas/authms-envelope.js';
+} from '../../http/schemas/authms-envelope.js';
 
 /** AuthMS `dto.CommunicationLogResponse`; `recipient` is always masked. */
 export const CommunicationLogResponse = Type.Object(
@@ -80,3 +90,38 @@ export const HistoryResponses = {
   ...authmsErrorResponses,
   404: SimpleResponse,
 };
+
+/** A communication log as a writer sends it (POST /v1/ingest/communication-logs). */
+export const CommunicationLogRecord = Type.Object(
+  {
+    ...identity,
+    user_id: Required(),
+    channel: Type.Enum(CHANNELS),
+    status: Type.Optional(Type.Enum(DELIVERY_STATUSES, { description: 'default pending' })),
+    recipient: Type.String({
+      minLength: 1,
+      maxLength: SHORT,
+      description: 'phone, e-mail or device token; stored raw, always returned masked',
+    }),
+    content: Type.Optional(Text()),
+    provider: Type.Optional(Short()),
+    template_id: Type.Optional(Short()),
+    error: Type.Optional(NullableString({ maxLength: LONG })),
+    response: Type.Optional(NullableString({ maxLength: LONG })),
+    sent_at: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' })),
+    created_at: Type.Optional(Time('default: the time sealog received it')),
+    updated_at: Type.Optional(Time('default: created_at')),
+  },
+  { additionalProperties: false },
+);
+
+export const DeliveryReceiptBody = Type.Object(
+  {
+    status: Type.Enum(DELIVERY_STATUSES),
+    error: Type.Optional(Type.String({ maxLength: LONG })),
+    response: Type.Optional(Type.String({ maxLength: LONG })),
+    sent_at: Type.Optional(Type.String({ format: 'date-time' })),
+    tenant_id: Type.Optional(Identifier('required when the token has no tenant_id')),
+  },
+  { additionalProperties: false },
+);

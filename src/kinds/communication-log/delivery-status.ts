@@ -1,5 +1,5 @@
-import { ConflictError } from './errors.js';
-import type { DeliveryStatus } from './records.js';
+import { ConflictError } from '../../domain/errors.js';
+import type { DeliveryStatus } from './communication-log-table.js';
 
 /** How far along its delivery a message is; a status may only move to a higher rank. */
 const RANK: Record<DeliveryStatus, number> = { pending: 0, sent: 1, delivered: 2, failed: 2 };

@@ -1,12 +1,23 @@
-import type { AuditStore, CountedPage, InsertOutcome } from './audit-store.js';
+import type { AuditStore, CountedPage, InsertOutcome } from '../../domain/audit-store.js';
 import { decideTransition } from './delivery-status.js';
-import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
-import { ID_PREFIX } from './ids.js';
-import { parseOptionalTime, resolveBatch } from './ingest-batch.js';
-import { toLimitOffset } from './paging.js';
-import type { Principal } from './principal.js';
-import type { Channel, CommunicationLog, DeliveryStatus, StatusTransition } from './records.js';
-import { adminReadScope, assertWriter, ownReadScope, writeTenant, type ReadScope } from './tenancy.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { parseOptionalTime, resolveBatch } from '../../domain/ingest-batch.js';
+import { toLimitOffset } from '../../domain/paging.js';
+import type { Principal } from '../../domain/principal.js';
+import {
+  COMMUNICATION_LOG_TABLE,
+  type Channel,
+  type CommunicationLog,
+  type DeliveryStatus,
+  type StatusTransition,
+} from './communication-log-table.js';
+import {
+  adminReadScope,
+  assertWriter,
+  ownReadScope,
+  writeTenant,
+  type ReadScope,
+} from '../../domain/tenancy.js';
 
 /** A communication log as a writer sends it; times are RFC 3339 strings. */
 export interface CommunicationLogInput {
@@ -80,7 +91,7 @@ export class CommunicationLogService {
   /** Stores a batch all-or-nothing; ids already stored are skipped, so retries are safe. */
   ingest(principal: Principal, records: readonly CommunicationLogInput[]): Promise<InsertOutcome> {
     const nowMs = this.now();
-    const batch = resolveBatch(principal, records, ID_PREFIX.communication, nowMs);
+    const batch = resolveBatch(principal, records, COMMUNICATION_LOG_TABLE.idPrefix, nowMs);
     const logs = batch.map(({ record, index, tenantId, id }): CommunicationLog => {
       const createdAt = parseOptionalTime(record.created_at, `record ${index}: created_at`, nowMs);
       return {

@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditStore } from '../domain/audit-store.js';
+import type { TuyaContext } from '../http/tuya/tuya-token-routes.js';
+import type { LogTable } from './log-table.js';
+
+/** What every kind's routes are built with. */
+export interface KindDependencies {
+  store: AuditStore;
+  /** The clock, epoch ms. */
+  now: () => number;
+}
+
+/** The routes a kind adds to each API, built once per application. */
+export interface KindRoutes {
+  /** Behind the bearer token: AuthMS-style reads, ingest. */
+  bearer?: FastifyPluginAsyncTypebox;
+  /** In the Tuya API's context: signed business calls. */
+  tuya?: FastifyPluginAsyncTypebox<{ tuya: TuyaContext }>;
+}
+
+/** A log kind as the HTTP application sees it: its table, its OpenAPI tag and its routes. */
+export interface LogKindModule {
+  table: LogTable;
+  /** The OpenAPI tag of its reading routes, with a description for the docs. */
+  tag: { name: string; description: string };
+  routes(deps: KindDependencies): KindRoutes;
+}

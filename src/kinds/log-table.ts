@@ -1,0 +1,69 @@
+/** Every stored log row belongs to one tenant and is identified by its id within it. */
+export interface LogRow {
+  tenant_id: string;
+  id: string;
+}
+
+/** How a column is stored: text, or a 64-bit integer (times are epoch ms). Both may hold null. */
+export type ColumnType = 'text' | 'bigint';
+
+/**
+ * How inserted rows are counted in a tally table, for list totals that do not count millions of
+ * rows. Inserts are counted per batch by the store; updates and deletes, rare and one row at a
+ * time, by triggers of the table's migration.
+ */
+export interface TallySpec<Row> {
+  table: string;
+  /** The tally table's key columns; the count is its column `n`. */
+  columns: readonly string[];
+  /** A row's key values, in the order of `columns`. */
+  key(row: Row): (string | number)[];
+}
+
+/**
+ * The one description of a log kind's table that every store and every common capability (tally,
+ * copy, export, migrations' DDL, ingest) reads: what sealog keeps for each record of the kind.
+ * Lists walk it newest first by (timeColumn, id), the keyset both paging styles rely on. Build one
+ * with logTable(), which checks the column names against `Row`.
+ */
+export interface LogTable<Row extends LogRow = LogRow> {
+  /** The kind's name in URLs and messages, e.g. `communication-log`. */
+  readonly kind: string;
+  /** The table, e.g. `communication_logs`. */
+  readonly table: string;
+  /** Columns in insert order with their types; tenant_id and id come first. */
+  readonly columns: ReadonlyArray<readonly [string, ColumnType]>;
+  /** The epoch-ms column a list is ordered by (and PostgreSQL partitions by). */
+  readonly timeColumn: string;
+  /** PostgreSQL's table of (tenant_id, id, time) claims: the uniqueness partitions cannot enforce. */
+  readonly keysTable: string;
+  /** Prefix of the ids sealog generates for the kind, e.g. `log_`. */
+  readonly idPrefix: string;
+  readonly tally?: TallySpec<Row> | undefined;
+  /**
+   * Tables whose rows belong to this kind's rows (a communication log's status history): copied
+   * with them, tallied right after the kind's own table.
+   */
+  readonly dependentTables?: readonly string[] | undefined;
+}
+
+/** A LogTable whose column names are checked against the row type. */
+export function logTable<Row extends LogRow>(
+  spec: LogTable<Row> & {
+    columns: ReadonlyArray<readonly [keyof Row & string, ColumnType]>;
+    timeColumn: keyof Row & string;
+  },
+): LogTable<Row> {
+  return spec;
+}
+
+/** The ORDER BY of every list of `table`: newest first, ties broken by id descending. */
+export function keysetOrder(table: LogTable): string {
+  return `"${table.timeColumn}" DESC, id DESC`;
+}
+
+/** A row's values in the order of its table's columns, for positional binding. */
+export function columnValues(table: LogTable, row: LogRow): unknown[] {
+  const record = row as unknown as Record<string, unknown>;
+  return table.columns.map(([column]) => record[column]);
+}

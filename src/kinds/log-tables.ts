@@ -1,0 +1,14 @@
+import { COMMUNICATION_LOG_TABLE } from './communication-log/communication-log-table.js';
+import type { LogTable } from './log-table.js';
+import { MFA_CONFIG_AUDIT_LOG_TABLE } from './mfa-config-audit-log/mfa-config-audit-log-table.js';
+import { OPERATE_LOG_TABLE } from './operate-log/operate-log-table.js';
+
+/**
+ * Every log kind's table, in the order tallies report them and copies walk them. What is common to
+ * all kinds (tally, copy, export, partitions) reads this list; adding a kind adds it here.
+ */
+export const LOG_TABLES: readonly LogTable[] = [
+  COMMUNICATION_LOG_TABLE,
+  MFA_CONFIG_AUDIT_LOG_TABLE,
+  OPERATE_LOG_TABLE,
+];

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import { applyMigrations } from '../src/storage/sqlite/migrations.js';
-import { searchFilePath } from '../src/storage/sqlite/search-index-file.js';
+import { searchFilePath } from '../src/storage/sqlite/search/search-index-file.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './data-generator.js';
 

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEvents, setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { openStoreConnection } from '../src/storage/sqlite/store-connection.js';
-import { WalCheckpointer } from '../src/storage/sqlite/wal-checkpointer.js';
+import { openStoreConnection } from '../src/storage/sqlite/engine/store-connection.js';
+import { WalCheckpointer } from '../src/storage/sqlite/engine/wal-checkpointer.js';
 import { copyRows } from './bulk-load.js';
 import { DATA_END_MS, operateLog } from './data-generator.js';
 import { percentiles, type Latency } from './measure.js';

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { loadPostgres, loadSqlite, resetPostgres } from './bulk-load.js';
-import { searchFilePath } from '../src/storage/sqlite/search-index-file.js';
+import { searchFilePath } from '../src/storage/sqlite/search/search-index-file.js';
 import { BIG_TENANT } from './data-generator.js';
 import {
   IngestBatches,

@@ -1,6 +1,6 @@
 /**
  * Filters as data: shared code says which column compares how with which value, and each store
- * adapter compiles that into its own SQL and placeholders (storage/sqlite/sql-fragments.ts,
+ * adapter compiles that into its own SQL and placeholders (storage/sqlite/tables/sql-fragments.ts,
  * storage/postgres/sql-fragments.ts). No SQL text is written here.
  */
 

@@ -6,8 +6,8 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { OperateLog } from '../../src/kinds/operate-log/operate-log-table.js';
 import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
-import { searchFilePath } from '../../src/storage/sqlite/search-index-file.js';
-import type { SearchIndexer } from '../../src/storage/sqlite/search-indexer.js';
+import { searchFilePath } from '../../src/storage/sqlite/search/search-index-file.js';
+import type { SearchIndexer } from '../../src/storage/sqlite/search/search-indexer.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { operateLog } from './store-contract.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { WalCheckpointer } from '../../src/storage/sqlite/wal-checkpointer.js';
+import { WalCheckpointer } from '../../src/storage/sqlite/engine/wal-checkpointer.js';
 
 test('under continuous writes the checkpointer keeps the WAL file bounded', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sealog-checkpointer-'));

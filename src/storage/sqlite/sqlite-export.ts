@@ -8,7 +8,7 @@ import {
   type StatusTransition,
 } from '../../kinds/communication-log/communication-log-table.js';
 import type { LogRow, LogTable } from '../../kinds/log-table.js';
-import { tallyTables } from './table-tally.js';
+import { tallyTables } from './tables/table-tally.js';
 
 /** A position in a table walk: the (tenant_id, id) of the last row already read. */
 export interface ExportKey {

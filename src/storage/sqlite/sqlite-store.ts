@@ -18,18 +18,18 @@ import {
 } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-repository.js';
 import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
 import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
-import { SqliteCommunicationLogRepository } from './communication-log-repository.js';
-import { asPromise } from './as-promise.js';
+import { SqliteCommunicationLogRepository } from './tables/communication-log-repository.js';
+import { asPromise } from './engine/as-promise.js';
 import { applyMigrations } from './migrations.js';
-import { SqliteNonceRepository } from './nonce-repository.js';
-import { SqliteOperateLogRepository } from './operate-log-repository.js';
-import { SearchIndexer, type SearchIndexTuning } from './search-indexer.js';
-import { SqliteLogRows } from './sqlite-log-rows.js';
-import { tallyTables } from './table-tally.js';
-import { openStoreConnection } from './store-connection.js';
-import { InThreadWriter, type StoreWriter } from './store-writer.js';
-import { SqliteTuyaTokenRepository } from './tuya-token-repository.js';
-import { WriterThread } from './writer-thread.js';
+import { SqliteNonceRepository } from './tables/nonce-repository.js';
+import { SqliteOperateLogRepository } from './tables/operate-log-repository.js';
+import { SearchIndexer, type SearchIndexTuning } from './search/search-indexer.js';
+import { SqliteLogRows } from './tables/sqlite-log-rows.js';
+import { tallyTables } from './tables/table-tally.js';
+import { openStoreConnection } from './engine/store-connection.js';
+import { InThreadWriter, type StoreWriter } from './engine/store-writer.js';
+import { SqliteTuyaTokenRepository } from './tables/tuya-token-repository.js';
+import { WriterThread } from './engine/writer-thread.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes every acknowledged

@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { CommitSubscriber, SubscribeOptions } from '../../domain/after-commit.js';
-import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
-import { startModuleWorker } from './module-worker.js';
-import { StatementCache } from './statement-cache.js';
+import type { CommitSubscriber, SubscribeOptions } from '../../../domain/after-commit.js';
+import { OPERATE_LOG_TABLE } from '../../../kinds/operate-log/operate-log-table.js';
+import { startModuleWorker } from '../engine/module-worker.js';
+import { StatementCache } from '../engine/statement-cache.js';
 import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
 import type {
   SearchIndexCommand,

@@ -1,4 +1,4 @@
-import { conditionsInUse, type Condition } from '../../domain/conditions.js';
+import { conditionsInUse, type Condition } from '../../../domain/conditions.js';
 
 /** A value better-sqlite3 binds. */
 export type SqlValue = string | number | bigint | null;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { TALLIED_TABLES, type TableTally } from '../../domain/audit-store.js';
+import { TALLIED_TABLES, type TableTally } from '../../../domain/audit-store.js';
 
 /**
  * Rows per table and tenant, tables in TALLIED_TABLES order and tenants in byte order; a tenant

@@ -1,16 +1,16 @@
-import type { InsertOutcome } from '../../domain/audit-store.js';
+import type { InsertOutcome } from '../../../domain/audit-store.js';
 import {
   keysetOf,
   operateLogConditions,
   type OperateLogCursor,
   type OperateLogFilter,
   type OperateLogRepository,
-} from '../../kinds/operate-log/operate-log-repository.js';
-import type { OperateLog } from '../../kinds/operate-log/operate-log-table.js';
-import { asPromise } from './as-promise.js';
-import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../keyword-plan.js';
-import { trigramPhrase } from './trigram-phrase.js';
-import type { SearchIndexer } from './search-indexer.js';
+} from '../../../kinds/operate-log/operate-log-repository.js';
+import type { OperateLog } from '../../../kinds/operate-log/operate-log-table.js';
+import { asPromise } from '../engine/as-promise.js';
+import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../../keyword-plan.js';
+import { trigramPhrase } from '../search/trigram-phrase.js';
+import type { SearchIndexer } from '../search/search-indexer.js';
 import { whereClause, type SqliteFragment } from './sql-fragments.js';
 import type { SqliteLogRows } from './sqlite-log-rows.js';
 

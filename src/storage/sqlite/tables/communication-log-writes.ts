@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { CommunicationLogWithHistory } from '../../kinds/communication-log/communication-log-repository.js';
+import type { CommunicationLogWithHistory } from '../../../kinds/communication-log/communication-log-repository.js';
 import {
   COMMUNICATION_LOG_TABLE,
   TRANSITION_COLUMNS,
   type StatusTransition,
-} from '../../kinds/communication-log/communication-log-table.js';
+} from '../../../kinds/communication-log/communication-log-table.js';
 import { TableAccess, type StoredBatch } from './table-access.js';
 
 /** Appends one delivery-status change to a log's history. */

@@ -1,8 +1,8 @@
-import type { TuyaTokenPair } from '../../domain/audit-store.js';
-import type { CommunicationLogWithHistory } from '../../kinds/communication-log/communication-log-repository.js';
-import type { StatusTransition } from '../../kinds/communication-log/communication-log-table.js';
-import type { LogRow } from '../../kinds/log-table.js';
-import type { StoredBatch } from './table-access.js';
+import type { TuyaTokenPair } from '../../../domain/audit-store.js';
+import type { CommunicationLogWithHistory } from '../../../kinds/communication-log/communication-log-repository.js';
+import type { StatusTransition } from '../../../kinds/communication-log/communication-log-table.js';
+import type { LogRow } from '../../../kinds/log-table.js';
+import type { StoredBatch } from '../tables/table-access.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread

@@ -1,18 +1,18 @@
-import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
+import type { CountedPage, InsertOutcome, OffsetWindow } from '../../../domain/audit-store.js';
 import {
   communicationLogConditions,
   communicationLogTotal,
   type CommunicationLogFilter,
   type CommunicationLogRepository,
   type CommunicationLogWithHistory,
-} from '../../kinds/communication-log/communication-log-repository.js';
+} from '../../../kinds/communication-log/communication-log-repository.js';
 import type {
   CommunicationLog,
   StatusTransition,
-} from '../../kinds/communication-log/communication-log-table.js';
-import { asPromise } from './as-promise.js';
+} from '../../../kinds/communication-log/communication-log-table.js';
+import { asPromise } from '../engine/as-promise.js';
 import type { SqliteLogRows } from './sqlite-log-rows.js';
-import type { StoreWriter } from './store-writer.js';
+import type { StoreWriter } from '../engine/store-writer.js';
 
 export class SqliteCommunicationLogRepository implements CommunicationLogRepository {
   /** Reads and inserts through `rows`; history writes go to `writer` (see communication-log-writes.ts). */

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { LogRow } from '../../kinds/log-table.js';
-import { LOG_TABLES } from '../../kinds/log-tables.js';
-import { communicationLogWrites } from './communication-log-writes.js';
-import { nonceWrites } from './nonce-writes.js';
-import { TableAccess } from './table-access.js';
-import { tuyaTokenWrites } from './tuya-token-writes.js';
+import type { LogRow } from '../../../kinds/log-table.js';
+import { LOG_TABLES } from '../../../kinds/log-tables.js';
+import { communicationLogWrites } from '../tables/communication-log-writes.js';
+import { nonceWrites } from '../tables/nonce-writes.js';
+import { TableAccess } from '../tables/table-access.js';
+import { tuyaTokenWrites } from '../tables/tuya-token-writes.js';
 import type { WriteCommand, WriteHandlers } from './write-commands.js';
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { TuyaTokenPair } from '../../domain/audit-store.js';
+import type { TuyaTokenPair } from '../../../domain/audit-store.js';
 
 const INSERT = `INSERT INTO tuya_tokens
   (access_hash, refresh_hash, client_id, uid, issued_at, access_expires_at, refresh_expires_at, revoked_at)

@@ -1,16 +1,16 @@
 import type Database from 'better-sqlite3';
-import type { AfterCommit } from '../../domain/after-commit.js';
+import type { AfterCommit } from '../../../domain/after-commit.js';
 import type {
   CountedPage,
   InsertOutcome,
   KeysetPosition,
   LogRows,
   OffsetWindow,
-} from '../../domain/audit-store.js';
-import type { Condition, TotalPart } from '../../domain/conditions.js';
-import type { LogRow, LogTable } from '../../kinds/log-table.js';
-import { asPromise } from './as-promise.js';
-import type { StoreWriter } from './store-writer.js';
+} from '../../../domain/audit-store.js';
+import type { Condition, TotalPart } from '../../../domain/conditions.js';
+import type { LogRow, LogTable } from '../../../kinds/log-table.js';
+import { asPromise } from '../engine/as-promise.js';
+import type { StoreWriter } from '../engine/store-writer.js';
 import { TableAccess, type StoredBatch } from './table-access.js';
 
 /**

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { UnavailableError } from '../../domain/errors.js';
+import { UnavailableError } from '../../../domain/errors.js';
 import { startModuleWorker } from './module-worker.js';
 import type { StoreWriter } from './store-writer.js';
 import type { WriteCommand, WriteResult } from './write-commands.js';

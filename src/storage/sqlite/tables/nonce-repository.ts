@@ -1,5 +1,5 @@
-import type { NonceRepository } from '../../domain/audit-store.js';
-import type { StoreWriter } from './store-writer.js';
+import type { NonceRepository } from '../../../domain/audit-store.js';
+import type { StoreWriter } from '../engine/store-writer.js';
 
 export class SqliteNonceRepository implements NonceRepository {
   constructor(private readonly writer: StoreWriter) {}

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { TuyaTokenPair, TuyaTokenRepository } from '../../domain/audit-store.js';
-import { asPromise } from './as-promise.js';
-import type { StoreWriter } from './store-writer.js';
+import type { TuyaTokenPair, TuyaTokenRepository } from '../../../domain/audit-store.js';
+import { asPromise } from '../engine/as-promise.js';
+import type { StoreWriter } from '../engine/store-writer.js';
 
 interface TokenRow {
   access_hash: string;

@@ -1,9 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { CountedPage, InsertOutcome, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
-import { whereRow, type Condition, type TotalPart } from '../../domain/conditions.js';
-import { keysetOrder, type LogRow, type LogTable } from '../../kinds/log-table.js';
+import type {
+  CountedPage,
+  InsertOutcome,
+  KeysetPosition,
+  OffsetWindow,
+} from '../../../domain/audit-store.js';
+import { whereRow, type Condition, type TotalPart } from '../../../domain/conditions.js';
+import { keysetOrder, type LogRow, type LogTable } from '../../../kinds/log-table.js';
 import { whereClause, type SqlValue, type SqliteFragment } from './sql-fragments.js';
-import { StatementCache } from './statement-cache.js';
+import { StatementCache } from '../engine/statement-cache.js';
 
 /** The outcome of a batch insert, with the positions in the batch of the rows it stored. */
 export interface StoredBatch extends InsertOutcome {

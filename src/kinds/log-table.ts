@@ -35,7 +35,10 @@ export interface LogTable<Row extends LogRow = LogRow> {
   readonly columns: ReadonlyArray<readonly [string, ColumnType]>;
   /** The epoch-ms column a list is ordered by (and PostgreSQL partitions by). */
   readonly timeColumn: string;
-  /** PostgreSQL's table of (tenant_id, id, time) claims: the uniqueness partitions cannot enforce. */
+  /**
+   * PostgreSQL's table of (tenant_id, id, time) claims: the uniqueness partitions cannot enforce.
+   * Named after the table without its final s: `operate_logs` → `operate_log_keys`.
+   */
   readonly keysTable: string;
   /** Prefix of the ids sealog generates for the kind, e.g. `log_`. */
   readonly idPrefix: string;

@@ -3,7 +3,7 @@ import type { OperateLogCursor } from './operate-log-repository.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { resolveBatch } from '../../domain/ingest-batch.js';
 import type { Principal } from '../../domain/principal.js';
-import { decodeRowKey, encodeRowKey } from './operate-log-cursor.js';
+import { decodeRowKey, encodeRowKey } from '../../domain/row-key.js';
 import { OPERATE_LOG_TABLE, type OperateLog } from './operate-log-table.js';
 
 /** An operate log as a writer sends it (Tuya list fields); `record_time` is epoch ms, default now. */
@@ -60,7 +60,11 @@ export class OperateLogService {
     );
     const page = rows.slice(0, query.size);
     const last = page.at(-1);
-    return { rows: page, hasMore: rows.length > query.size, lastRowKey: last && encodeRowKey(last) };
+    return {
+      rows: page,
+      hasMore: rows.length > query.size,
+      lastRowKey: last && encodeRowKey({ time: last.record_time, id: last.id }),
+    };
   }
 
   /** Stores a batch all-or-nothing; ids already stored are skipped, so retries are safe. */
@@ -91,7 +95,10 @@ export class OperateLogService {
 }
 
 function cursorOf(query: OperateLogQuery): OperateLogCursor | undefined {
-  if (query.last_row_key !== undefined) return decodeRowKey(query.last_row_key);
+  if (query.last_row_key !== undefined) {
+    const position = decodeRowKey(query.last_row_key);
+    return { recordTime: position.time, id: position.id };
+  }
   if (query.last_id === undefined && query.last_record_time === undefined) return undefined;
   if (query.last_id === undefined || query.last_record_time === undefined) {
     throw new InvalidInputError('last_id and last_record_time go together: send both, or last_row_key');

@@ -12,15 +12,6 @@ interface Migration extends AppliedMigration {
  */
 export const MIGRATION_LOCK_KEY = 0x5ea1_0001;
 
-/** Every log table: partitioned by month on its time column, each with an id-claim table. */
-export const LOG_TABLES = [
-  { table: 'communication_logs', timeColumn: 'created_at' },
-  { table: 'mfa_config_audit_logs', timeColumn: 'timestamp' },
-  { table: 'operate_logs', timeColumn: 'record_time' },
-] as const;
-
-export type LogTable = (typeof LOG_TABLES)[number]['table'];
-
 /**
  * Versioned schema of the PostgreSQL store, applied in order and never edited once released.
  *
@@ -348,6 +339,51 @@ const MIGRATIONS: readonly Migration[] = [
           EXECUTE format('DELETE FROM operate_log_keys k USING %s p
             WHERE k.tenant_id = p.tenant_id AND k.id = p.id', part);
         END IF;
+        EXECUTE format('DROP TABLE %s', part);
+        RETURN dropped;
+      END
+      $fn$;
+    `,
+  },
+  {
+    version: 3,
+    name: 'sealog_drop_partition for every log kind',
+    sql: `
+      -- As version 2's, for any partitioned log table with an id-claim table named after it
+      -- (operate_logs: operate_log_keys), so that a kind added later is dropped by month too.
+      CREATE OR REPLACE FUNCTION sealog_drop_partition(p_partition text) RETURNS bigint LANGUAGE plpgsql AS $fn$
+      DECLARE
+        part regclass := p_partition::regclass;
+        parent text;
+        keys regclass;
+        dropped bigint;
+      BEGIN
+        SELECT inhparent::regclass::text INTO parent FROM pg_inherits WHERE inhrelid = part;
+        keys := to_regclass(regexp_replace(parent, 's$', '') || '_keys');
+        IF parent IS NULL OR keys IS NULL THEN
+          RAISE EXCEPTION '% is not a partition of a sealog log table', p_partition;
+        END IF;
+        IF part::text = parent || '_default' THEN
+          RAISE EXCEPTION '% is the default partition, which rows outside every month need', p_partition;
+        END IF;
+        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', parent::regclass);
+        EXECUTE format('SELECT count(*) FROM %s', part) INTO dropped;
+        IF parent = 'communication_logs' THEN
+          EXECUTE format($sql$
+            INSERT INTO communication_log_tallies AS t (tenant_id, channel, status, n)
+              SELECT tenant_id, channel, status, -count(*) FROM %s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+              ON CONFLICT (tenant_id, channel, status) DO UPDATE SET n = t.n + excluded.n$sql$, part);
+          EXECUTE format('DELETE FROM communication_log_transitions t USING %s p
+            WHERE t.tenant_id = p.tenant_id AND t.log_id = p.id', part);
+        ELSIF parent = 'mfa_config_audit_logs' THEN
+          EXECUTE format($sql$
+            INSERT INTO mfa_config_audit_log_tallies AS t (tenant_id, day, action, target_type, n)
+              SELECT tenant_id, ("timestamp" - (("timestamp" %% 86400000) + 86400000) %% 86400000) / 86400000,
+                     action, target_type, -count(*)
+                FROM %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+              ON CONFLICT (tenant_id, day, action, target_type) DO UPDATE SET n = t.n + excluded.n$sql$, part);
+        END IF;
+        EXECUTE format('DELETE FROM %s k USING %s p WHERE k.tenant_id = p.tenant_id AND k.id = p.id', keys, part);
         EXECUTE format('DROP TABLE %s', part);
         RETURN dropped;
       END

@@ -1,4 +1,4 @@
-import { LOG_TABLES } from './migrations.js';
+import { LOG_TABLES } from '../../kinds/log-tables.js';
 import type { PgExecutor } from './pg-executor.js';
 
 /** Months ahead of the current one whose partitions exist before any row needs them. */

@@ -82,6 +82,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, { store: deps.store });
   await app.register(async (api) => {
     requireBearerToken(api, deps.verifyToken);
+    for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
   });
   await app.register(tuyaApi, {
@@ -89,6 +90,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     sessions: new TuyaSessionService(deps.store, deps.tuya, now),
     signWindowSeconds: deps.tuya.signWindowSeconds,
     now,
+    hooks: (tuya) => {
+      for (const { hooks } of kinds) hooks?.(tuya, 'tuya');
+    },
     business: kinds.flatMap(({ tuya }) => tuya ?? []),
   });
   return app;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import type { AuditStore } from '../domain/audit-store.js';
 import type { TuyaContext } from '../http/tuya/tuya-token-routes.js';
 import type { LogTable } from './log-table.js';
@@ -10,8 +11,16 @@ export interface KindDependencies {
   now: () => number;
 }
 
+/** The APIs whose requests a kind's hooks see: the bearer-token API (AuthMS and /v1), Tuya's. */
+export type ApiName = 'authms' | 'tuya';
+
 /** The routes a kind adds to each API, built once per application. */
 export interface KindRoutes {
+  /**
+   * Hooks on every request of each authenticated API, installed before any route of it, e.g. to
+   * record reads; they run after the credential was verified.
+   */
+  hooks?: (app: FastifyInstance, api: ApiName) => void;
   /** Behind the bearer token: AuthMS-style reads, ingest. */
   bearer?: FastifyPluginAsyncTypebox;
   /** In the Tuya API's context: signed business calls. */

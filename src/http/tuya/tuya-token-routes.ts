@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createTuyaVerifier, tuyaProjectOf, type TuyaVerifierOptions } from './tuya-authentication.js';
 import { TuyaError } from '../errors/tuya-errors.js';
 import { RefreshParams, TokenQuery, TokenResponses } from './tuya-schemas.js';
@@ -13,6 +13,8 @@ export interface TuyaContext {
 }
 
 export interface TuyaApiOptions extends TuyaVerifierOptions {
+  /** Installs hooks on every request of the API before its routes (the kinds' hooks). */
+  hooks: (app: FastifyInstance) => void;
   /** The business routes of the log kinds Tuya serves (the operate-log query). */
   business: readonly FastifyPluginAsyncTypebox<{ tuya: TuyaContext }>[];
 }
@@ -28,6 +30,7 @@ export const SIGNED_HEADERS =
  */
 export const tuyaApi: FastifyPluginAsyncTypebox<TuyaApiOptions> = async (app, options) => {
   app.decorateRequest('tuyaProject', undefined);
+  options.hooks(app);
   const verify = createTuyaVerifier(options);
   const success = <Result>(result: Result) => ({ success: true, t: options.now(), result });
   for (const routes of options.business) await app.register(routes, { tuya: { verify, success } });

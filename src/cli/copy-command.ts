@@ -23,11 +23,14 @@ import { UsageError } from './settings-options.js';
 
 export const COPY_HELP = `Usage: sealog copy --from sqlite:PATH --to postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE [options]
 
-Copies every communication log (with its delivery-status history), MFA config
-audit log and operate log of an embedded SQLite store into PostgreSQL, for when
-one machine is no longer enough. The source is only read, so a server may keep
-running on it. The target's schema is created or brought up to date first; rows
-it holds already are kept, and a row stored there already is not stored twice.
+Copies every log of an embedded SQLite store into PostgreSQL, for when one
+machine is no longer enough; each communication log travels with its
+delivery-status history. The tables, in the order they are copied:
+${LOG_TABLES.map(({ table }) => `  ${table}`).join('\n')}
+
+The source is only read, so a server may keep running on it. The target's
+schema is created or brought up to date first; rows it holds already are kept,
+and a row stored there already is not stored twice.
 
 The copy walks each table in (tenant_id, id) order, one transaction per batch,
 and after every batch records how far it got in a state file. If it is

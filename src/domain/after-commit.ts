@@ -150,13 +150,17 @@ class Subscription {
 
   private async deliver(): Promise<void> {
     try {
-      if (this.behind) {
-        // Cleared first: what is published while the catch-up reads is queued and delivered after
-        // it (perhaps twice), never lost between the read and the queue.
-        this.behind = false;
-        await this.subscriber.catchUp();
-      }
-      for (let batch = this.queue.shift(); batch !== undefined && !this.stopped; batch = this.queue.shift()) {
+      while (!this.stopped) {
+        if (this.behind) {
+          // Cleared first: what is published while the catch-up reads is queued and delivered
+          // after it (perhaps twice), never lost between the read and the queue. A drop while a
+          // batch was delivered sets it again, so the catch-up comes before later commits.
+          this.behind = false;
+          await this.subscriber.catchUp();
+          continue;
+        }
+        const batch = this.queue.shift();
+        if (batch === undefined) break;
         await this.subscriber.appended(batch);
         // A drop while this batch was delivered counted it out already.
         this.pendingRows = Math.max(0, this.pendingRows - batch.rows.length);

@@ -392,6 +392,11 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Every migration this version of sealog knows, oldest first (what `sealog migrate` applies to a new store). */
+export function knownMigrations(): AppliedMigration[] {
+  return MIGRATIONS.map(({ version, name }) => ({ version, name }));
+}
+
 /**
  * Applies the migrations newer than the schema's version, up to `throughVersion` (all when
  * undefined), each in its own transaction, holding the database-wide migration lock so that

@@ -215,6 +215,11 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Every migration this version of sealog knows, oldest first (what `sealog migrate` applies to a new store). */
+export function knownMigrations(): AppliedMigration[] {
+  return MIGRATIONS.map(({ version, name }) => ({ version, name }));
+}
+
 /**
  * Applies the migrations newer than the database's version, up to `throughVersion` (all when
  * undefined; tests stop early to check what a later migration does to existing rows), telling

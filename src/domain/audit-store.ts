@@ -3,7 +3,9 @@ import type { LogRow, LogTable } from '../kinds/log-table.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
 import type { MfaConfigAuditLogRepository } from '../kinds/mfa-config-audit-log/mfa-config-audit-log-repository.js';
 import type { OperateLogRepository } from '../kinds/operate-log/operate-log-repository.js';
-import type { Condition, TotalPart } from './conditions.js';
+import type { LogRows } from './log-rows.js';
+
+export type { CountedPage, InsertOutcome, KeysetPosition, LogRows, OffsetWindow } from './log-rows.js';
 
 /**
  * The one storage interface of sealog. Each adapter (sqlite/, postgres/) implements it and passes
@@ -53,56 +55,6 @@ export interface TableTally {
   table: string;
   tenantId: string;
   rows: number;
-}
-
-/** Rows of one page and the number of rows matching the filter across all pages. */
-export interface CountedPage<Row> {
-  rows: Row[];
-  total: number;
-}
-
-/** Result of an idempotent batch insert. */
-export interface InsertOutcome {
-  /** Every record's id, in batch order. */
-  ids: string[];
-  /** The ids that were stored already, and so were skipped. */
-  duplicates: string[];
-}
-
-/** Offset window of a list query; `limit` ≥ 1, `offset` ≥ 0. */
-export interface OffsetWindow {
-  limit: number;
-  offset: number;
-}
-
-/** A position in a newest-first walk: the (time, id) of the last row already returned. */
-export interface KeysetPosition {
-  /** Epoch ms, the value of the table's time column. */
-  time: number;
-  id: string;
-}
-
-/**
- * What every store does alike for every log kind, from the kind's table description alone. The
- * conditions are neutral (domain/conditions.ts); each store compiles them.
- */
-export interface LogRows<Row extends LogRow> {
-  /**
-   * Stores the batch in one transaction: all rows or none. A row whose (tenant_id, id) is stored
-   * already is skipped, so a retried batch stores nothing twice.
-   */
-  insertMany(rows: readonly Row[]): Promise<InsertOutcome>;
-  /** One page, newest first by (time, id), and the sum of `totalParts`, from one snapshot. */
-  list(
-    conditions: readonly Condition[],
-    totalParts: readonly TotalPart[],
-    window: OffsetWindow,
-  ): Promise<CountedPage<Row>>;
-  /**
-   * Up to `limit` (≥ 1) rows newest first by (time, id), strictly after `after` when given. Never
-   * counts: a page deep in the walk costs what the first one costs.
-   */
-  page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]>;
 }
 
 /** One issued pair of Tuya tokens, identified by their SHA-256 hashes. */

@@ -1,4 +1,4 @@
-import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/audit-store.js';
+import type { CountedPage, InsertOutcome, OffsetWindow } from '../../domain/log-rows.js';
 import { where, type Condition, type TotalPart } from '../../domain/conditions.js';
 import type {
   Channel,

@@ -1,4 +1,4 @@
-import type { CountedPage, InsertOutcome, LogRows, OffsetWindow } from '../../domain/audit-store.js';
+import type { CountedPage, InsertOutcome, LogRows, OffsetWindow } from '../../domain/log-rows.js';
 import { where, type Condition, type TotalPart } from '../../domain/conditions.js';
 import { DAY_MS, MFA_CONFIG_AUDIT_LOG_TABLE, type MfaConfigAuditLog } from './mfa-config-audit-log-table.js';
 

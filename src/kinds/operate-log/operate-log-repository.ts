@@ -1,4 +1,4 @@
-import type { InsertOutcome, KeysetPosition } from '../../domain/audit-store.js';
+import type { InsertOutcome, KeysetPosition } from '../../domain/log-rows.js';
 import { where, type Condition } from '../../domain/conditions.js';
 import type { OperateLog } from './operate-log-table.js';
 

@@ -118,8 +118,10 @@ export class SqliteStore implements AuditStore {
   }
 
   async close(): Promise<void> {
-    await this.afterCommit.close();
+    // The indexer's stop settles the notification it may be holding, so the seam can close.
+    const seamClosed = this.afterCommit.close();
     await this.indexer?.close();
+    await seamClosed;
     // The writer's connection goes first, so that closing the last one checkpoints the WAL and
     // removes it.
     await this.writer.close();

@@ -27,3 +27,29 @@ export function decodeRowKey(key: string): KeysetPosition {
   }
   throw new InvalidInputError('last_row_key must be a last_row_key returned by this API');
 }
+
+/** One page of a newest-first walk, with what the next request needs. */
+export interface CursorPage<Row> {
+  rows: Row[];
+  hasMore: boolean;
+  /** Key of the last row of `rows`; absent on an empty page. */
+  lastRowKey: string | undefined;
+}
+
+/**
+ * The page of `size` rows out of `rows`, which the store was asked for `size + 1` of: the extra
+ * row tells has_more without counting. `timeOf` reads a row's time column.
+ */
+export function cursorPage<Row extends { id: string }>(
+  rows: Row[],
+  size: number,
+  timeOf: (row: Row) => number,
+): CursorPage<Row> {
+  const page = rows.slice(0, size);
+  const last = page.at(-1);
+  return {
+    rows: page,
+    hasMore: rows.length > size,
+    lastRowKey: last && encodeRowKey({ time: timeOf(last), id: last.id }),
+  };
+}

@@ -3,7 +3,7 @@ import type { OperateLogCursor } from './operate-log-repository.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { resolveBatch } from '../../domain/ingest-batch.js';
 import type { Principal } from '../../domain/principal.js';
-import { decodeRowKey, encodeRowKey } from '../../domain/row-key.js';
+import { cursorPage, decodeRowKey, type CursorPage } from '../../domain/row-key.js';
 import { OPERATE_LOG_TABLE, type OperateLog } from './operate-log-table.js';
 
 /** An operate log as a writer sends it (Tuya list fields); `record_time` is epoch ms, default now. */
@@ -23,12 +23,7 @@ export interface OperateLogQuery {
 }
 
 /** One page of the cursor walk. */
-export interface OperateLogPage {
-  rows: OperateLog[];
-  hasMore: boolean;
-  /** Key of the last row of `rows`; absent on an empty page. */
-  lastRowKey: string | undefined;
-}
+export type OperateLogPage = CursorPage<OperateLog>;
 
 export class OperateLogService {
   constructor(
@@ -58,13 +53,7 @@ export class OperateLogService {
       cursorOf(query),
       query.size + 1,
     );
-    const page = rows.slice(0, query.size);
-    const last = page.at(-1);
-    return {
-      rows: page,
-      hasMore: rows.length > query.size,
-      lastRowKey: last && encodeRowKey({ time: last.record_time, id: last.id }),
-    };
+    return cursorPage(rows, query.size, (row) => row.record_time);
   }
 
   /** Stores a batch all-or-nothing; ids already stored are skipped, so retries are safe. */

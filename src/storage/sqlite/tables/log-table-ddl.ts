@@ -1,4 +1,5 @@
 import type { LogTable } from '../../../kinds/log-table.js';
+import { filterIndexes } from '../../log-table-indexes.js';
 
 const SQL_TYPE = { text: 'TEXT', bigint: 'INTEGER' } as const;
 
@@ -12,11 +13,7 @@ const SQL_TYPE = { text: 'TEXT', bigint: 'INTEGER' } as const;
 export function logTableDdl(table: LogTable, filters: readonly (readonly string[])[]): string {
   const time = `"${table.timeColumn}"`;
   const columns = table.columns.map(([column, type]) => `"${column}" ${SQL_TYPE[type]} NOT NULL`);
-  const indexes = filters.map(
-    (filter) =>
-      `CREATE INDEX ${table.table}_by_${filter.join('_')} ON ${table.table} ` +
-      `(tenant_id, ${filter.map((column) => `"${column}"`).join(', ')}, ${time}, id);`,
-  );
+  const indexes = filterIndexes(table, filters);
   return `
     CREATE TABLE ${table.table} (
       seq INTEGER PRIMARY KEY,

@@ -1,3 +1,4 @@
+import { accessLogKind } from './access-log/access-log-routes.js';
 import { communicationLogKind } from './communication-log/communication-log-routes.js';
 import type { LogKindModule } from './log-kind-module.js';
 import { mfaConfigAuditLogKind } from './mfa-config-audit-log/mfa-config-audit-log-routes.js';
@@ -11,4 +12,5 @@ export const LOG_KINDS: readonly LogKindModule[] = [
   communicationLogKind,
   mfaConfigAuditLogKind,
   operateLogKind,
+  accessLogKind,
 ];

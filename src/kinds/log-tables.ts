@@ -1,3 +1,4 @@
+import { ACCESS_LOG_TABLE } from './access-log/access-log-table.js';
 import { COMMUNICATION_LOG_TABLE } from './communication-log/communication-log-table.js';
 import type { LogTable } from './log-table.js';
 import { MFA_CONFIG_AUDIT_LOG_TABLE } from './mfa-config-audit-log/mfa-config-audit-log-table.js';
@@ -11,4 +12,5 @@ export const LOG_TABLES: readonly LogTable[] = [
   COMMUNICATION_LOG_TABLE,
   MFA_CONFIG_AUDIT_LOG_TABLE,
   OPERATE_LOG_TABLE,
+  ACCESS_LOG_TABLE,
 ];

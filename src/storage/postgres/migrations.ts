@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { AppliedMigration } from '../../domain/audit-store.js';
+import { ACCESS_LOG_FILTERS, ACCESS_LOG_TABLE } from '../../kinds/access-log/access-log-table.js';
+import { logTableDdl } from './log-table-ddl.js';
 
 interface Migration extends AppliedMigration {
   sql: string;
@@ -389,6 +391,11 @@ const MIGRATIONS: readonly Migration[] = [
       END
       $fn$;
     `,
+  },
+  {
+    version: 4,
+    name: 'access log',
+    sql: logTableDdl(ACCESS_LOG_TABLE, ACCESS_LOG_FILTERS),
   },
 ];
 

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AppliedMigration } from '../../domain/audit-store.js';
+import { ACCESS_LOG_FILTERS, ACCESS_LOG_TABLE } from '../../kinds/access-log/access-log-table.js';
+import { logTableDdl } from './tables/log-table-ddl.js';
 
 interface Migration extends AppliedMigration {
   sql: string;
@@ -212,6 +214,11 @@ const MIGRATIONS: readonly Migration[] = [
       );
       INSERT INTO search_index_identity (id, token) VALUES (1, lower(hex(randomblob(16))));
     `,
+  },
+  {
+    version: 5,
+    name: 'access log',
+    sql: logTableDdl(ACCESS_LOG_TABLE, ACCESS_LOG_FILTERS),
   },
 ];
 

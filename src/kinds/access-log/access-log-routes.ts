@@ -1,0 +1,192 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { generateId } from '../../domain/ids.js';
+import { isAdmin } from '../../domain/principal.js';
+import { formatRfc3339 } from '../../domain/time.js';
+import { principalOf } from '../../http/plugins/authentication.js';
+import { envelope } from '../../http/presenters.js';
+import type { ApiName, LogKindModule } from '../log-kind-module.js';
+import { AccessLogQuerySchema, AccessLogResponses } from './access-log-schemas.js';
+import { AccessLogService } from './access-log-service.js';
+import { ACCESS_LOG_TABLE, type AccessLog } from './access-log-table.js';
+import { AccessRecorder } from './access-recorder.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Log rows the answer carries (set as it is serialized), for the access log. */
+    readRows: number;
+    /** The error message the request was answered with, for the access log; '' for none. */
+    readError: string;
+  }
+}
+
+/** Words that mark a parameter as a secret, in its name lowercased without separators. */
+const SECRET_WORDS = ['token', 'secret', 'password', 'passwd', 'signature', 'apikey', 'credential'];
+
+/**
+ * Whether a parameter's value must never be recorded: its name holds a secret word in any case
+ * or spelling (access_token, refreshToken, x-api-key, userPassword), or ends in `sign`.
+ */
+function isSecretName(name: string): boolean {
+  const word = name.toLowerCase().replace(/[^a-z]/g, '');
+  return word.endsWith('sign') || SECRET_WORDS.some((secret) => word.includes(secret));
+}
+
+/** How validation messages echo a value: `(got "…")`. */
+const ECHOED_VALUE = /\(got "[^"]*"?\)?/g;
+
+/** GET /admin/access-logs. */
+const accessLogRoutes: FastifyPluginAsyncTypebox<{ service: AccessLogService }> = (app, { service }) => {
+  app.get(
+    '/admin/access-logs',
+    {
+      schema: {
+        summary: 'Admin: who read which logs',
+        description:
+          'Every authenticated read of the admin, user and Tuya APIs (this one included): who, tenant, route, ' +
+          'query parameters, rows returned, status, time. Newest first; page with last_row_key. Tenant admins ' +
+          'see their tenant’s reads; platform admins every tenant’s, or one with tenant_id. Records are ' +
+          'written in batches, so a read shows here about a second after it was answered.',
+        tags: ['access log'],
+        security: [{ bearerAuth: [] }],
+        querystring: AccessLogQuerySchema,
+        response: AccessLogResponses,
+      },
+    },
+    async (request) => {
+      const page = await service.list(principalOf(request), request.query);
+      return envelope({
+        items: page.rows.map(presentAccessLog),
+        has_more: page.hasMore,
+        last_row_key: page.lastRowKey ?? '',
+      });
+    },
+  );
+  return Promise.resolve();
+};
+
+function presentAccessLog(log: AccessLog) {
+  return {
+    ...log,
+    query: JSON.parse(log.query) as Record<string, unknown>,
+    accessed_at: formatRfc3339(log.accessed_at),
+  };
+}
+
+/**
+ * Records every GET a verified caller makes on `app` (an authenticated API): the record is handed
+ * to `recorder` after the answer was sent, so a read waits for nothing.
+ */
+function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorder, now: () => number): void {
+  app.decorateRequest('readRows', 0);
+  app.decorateRequest('readError', '');
+  app.addHook('preSerialization', (request, _reply, payload, done) => {
+    request.readRows = rowsIn(payload);
+    done(null, payload);
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    request.readError = errorIn(request, reply.statusCode, payload);
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const isRead = request.method === 'GET' || request.method === 'HEAD';
+    const who = isRead ? callerOf(request, api) : undefined;
+    const route = request.routeOptions.url;
+    if (who !== undefined && route !== undefined) {
+      const accessedAt = now();
+      recorder.record({
+        ...who,
+        id: generateId(ACCESS_LOG_TABLE.idPrefix, accessedAt),
+        accessed_at: accessedAt,
+        api,
+        method: request.method,
+        route,
+        query: JSON.stringify(withoutSecrets(request.query)),
+        row_count: request.readRows,
+        status: reply.statusCode,
+        error: request.readError,
+        ip: request.ip,
+        duration_ms: Math.round(reply.elapsedTime),
+      });
+    }
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await recorder.close();
+  });
+}
+
+/** The verified caller and the tenant its read was scoped to; undefined before verification. */
+function callerOf(request: FastifyRequest, api: ApiName): { actor: string; tenant_id: string } | undefined {
+  if (api === 'tuya') {
+    const project = request.tuyaProject;
+    return project && { actor: project.clientId, tenant_id: project.tenantId };
+  }
+  const principal = request.principal;
+  if (principal === undefined) return undefined;
+  // Only a platform admin's read is scoped by the tenant it asks for; anyone else without a
+  // tenant was refused, and must not file records into a tenant of its choosing.
+  const asked = isAdmin(principal)
+    ? (request.query as Record<string, unknown> | undefined)?.tenant_id
+    : undefined;
+  return {
+    actor: principal.subject,
+    tenant_id: principal.tenantId ?? (typeof asked === 'string' ? asked : ''),
+  };
+}
+
+/** Rows of an AuthMS list (`items`) or a Tuya page (`result.list`); 0 for anything else. */
+function rowsIn(payload: unknown): number {
+  if (typeof payload !== 'object' || payload === null) return 0;
+  const { items, result } = payload as { items?: unknown; result?: unknown };
+  if (Array.isArray(items)) return items.length;
+  const list =
+    typeof result === 'object' && result !== null ? (result as { list?: unknown }).list : undefined;
+  return Array.isArray(list) ? list.length : 0;
+}
+
+function withoutSecrets(query: unknown): Record<string, unknown> {
+  if (typeof query !== 'object' || query === null) return {};
+  return Object.fromEntries(Object.entries(query).filter(([name]) => !isSecretName(name)));
+}
+
+/**
+ * The error message the caller was answered with ('' for a success): AuthMS's `message` of a
+ * 4xx/5xx, Tuya's `msg` of an envelope with `success: false`. Only error answers are parsed, and
+ * where a path parameter is a secret (a refresh token) echoed values are left out.
+ */
+function errorIn(request: FastifyRequest, status: number, payload: unknown): string {
+  if (typeof payload !== 'string' || !(status >= 400 || payload.startsWith('{"success":false'))) return '';
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return '';
+  }
+  const { message, msg } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const text = typeof message === 'string' ? message : typeof msg === 'string' ? msg : '';
+  const params = Object.keys(request.params ?? {});
+  return params.some(isSecretName) ? text.replace(ECHOED_VALUE, '(got [redacted])') : text;
+}
+
+/** The access log in the HTTP application: its admin route, and the hooks that record every read. */
+export const accessLogKind: LogKindModule = {
+  table: ACCESS_LOG_TABLE,
+  tag: {
+    name: 'access log',
+    description: 'Who read which logs: every authenticated read, recorded by sealog',
+  },
+  routes: ({ store, now }) => {
+    let logger: FastifyBaseLogger | undefined;
+    const recorder = new AccessRecorder(store.rows(ACCESS_LOG_TABLE), {
+      onTrouble: (message) => logger?.warn(message),
+    });
+    return {
+      hooks: (app, api) => {
+        logger ??= app.log;
+        recordReads(app, api, recorder, now);
+      },
+      bearer: (app) => accessLogRoutes(app, { service: new AccessLogService(store) }),
+    };
+  },
+};

@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ROLE_AUDIT_WRITE } from '../domain/principal.js';
-import { CommunicationLogService } from '../kinds/communication-log/communication-log-service.js';
-import { MfaConfigAuditLogService } from '../kinds/mfa-config-audit-log/mfa-config-audit-log-service.js';
-import { OperateLogService } from '../kinds/operate-log/operate-log-service.js';
 import { startServer } from '../server.js';
 import type { AuditStore } from '../domain/audit-store.js';
-import { DEMO_TENANTS, generateDemoRecords } from './demo-data.js';
+import { DEMO_TENANTS } from '../kinds/demo-records.js';
+import { LOG_KINDS } from '../kinds/log-kinds.js';
 import { configFrom, parseCommandLine, settingsHelp } from './settings-options.js';
 
 export const SERVE_HELP = `Usage: sealog serve [options]
@@ -42,21 +39,16 @@ export async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   process.once('SIGTERM', stop);
 }
 
-/** Loads the demo data set through the same domain rules as ingest; stable ids make reloading a no-op. */
+/** Loads every kind's demo data through the same domain rules as ingest; stable ids make reloading a no-op. */
 async function loadDemoData(store: AuditStore, app: FastifyInstance): Promise<void> {
-  const demo = generateDemoRecords(Date.now());
-  const loader = { subject: 'sealog-demo', tenantId: undefined, roles: [ROLE_AUDIT_WRITE] };
-  const outcomes = [
-    await new CommunicationLogService(store).ingest(loader, demo.communicationLogs),
-    await new MfaConfigAuditLogService(store).ingest(loader, demo.mfaConfigAuditLogs),
-    await new OperateLogService(store).ingest(loader, demo.operateLogs),
-  ];
-  const [communication, mfa, operate] = outcomes.map(
-    (outcome) => outcome.ids.length - outcome.duplicates.length,
-  );
+  const added: string[] = [];
+  for (const kind of LOG_KINDS) {
+    if (kind.demo === undefined) continue;
+    const outcome = await kind.demo({ store, now: Date.now });
+    added.push(`${outcome.ids.length - outcome.duplicates.length} ${kind.table.kind}s`);
+  }
   app.log.info(
-    `demo data in tenants ${DEMO_TENANTS.join(' and ')}: ${communication ?? 0} communication, ${mfa ?? 0} MFA and ` +
-      `${operate ?? 0} operate logs added (ids already stored are skipped). ` +
+    `demo data in tenants ${DEMO_TENANTS.join(' and ')}: ${added.join(', ')} added (ids already stored are skipped). ` +
       'Try: TOKEN=$(npx sealog token --sub admin --tenant tnt_demo --role admin) && ' +
       'curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080/admin/communication/logs?page_size=2"',
   );

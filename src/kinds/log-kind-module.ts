@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AuditStore } from '../domain/audit-store.js';
+import type { AuditStore, InsertOutcome } from '../domain/audit-store.js';
 import type { TuyaContext } from '../http/tuya/tuya-token-routes.js';
 import type { LogTable } from './log-table.js';
 
@@ -33,4 +33,9 @@ export interface LogKindModule {
   /** The OpenAPI tag of its reading routes, with a description for the docs. */
   tag: { name: string; description: string };
   routes(deps: KindDependencies): KindRoutes;
+  /**
+   * Loads the kind's demo records (`serve --demo`) through its service, as ingest would; stable
+   * ids make loading again a no-op. Absent for kinds sealog writes itself (the access log).
+   */
+  demo?: (deps: KindDependencies) => Promise<InsertOutcome>;
 }

@@ -18,6 +18,8 @@ import {
 } from './communication-log-schemas.js';
 import { CommunicationLogService } from './communication-log-service.js';
 import { COMMUNICATION_LOG_TABLE } from './communication-log-table.js';
+import { demoCommunicationLogs } from './communication-log-demo.js';
+import { DEMO_LOADER, DEMO_RECORDS_PER_KIND } from '../demo-records.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -138,4 +140,9 @@ export const communicationLogKind: LogKindModule = {
   routes: ({ store, now }) => ({
     bearer: (app) => communicationLogRoutes(app, { service: new CommunicationLogService(store, now) }),
   }),
+  demo: ({ store, now }) =>
+    new CommunicationLogService(store, now).ingest(
+      DEMO_LOADER,
+      demoCommunicationLogs(now(), DEMO_RECORDS_PER_KIND),
+    ),
 };

@@ -15,6 +15,8 @@ import { DATE_PATTERN } from '../../http/schemas/patterns.js';
 import type { LogKindModule } from '../log-kind-module.js';
 import { MfaConfigAuditLogService } from './mfa-config-audit-log-service.js';
 import { MFA_CONFIG_AUDIT_LOG_TABLE, type MfaConfigAuditLog } from './mfa-config-audit-log-table.js';
+import { demoMfaConfigAuditLogs } from './mfa-config-audit-log-demo.js';
+import { DEMO_LOADER, DEMO_RECORDS_PER_KIND } from '../demo-records.js';
 
 /** AuthMS `dto.MFAConfigAuditLogItem`. */
 const MfaConfigAuditLogItem = Type.Object(
@@ -113,4 +115,9 @@ export const mfaConfigAuditLogKind: LogKindModule = {
   routes: ({ store, now }) => ({
     bearer: (app) => mfaConfigAuditLogRoutes(app, { service: new MfaConfigAuditLogService(store, now) }),
   }),
+  demo: ({ store, now }) =>
+    new MfaConfigAuditLogService(store, now).ingest(
+      DEMO_LOADER,
+      demoMfaConfigAuditLogs(now(), DEMO_RECORDS_PER_KIND),
+    ),
 };

@@ -8,6 +8,8 @@ import { OperateLogQuerySchema, OperateLogRecord, OperateLogResponses } from './
 import type { LogKindModule } from '../log-kind-module.js';
 import { OPERATE_LOG_TABLE } from './operate-log-table.js';
 import { OperateLogService } from './operate-log-service.js';
+import { demoOperateLogs } from './operate-log-demo.js';
+import { DEMO_LOADER, DEMO_RECORDS_PER_KIND } from '../demo-records.js';
 
 /** GET /v1.0/iot-03/audit/operate-logs, in the Tuya API's context. */
 export function operateLogTuyaRoutes(
@@ -87,4 +89,6 @@ export const operateLogKind: LogKindModule = {
     const service = new OperateLogService(store, now);
     return { bearer: operateLogIngestRoutes(service), tuya: operateLogTuyaRoutes(service) };
   },
+  demo: ({ store, now }) =>
+    new OperateLogService(store, now).ingest(DEMO_LOADER, demoOperateLogs(now(), DEMO_RECORDS_PER_KIND)),
 };

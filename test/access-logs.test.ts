@@ -248,6 +248,20 @@ describe('the access log (GET /admin/access-logs)', () => {
     assert.deepEqual(answer({ size: 1000 }), [200, tooBig.body.msg]);
   });
 
+  test('a refused read carrying text no store can hold is recorded without it, and holds nothing back', async () => {
+    // NUL in tenant_id is refused (400); PostgreSQL could not store it, and a batch holding it
+    // would keep every later record out.
+    const root = await token('usr_nul');
+    assertAuthmsError(await get(`${ACCESS_LOGS}?tenant_id=%00x&actor=a%00b`, root), 400);
+    const later = await token('usr_after_nul', 'tnt_a');
+    assert.equal((await get(MFA, later)).status, 200);
+    assert.equal((await one({ actor: 'usr_after_nul' })).status, 200);
+    const refused = await one({ actor: 'usr_nul' });
+    assert.deepEqual([refused.status, refused.tenant_id], [400, '']);
+    // The parameters as sent: JSON escapes the NUL, which both stores keep as text.
+    assert.deepEqual(refused.query, { tenant_id: '\u0000x', actor: 'a\u0000b', size: 20 });
+  });
+
   test('pages newest first with last_row_key: no duplicates, no gaps', async () => {
     const pager = await token('usr_pager', 'tnt_p');
     for (let page = 1; page <= 22; page++)

@@ -4,6 +4,9 @@ import type { LogRow, LogTable } from '../kinds/log-table.js';
 export interface AppendedRows {
   table: LogTable;
   tenantId: string;
+  /** How many rows were appended. */
+  count: number;
+  /** The rows; empty for a subscriber that asked for counts only (`rows: false`). */
   rows: readonly LogRow[];
 }
 
@@ -35,6 +38,13 @@ export interface SubscribeOptions {
   /** Rows the queue holds before `overflow` applies (≥ 1). */
   capacityRows: number;
   overflow: Overflow;
+  /** The tables whose commits it hears (every table when absent): no other write waits for it. */
+  tables?: readonly string[];
+  /**
+   * False for a subscriber that reads what it needs from the store itself: it hears counts, and
+   * its queue holds no row (default true).
+   */
+  rows?: boolean;
 }
 
 /** Pause before catching up again after a failure, doubling up to MAX_RETRY_MS. */
@@ -69,7 +79,12 @@ export class AfterCommit {
       if (tenantRows) tenantRows.push(row);
       else byTenant.set(row.tenant_id, [row]);
     }
-    const batches = [...byTenant].map(([tenantId, tenantRows]) => ({ table, tenantId, rows: tenantRows }));
+    const batches = [...byTenant].map(([tenantId, tenantRows]) => ({
+      table,
+      tenantId,
+      count: tenantRows.length,
+      rows: tenantRows,
+    }));
     const waits = this.subscriptions.flatMap((subscription) =>
       batches.map((batch) => subscription.offer(batch)),
     );
@@ -110,19 +125,16 @@ class Subscription {
    * subscriber catches up later); with `wait` once the rows the subscriber has not finished are
    * back within its capacity. A failing subscriber queues nothing: it catches up when it is back.
    */
-  async offer(batch: AppendedRows): Promise<void> {
-    const { capacityRows, overflow } = this.options;
-    if (!this.accepting()) return;
-    if (
-      overflow === 'catch-up' &&
-      this.pendingRows > 0 &&
-      this.pendingRows + batch.rows.length > capacityRows
-    ) {
+  async offer(published: AppendedRows): Promise<void> {
+    const { capacityRows, overflow, tables, rows = true } = this.options;
+    if (!this.accepting() || (tables !== undefined && !tables.includes(published.table.table))) return;
+    const batch = rows ? published : { ...published, rows: [] };
+    if (overflow === 'catch-up' && this.pendingRows > 0 && this.pendingRows + batch.count > capacityRows) {
       this.dropQueue();
       return;
     }
     this.queue.push(batch);
-    this.pendingRows += batch.rows.length;
+    this.pendingRows += batch.count;
     this.kick();
     while (overflow === 'wait' && this.accepting() && this.pendingRows > capacityRows) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -163,7 +175,7 @@ class Subscription {
         if (batch === undefined) break;
         await this.subscriber.appended(batch);
         // A drop while this batch was delivered counted it out already.
-        this.pendingRows = Math.max(0, this.pendingRows - batch.rows.length);
+        this.pendingRows = Math.max(0, this.pendingRows - batch.count);
         this.wakeWaiters();
       }
       this.retryMs = FIRST_RETRY_MS;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { generateId } from '../../domain/ids.js';
 import { isAdmin } from '../../domain/principal.js';
+import { isStorableText } from '../../domain/storable-text.js';
 import { formatRfc3339 } from '../../domain/time.js';
 import { principalOf } from '../../http/plugins/authentication.js';
 import { envelope } from '../../http/presenters.js';
@@ -32,8 +33,8 @@ function isSecretName(name: string): boolean {
   return word.endsWith('sign') || SECRET_WORDS.some((secret) => word.includes(secret));
 }
 
-/** How validation messages echo a value: `(got "…")`. */
-const ECHOED_VALUE = /\(got "[^"]*"?\)?/g;
+/** How validation messages echo a value: `(got "…")`, up to the last quote (the value may hold one). */
+const ECHOED_VALUE = /\(got ".*"\)?/s;
 
 /** GET /admin/access-logs. */
 const accessLogRoutes: FastifyPluginAsyncTypebox<{ service: AccessLogService }> = (app, { service }) => {
@@ -90,21 +91,22 @@ function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorde
   });
   app.addHook('onResponse', (request, reply, done) => {
     const isRead = request.method === 'GET' || request.method === 'HEAD';
-    const who = isRead ? callerOf(request, api) : undefined;
+    const who = isRead ? callerOf(request, api, reply.statusCode) : undefined;
     const route = request.routeOptions.url;
     if (who !== undefined && route !== undefined) {
       const accessedAt = now();
       recorder.record({
-        ...who,
+        actor: storable(who.actor),
+        tenant_id: storable(who.tenant_id),
         id: generateId(ACCESS_LOG_TABLE.idPrefix, accessedAt),
         accessed_at: accessedAt,
         api,
         method: request.method,
         route,
-        query: JSON.stringify(withoutSecrets(request.query)),
+        query: JSON.stringify(declaredParameters(request)),
         row_count: request.readRows,
         status: reply.statusCode,
-        error: request.readError,
+        error: storable(request.readError),
         ip: request.ip,
         duration_ms: Math.round(reply.elapsedTime),
       });
@@ -116,23 +118,40 @@ function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorde
   });
 }
 
-/** The verified caller and the tenant its read was scoped to; undefined before verification. */
-function callerOf(request: FastifyRequest, api: ApiName): { actor: string; tenant_id: string } | undefined {
+/**
+ * The verified caller and the tenant its read was scoped to; undefined before verification. A
+ * platform admin's read is scoped by the tenant it asked for, once that passed validation (an
+ * answer under 400); anyone else without a tenant was refused and files nothing into a tenant.
+ */
+function callerOf(
+  request: FastifyRequest,
+  api: ApiName,
+  status: number,
+): { actor: string; tenant_id: string } | undefined {
   if (api === 'tuya') {
     const project = request.tuyaProject;
     return project && { actor: project.clientId, tenant_id: project.tenantId };
   }
   const principal = request.principal;
   if (principal === undefined) return undefined;
-  // Only a platform admin's read is scoped by the tenant it asks for; anyone else without a
-  // tenant was refused, and must not file records into a tenant of its choosing.
-  const asked = isAdmin(principal)
-    ? (request.query as Record<string, unknown> | undefined)?.tenant_id
-    : undefined;
+  const asked =
+    isAdmin(principal) && status < 400
+      ? (request.query as Record<string, unknown> | undefined)?.tenant_id
+      : undefined;
   return {
     actor: principal.subject,
     tenant_id: principal.tenantId ?? (typeof asked === 'string' ? asked : ''),
   };
+}
+
+/**
+ * Text both stores can hold: NUL and unpaired surrogates (an echo in an error message, an odd
+ * token subject) replaced by U+FFFD, so that one record never makes its batch unstorable.
+ */
+const UNSTORABLE_CHARACTER = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function storable(text: string): string {
+  return isStorableText(text) ? text : text.replace(UNSTORABLE_CHARACTER, '\uFFFD');
 }
 
 /** Rows of an AuthMS list (`items`) or a Tuya page (`result.list`); 0 for anything else. */
@@ -145,9 +164,18 @@ function rowsIn(payload: unknown): number {
   return Array.isArray(list) ? list.length : 0;
 }
 
-function withoutSecrets(query: unknown): Record<string, unknown> {
-  if (typeof query !== 'object' || query === null) return {};
-  return Object.fromEntries(Object.entries(query).filter(([name]) => !isSecretName(name)));
+/**
+ * The query parameters the route declares (an allow-list: anything else a client adds is not
+ * kept), secrets never. JSON escapes NUL and lone surrogates, so the text is always storable.
+ */
+function declaredParameters(request: FastifyRequest): Record<string, unknown> {
+  const query = request.query;
+  const schema = request.routeOptions.schema?.querystring as { properties?: object } | undefined;
+  if (typeof query !== 'object' || query === null || schema?.properties === undefined) return {};
+  const declared = new Set(Object.keys(schema.properties));
+  return Object.fromEntries(
+    Object.entries(query).filter(([name]) => declared.has(name) && !isSecretName(name)),
+  );
 }
 
 /**

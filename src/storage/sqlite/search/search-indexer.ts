@@ -86,9 +86,9 @@ export class SearchIndexer {
    */
   readonly subscriber: CommitSubscriber = {
     name: 'search-indexer',
-    appended: (batch) => {
+    appended: () => {
       // A write answered while the store closes: its rows are the next start's backlog.
-      if (batch.table.table !== OPERATE_LOG_TABLE.table || this.stopped) return Promise.resolve();
+      if (this.stopped) return Promise.resolve();
       const last = this.lastSeq.get() as number;
       this.wake(last);
       if (this.failing || this.indexedThrough < this.backlogThrough) return Promise.resolve();
@@ -100,9 +100,17 @@ export class SearchIndexer {
     },
   };
 
-  /** How the seam queues for the indexer: writes wait once `maxLagRows` rows are not indexed. */
+  /**
+   * How the seam queues for the indexer: operate-log writes wait once `maxLagRows` rows are not
+   * indexed; other kinds never wait for it, and no row is held (the worker reads the store).
+   */
   get subscription(): SubscribeOptions {
-    return { capacityRows: this.tuning.maxLagRows, overflow: 'wait' };
+    return {
+      capacityRows: this.tuning.maxLagRows,
+      overflow: 'wait',
+      tables: [OPERATE_LOG_TABLE.table],
+      rows: false,
+    };
   }
 
   /** Resolves once every row stored now is indexed (or the indexer is stopped). */

@@ -234,7 +234,7 @@ function describeSeam(name: string, open: () => Promise<Fixture>): void {
         assert.equal(recorder.catchUps, 1);
       }));
 
-    (test('a subscriber narrowed to some tables, asking for counts, hears only those, without rows', () =>
+    test('a subscriber narrowed to some tables, asking for counts, hears only those, without rows', () =>
       withStore(open, async (store) => {
         const recorder = new Recorder();
         const counts: number[] = [];
@@ -257,21 +257,22 @@ function describeSeam(name: string, open: () => Promise<Fixture>): void {
         await waitFor('the operate logs heard', () => counts.length === 1, GUARD);
         assert.deepEqual(recorder.heard, [{ table: 'operate_logs', tenantId: 'tnt_a', rows: [] }]);
         assert.deepEqual(counts, [3]);
-      })),
-      test('a failing subscriber never fails a write; it catches up again, then hears later commits', () =>
-        withStore(open, async (store) => {
-          // Capacity 1: the write of two rows waits for the subscriber, which fails meanwhile.
-          const recorder = await subscribed(store, { capacityRows: 1, overflow: 'wait' });
-          recorder.failures = 1;
-          const outcome = await store.operateLogs.insertMany(ops('f', 2));
-          assert.deepEqual(outcome, { ids: ['f0', 'f1'], duplicates: [] });
-          await waitFor('the catch-up after the failure', () => recorder.catchUps === 2, GUARD);
-          assert.deepEqual(recorder.heard, []);
-          await store.operateLogs.insertMany(ops('g', 1));
-          await waitFor('the write after the catch-up', () => recorder.hasHeard('g0'), GUARD);
-          assert.deepEqual(recorder.ids('operate_logs'), ['g0']);
-          assert.deepEqual(recorder.calls, ['catch-up', 'f0,f1', 'catch-up', 'g0']);
-        })));
+      }));
+
+    test('a failing subscriber never fails a write; it catches up again, then hears later commits', () =>
+      withStore(open, async (store) => {
+        // Capacity 1: the write of two rows waits for the subscriber, which fails meanwhile.
+        const recorder = await subscribed(store, { capacityRows: 1, overflow: 'wait' });
+        recorder.failures = 1;
+        const outcome = await store.operateLogs.insertMany(ops('f', 2));
+        assert.deepEqual(outcome, { ids: ['f0', 'f1'], duplicates: [] });
+        await waitFor('the catch-up after the failure', () => recorder.catchUps === 2, GUARD);
+        assert.deepEqual(recorder.heard, []);
+        await store.operateLogs.insertMany(ops('g', 1));
+        await waitFor('the write after the catch-up', () => recorder.hasHeard('g0'), GUARD);
+        assert.deepEqual(recorder.ids('operate_logs'), ['g0']);
+        assert.deepEqual(recorder.calls, ['catch-up', 'f0,f1', 'catch-up', 'g0']);
+      }));
 
     test("with 'catch-up', writes do not wait for a blocked subscriber, which then catches up", () =>
       withStore(open, async (store) => {

@@ -189,6 +189,30 @@ if (TEST_DATABASE_URL === undefined) {
       }
     });
 
+    test('sealog_drop_partition refuses a log table of a schema outside the search path', async () => {
+      const schema = await createTestSchema();
+      const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));
+      // TEST_DATABASE_URL itself: the test schema is not on this connection's search path.
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      try {
+        await store.migrate();
+        await client.connect();
+        await store.communicationLogs.insertMany([log('jan', JAN_2026)]);
+        await assert.rejects(
+          client.query(`SELECT ${schema.schema}.sealog_drop_partition($1)`, [
+            `${schema.schema}.communication_logs_p202601`,
+          ]),
+          /is not a partition of a sealog log table/,
+        );
+        const { total } = await store.communicationLogs.list({ tenantId: 'tnt_a' }, { limit: 10, offset: 0 });
+        assert.equal(total, 1, 'nothing dropped, tallies untouched');
+      } finally {
+        await client.end();
+        await store.close();
+        await schema.drop();
+      }
+    });
+
     test('sealog_drop_partition waits for a write in flight instead of deadlocking with it', async () => {
       const schema = await createTestSchema();
       const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));

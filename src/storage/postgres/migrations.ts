@@ -352,20 +352,27 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'sealog_drop_partition for every log kind',
     sql: `
       -- As version 2's, for any partitioned log table with an id-claim table named after it
-      -- (operate_logs: operate_log_keys), so that a kind added later is dropped by month too.
+      -- (operate_logs: operate_log_keys), so that a kind added later is dropped by month too. The
+      -- parent must be the table the search path finds by its bare name, as in version 2: a log
+      -- table of another schema is refused, never half-dropped under a name that is not its own.
       CREATE OR REPLACE FUNCTION sealog_drop_partition(p_partition text) RETURNS bigint LANGUAGE plpgsql AS $fn$
       DECLARE
         part regclass := p_partition::regclass;
+        parent_oid oid;
         parent text;
         keys regclass;
         dropped bigint;
       BEGIN
-        SELECT inhparent::regclass::text INTO parent FROM pg_inherits WHERE inhrelid = part;
-        keys := to_regclass(regexp_replace(parent, 's$', '') || '_keys');
-        IF parent IS NULL OR keys IS NULL THEN
+        SELECT c.oid, c.relname INTO parent_oid, parent
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent WHERE i.inhrelid = part;
+        IF parent IS NULL OR to_regclass(parent) IS DISTINCT FROM parent_oid::regclass THEN
           RAISE EXCEPTION '% is not a partition of a sealog log table', p_partition;
         END IF;
-        IF part::text = parent || '_default' THEN
+        keys := to_regclass(regexp_replace(parent, 's$', '') || '_keys');
+        IF keys IS NULL THEN
+          RAISE EXCEPTION '% is not a partition of a sealog log table', p_partition;
+        END IF;
+        IF (SELECT relname FROM pg_class WHERE oid = part) = parent || '_default' THEN
           RAISE EXCEPTION '% is the default partition, which rows outside every month need', p_partition;
         END IF;
         EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', parent::regclass);

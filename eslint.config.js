@@ -3,6 +3,9 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const KIND_HTTP_FILES = kindHttp('.ts').map((name) => `src/kinds/**/${name}`);
+/** Packages only a store adapter may use, and packages only HTTP code may use. */
+const STORE_DRIVERS = ['pg', 'better-sqlite3'];
+const HTTP_PACKAGES = ['fastify', '@fastify/*', 'typebox'];
 const KIND_HTTP_IMPORTS = kindHttp('.js').flatMap((name) => [`./${name}`, `**/${name}`]);
 
 export default tseslint.config(
@@ -35,12 +38,12 @@ export default tseslint.config(
   // kind's folder holds both: its routes, schemas and presenter are HTTP, the rest is domain.
   layer(
     ['src/http/**', ...KIND_HTTP_FILES],
-    [...folders('storage')],
+    [...folders('storage'), ...STORE_DRIVERS],
     'HTTP code never imports storage/: use the port in src/domain/audit-store.ts',
   ),
   layer(
     ['src/domain/**', 'src/kinds/**'],
-    [...folders('storage', 'http'), ...KIND_HTTP_IMPORTS],
+    [...folders('storage', 'http'), ...KIND_HTTP_IMPORTS, ...STORE_DRIVERS, ...HTTP_PACKAGES],
     "the domain (domain/, a kind's tables, services and repositories) knows neither storage/ nor HTTP",
     KIND_HTTP_FILES,
   ),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { TALLIED_TABLES, type TableTally } from '../../domain/audit-store.js';
+import type { TableTally } from '../../domain/audit-store.js';
+import { LOG_TABLES } from '../../kinds/log-tables.js';
 import type { CommunicationLogWithHistory } from '../../kinds/communication-log/communication-log-repository.js';
 import {
   COMMUNICATION_LOG_TABLE,
@@ -27,6 +28,9 @@ export class NotASealogStoreError extends Error {
   }
 }
 
+/** The first kind's table: every sealog store file has it. */
+const FIRST_TABLE = LOG_TABLES[0]?.table ?? 'communication_logs';
+
 const TRANSITION_SELECT = TRANSITION_COLUMNS.map(([column]) => column).join(', ');
 
 /**
@@ -39,6 +43,8 @@ const TRANSITION_SELECT = TRANSITION_COLUMNS.map(([column]) => column).join(', '
  */
 export class SqliteExport {
   private readonly db: Database.Database;
+  /** The tables the file has. */
+  private tables = new Set<string>();
 
   /** Throws NotASealogStoreError when `path` is missing or holds no sealog schema. */
   constructor(readonly path: string) {
@@ -55,7 +61,10 @@ export class SqliteExport {
           this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
         ).map((row) => row.name),
       );
-      const missing = ['schema_migrations', ...TALLIED_TABLES].filter((table) => !tables.has(table));
+      this.tables = tables;
+      // A store of an older version lacks the tables of kinds added since: they hold no row. The
+      // first kind's table and the migration record make a file a sealog store.
+      const missing = ['schema_migrations', FIRST_TABLE].filter((table) => !tables.has(table));
       if (missing.length > 0) {
         throw new NotASealogStoreError(
           path,
@@ -77,6 +86,7 @@ export class SqliteExport {
 
   /** Rows of `table` strictly after `after` (every row when undefined); counts the index, no row is read. */
   countRows(table: string, after: ExportKey | undefined): number {
+    if (!this.tables.has(table)) return 0;
     const row = (
       after === undefined
         ? this.db.prepare(`SELECT count(*) AS rows FROM ${table}`).get()
@@ -129,6 +139,7 @@ export class SqliteExport {
   ): Generator<Row[]> {
     if (!Number.isSafeInteger(batchSize) || batchSize < 1)
       throw new RangeError(`batch size must be ≥ 1 (got ${batchSize})`);
+    if (!this.tables.has(table.table)) return;
     const columns = table.columns.map(([column]) => `"${column}"`).join(', ');
     const select = `SELECT ${columns} FROM ${table.table}`;
     const firstBatch = this.db.prepare(`${select} ORDER BY tenant_id, id LIMIT ?`);
@@ -152,7 +163,7 @@ export class SqliteExport {
 
   /** Same as AuditStore.tally() of a SqliteStore on this file, read without opening it for writing. */
   tally(): TableTally[] {
-    return tallyTables(this.db);
+    return tallyTables(this.db, (table) => this.tables.has(table));
   }
 
   close(): void {

@@ -4,10 +4,14 @@ import { TALLIED_TABLES, type TableTally } from '../../../domain/audit-store.js'
 /**
  * Rows per table and tenant, tables in TALLIED_TABLES order and tenants in byte order; a tenant
  * without rows in a table has no entry for it. Counted in one read transaction, so the numbers
- * belong to one snapshot even while writers append. Scans every table's tenant index.
+ * belong to one snapshot even while writers append. Scans every table's tenant index. `present`
+ * narrows the tables to those a store file of an older version has (the others hold no row).
  */
-export function tallyTables(db: Database.Database): TableTally[] {
-  const statements = TALLIED_TABLES.map(
+export function tallyTables(
+  db: Database.Database,
+  present: (table: string) => boolean = () => true,
+): TableTally[] {
+  const statements = TALLIED_TABLES.filter(present).map(
     (table) =>
       [
         table,

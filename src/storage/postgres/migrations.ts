@@ -406,9 +406,12 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Every migration this version of sealog knows, oldest first (what `sealog migrate` applies to a new store). */
-export function knownMigrations(): AppliedMigration[] {
-  return MIGRATIONS.map(({ version, name }) => ({ version, name }));
+/**
+ * Every migration this version of sealog knows, oldest first (what `sealog migrate` applies to a
+ * new store), with its SQL: a released migration's text never changes (a test pins it).
+ */
+export function knownMigrations(): (AppliedMigration & { sql: string })[] {
+  return MIGRATIONS.map(({ version, name, sql }) => ({ version, name, sql }));
 }
 
 /**

@@ -75,7 +75,7 @@ function presentAccessLog(log: AccessLog) {
 }
 
 /**
- * Records every GET a verified caller makes on `app` (an authenticated API): the record is handed
+ * Records every GET and HEAD a verified caller makes on `app` (an authenticated API): the record is handed
  * to `recorder` after the answer was sent, so a read waits for nothing.
  */
 function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorder, now: () => number): void {

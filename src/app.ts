@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { HttpLimits, TuyaSettings } from './config.js';
@@ -9,11 +8,13 @@ import { clientConnectionOptions, limitConnections } from './http/plugins/client
 import { installErrorHandler } from './http/plugins/error-replies.js';
 import { addNdjsonParser } from './http/plugins/ndjson-parser.js';
 import { installNotFoundHandler } from './http/plugins/not-found.js';
+import { echoRequestId, requestIdOptions } from './http/plugins/request-id.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { installSchemaValidators } from './http/plugins/schema-validators.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { tuyaApi } from './http/tuya/tuya-token-routes.js';
 import { LOG_KINDS } from './kinds/log-kinds.js';
+import { packageVersion } from './version.js';
 import type { AuditStore } from './domain/audit-store.js';
 
 export interface AppDependencies {
@@ -44,14 +45,6 @@ function requestForLog(request: FastifyRequest) {
   };
 }
 
-/** The package version, shown in the OpenAPI document. */
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
-}
-
 /**
  * Builds the HTTP application: plugins, the error handler and every route, wired to `store`.
  * Starts nothing; the caller listens (server.ts) or injects requests.
@@ -67,10 +60,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         };
   const app = Fastify({
     logger,
+    ...requestIdOptions(),
     ...clientConnectionOptions(deps.limits),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   limitConnections(app, deps.limits);
+  echoRequestId(app);
   installSchemaValidators(app);
   installErrorHandler(app);
   installNotFoundHandler(app);

@@ -5,6 +5,7 @@ import { migrateCommand, MIGRATE_HELP } from './migrate-command.js';
 import { serveCommand, SERVE_HELP } from './serve-command.js';
 import { UsageError } from './settings-options.js';
 import { tokenCommand, TOKEN_HELP } from './token-command.js';
+import { packageVersion } from '../version.js';
 
 const COMMANDS: Record<
   string,
@@ -24,7 +25,7 @@ Commands:
   migrate   bring the store's schema up to date
   copy      copy a SQLite store into PostgreSQL (resumable, verified)
 
-Run sealog <command> --help for a command's options.
+Run sealog <command> --help for a command's options; sealog --version prints the version.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(name === 'help' && args[0] !== undefined ? (COMMANDS[args[0]]?.help ?? HELP) : HELP);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`sealog ${packageVersion()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (command === undefined) {

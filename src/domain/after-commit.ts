@@ -1,4 +1,10 @@
 import type { LogRow, LogTable } from '../kinds/log-table.js';
+import type { InsertOutcome } from './log-rows.js';
+
+/** The outcome of a batch insert, with the positions in the batch of the rows it stored. */
+export interface StoredOutcome extends InsertOutcome {
+  stored: number[];
+}
 
 /** What one committed write appended to one log kind for one tenant, rows in insert order. */
 export interface AppendedRows {
@@ -89,6 +95,22 @@ export class AfterCommit {
       batches.map((batch) => subscription.offer(batch)),
     );
     await Promise.all(waits);
+  }
+
+  /**
+   * Publishes the rows of `rows` that `outcome` says were stored (duplicates left out), then
+   * returns the outcome as the store's caller sees it. Call it after the commit, in commit order.
+   */
+  async publishStored(
+    table: LogTable,
+    rows: readonly LogRow[],
+    outcome: StoredOutcome,
+  ): Promise<InsertOutcome> {
+    await this.publish(
+      table,
+      outcome.stored.flatMap((index) => rows[index] ?? []),
+    );
+    return { ids: outcome.ids, duplicates: outcome.duplicates };
   }
 
   /** Stops delivering: queued notifications are dropped (each subscriber catches up at its next start). */

@@ -1,4 +1,4 @@
-import type { AfterCommit } from '../../domain/after-commit.js';
+import type { AfterCommit, StoredOutcome } from '../../domain/after-commit.js';
 import type {
   CountedPage,
   InsertOutcome,
@@ -10,7 +10,7 @@ import type { Condition, TotalPart } from '../../domain/conditions.js';
 import type { LogRow, LogTable } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
-import { PgTableAccess, type StoredOutcome } from './table-access.js';
+import { PgTableAccess } from './table-access.js';
 
 /**
  * The common rows of one log kind on PostgreSQL; each insert's new rows are published to the
@@ -45,11 +45,7 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
   }
 
   /** Hands the rows `batch` stored to the seam; returns the outcome the caller sees. */
-  async published(rows: readonly Row[], batch: StoredOutcome): Promise<InsertOutcome> {
-    await this.afterCommit.publish(
-      this.table,
-      batch.stored.flatMap((index) => rows[index] ?? []),
-    );
-    return { ids: batch.ids, duplicates: batch.duplicates };
+  published(rows: readonly Row[], batch: StoredOutcome): Promise<InsertOutcome> {
+    return this.afterCommit.publishStored(this.table, rows, batch);
   }
 }

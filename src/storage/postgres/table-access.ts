@@ -1,4 +1,5 @@
-import type { CountedPage, InsertOutcome, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
+import type { StoredOutcome } from '../../domain/after-commit.js';
+import type { CountedPage, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
 import { whereRow, type Condition, type TotalPart } from '../../domain/conditions.js';
 import { keysetOrder, type LogRow, type LogTable } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
@@ -134,11 +135,6 @@ export class PgTableAccess<Row extends LogRow> {
 export interface StoredKey {
   tenant_id: string;
   id: string;
-}
-
-/** The outcome of a batch insert, with the positions in the batch of the rows it stored. */
-export interface StoredOutcome extends InsertOutcome {
-  stored: number[];
 }
 
 const keyOf = (row: StoredKey) => `${row.tenant_id}\u0000${row.id}`;

@@ -2,7 +2,7 @@ import type { TuyaTokenPair } from '../../../domain/audit-store.js';
 import type { CommunicationLogWithHistory } from '../../../kinds/communication-log/communication-log-repository.js';
 import type { StatusTransition } from '../../../kinds/communication-log/communication-log-table.js';
 import type { LogRow } from '../../../kinds/log-table.js';
-import type { StoredBatch } from '../tables/table-access.js';
+import type { StoredOutcome } from '../../../domain/after-commit.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread
@@ -19,9 +19,9 @@ export type WriteCommand =
 
 /** What each command answers once committed. */
 export interface WriteResults {
-  'insert-rows': StoredBatch;
+  'insert-rows': StoredOutcome;
   'apply-transition': boolean;
-  'import-communication-logs': StoredBatch;
+  'import-communication-logs': StoredOutcome;
   'insert-tuya-token': undefined;
   'rotate-tuya-token': boolean;
   'remember-nonce': boolean;

@@ -5,7 +5,8 @@ import {
   TRANSITION_COLUMNS,
   type StatusTransition,
 } from '../../../kinds/communication-log/communication-log-table.js';
-import { TableAccess, type StoredBatch } from './table-access.js';
+import type { StoredOutcome } from '../../../domain/after-commit.js';
+import { TableAccess } from './table-access.js';
 
 /** Appends one delivery-status change to a log's history. */
 const APPEND_TRANSITION_SQL = `INSERT INTO communication_log_transitions
@@ -40,7 +41,7 @@ export function communicationLogWrites(db: Database.Database) {
         .immediate();
     },
 
-    importCommunicationLogs(entries: readonly CommunicationLogWithHistory[]): StoredBatch {
+    importCommunicationLogs(entries: readonly CommunicationLogWithHistory[]): StoredOutcome {
       const append = table.prepare(APPEND_TRANSITION_SQL);
       // A log stored already has its own history; appending the copy's would double it. The log
       // row already holds the outcome of these transitions, so they are appended as history only,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AfterCommit } from '../../../domain/after-commit.js';
+import type { AfterCommit, StoredOutcome } from '../../../domain/after-commit.js';
 import type {
   CountedPage,
   InsertOutcome,
@@ -11,7 +11,7 @@ import type { Condition, TotalPart } from '../../../domain/conditions.js';
 import type { LogRow, LogTable } from '../../../kinds/log-table.js';
 import { asPromise } from '../engine/as-promise.js';
 import type { StoreWriter } from '../engine/store-writer.js';
-import { TableAccess, type StoredBatch } from './table-access.js';
+import { TableAccess } from './table-access.js';
 
 /**
  * The common rows of one log kind on the embedded store: reads on the event loop's connection,
@@ -48,9 +48,7 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
   }
 
   /** Hands the rows `batch` stored to the seam; returns the outcome the caller sees. */
-  async published(rows: readonly Row[], batch: StoredBatch): Promise<InsertOutcome> {
-    const stored = batch.stored.flatMap((index) => rows[index] ?? []);
-    await this.afterCommit.publish(this.table, stored);
-    return { ids: batch.ids, duplicates: batch.duplicates };
+  published(rows: readonly Row[], batch: StoredOutcome): Promise<InsertOutcome> {
+    return this.afterCommit.publishStored(this.table, rows, batch);
   }
 }

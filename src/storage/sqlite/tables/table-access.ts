@@ -1,19 +1,10 @@
 import type Database from 'better-sqlite3';
-import type {
-  CountedPage,
-  InsertOutcome,
-  KeysetPosition,
-  OffsetWindow,
-} from '../../../domain/audit-store.js';
+import type { StoredOutcome } from '../../../domain/after-commit.js';
+import type { CountedPage, KeysetPosition, OffsetWindow } from '../../../domain/audit-store.js';
 import { whereRow, type Condition, type TotalPart } from '../../../domain/conditions.js';
 import { keysetOrder, type LogRow, type LogTable } from '../../../kinds/log-table.js';
 import { whereClause, type SqlValue, type SqliteFragment } from './sql-fragments.js';
 import { StatementCache } from '../engine/statement-cache.js';
-
-/** The outcome of a batch insert, with the positions in the batch of the rows it stored. */
-export interface StoredBatch extends InsertOutcome {
-  stored: number[];
-}
 
 /**
  * One log table on one connection, driven by its description alone: idempotent batch insert with
@@ -42,7 +33,7 @@ export class TableAccess<Row extends LogRow> {
    * Inserts every row in one transaction; rows already stored are reported as existing, and the
    * positions in `rows` of those stored now as `stored`.
    */
-  insertMany(rows: readonly Row[]): StoredBatch {
+  insertMany(rows: readonly Row[]): StoredOutcome {
     const stored: number[] = [];
     const duplicates = this.db
       .transaction(() => this.insertNew(rows, (index) => stored.push(index)))

@@ -1,4 +1,3 @@
-import autocannon from 'autocannon';
 import {
   BIG_TENANT,
   CHINESE_TERM_1,
@@ -10,6 +9,9 @@ import {
 import { getJson, mintToken, timeRequests, tuyaClient, type Latency } from './measure.js';
 
 const DAY_MS = 86_400_000;
+
+/** The user whose logs the filtered scenario (3) and scenario 6 read. */
+export const FILTERED_USER = 'usr_3';
 
 /** One named request and its latencies. */
 export interface TimedQuery {
@@ -40,7 +42,7 @@ export async function queryCatalogue(baseUrl: string) {
     'AuthMS communication logs, page 500 (offset)': '/admin/communication/logs?page_size=20&page=500',
   };
   const filters = {
-    'communication logs by user': '/admin/communication/logs?user_id=usr_3&page_size=20',
+    'communication logs by user': `/admin/communication/logs?user_id=${FILTERED_USER}&page_size=20`,
     'communication logs, channel + status':
       '/admin/communication/logs?channel=sms&status=failed&page_size=20',
     'MFA by operator, one week': `/admin/mfa/config-audit-logs?operator_id=usr_admin1&start_date=2026-10-01&end_date=2026-10-07&page_size=20`,
@@ -98,25 +100,4 @@ export async function timeGroup(
     process.stderr.write(`    ${query.name}: p99 ${timed.at(-1)?.latency.p99} ms\n`);
   }
   return timed;
-}
-
-/** Scenario 6: autocannon on the hottest read endpoint, loopback only, bounded in time. */
-export async function hottestEndpoint(baseUrl: string, seconds: number) {
-  const admin = await mintToken({ tenant_id: BIG_TENANT, roles: ['admin'] }, 'usr_admin0');
-  const path = '/admin/communication/logs?page_size=20';
-  const result = await autocannon({
-    url: baseUrl + path,
-    connections: 16,
-    duration: seconds,
-    headers: { authorization: `Bearer ${admin}` },
-  });
-  return {
-    request: `GET ${path}`,
-    connections: 16,
-    seconds,
-    requestsPerSecond: Math.round(result.requests.average),
-    latencyP50: result.latency.p50,
-    latencyP99: result.latency.p99,
-    non2xx: result.non2xx,
-  };
 }

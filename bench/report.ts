@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import type { IngestRun, RawCeiling } from './ingest-scenario.js';
 import type { Latency } from './measure.js';
+import type { HotEndpointResult } from './hot-endpoints.js';
 import type { TimedQuery } from './query-scenarios.js';
 
 export interface StoreResults {
@@ -12,15 +13,8 @@ export interface StoreResults {
   paging: TimedQuery[];
   filters: TimedQuery[];
   keywords: TimedQuery[];
-  hottest: {
-    request: string;
-    connections: number;
-    seconds: number;
-    requestsPerSecond: number;
-    latencyP50: number;
-    latencyP99: number;
-    non2xx: number;
-  };
+  /** Scenario 6: each hot read endpoint over HTTP and its raw ceiling. */
+  hottest: HotEndpointResult[];
   ingest: IngestRun[];
   raw: RawCeiling;
   mixed: { ingestEventsPerSecond: number; filters: TimedQuery[]; keywords: TimedQuery[] };
@@ -34,7 +28,46 @@ export interface BenchResults {
   ingestSeconds: number;
   iterations: number;
   machine: Record<string, string | number>;
+  /** The --baseline checkout scenario 6 compared with, when given. */
+  baseline?: { checkout: string; commit: string };
   stores: StoreResults[];
+}
+
+/** Scenario 6 as bench versions before the ceiling wrote it: one endpoint, no ceiling. */
+interface SingleHottest {
+  request: string;
+  connections: number;
+  seconds: number;
+  requestsPerSecond: number;
+  latencyP50: number;
+  latencyP99: number;
+  non2xx: number;
+}
+
+/**
+ * A store's results as any version of this bench wrote them, in the current shape: an earlier
+ * run's single scenario-6 endpoint becomes a list of one without a ceiling (null figures).
+ */
+export function upgradeStoreResults(
+  stored: StoreResults | (Omit<StoreResults, 'hottest'> & { hottest: SingleHottest }),
+): StoreResults {
+  if (Array.isArray(stored.hottest)) return stored as StoreResults;
+  const single = stored.hottest;
+  return {
+    ...stored,
+    hottest: [
+      {
+        name: 'AuthMS admin list, page 1',
+        ...single,
+        serverProcesses: 1,
+        serverCpuCores: null,
+        ceilingPerSecond: null,
+        ceilingProcesses: null,
+        ratio: null,
+        ceilingStatements: [],
+      },
+    ],
+  };
 }
 
 const START = '<!-- results:start -->';
@@ -61,6 +94,82 @@ function latencyRows(queries: readonly TimedQuery[], withP95: boolean): (string 
 
 const byName = (queries: readonly TimedQuery[]) =>
   new Map(queries.map((query) => [query.name, query.latency] as const));
+
+/** A statement as the report shows it: whitespace collapsed, column lists of four or more as `…`. */
+function statementText(sql: string): string {
+  const column = String.raw`"?\w+"?(?: AS "?\w+"?)?`;
+  return sql
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(new RegExp(`${column}(?:, ${column}){3,}`, 'g'), '…');
+}
+
+const ratioText = (ratio: number | null) => (ratio === null ? '–' : ratio.toFixed(2));
+
+function hottestSection(hottest: readonly HotEndpointResult[]): string[] {
+  const first = hottest[0];
+  if (first === undefined) return [];
+  const withBaseline = hottest.some((endpoint) => endpoint.baseline !== undefined);
+  const ceilingProcesses = first.ceilingProcesses ?? '?';
+  const processCounts = (counts: (number | null | undefined)[]) =>
+    [...new Set(counts.filter((count) => typeof count === 'number'))].join(' or ') || '?';
+  const processes =
+    `${processCounts(hottest.map((endpoint) => endpoint.serverProcesses))} process(es)` +
+    (withBaseline
+      ? ` (the baseline's in ${processCounts(hottest.map((endpoint) => endpoint.baseline?.serverProcesses))})`
+      : '');
+  const rows = hottest.map((endpoint) => {
+    const { baseline } = endpoint;
+    return [
+      `${endpoint.name}: \`${endpoint.request}\``,
+      ...(withBaseline
+        ? [baseline ? n(baseline.requestsPerSecond) : '', baseline ? ratioText(baseline.ratio) : '']
+        : []),
+      `**${n(endpoint.requestsPerSecond)}**`,
+      endpoint.ceilingPerSecond === null ? '–' : n(endpoint.ceilingPerSecond),
+      `**${ratioText(endpoint.ratio)}**`,
+      ...(withBaseline
+        ? [
+            baseline
+              ? `×${(endpoint.requestsPerSecond / Math.max(baseline.requestsPerSecond, 1)).toFixed(2)}`
+              : '',
+          ]
+        : []),
+      endpoint.latencyP50,
+      endpoint.latencyP99,
+      endpoint.non2xx,
+      endpoint.serverCpuCores ?? '–',
+    ];
+  });
+  return [
+    `**6. Hottest read endpoints** under autocannon (${first.connections} connections, ${first.seconds} s each, loopback; the server in ${processes}, its CPU summed over them), ` +
+      `against the raw ceiling of the same statements through the driver in ${ceilingProcesses} processes (server stopped)`,
+    '',
+    table(
+      [
+        'endpoint',
+        ...(withBaseline ? ['baseline req/s', 'baseline ratio'] : []),
+        'req/s over HTTP',
+        `raw ceiling (req-equivalents/s, ${ceilingProcesses} processes)`,
+        'ratio (HTTP / ceiling)',
+        ...(withBaseline ? ['current / baseline'] : []),
+        'p50 (ms)',
+        'p99 (ms)',
+        'non-2xx',
+        'server CPU (cores)',
+      ],
+      rows,
+    ),
+    '',
+    'The statements of one request, as captured from the store and replayed for the ceiling (parameters in the JSON):',
+    '',
+    ...hottest.map(
+      (endpoint) =>
+        `- ${endpoint.name}: ${endpoint.ceilingStatements.map(({ sql }) => `\`${statementText(sql)}\``).join('; ') || 'not measured'}`,
+    ),
+    '',
+  ];
+}
 
 function storeSection(results: StoreResults): string {
   const best = results.ingest.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
@@ -126,9 +235,7 @@ function storeSection(results: StoreResults): string {
       }),
     ),
     '',
-    `**6. Hottest read endpoint** under autocannon (${results.hottest.connections} connections, ${results.hottest.seconds} s, loopback): ` +
-      `\`${results.hottest.request}\`: **${n(results.hottest.requestsPerSecond)} requests/s**, p50 ${results.hottest.latencyP50} ms, p99 ${results.hottest.latencyP99} ms, non-2xx ${results.hottest.non2xx}.`,
-    '',
+    ...hottestSection(results.hottest),
   ].join('\n');
 }
 
@@ -147,7 +254,10 @@ export async function writeReport(
   const body = [
     START,
     '',
-    `Run ${results.date} with \`${results.command}\`: ${n(results.rowsPerKind)} rows per log kind, ingest runs of ${results.ingestSeconds} s, ${results.iterations} timed requests per query (after 5 untimed). Machine: ${machine}.`,
+    `Run ${results.date} with \`${results.command}\`: ${n(results.rowsPerKind)} rows per log kind, ingest runs of ${results.ingestSeconds} s, ${results.iterations} timed requests per query (after 5 untimed). Machine: ${machine}.` +
+      (results.baseline
+        ? ` Scenario 6 baseline: the build of ${results.baseline.commit} (\`${results.baseline.checkout}\`), on the same data.`
+        : ''),
     '',
     ...results.stores.map(storeSection),
     END,

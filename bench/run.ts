@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -15,15 +16,17 @@ import {
   type IngestRun,
 } from './ingest-scenario.js';
 import { BENCH_SECRET, mintToken, TUYA_CLIENT, TUYA_SECRET } from './measure.js';
-import { hottestEndpoint, queryCatalogue, timeGroup } from './query-scenarios.js';
-import { writeReport, type BenchResults, type StoreResults } from './report.js';
+import { hottestEndpoints } from './hot-endpoints.js';
+import { queryCatalogue, timeGroup } from './query-scenarios.js';
+import type { StoreTarget } from './read-ceiling.js';
+import { upgradeStoreResults, writeReport, type BenchResults, type StoreResults } from './report.js';
 import { startServerProcess } from './server-process.js';
 
 const HELP = `Usage: npm run bench [-- options]
 
 Loads realistic audit data (outside any timed window), starts sealog on each store and measures
 ingest over HTTP against the raw driver ceiling, paging, filtered queries, key_words searches,
-mixed load and the hottest read endpoint. Writes BENCHMARKS.md (between its result markers) and
+mixed load and the hottest read endpoints against the raw ceiling of their statements. Writes BENCHMARKS.md (between its result markers) and
 benchmarks.json; --quick writes bench/.data/quick.md and quick.json instead.
 
 Options:
@@ -35,6 +38,10 @@ Options:
   --database-url URL   PostgreSQL to use (default BENCH_DATABASE_URL, TEST_DATABASE_URL or
                        postgres://postgres@127.0.0.1:5432/test); data goes to schema sealog_bench_<rows>
   --load-only          load (or find) the data of each store and stop: nothing is timed
+  --baseline DIR       another sealog checkout with dist/cli/main.js built (e.g. a git worktree of an
+                       older commit): scenario 6 also runs each endpoint against a server started from
+                       it on the same data and env, alternating with this checkout's server (never
+                       both at once), and reports both next to the same raw ceiling
   -h, --help           show this help
 `;
 
@@ -47,6 +54,7 @@ const { values } = parseArgs({
     iterations: { type: 'string' },
     'database-url': { type: 'string' },
     'load-only': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -67,6 +75,11 @@ const databaseUrl =
 const stores = values.stores.split(',') as ('sqlite' | 'postgres')[];
 for (const value of [rows, seconds, iterations])
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`not a positive integer: ${value}`);
+
+const baselineCheckout = values.baseline === undefined ? undefined : resolve(values.baseline);
+if (baselineCheckout !== undefined && !existsSync(`${baselineCheckout}/dist/cli/main.js`)) {
+  throw new Error(`--baseline ${values.baseline}: no dist/cli/main.js there (build that checkout first)`);
+}
 
 const dataDir = 'bench/.data';
 mkdirSync(dataDir, { recursive: true });
@@ -97,22 +110,37 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     durability = `synchronous_commit=${setting.rows[0]?.synchronous_commit ?? '?'} (committed before acknowledged)`;
   }
   if (values['load-only']) return undefined;
-  const server = await startServerProcess(
-    {
-      DATABASE_URL: storeUrl,
-      JWT_SECRET: BENCH_SECRET,
-      TUYA_CLIENTS: `${TUYA_CLIENT}:${TUYA_SECRET}:${BIG_TENANT}`,
-    },
-    port,
-  );
+  const serverEnv = {
+    DATABASE_URL: storeUrl,
+    JWT_SECRET: BENCH_SECRET,
+    TUYA_CLIENTS: `${TUYA_CLIENT}:${TUYA_SECRET}:${BIG_TENANT}`,
+  };
+  const target: StoreTarget = store === 'sqlite' ? { store, path: sqlitePath } : { store, url: storeUrl };
+  let server = await startServerProcess(serverEnv, port);
   try {
     process.stderr.write('  queries (idle)…\n');
     const catalogue = await queryCatalogue(server.url);
     const paging = await timeGroup(catalogue.paging, iterations);
     const filters = await timeGroup(catalogue.filters, iterations);
     const keywords = await timeGroup(catalogue.keywords, iterations);
-    process.stderr.write('  autocannon…\n');
-    const hottest = await hottestEndpoint(server.url, quick ? 3 : 15);
+    await server.stop();
+    // Before any ingest, on the loaded data alone; each run starts a server of its own.
+    process.stderr.write('  hottest read endpoints: autocannon, then the raw ceiling…\n');
+    const hottest = await hottestEndpoints({
+      current: { label: 'current', start: () => startServerProcess(serverEnv, port) },
+      baseline:
+        baselineCheckout === undefined
+          ? undefined
+          : {
+              label: 'baseline',
+              start: () => startServerProcess(serverEnv, port, { checkout: baselineCheckout }),
+            },
+      target,
+      seconds: quick ? 3 : 15,
+      warmupSeconds: quick ? 1 : 3,
+    });
+    // On the same port, so the catalogue's requests (their Tuya token is in the store) still serve.
+    server = await startServerProcess(serverEnv, port);
     // A platform writer: batches mix tenants, as a central log shipper's do.
     const writer = await mintToken({ roles: ['audit:write'] }, 'svc_bench');
     const batches = new IngestBatches(rows, `b${Date.now().toString(36)}`);
@@ -183,6 +211,20 @@ function machine() {
   };
 }
 
+/** The short commit of a checkout, `+dirty` when tracked files changed (read-only git; a node_modules link is no change). */
+function commitOf(checkout: string): string {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', checkout, ...args], { encoding: 'utf8' }).trim();
+    return (
+      git('rev-parse', '--short', 'HEAD') +
+      (git('status', '--porcelain', '--untracked-files=no') === '' ? '' : '+dirty')
+    );
+  } catch {
+    return 'unknown commit';
+  }
+}
+
 execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -192,6 +234,9 @@ const results: BenchResults = {
   ingestSeconds: seconds,
   iterations,
   machine: machine(),
+  ...(baselineCheckout === undefined
+    ? {}
+    : { baseline: { checkout: baselineCheckout, commit: commitOf(baselineCheckout) } }),
   stores: [],
 };
 let port = 18_700;
@@ -207,9 +252,9 @@ const files = quick
 if (existsSync(files.json)) {
   const previous = JSON.parse(readFileSync(files.json, 'utf8')) as BenchResults;
   if (previous.rowsPerKind === rows) {
-    const kept = previous.stores.filter(
-      (earlier) => !results.stores.some((now) => now.store === earlier.store),
-    );
+    const kept = previous.stores
+      .map(upgradeStoreResults)
+      .filter((earlier) => !results.stores.some((now) => now.store === earlier.store));
     results.stores = [...results.stores, ...kept].sort((a, b) => a.store.localeCompare(b.store)).reverse();
   }
 }

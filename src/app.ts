@@ -1,4 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Registry } from 'prom-client';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { HttpLimits, TuyaSettings } from './config.js';
 import { TuyaSessionService } from './domain/tuya-sessions.js';
@@ -9,6 +10,7 @@ import { installErrorHandler } from './http/plugins/error-replies.js';
 import { addNdjsonParser } from './http/plugins/ndjson-parser.js';
 import { installNotFoundHandler } from './http/plugins/not-found.js';
 import { echoRequestId, requestIdOptions } from './http/plugins/request-id.js';
+import { installMetrics, type MetricsOptions } from './http/plugins/metrics.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { installSchemaValidators } from './http/plugins/schema-validators.js';
 import { healthRoutes } from './http/routes/health-routes.js';
@@ -28,6 +30,10 @@ export interface AppDependencies {
   limits: HttpLimits;
   /** Fastify's logger option: false, or pino options. */
   logger: FastifyServerOptions['logger'];
+  /** The registry HTTP metrics go to, and who may read /metrics on this port (default: a registry of its own, no route). */
+  metrics?: MetricsOptions;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For gives request.ip (default none). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
 /** The OpenAPI tag of the ingest routes every kind adds. */
@@ -60,12 +66,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         };
   const app = Fastify({
     logger,
+    trustProxy: deps.trustProxy ?? false,
     ...requestIdOptions(),
     ...clientConnectionOptions(deps.limits),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   limitConnections(app, deps.limits);
   echoRequestId(app);
+  const registry = deps.metrics?.registry ?? new Registry();
+  installMetrics(
+    app,
+    deps.metrics ?? {
+      registry,
+      token: undefined,
+      source: async () => ({ text: await registry.metrics(), contentType: registry.contentType }),
+    },
+  );
   installSchemaValidators(app);
   installErrorHandler(app);
   installNotFoundHandler(app);

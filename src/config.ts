@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** Where logs are stored, parsed from DATABASE_URL. */
 export type StoreLocation =
@@ -17,10 +18,13 @@ export type StoreLocation =
 
 /** How bearer tokens are verified; at most one key source is configured. */
 export interface JwtSettings {
-  /** HS256 shared secret (at least 32 bytes). */
-  secret: string | undefined;
-  /** SPKI PEM public key (RSA, EC P-256 or Ed25519). */
-  publicKeyPem: string | undefined;
+  /**
+   * HS256 shared secrets (each at least 32 bytes), the current one first: tokens signed with any of
+   * them verify, `sealog token` signs with the first.
+   */
+  secrets: string[] | undefined;
+  /** SPKI PEM public keys (RSA, EC P-256 or Ed25519), one or more during a rotation. */
+  publicKeysPem: string[] | undefined;
   jwksUrl: URL | undefined;
   issuer: string | undefined;
   audience: string | undefined;
@@ -60,11 +64,30 @@ export interface HttpLimits {
 export interface Config {
   port: number;
   host: string;
+  /**
+   * Processes serving HTTP (1: this process alone). More than one: a primary process forks them,
+   * holds the SQLite writer for all of them, and restarts one that dies.
+   */
+  workers: number;
   store: StoreLocation;
   jwt: JwtSettings;
   limits: HttpLimits;
   logLevel: string;
   tuya: TuyaSettings;
+  metrics: MetricsSettings;
+  /**
+   * Which proxies' X-Forwarded-For/-Proto to believe (Fastify's trustProxy): false (none, the
+   * default), true (any: only behind a proxy that overwrites them), or the proxies' addresses/CIDRs.
+   */
+  trustProxy: boolean | string[];
+}
+
+/** Where GET /metrics is served; neither set: nowhere. */
+export interface MetricsSettings {
+  /** A port of its own, on HOST, without authentication (keep it off the public network). */
+  port: number | undefined;
+  /** A bearer token that reads /metrics on the API's port. */
+  token: string | undefined;
 }
 
 /** A configuration value that cannot be used; `variable` is the environment variable's name. */
@@ -82,6 +105,11 @@ export class ConfigError extends Error {
 export const SETTINGS = {
   PORT: { flag: 'port', default: '8080', help: 'TCP port to listen on' },
   HOST: { flag: 'host', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 for every interface)' },
+  WORKERS: {
+    flag: 'workers',
+    default: 'auto',
+    help: 'processes serving HTTP; auto = one per CPU core (1 = a single process)',
+  },
   DATABASE_URL: {
     flag: 'database-url',
     default: 'sqlite:./data/sealog.db',
@@ -102,11 +130,15 @@ export const SETTINGS = {
     default: '5000',
     help: 'PostgreSQL: longest the database may go without answering, in ms, before requests get 503',
   },
-  JWT_SECRET: { flag: 'jwt-secret', default: undefined, help: 'HS256 secret, at least 32 characters' },
+  JWT_SECRET: {
+    flag: 'jwt-secret',
+    default: undefined,
+    help: 'HS256 secret, at least 32 characters; several comma-separated while rotating (current first)',
+  },
   JWT_PUBLIC_KEY: {
     flag: 'jwt-public-key',
     default: undefined,
-    help: 'PEM public key (or a path to one) for RS256, ES256 or EdDSA tokens',
+    help: 'PEM public key (or a path to one) for RS256, ES256 or EdDSA tokens; several PEM blocks while rotating',
   },
   JWT_JWKS_URL: {
     flag: 'jwt-jwks-url',
@@ -139,6 +171,21 @@ export const SETTINGS = {
     flag: 'max-connections',
     default: '4096',
     help: 'most client connections open at once; further ones are closed as they arrive',
+  },
+  METRICS_PORT: {
+    flag: 'metrics-port',
+    default: undefined,
+    help: 'serve GET /metrics (Prometheus) on this port of HOST, unauthenticated',
+  },
+  METRICS_TOKEN: {
+    flag: 'metrics-token',
+    default: undefined,
+    help: 'serve GET /metrics on PORT to Authorization: Bearer <this> (at least 16 characters)',
+  },
+  TRUST_PROXY: {
+    flag: 'trust-proxy',
+    default: 'false',
+    help: 'believe X-Forwarded-For from: false, true (any), or the proxies’ addresses/CIDRs, comma-separated',
   },
   LOG_LEVEL: { flag: 'log-level', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   TUYA_CLIENTS: {
@@ -177,8 +224,8 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
   const required = (name: SettingName): string => value(name) ?? '';
 
   const jwt: JwtSettings = {
-    secret: value('JWT_SECRET'),
-    publicKeyPem: parsePublicKey(value('JWT_PUBLIC_KEY')),
+    secrets: parseSecrets(value('JWT_SECRET')),
+    publicKeysPem: parsePublicKeys(value('JWT_PUBLIC_KEY')),
     jwksUrl: parseUrl('JWT_JWKS_URL', value('JWT_JWKS_URL')),
     issuer: value('JWT_ISSUER'),
     audience: value('JWT_AUDIENCE'),
@@ -192,9 +239,6 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
       `cannot be combined with ${keySources[0] ?? ''}: configure one key source`,
     );
   }
-  if (jwt.secret !== undefined && Buffer.byteLength(jwt.secret) < 32) {
-    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters (256 bits) long for HS256');
-  }
 
   const logLevel = required('LOG_LEVEL');
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -203,6 +247,7 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
   return {
     port: parseInteger('PORT', required('PORT'), 0, 65_535),
     host: required('HOST'),
+    workers: parseWorkers(required('WORKERS')),
     store: parseDatabaseUrl(required('DATABASE_URL'), {
       poolSize: parseInteger('DATABASE_POOL_SIZE', required('DATABASE_POOL_SIZE'), 1, 1000),
       statementTimeoutMs: parseInteger(
@@ -226,7 +271,26 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
       tokenTtlSeconds: parseInteger('TUYA_TOKEN_TTL', required('TUYA_TOKEN_TTL'), 1, 30 * 86_400),
       signWindowSeconds: parseInteger('TUYA_SIGN_WINDOW', required('TUYA_SIGN_WINDOW'), 1, 86_400),
     },
+    metrics: parseMetrics(value('METRICS_PORT'), value('METRICS_TOKEN')),
+    trustProxy: parseTrustProxy(required('TRUST_PROXY')),
   };
+}
+
+function parseMetrics(port: string | undefined, token: string | undefined): MetricsSettings {
+  if (token !== undefined && token.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long');
+  }
+  return { port: port === undefined ? undefined : parseInteger('METRICS_PORT', port, 0, 65_535), token };
+}
+
+function parseTrustProxy(raw: string): boolean | string[] {
+  if (raw === 'false') return false;
+  if (raw === 'true') return true;
+  const addresses = raw.split(',').map((address) => address.trim());
+  if (addresses.some((address) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(address))) {
+    throw new ConfigError('TRUST_PROXY', `must be false, true, or proxy addresses/CIDRs (got "${raw}")`);
+  }
+  return addresses;
 }
 
 function parseLimits(required: (name: SettingName) => string): HttpLimits {
@@ -280,6 +344,11 @@ function parseTuyaProjects(inline: string | undefined, file: string | undefined)
   return [...projects.values()];
 }
 
+/** WORKERS: `auto` (one per core the process may use) or a count. */
+function parseWorkers(raw: string): number {
+  return raw === 'auto' ? availableParallelism() : parseInteger('WORKERS', raw, 1, 256);
+}
+
 function parseInteger(name: SettingName, raw: string, min: number, max: number): number {
   const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
@@ -320,16 +389,39 @@ function parseUrl(name: SettingName, raw: string | undefined): URL | undefined {
   return new URL(raw);
 }
 
-/** JWT_PUBLIC_KEY holds the PEM itself or the path of a PEM file. */
-function parsePublicKey(raw: string | undefined): string | undefined {
+/** JWT_SECRET: one secret, or several separated by commas during a rotation (current first). */
+function parseSecrets(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
-  if (raw.includes('-----BEGIN')) return raw.replace(/\\n/g, '\n');
-  try {
-    return readFileSync(raw, 'utf8');
-  } catch {
+  // Not trimmed: a secret is used byte for byte, as it was before lists were allowed.
+  const secrets = raw.split(',');
+  if (secrets.some((secret) => Buffer.byteLength(secret) < 32)) {
     throw new ConfigError(
-      'JWT_PUBLIC_KEY',
-      `must be a PEM public key or the path of one (cannot read "${raw}")`,
+      'JWT_SECRET',
+      'must be at least 32 characters (256 bits) long for HS256, each secret of a comma-separated list',
     );
   }
+  return secrets;
+}
+
+/**
+ * JWT_PUBLIC_KEY holds the PEM itself or the path of a PEM file; either may hold several keys
+ * (PEM blocks one after the other) during a rotation.
+ */
+function parsePublicKeys(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  let text: string;
+  if (raw.includes('-----BEGIN')) text = raw.replace(/\\n/g, '\n');
+  else {
+    try {
+      text = readFileSync(raw, 'utf8');
+    } catch {
+      throw new ConfigError(
+        'JWT_PUBLIC_KEY',
+        `must be a PEM public key or the path of one (cannot read "${raw}")`,
+      );
+    }
+  }
+  const blocks = text.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g);
+  // Something that is no PEM at all is left whole, for the key check to name it.
+  return blocks ?? [text];
 }

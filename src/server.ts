@@ -1,10 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createTokenVerifier } from './http/auth/token-verifier.js';
 import { resolveVerificationKey } from './http/auth/verification-key.js';
 import type { AuditStore } from './domain/audit-store.js';
 import { dataDirectory, openStore, type OpenedStore } from './storage/open-store.js';
+import type { MetricsSource } from './http/plugins/metrics.js';
+import { processRegistry } from './metrics/process-metrics.js';
+import { registerStoreMetrics } from './metrics/store-metrics.js';
+import { serveMetrics, type MetricsListener } from './metrics/metrics-listener.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -12,6 +17,10 @@ export interface RunningServer {
   store: OpenedStore;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** Base URL of the METRICS_PORT listener, when this process runs one. */
+  metricsUrl: string | undefined;
+  /** This process's metrics. */
+  registry: Registry;
   /** Stops accepting requests, lets running ones finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -21,6 +30,13 @@ export interface StartOptions {
   now?: () => number;
   /** Runs after migrations and before listening, e.g. to load demo data. */
   beforeListen?: (store: AuditStore, app: FastifyInstance) => Promise<void>;
+  /** The store to serve, already open (a worker's); opened from the config when absent. */
+  store?: OpenedStore;
+  /**
+   * Where GET /metrics reads from (a worker asks its primary for every process's); this process's
+   * registry when absent. With a source given, METRICS_PORT is not listened on here.
+   */
+  metricsSource?: MetricsSource;
 }
 
 /**
@@ -28,10 +44,16 @@ export interface StartOptions {
  * With no JWT key configured, the generated secret's location and how to mint a token are logged.
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const store = openStore(config.store);
+  const store = options.store ?? openStore(config.store);
+  let metricsListener: MetricsListener | undefined;
   try {
     const applied = await store.migrate();
     const key = await resolveVerificationKey(config.jwt, dataDirectory(config.store));
+    const registry = processRegistry();
+    registerStoreMetrics(registry, store);
+    const source: MetricsSource =
+      options.metricsSource ??
+      (async () => ({ text: await registry.metrics(), contentType: registry.contentType }));
     const app = await buildApp({
       store,
       verifyToken: createTokenVerifier(key, { issuer: config.jwt.issuer, audience: config.jwt.audience }),
@@ -39,9 +61,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       tuya: config.tuya,
       ...(options.now === undefined ? {} : { now: options.now }),
       logger: { level: config.logLevel },
+      metrics: { registry, token: config.metrics.token, source },
+      trustProxy: config.trustProxy,
     });
     if (applied.length > 0) app.log.info({ migrations: applied }, 'store migrated');
-    if (key.kind === 'secret' && key.generatedFile !== undefined) {
+    if (key.kind === 'keys' && key.generatedFile !== undefined) {
       app.log.info(
         `no JWT key configured: using the generated secret in ${key.generatedFile} (mode 0600). ` +
           'Mint a token with: npx sealog token --sub admin --tenant tnt_demo --role admin',
@@ -49,16 +73,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     await options.beforeListen?.(store, app);
     const url = await app.listen({ port: config.port, host: config.host });
+    if (config.metrics.port !== undefined && options.metricsSource === undefined) {
+      metricsListener = await serveMetrics(source, config.host, config.metrics.port);
+      app.log.info(`metrics at ${metricsListener.url}/metrics`);
+    }
     return {
       app,
       store,
       url,
+      metricsUrl: metricsListener?.url,
+      registry,
       close: async () => {
+        await metricsListener?.close();
         await app.close();
         await store.close();
       },
     };
   } catch (error) {
+    await metricsListener?.close();
     await store.close();
     throw error;
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { startTestServer, TEST_SECRET, type ApiResponse, type TestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 type SigningKey = Parameters<SignJWT['sign']>[0];
 
@@ -164,6 +165,94 @@ describe('JWT_ISSUER and JWT_AUDIENCE', () => {
   }
 });
 
+describe('JWT_SECRET rotation: the new secret first, the old one beside it, then the new one alone', () => {
+  const oldSecret = 'old-secret-of-at-least-thirty-two-bytes!';
+  const newSecret = 'new-secret-of-at-least-thirty-two-bytes!';
+  const servers: TestServer[] = [];
+  const tokens = { old: '', new: '' };
+  const status = async (api: TestServer, token: string) =>
+    (await api.request('GET', ADMIN_LOGS, { token })).status;
+
+  before(async () => {
+    tokens.old = await sign(new TextEncoder().encode(oldSecret), adminClaims());
+    tokens.new = await sign(new TextEncoder().encode(newSecret), adminClaims());
+    for (const secrets of [oldSecret, `${newSecret},${oldSecret}`, newSecret]) {
+      servers.push(await startTestServer({ JWT_SECRET: secrets }));
+    }
+  });
+  after(() => Promise.all(servers.map((api) => api.close())));
+
+  test('before: only the old secret verifies', async () => {
+    const [before] = servers as [TestServer];
+    assert.equal(await status(before, tokens.old), 200);
+    assertAuthmsError(await before.request('GET', ADMIN_LOGS, { token: tokens.new }), 401, /signature/);
+  });
+  test('during: tokens of both secrets verify', async () => {
+    const during = servers[1] as TestServer;
+    assert.equal(await status(during, tokens.old), 200);
+    assert.equal(await status(during, tokens.new), 200);
+  });
+  test('after: only the new secret verifies', async () => {
+    const after = servers[2] as TestServer;
+    assert.equal(await status(after, tokens.new), 200);
+    assertAuthmsError(await after.request('GET', ADMIN_LOGS, { token: tokens.old }), 401, /signature/);
+  });
+  test('a list with a short secret is refused at start, naming JWT_SECRET', async () => {
+    await assert.rejects(startTestServer({ JWT_SECRET: `${newSecret},short` }), /JWT_SECRET.*at least 32/);
+  });
+});
+
+describe('JWT_PUBLIC_KEY rotation: two PEM blocks', () => {
+  let api: TestServer;
+  const keys: SigningKey[] = [];
+
+  before(async () => {
+    const pems: string[] = [];
+    for (const alg of ['ES256', 'RS256'] as const) {
+      const pair = await generateKeyPair(alg, { extractable: true });
+      keys.push(pair.privateKey);
+      pems.push(await exportSPKI(pair.publicKey));
+    }
+    api = await startTestServer({ JWT_PUBLIC_KEY: pems.join('\n') });
+  });
+  after(() => api.close());
+
+  test("a token of either key verifies; a stranger's does not", async () => {
+    const [es256, rs256] = keys as [SigningKey, SigningKey];
+    assertOk(await api.request('GET', ADMIN_LOGS, { token: await sign(es256, adminClaims(), 'ES256') }));
+    assertOk(await api.request('GET', ADMIN_LOGS, { token: await sign(rs256, adminClaims(), 'RS256') }));
+    const stranger = (await generateKeyPair('ES256')).privateKey;
+    const token = await sign(stranger, adminClaims(), 'ES256');
+    assertAuthmsError(await api.request('GET', ADMIN_LOGS, { token }), 401, /signature/);
+  });
+});
+
+describe('verified tokens are remembered, never past their exp and only by their exact text', () => {
+  let api: TestServer;
+  before(async () => {
+    api = await startTestServer();
+  });
+  after(() => api.close());
+
+  test('a token that verified is refused once it expires', async () => {
+    const token = await sign(SECRET_KEY, adminClaims({ exp: nowSeconds() + 2 }));
+    assertOk(await api.request('GET', ADMIN_LOGS, { token }));
+    // Refused once exp (plus the 5 s clock tolerance) has passed, although it verified before.
+    await waitFor(
+      'the token to expire',
+      async () => (await api.request('GET', ADMIN_LOGS, { token })).status === 401,
+    );
+    assertAuthmsError(await api.request('GET', ADMIN_LOGS, { token }), 401, /expired/);
+  });
+  test('a verified token with its signature altered is refused', async () => {
+    const token = await sign(SECRET_KEY, adminClaims());
+    assertOk(await api.request('GET', ADMIN_LOGS, { token }));
+    const last = token.at(-2) === 'A' ? 'B' : 'A';
+    const altered = `${token.slice(0, -2)}${last}${token.at(-1) ?? ''}`;
+    assertAuthmsError(await api.request('GET', ADMIN_LOGS, { token: altered }), 401, /signature|malformed/);
+  });
+});
+
 for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
   describe(`JWT_PUBLIC_KEY: an ${alg} PEM`, () => {
     let api: TestServer;
@@ -227,6 +316,7 @@ describe('JWT_JWKS_URL', () => {
   let jwks: Server;
   let api: TestServer;
   let privateKey: SigningKey;
+  let nextKey: SigningKey;
   let strangerKey: SigningKey;
 
   before(async () => {
@@ -234,9 +324,13 @@ describe('JWT_JWKS_URL', () => {
     privateKey = pair.privateKey;
     strangerKey = (await generateKeyPair('RS256')).privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
+    // During a rotation the set publishes the next key beside the current one.
+    const next = await generateKeyPair('ES256', { extractable: true });
+    nextKey = next.privateKey;
+    const nextJwk = { ...(await exportJWK(next.publicKey)), kid: 'key-next', alg: 'ES256', use: 'sig' };
     jwks = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ keys: [jwk] }));
+      response.end(JSON.stringify({ keys: [jwk, nextJwk] }));
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     const { port } = jwks.address() as AddressInfo;
@@ -255,6 +349,10 @@ describe('JWT_JWKS_URL', () => {
 
   test('a token with the published kid → 200', async () => {
     const token = await sign(privateKey, adminClaims(), 'RS256', 'key-1');
+    assertOk(await api.request('GET', ADMIN_LOGS, { token }));
+  });
+  test('a token of the next key, published beside the current one (rotation) → 200', async () => {
+    const token = await sign(nextKey, adminClaims(), 'ES256', 'key-next');
     assertOk(await api.request('GET', ADMIN_LOGS, { token }));
   });
   test('a token signed by an unknown key → 401', async () => {

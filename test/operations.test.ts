@@ -82,3 +82,40 @@ describe('the command line', () => {
     }
   });
 });
+
+describe('TRUST_PROXY: the client address behind a load balancer', () => {
+  const servers: TestServer[] = [];
+  after(() => Promise.all(servers.map((server) => server.close())));
+
+  /** The address the access log records for a request sent with `X-Forwarded-For`. */
+  async function recordedAddress(settings: Record<string, string>): Promise<string> {
+    const api = await startTestServer(settings);
+    servers.push(api);
+    const admin = await api.token({ tenant_id: 'tnt_proxy', roles: ['admin'] });
+    const headers = { 'x-forwarded-for': '203.0.113.7' };
+    assert.equal(
+      (await api.request('GET', '/admin/communication/logs', { token: admin, headers })).status,
+      200,
+    );
+    let ip = '';
+    await waitFor('the request in the access log', async () => {
+      const page = await api.request('GET', '/admin/access-logs?size=50', { token: admin });
+      const row = (page.body.items as { route: string; ip: string }[]).find(
+        (item) => item.route === '/admin/communication/logs',
+      );
+      ip = row?.ip ?? '';
+      return row !== undefined;
+    });
+    return ip;
+  }
+
+  test('by default X-Forwarded-For is not believed: the peer address is recorded', async () => {
+    assert.equal(await recordedAddress({}), '127.0.0.1');
+  });
+  test("with the proxy's address trusted, the forwarded client address is recorded", async () => {
+    assert.equal(await recordedAddress({ TRUST_PROXY: '127.0.0.1' }), '203.0.113.7');
+  });
+  test('an unusable TRUST_PROXY stops start-up naming the variable', async () => {
+    await assert.rejects(startTestServer({ TRUST_PROXY: 'the-balancer' }), /TRUST_PROXY/);
+  });
+});

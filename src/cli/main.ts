@@ -2,6 +2,7 @@
 import { ConfigError } from '../config.js';
 import { copyCommand, COPY_HELP } from './copy-command.js';
 import { migrateCommand, MIGRATE_HELP } from './migrate-command.js';
+import { openApiCommand, OPENAPI_HELP } from './openapi-command.js';
 import { serveCommand, SERVE_HELP } from './serve-command.js';
 import { UsageError } from './settings-options.js';
 import { tokenCommand, TOKEN_HELP } from './token-command.js';
@@ -15,6 +16,7 @@ const COMMANDS: Record<
   token: { run: tokenCommand, help: TOKEN_HELP },
   migrate: { run: migrateCommand, help: MIGRATE_HELP },
   copy: { run: copyCommand, help: COPY_HELP },
+  openapi: { run: openApiCommand, help: OPENAPI_HELP },
 };
 
 const HELP = `Usage: sealog <command> [options]
@@ -24,6 +26,7 @@ Commands:
   token     mint a token for local use
   migrate   bring the store's schema up to date
   copy      copy a SQLite store into PostgreSQL (resumable, verified)
+  openapi   print the OpenAPI document of the HTTP API (JSON, on stdout)
 
 Run sealog <command> --help for a command's options; sealog --version prints the version.
 `;

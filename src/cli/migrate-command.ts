@@ -1,5 +1,11 @@
 import { openStore } from '../storage/open-store.js';
-import { configFrom, parseCommandLine, settingsHelp } from './settings-options.js';
+import {
+  configFrom,
+  formatOptions,
+  HELP_OPTION,
+  parseCommandLine,
+  settingOptions,
+} from './settings-options.js';
 
 export const MIGRATE_HELP = `Usage: sealog migrate [--database-url URL]
 
@@ -8,8 +14,7 @@ count the rows already stored: about 30 s for 10 million logs of each kind). The
 server also migrates on start; run this to migrate ahead of a deployment.
 
 Options:
-${settingsHelp(['DATABASE_URL'])}
-  -h, --help        show this help
+${formatOptions([...settingOptions(['DATABASE_URL']), HELP_OPTION])}
 `;
 
 /** `sealog migrate`. */

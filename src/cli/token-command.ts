@@ -2,7 +2,14 @@ import { ROLE_ADMIN, ROLE_AUDIT_WRITE } from '../domain/principal.js';
 import { mintToken } from '../http/auth/token-minter.js';
 import { resolveVerificationKey } from '../http/auth/verification-key.js';
 import { dataDirectory } from '../storage/open-store.js';
-import { configFrom, parseCommandLine, settingsHelp, UsageError } from './settings-options.js';
+import {
+  configFrom,
+  formatOptions,
+  HELP_OPTION,
+  parseCommandLine,
+  settingOptions,
+  UsageError,
+} from './settings-options.js';
 
 export const TOKEN_HELP = `Usage: sealog token --sub ID [--tenant ID] [--role ROLE]... [--ttl SECONDS]
 
@@ -11,13 +18,19 @@ generated in its data directory) and prints it, for local use and scripts:
   TOKEN=$(npx sealog token --sub admin --tenant tnt_demo --role admin)
 
 Options:
-  --sub ID          the user id (sub claim), required
-  --tenant ID       the tenant (tenant_id claim); leave out for platform-wide tokens
-  --role ROLE       a role, repeatable or comma-separated: ${ROLE_ADMIN} reads every user's logs,
-                    ${ROLE_AUDIT_WRITE} may only ingest; none makes an ordinary user
-  --ttl SECONDS     lifetime (default 3600)
-${settingsHelp(['DATABASE_URL', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE'])}
-  -h, --help        show this help
+${formatOptions([
+  { flag: '--sub ID', help: 'the user id (sub claim), required' },
+  { flag: '--tenant ID', help: 'the tenant (tenant_id claim); leave out for platform-wide tokens' },
+  {
+    flag: '--role ROLE',
+    help:
+      `a role, repeatable or comma-separated: ${ROLE_ADMIN} reads every user's logs, ` +
+      `${ROLE_AUDIT_WRITE} may only ingest; none makes an ordinary user`,
+  },
+  { flag: '--ttl SECONDS', help: 'lifetime (default 3600)' },
+  ...settingOptions(['DATABASE_URL', 'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE']),
+  HELP_OPTION,
+])}
 `;
 
 /** `sealog token`: prints a signed token on stdout. */
@@ -40,15 +53,20 @@ export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   }
   const config = configFrom(values, env);
   const key = await resolveVerificationKey(config.jwt, dataDirectory(config.store));
-  if (key.kind !== 'secret') {
+  if (key.kind !== 'keys' || key.signingSecret === undefined) {
     throw new UsageError(
       'tokens can only be minted with an HS256 secret; with a public key or JWKS, use your identity provider',
     );
   }
   const roles = (values.role ?? []).flatMap((role) => role.split(',')).filter((role) => role !== '');
-  const token = await mintToken(key.secret, { subject: values.sub, tenantId: values.tenant, roles }, ttl, {
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-  });
+  const token = await mintToken(
+    key.signingSecret,
+    { subject: values.sub, tenantId: values.tenant, roles },
+    ttl,
+    {
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+    },
+  );
   process.stdout.write(`${token}\n`);
 }

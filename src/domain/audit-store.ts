@@ -1,3 +1,4 @@
+import type { AfterCommit } from './after-commit.js';
 import type { CommunicationLogRepository } from '../kinds/communication-log/communication-log-repository.js';
 import type { LogRow, LogTable } from '../kinds/log-table.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
@@ -33,7 +34,22 @@ export interface AuditStore {
    * TableTally['table'], tenants ascending by bytes. Reads every table: slow on large stores.
    */
   tally(): Promise<TableTally[]>;
+  /** What the store reports about itself for monitoring, read when metrics are scraped. */
+  health(): StoreHealth;
+  readonly afterCommit: AfterCommit;
   close(): Promise<void>;
+}
+
+/** Figures a store reports for metrics; each absent where it does not apply to the store. */
+export interface StoreHealth {
+  /** Writes sent to the SQLite writer and not answered yet. */
+  writerQueueDepth?: number;
+  /** Transactions the SQLite writer committed since it started, and the writes they held. */
+  groupCommits?: { groups: number; writes: number };
+  /** Operate-log rows stored and not yet in SQLite's search index. */
+  searchIndexLagRows?: number;
+  /** PostgreSQL connections of this process's pool. */
+  pool?: { inUse: number; idle: number; waiting: number };
 }
 
 export interface AppliedMigration {

@@ -1,12 +1,39 @@
 const MS_PER_DAY = 86_400_000;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** '00'…'99', so that formatting a time concatenates instead of padding. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+
 /**
  * Formats epoch milliseconds as RFC 3339 in UTC, the way Go's `time.RFC3339Nano` does (the AuthMS
  * reference is a Go service): whole seconds have no fraction (`2026-04-15T10:00:00Z`), otherwise
- * trailing zeros of the fraction are dropped (`…:00.5Z`).
+ * trailing zeros of the fraction are dropped (`…:00.5Z`). Every listed row formats several times, so
+ * years 0–9999 are assembled from the date's fields (about 10× faster than through toISOString and
+ * a regular expression); other years (`+010000-…`, `-000001-…`) and invalid times go the slow way and
+ * come out exactly as toISOString has them (a RangeError for an invalid time).
  */
 export function formatRfc3339(epochMs: number): string {
+  const date = new Date(epochMs);
+  const year = date.getUTCFullYear();
+  if (!(year >= 0 && year <= 9999)) return formatRfc3339ViaIso(epochMs);
+  const ms = date.getUTCMilliseconds();
+  const fraction =
+    ms === 0
+      ? ''
+      : ms % 100 === 0
+        ? `.${ms / 100}`
+        : ms % 10 === 0
+          ? `.${TWO_DIGITS[ms / 10]}`
+          : `.${String(ms).padStart(3, '0')}`;
+  return (
+    `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[date.getUTCMonth() + 1]}` +
+    `-${TWO_DIGITS[date.getUTCDate()]}T${TWO_DIGITS[date.getUTCHours()]}:${TWO_DIGITS[date.getUTCMinutes()]}` +
+    `:${TWO_DIGITS[date.getUTCSeconds()]}${fraction}Z`
+  );
+}
+
+/** formatRfc3339 by way of toISOString, for the years the fast path does not cover. */
+function formatRfc3339ViaIso(epochMs: number): string {
   return new Date(epochMs)
     .toISOString()
     .replace(/\.(\d*?)0*Z$/, (_match, digits: string) => (digits ? `.${digits}Z` : 'Z'));

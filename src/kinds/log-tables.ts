@@ -14,3 +14,8 @@ export const LOG_TABLES: readonly LogTable[] = [
   OPERATE_LOG_TABLE,
   ACCESS_LOG_TABLE,
 ];
+
+/** The description of the log table named `name`; undefined for a name that is none of them. */
+export function logTableNamed(name: string): LogTable | undefined {
+  return LOG_TABLES.find((table) => table.table === name);
+}

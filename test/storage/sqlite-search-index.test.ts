@@ -40,7 +40,7 @@ async function search(store: SqliteStore, term: string): Promise<string[]> {
 }
 
 async function openStore(path: string, tuning?: { stepRows: number; maxLagRows: number }) {
-  const store = new SqliteStore(path, tuning);
+  const store = new SqliteStore(path, { searchTuning: tuning });
   await store.migrate();
   return store;
 }

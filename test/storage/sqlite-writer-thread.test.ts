@@ -39,7 +39,8 @@ function countRows(path: string, table: string): number {
 
 /** The writer thread's worker, reached past the store's privacy to kill it as an I/O failure would. */
 function writerWorker(store: SqliteStore): Worker {
-  return (store as unknown as { writer: { worker: Worker } }).writer.worker;
+  // The store's writer publishes what the writer thread commits: the thread is behind it.
+  return (store as unknown as { writer: { writer: { worker: Worker } } }).writer.writer.worker;
 }
 
 test('an acknowledged batch is in the file for every other connection', async () => {

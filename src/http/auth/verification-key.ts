@@ -1,16 +1,32 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRemoteJWKSet, importSPKI, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, importSPKI, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import { ConfigError, type JwtSettings } from '../../config.js';
 
 /** File, inside the data directory, holding the HS256 secret generated when none is configured. */
 export const GENERATED_SECRET_FILE = 'jwt-secret';
 
-/** How tokens are checked: the key material and the only algorithms accepted with it. */
+/** One key a token may be signed with, imported once, with the only algorithm accepted with it. */
+export interface ImportedKey {
+  key: CryptoKey;
+  algorithm: string;
+}
+
+/**
+ * How tokens are checked. `keys`: every configured secret or public key, imported once, tried in
+ * order (the first is the current one; the others are being rotated out); `jwks`: a key set fetched
+ * from the identity provider, each token's key picked by its `kid`.
+ */
 export type VerificationKey =
-  | { kind: 'secret'; secret: Uint8Array; algorithms: ['HS256']; generatedFile: string | undefined }
-  | { kind: 'public-key'; key: Awaited<ReturnType<typeof importSPKI>>; algorithms: [string] }
+  | {
+      kind: 'keys';
+      keys: ImportedKey[];
+      /** The raw secret `sealog token` signs with: the first configured (or generated) one. */
+      signingSecret: Uint8Array | undefined;
+      /** Where the generated secret is kept, when none is configured. */
+      generatedFile: string | undefined;
+    }
   | { kind: 'jwks'; getKey: JWTVerifyGetKey; algorithms: string[] };
 
 const ALGORITHM_BY_KEY_TYPE: Record<string, string | undefined> = {
@@ -22,29 +38,42 @@ const ALGORITHM_BY_KEY_TYPE: Record<string, string | undefined> = {
 /**
  * Resolves the configured key source. With none configured, reads or creates (mode 0600) the
  * secret file in `dataDir`, so that tokens minted by `sealog token` keep working across restarts.
+ * Keys are imported here, once: importing an HS256 secret on every request was a sixth of a
+ * request's CPU time.
  */
 export async function resolveVerificationKey(jwt: JwtSettings, dataDir: string): Promise<VerificationKey> {
-  if (jwt.secret !== undefined) {
+  if (jwt.secrets !== undefined) {
+    const secrets = jwt.secrets.map((secret) => Buffer.from(secret));
     return {
-      kind: 'secret',
-      secret: Buffer.from(jwt.secret),
-      algorithms: ['HS256'],
+      kind: 'keys',
+      keys: await Promise.all(secrets.map(importSecret)),
+      signingSecret: secrets[0],
       generatedFile: undefined,
     };
   }
-  if (jwt.publicKeyPem !== undefined) {
-    const algorithm = publicKeyAlgorithm(jwt.publicKeyPem);
-    return {
-      kind: 'public-key',
-      key: await importSPKI(jwt.publicKeyPem, algorithm),
-      algorithms: [algorithm],
-    };
+  if (jwt.publicKeysPem !== undefined) {
+    const keys = await Promise.all(
+      jwt.publicKeysPem.map(async (pem) => {
+        const algorithm = publicKeyAlgorithm(pem);
+        return { key: await importSPKI(pem, algorithm), algorithm };
+      }),
+    );
+    return { kind: 'keys', keys, signingSecret: undefined, generatedFile: undefined };
   }
   if (jwt.jwksUrl !== undefined) {
     return { kind: 'jwks', getKey: createRemoteJWKSet(jwt.jwksUrl), algorithms: ['RS256', 'ES256', 'EdDSA'] };
   }
   const file = join(dataDir, GENERATED_SECRET_FILE);
-  return { kind: 'secret', secret: loadOrCreateSecret(file), algorithms: ['HS256'], generatedFile: file };
+  const secret = loadOrCreateSecret(file);
+  return { kind: 'keys', keys: [await importSecret(secret)], signingSecret: secret, generatedFile: file };
+}
+
+/** An HS256 secret as a non-extractable HMAC key that can only verify. */
+async function importSecret(secret: Uint8Array): Promise<ImportedKey> {
+  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'verify',
+  ]);
+  return { key, algorithm: 'HS256' };
 }
 
 function publicKeyAlgorithm(pem: string): string {

@@ -40,7 +40,8 @@ export function errorReply(url: string, error: Error): ErrorReply {
       status: unavailable ? 503 : 200,
       headers,
       body: tuyaErrorBody(tuyaError.code, tuyaError.message),
-      level: tuyaError.code === TUYA_ERRORS.systemError.code ? 'error' : level,
+      // A refusal the Tuya API decided (TuyaError) is the client's mistake, not the server's fault.
+      level: unavailable ? 'warn' : tuyaError.code === TUYA_ERRORS.systemError.code ? 'error' : 'info',
     };
   }
   return { status: classified.statusCode, headers, body: authmsErrorBody(classified), level };

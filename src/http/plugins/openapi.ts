@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { TUYA_SECURITY_SCHEMES } from '../tuya/tuya-schemas.js';
 
 /**
  * OpenAPI 3 generated from the route schemas (the same ones that validate and serialize),
@@ -20,10 +21,16 @@ export async function registerOpenApi(
         version,
         description:
           'Audit-log service serving the AuthMS communication and MFA audit-log APIs and the Tuya operate-log API.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
       },
+      // Relative: the document describes whichever server serves it, wherever it is deployed.
+      servers: [{ url: '/', description: 'this server' }],
       tags: [...tags],
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          ...TUYA_SECURITY_SCHEMES,
+        },
       },
     },
   });

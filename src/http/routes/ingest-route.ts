@@ -3,6 +3,7 @@ import type { Static, TSchema } from 'typebox';
 import type { InsertOutcome } from '../../domain/audit-store.js';
 import type { Principal } from '../../domain/principal.js';
 import { principalOf } from '../plugins/authentication.js';
+import { NDJSON_CONTENT_TYPES } from '../plugins/ndjson-parser.js';
 import { envelope } from '../presenters.js';
 import { Batch, IngestResponses } from '../schemas/ingest-schemas.js';
 
@@ -10,12 +11,17 @@ import { Batch, IngestResponses } from '../schemas/ingest-schemas.js';
 export interface IngestRouteOptions<Record extends TSchema> {
   /** e.g. `/v1/ingest/communication-logs`. */
   path: string;
+  /** The OpenAPI operationId, e.g. `ingestCommunicationLogs`. */
+  operationId: string;
   summary: string;
   /** Said after the common description (all-or-nothing, body formats, role). */
   note?: string;
   record: Record;
   ingest: (principal: Principal, records: Static<Record>[]) => Promise<InsertOutcome>;
 }
+
+/** What an ingest body may be sent as; the NDJSON types are read by ndjson-parser.ts. */
+const BATCH_CONTENT_TYPES = ['application/json', ...NDJSON_CONTENT_TYPES];
 
 const DESCRIPTION =
   'Body: a JSON array of records, or NDJSON (content-type application/x-ndjson). All-or-nothing: one invalid ' +
@@ -30,10 +36,12 @@ export function ingestRoute<Record extends TSchema>(
       options.path,
       {
         schema: {
+          operationId: options.operationId,
           summary: options.summary,
           description: options.note === undefined ? DESCRIPTION : `${DESCRIPTION} ${options.note}`,
           tags: ['ingest'],
           security: [{ bearerAuth: [] }],
+          consumes: BATCH_CONTENT_TYPES,
           body: Batch(options.record),
           response: IngestResponses,
         },

@@ -53,4 +53,6 @@ export const IngestResponses = {
   413: SimpleResponse,
   415: SimpleResponse,
   500: SimpleResponse,
+  // The store, or the token's signing keys (JWKS), do not answer; errorReply sends Retry-After.
+  503: SimpleResponse,
 };

@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The cloud project a Tuya request is signed by; set by the Tuya verifier. */
     tuyaProject: TuyaProject | undefined;
+    /** Whether a business call's nonce was fresh, decided while the call runs (see settleNonce). */
+    tuyaNonceVerdict: Promise<boolean> | undefined;
   }
 }
 
@@ -70,16 +72,38 @@ export function createTuyaVerifier(options: TuyaVerifierOptions) {
       if (kind === 'token' || project.allowLegacySignature) inputs.push(legacySignatureInput(context));
       if (!signatureMatches(project.secret, sign, inputs)) throw new TuyaError('signInvalid');
 
-      if (nonce !== '' && !(await options.sessions.acceptNonce(project, nonce))) {
-        throw new TuyaError('signInvalid', 'nonce was already used: sign every request with a new nonce');
+      if (nonce !== '' && kind === 'token' && !(await options.sessions.acceptNonce(project, nonce))) {
+        throw replayed();
       }
       if (kind === 'business') {
+        // Remembering the nonce is a durable write: a read does not wait for its commit before
+        // running, only before answering (settleNonce), so it waits max(commit, query), not both.
+        if (nonce !== '') {
+          const verdict = options.sessions.acceptNonce(project, nonce);
+          // Awaited by the route or the error handler; this keeps an aborted request's from being unhandled.
+          verdict.catch(() => undefined);
+          request.tuyaNonceVerdict = verdict;
+        }
         const status = await options.sessions.check(project, accessToken);
         if (status === 'expired') throw new TuyaError('tokenExpired');
         if (status === 'invalid') throw new TuyaError('tokenInvalid');
       }
       request.tuyaProject = project;
     };
+}
+
+/**
+ * Waits for the verdict on a business call's nonce; throws as the check did when it ran first: the
+ * replay error, or the store's failure. Every answer to a business call (its result or its error)
+ * goes out only after this, so a replay never gets anything but the replay error.
+ */
+export async function settleNonce(request: FastifyRequest): Promise<void> {
+  const verdict = request.tuyaNonceVerdict;
+  if (verdict !== undefined && !(await verdict)) throw replayed();
+}
+
+function replayed(): TuyaError {
+  return new TuyaError('signInvalid', 'nonce was already used: sign every request with a new nonce');
 }
 
 /** The project of a verified Tuya request. */

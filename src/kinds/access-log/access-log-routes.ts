@@ -42,6 +42,7 @@ const accessLogRoutes: FastifyPluginAsyncTypebox<{ service: AccessLogService }> 
     '/admin/access-logs',
     {
       schema: {
+        operationId: 'listAccessLogs',
         summary: 'Admin: who read which logs',
         description:
           'Every authenticated read of the admin, user and Tuya APIs (this one included): who, tenant, route, ' +

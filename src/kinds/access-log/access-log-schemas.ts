@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { authmsErrorResponses, TenantQuery } from '../../http/schemas/authms-envelope.js';
+import { QueryObject } from '../../http/schemas/query-object.js';
 
 /** One recorded read, as GET /admin/access-logs lists it. */
 export const AccessLogItem = Type.Object(
@@ -25,7 +26,7 @@ export const AccessLogItem = Type.Object(
 
 const TIME = { format: 'date-time' } as const;
 
-export const AccessLogQuerySchema = Type.Object({
+export const AccessLogQuerySchema = QueryObject({
   actor: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'only this actor’s reads' })),
   route: Type.Optional(
     Type.String({

@@ -35,6 +35,7 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
     '/admin/communication/logs',
     {
       schema: {
+        operationId: 'listCommunicationLogs',
         summary: 'Admin: any user’s communication logs',
         description: '管理员可按用户ID查询任意用户的通信日志,支持分页和渠道、状态筛选。不受用户隔离限制。',
         tags: ['通信服务'],
@@ -55,6 +56,7 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
     '/communication/logs',
     {
       schema: {
+        operationId: 'listOwnCommunicationLogs',
         summary: 'The caller’s own communication logs (GetLogs)',
         description: 'Only logs whose user_id is the token’s sub; asking for another user_id is 403.',
         tags: ['通信服务'],
@@ -75,6 +77,7 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
     '/admin/communication/logs/:id/transitions',
     {
       schema: {
+        operationId: 'listCommunicationLogTransitions',
         summary: 'Admin: the delivery-status history of one log, oldest first',
         tags: ['通信服务'],
         security,
@@ -92,6 +95,7 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
   await app.register(
     ingestRoute({
       path: '/v1/ingest/communication-logs',
+      operationId: 'ingestCommunicationLogs',
       summary: 'Ingest communication logs',
       record: CommunicationLogRecord,
       ingest: (principal, records) => service.ingest(principal, records),
@@ -102,6 +106,7 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
     '/v1/ingest/communication-logs/:id',
     {
       schema: {
+        operationId: 'recordDeliveryReceipt',
         summary: 'Record a delivery receipt: move the status forward',
         description:
           'pending → sent → delivered | failed. The same status again changes nothing; a move backwards is 409. ' +

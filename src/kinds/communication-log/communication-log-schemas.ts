@@ -18,6 +18,7 @@ import {
   SimpleResponse,
   TenantQuery,
 } from '../../http/schemas/authms-envelope.js';
+import { QueryObject } from '../../http/schemas/query-object.js';
 
 /** AuthMS `dto.CommunicationLogResponse`; `recipient` is always masked. */
 export const CommunicationLogResponse = Type.Object(
@@ -49,7 +50,7 @@ export const CommunicationLogResponse = Type.Object(
 const channel = Type.Enum(CHANNELS, { description: '发送渠道筛选:sms/email/push' });
 const status = Type.Enum(DELIVERY_STATUSES, { description: '发送状态筛选:pending/sent/failed/delivered' });
 
-export const AdminListQuery = Type.Object({
+export const AdminListQuery = QueryObject({
   user_id: Type.Optional(Type.String({ minLength: 1, description: '目标用户ID(不传返回全部用户的日志)' })),
   channel: Type.Optional(channel),
   status: Type.Optional(status),
@@ -57,7 +58,7 @@ export const AdminListQuery = Type.Object({
   ...TenantQuery,
 });
 
-export const OwnListQuery = Type.Object({
+export const OwnListQuery = QueryObject({
   user_id: Type.Optional(Type.String({ minLength: 1, description: 'must be your own user id when given' })),
   channel: Type.Optional(channel),
   status: Type.Optional(status),

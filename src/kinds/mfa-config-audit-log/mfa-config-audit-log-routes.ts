@@ -12,6 +12,7 @@ import {
 } from '../../http/schemas/authms-envelope.js';
 import { identity, Required, Short, Text, Time } from '../../http/schemas/ingest-schemas.js';
 import { DATE_PATTERN } from '../../http/schemas/patterns.js';
+import { QueryObject } from '../../http/schemas/query-object.js';
 import type { LogKindModule } from '../log-kind-module.js';
 import { MfaConfigAuditLogService } from './mfa-config-audit-log-service.js';
 import { MFA_CONFIG_AUDIT_LOG_TABLE, type MfaConfigAuditLog } from './mfa-config-audit-log-table.js';
@@ -36,7 +37,7 @@ const MfaConfigAuditLogItem = Type.Object(
 
 const DATE = { pattern: DATE_PATTERN, description: 'a date as YYYY-MM-DD (UTC)' };
 
-const ListQuery = Type.Object({
+const ListQuery = QueryObject({
   action: Type.Optional(Type.String({ minLength: 1, description: '操作类型过滤' })),
   target_type: Type.Optional(Type.String({ minLength: 1, description: '目标类型过滤' })),
   operator_id: Type.Optional(Type.String({ minLength: 1, description: '操作者ID过滤' })),
@@ -78,6 +79,7 @@ export const mfaConfigAuditLogRoutes: FastifyPluginAsyncTypebox<{
     '/admin/mfa/config-audit-logs',
     {
       schema: {
+        operationId: 'listMfaConfigAuditLogs',
         summary: 'Admin: MFA configuration change audit logs',
         description:
           '查询MFA配置变更的审计日志,支持按操作类型、目标类型、操作者、日期范围筛选。需要管理员权限。',
@@ -101,6 +103,7 @@ export const mfaConfigAuditLogRoutes: FastifyPluginAsyncTypebox<{
   await app.register(
     ingestRoute({
       path: '/v1/ingest/mfa-config-audit-logs',
+      operationId: 'ingestMfaConfigAuditLogs',
       summary: 'Ingest MFA configuration audit logs',
       record: MfaConfigAuditLogRecord,
       ingest: (principal, records) => service.ingest(principal, records),

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { TuyaError } from '../../http/errors/tuya-errors.js';
 import { ingestRoute } from '../../http/routes/ingest-route.js';
 import { tuyaProjectOf } from '../../http/tuya/tuya-authentication.js';
+import { tuyaSecurity } from '../../http/tuya/tuya-schemas.js';
 import type { TuyaContext } from '../../http/tuya/tuya-token-routes.js';
 import { OperateLogQuerySchema, OperateLogRecord, OperateLogResponses } from './operate-log-schemas.js';
 import type { LogKindModule } from '../log-kind-module.js';
@@ -22,19 +23,21 @@ export function operateLogTuyaRoutes(
         onRequest: tuya.verify('business'),
         preValidation: flattenReqParameter,
         schema: {
+          operationId: 'listOperateLogs',
           summary: 'Tuya: list operate logs (cursor paging, fuzzy search)',
           description:
             'Newest first by (record_time, id). Page with last_row_key, or last_id + last_record_time, from ' +
             "the previous page's last row. key_words matches a substring of operate_content.",
           tags: ['Tuya'],
+          security: tuyaSecurity('business'),
           querystring: OperateLogQuerySchema,
           response: OperateLogResponses,
         },
       },
-      async (request) => {
+      tuya.handle(async (request) => {
         const page = await service.page(tuyaProjectOf(request).tenantId, request.query);
         return tuya.success({ list: page.rows, has_more: page.hasMore, last_row_key: page.lastRowKey ?? '' });
-      },
+      }),
     );
     return Promise.resolve();
   };
@@ -44,6 +47,7 @@ export function operateLogTuyaRoutes(
 export function operateLogIngestRoutes(service: OperateLogService): FastifyPluginAsyncTypebox {
   return ingestRoute({
     path: '/v1/ingest/operate-logs',
+    operationId: 'ingestOperateLogs',
     summary: 'Ingest operate logs (served by the Tuya-compatible API)',
     note: 'record_time is epoch milliseconds.',
     record: OperateLogRecord,

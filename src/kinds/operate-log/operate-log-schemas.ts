@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { identity, Required, Short, Text } from '../../http/schemas/ingest-schemas.js';
+import { QueryObject } from '../../http/schemas/query-object.js';
 import { tuyaResponse } from '../../http/tuya/tuya-schemas.js';
 
 export const OperateLogItem = Type.Object({
@@ -33,7 +34,7 @@ const EpochMs = (description: string) =>
   Type.Integer({ minimum: 0, maximum: 253_402_300_799_999, description: `${description} (epoch ms)` });
 
 /** The seed's `req` (AuditLogPageReq), flattened into query parameters. */
-export const OperateLogQuerySchema = Type.Object({
+export const OperateLogQuerySchema = QueryObject({
   start_time: Type.Optional(EpochMs('The start time, inclusive')),
   end_time: Type.Optional(EpochMs('The end time, inclusive')),
   operate_type: Type.Optional(Type.String({ maxLength: 256, description: 'The operation type (exact).' })),

@@ -59,6 +59,12 @@ export class PgPool implements PgExecutor {
     this.pool.on('error', () => undefined);
   }
 
+  /** Connections of the pool: checked out, idle, and queries waiting for one. */
+  usage(): { inUse: number; idle: number; waiting: number } {
+    const { totalCount, idleCount, waitingCount } = this.pool;
+    return { inUse: totalCount - idleCount, idle: idleCount, waiting: waitingCount };
+  }
+
   /** Resolves once PostgreSQL answered a probe; throws UnavailableError when it does not. */
   async ping(): Promise<void> {
     this.reachability.start();

@@ -1,5 +1,6 @@
 import { AfterCommit } from '../../domain/after-commit.js';
 import {
+  type StoreHealth,
   TALLIED_TABLES,
   type AppliedMigration,
   type AuditStore,
@@ -99,6 +100,10 @@ export class PostgresStore implements AuditStore {
       }
       throw new UnavailableError(`${where} does not answer: check DATABASE_URL and that the database runs`);
     }
+  }
+
+  health(): StoreHealth {
+    return { pool: this.pool.usage() };
   }
 
   ping(): Promise<void> {

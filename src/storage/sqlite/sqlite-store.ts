@@ -7,6 +7,7 @@ import type {
   AuditStore,
   LogRows,
   NonceRepository,
+  StoreHealth,
   TableTally,
   TuyaTokenRepository,
 } from '../../domain/audit-store.js';
@@ -20,22 +21,42 @@ import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa
 import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { SqliteCommunicationLogRepository } from './tables/communication-log-repository.js';
 import { asPromise } from './engine/as-promise.js';
-import { applyMigrations } from './migrations.js';
+import { applyMigrations, knownMigrations } from './migrations.js';
 import { SqliteNonceRepository } from './tables/nonce-repository.js';
 import { SqliteOperateLogRepository } from './tables/operate-log-repository.js';
 import { SearchIndexer, type SearchIndexTuning } from './search/search-indexer.js';
 import { SqliteLogRows } from './tables/sqlite-log-rows.js';
 import { tallyTables } from './tables/table-tally.js';
 import { openStoreConnection } from './engine/store-connection.js';
+import { ForwardedWriter, type WriteChannel } from './engine/forwarded-writer.js';
+import { PublishingWriter } from './engine/publishing-writer.js';
+import type { WriteRequest } from './engine/pending-writes.js';
+import { SearchReader } from './search/search-reader.js';
 import { InThreadWriter, type StoreWriter } from './engine/store-writer.js';
 import { SqliteTuyaTokenRepository } from './tables/tuya-token-repository.js';
 import { WriterThread } from './engine/writer-thread.js';
+
+/** How a SqliteStore is opened beyond its path. */
+export interface SqliteStoreOptions {
+  /** The indexer's pace (tests shrink it). */
+  searchTuning?: SearchIndexTuning;
+  /**
+   * Set in a process that serves reads beside the one holding the writer (WORKERS): writes go
+   * through this channel, and the store neither migrates nor indexes (the writer's process does).
+   */
+  writeChannel?: WriteChannel;
+}
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous = FULL` makes every acknowledged
  * batch survive a power cut; group commit shares one fsync among the batches of concurrent requests.
  * Reads run on the event loop's connection; writes on the writer thread's (writer-thread.ts), which
  * also checkpoints the WAL; the trigram index on the search indexer's (search-indexer.ts).
+ *
+ * Several processes may read one file (WAL readers never block each other or the writer): one opens
+ * it with the writer and serves the others' writes (serveWrite); the others open it with a
+ * `writeChannel` to it. Every commit is then published to the after-commit seam of the writer's
+ * process only.
  */
 export class SqliteStore implements AuditStore {
   readonly afterCommit = new AfterCommit();
@@ -46,27 +67,44 @@ export class SqliteStore implements AuditStore {
   readonly nonces: NonceRepository;
   private readonly db: Database.Database;
   private indexer: SearchIndexer | undefined;
+  /** The search file's reader of a store that reads beside the writer's process. */
+  private searchReader: SearchReader | undefined;
   private readonly writer: StoreWriter;
+  /** Runs writes sent by other processes; undefined in a store that forwards its own. */
+  private readonly localWriter: PublishingWriter | undefined;
+  private readonly searchTuning: SearchIndexTuning | undefined;
+  private readonly forwarding: boolean;
   private readonly tables = new Map<string, SqliteLogRows<LogRow>>();
 
   /**
    * Opens (creating if needed) the database file at `path` and starts its writer thread; the
-   * schema is created by migrate(), which also starts the search indexer (`searchTuning` is for
-   * tests). An in-memory store (`:memory:`) writes on the event loop: no other thread can see it.
+   * schema is created by migrate(), which also starts the search indexer. An in-memory store
+   * (`:memory:`) writes on the event loop: no other thread can see it.
    */
   constructor(
     private readonly path: string,
-    private readonly searchTuning?: SearchIndexTuning,
+    options: SqliteStoreOptions = {},
   ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.searchTuning = options.searchTuning;
     this.db = openStoreConnection(path);
-    this.writer = path === ':memory:' ? new InThreadWriter(this.db) : new WriterThread(path);
+    this.forwarding = options.writeChannel !== undefined && path !== ':memory:';
+    if (options.writeChannel !== undefined && this.forwarding) {
+      this.writer = new ForwardedWriter(options.writeChannel);
+    } else {
+      const local = path === ':memory:' ? new InThreadWriter(this.db) : new WriterThread(path);
+      this.localWriter = new PublishingWriter(local, this.afterCommit);
+      this.writer = this.localWriter;
+    }
     this.communicationLogs = new SqliteCommunicationLogRepository(
       this.logRows(COMMUNICATION_LOG_TABLE),
       this.writer,
     );
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
-    this.operateLogs = new SqliteOperateLogRepository(this.logRows(OPERATE_LOG_TABLE), () => this.indexer);
+    this.operateLogs = new SqliteOperateLogRepository(
+      this.logRows(OPERATE_LOG_TABLE),
+      () => this.indexer?.reader ?? this.searchReader,
+    );
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
     this.nonces = new SqliteNonceRepository(this.writer);
   }
@@ -79,14 +117,26 @@ export class SqliteStore implements AuditStore {
   private logRows<Row extends LogRow>(table: LogTable<Row>): SqliteLogRows<Row> {
     let rows = this.tables.get(table.table);
     if (rows === undefined) {
-      rows = new SqliteLogRows<LogRow>(this.db, table, this.writer, this.afterCommit);
+      rows = new SqliteLogRows<LogRow>(this.db, table, this.writer);
       this.tables.set(table.table, rows);
     }
     // Made from this very table description, so its rows are Row.
     return rows as unknown as SqliteLogRows<Row>;
   }
 
+  /**
+   * Runs a write another process sent (see SqliteStoreOptions.writeChannel) on this store's
+   * writer, published to this store's seam like its own; resolves with the value to send back.
+   */
+  serveWrite(request: WriteRequest): Promise<unknown> {
+    if (this.localWriter === undefined) {
+      return Promise.reject(new Error('this store forwards its writes: it cannot serve another process’s'));
+    }
+    return this.localWriter.runRequest(request.command);
+  }
+
   migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
+    if (this.forwarding) return asPromise(() => this.openAsReader());
     return asPromise(() => {
       const applied = applyMigrations(this.db, Infinity, onApplying);
       // The worker thread needs a file to read: an in-memory store searches by scanning.
@@ -96,6 +146,34 @@ export class SqliteStore implements AuditStore {
       }
       return applied;
     });
+  }
+
+  /**
+   * A forwarding store migrates nothing: the writer's process has; it checks the schema is the one
+   * this code knows and opens the search file the writer's indexer keeps.
+   */
+  private openAsReader(): AppliedMigration[] {
+    const { version } = this.db
+      .prepare('SELECT coalesce(max(version), 0) AS version FROM schema_migrations')
+      .get() as {
+      version: number;
+    };
+    const latest = Math.max(...knownMigrations().map((migration) => migration.version));
+    if (version !== latest) {
+      throw new Error(
+        `the store's schema is at version ${version}, this sealog knows ${latest}: the process holding the writer migrates it first`,
+      );
+    }
+    this.searchReader ??= new SearchReader(this.path);
+    return [];
+  }
+
+  health(): StoreHealth {
+    return {
+      writerQueueDepth: this.writer.queueDepth(),
+      ...(this.localWriter === undefined ? {} : { groupCommits: this.localWriter.groupCommits() }),
+      ...(this.indexer === undefined ? {} : { searchIndexLagRows: this.indexer.pendingRows() }),
+    };
   }
 
   ping(): Promise<void> {
@@ -125,6 +203,7 @@ export class SqliteStore implements AuditStore {
     // The writer's connection goes first, so that closing the last one checkpoints the WAL and
     // removes it.
     await this.writer.close();
+    this.searchReader?.close();
     this.db.close();
   }
 }

@@ -15,8 +15,19 @@ interface QueuedWrite {
 export class GroupCommit {
   private queue: QueuedWrite[] = [];
   private scheduled = false;
+  /** Transactions committed, and the writes they held, since the start (for metrics). */
+  readonly committed = { groups: 0, writes: 0 };
 
-  constructor(private readonly db: Database.Database) {}
+  /** `onCommit` hears the number of writes of each group once it committed. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly onCommit?: (writes: number) => void,
+  ) {}
+
+  /** Writes queued for the next group. */
+  get queued(): number {
+    return this.queue.length;
+  }
 
   /** Runs `work` (synchronous better-sqlite3 calls) in the next group; settles after its commit. */
   run<T>(work: () => T): Promise<T> {
@@ -55,6 +66,9 @@ export class GroupCommit {
       for (const write of group) write.reject(error);
       return;
     }
+    this.committed.groups++;
+    this.committed.writes += group.length;
+    this.onCommit?.(group.length);
     group.forEach((write, index) => {
       const outcome = outcomes[index];
       if (outcome?.ok === true) write.resolve(outcome.value);

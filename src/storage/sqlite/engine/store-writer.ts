@@ -11,6 +11,16 @@ import { writeOperations } from './write-operations.js';
 export interface StoreWriter {
   run<Command extends WriteCommand>(command: Command): Promise<WriteResult<Command>>;
   close(): Promise<void>;
+  /** Writes sent and not answered yet. */
+  queueDepth(): number;
+  /** Group commits so far and the writes they held; zeros for a writer that commits elsewhere. */
+  groupCommits(): GroupCommitTotals;
+}
+
+/** Transactions the writer committed since it started, and the writes they held. */
+export interface GroupCommitTotals {
+  groups: number;
+  writes: number;
 }
 
 /** Writes on the calling thread's connection `db`, group-committed (the writer thread runs one too). */
@@ -18,9 +28,10 @@ export class InThreadWriter implements StoreWriter {
   private readonly execute: (command: WriteCommand) => unknown;
   private readonly group: GroupCommit;
 
-  constructor(db: Database.Database) {
+  /** `onCommit` hears the size of each committed group (the writer thread reports it). */
+  constructor(db: Database.Database, onCommit?: (writes: number) => void) {
     this.execute = writeOperations(db);
-    this.group = new GroupCommit(db);
+    this.group = new GroupCommit(db, onCommit);
   }
 
   run<Command extends WriteCommand>(command: Command): Promise<WriteResult<Command>> {
@@ -30,6 +41,14 @@ export class InThreadWriter implements StoreWriter {
   /** Runs a command as the writer thread receives it, its type checked where run() was called. */
   runRequest(command: WriteCommand): Promise<unknown> {
     return this.group.run(() => this.execute(command));
+  }
+
+  queueDepth(): number {
+    return this.group.queued;
+  }
+
+  groupCommits(): GroupCommitTotals {
+    return { ...this.group.committed };
   }
 
   /** Resolves once the writes queued so far are committed (the group runs on the next turn). */

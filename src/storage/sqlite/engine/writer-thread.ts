@@ -1,30 +1,20 @@
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { UnavailableError } from '../../../domain/errors.js';
 import { startModuleWorker } from './module-worker.js';
-import type { StoreWriter } from './store-writer.js';
+import { PendingWrites, type WriteReply } from './pending-writes.js';
+import type { GroupCommitTotals, StoreWriter } from './store-writer.js';
 import type { WriteCommand, WriteResult } from './write-commands.js';
 
-/** A write for the writer thread: its command (structured-cloned) and a number for the answer. */
-export interface WriteRequest {
-  id: number;
-  command: WriteCommand;
+/** What the writer thread says after each group commit: how many writes it held. */
+export interface GroupCommitReport {
+  committedWrites: number;
 }
-
-/** The writer thread's answer to request `id`, sent after the commit that made it durable. */
-export type WriteReply =
-  { id: number; value: unknown } | { id: number; error: { name: string; message: string; code?: string } };
 
 /** workerData of the writer thread. */
 export interface WriterThreadData {
   /** Marks a worker started by WriterThread (writer-worker.ts serves only then). */
   role: 'sealog-writer';
   path: string;
-}
-
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
 }
 
 /**
@@ -39,8 +29,8 @@ interface Pending {
  */
 export class WriterThread implements StoreWriter {
   private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
+  private readonly pending = new PendingWrites();
+  private readonly committed: GroupCommitTotals = { groups: 0, writes: 0 };
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -52,13 +42,19 @@ export class WriterThread implements StoreWriter {
   run<Command extends WriteCommand>(command: Command): Promise<WriteResult<Command>> {
     if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`));
     const worker = this.worker ?? this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.holdProcess();
-      const request: WriteRequest = { id, command };
+    const written = this.pending.send(command, (request) => {
       worker.postMessage(request);
     });
+    this.holdProcess();
+    return written as Promise<WriteResult<Command>>;
+  }
+
+  queueDepth(): number {
+    return this.pending.size;
+  }
+
+  groupCommits(): GroupCommitTotals {
+    return { ...this.committed };
   }
 
   /**
@@ -85,8 +81,14 @@ export class WriterThread implements StoreWriter {
     const worker = startModuleWorker(import.meta.url, 'writer-worker', { workerData: data }, (specifier) =>
       import.meta.resolve(specifier),
     );
-    worker.on('message', (reply: WriteReply) => {
-      this.settle(reply);
+    worker.on('message', (message: WriteReply | GroupCommitReport) => {
+      if ('committedWrites' in message) {
+        this.committed.groups++;
+        this.committed.writes += message.committedWrites;
+        return;
+      }
+      this.pending.settle(message);
+      this.holdProcess();
     });
     worker.on('error', (error) => {
       this.failPending(error);
@@ -106,28 +108,8 @@ export class WriterThread implements StoreWriter {
     else this.worker?.unref();
   }
 
-  private settle(reply: WriteReply): void {
-    const pending = this.pending.get(reply.id);
-    if (pending === undefined) return;
-    this.pending.delete(reply.id);
-    this.holdProcess();
-    if ('value' in reply) {
-      pending.resolve(reply.value);
-      return;
-    }
-    // The driver's error, rebuilt: its name, message and SQLite code (SQLITE_FULL, …) survive.
-    const error = new Error(reply.error.message) as Error & { code?: string };
-    error.name = reply.error.name;
-    if (reply.error.code !== undefined) error.code = reply.error.code;
-    pending.reject(error);
-  }
-
   private failPending(cause: Error): void {
-    const failed = [...this.pending.values()];
-    this.pending.clear();
+    this.pending.failAll(`the SQLite writer thread stopped (${cause.message})`);
     this.holdProcess();
-    for (const { reject } of failed) {
-      reject(new UnavailableError(`the SQLite writer thread stopped (${cause.message}); retry later`));
-    }
   }
 }

@@ -7,12 +7,17 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { openStoreConnection } from './store-connection.js';
 import { InThreadWriter } from './store-writer.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
-import type { WriteReply, WriteRequest, WriterThreadData } from './writer-thread.js';
+import { toWireError, type WriteReply, type WriteRequest } from './pending-writes.js';
+import type { GroupCommitReport, WriterThreadData } from './writer-thread.js';
 
 function serve(port: NonNullable<typeof parentPort>, { path }: WriterThreadData): void {
   const db = openStoreConnection(path);
   const checkpointer = new WalCheckpointer(db, path);
-  const writer = new InThreadWriter(db);
+  // One message per committed group (not per write) tells the store how large groups are.
+  const writer = new InThreadWriter(db, (writes) => {
+    const report: GroupCommitReport = { committedWrites: writes };
+    port.postMessage(report);
+  });
   const answer = (reply: WriteReply) => {
     port.postMessage(reply);
   };
@@ -32,15 +37,7 @@ function serve(port: NonNullable<typeof parentPort>, { path }: WriterThreadData)
         answer({ id, value });
       },
       (error: unknown) => {
-        const { name: errorName, message: text, code } = error as Error & { code?: unknown };
-        answer({
-          id,
-          error: {
-            name: errorName,
-            message: text,
-            ...(typeof code === 'string' ? { code } : {}),
-          },
-        });
+        answer({ id, error: toWireError(error) });
       },
     );
   });

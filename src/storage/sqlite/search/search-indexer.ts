@@ -1,10 +1,10 @@
 import type { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { CommitSubscriber, SubscribeOptions } from '../../../domain/after-commit.js';
 import { OPERATE_LOG_TABLE } from '../../../kinds/operate-log/operate-log-table.js';
 import { startModuleWorker } from '../engine/module-worker.js';
-import { StatementCache } from '../engine/statement-cache.js';
 import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
+import { SearchReader } from './search-reader.js';
 import type {
   SearchIndexCommand,
   SearchIndexProgress,
@@ -39,8 +39,7 @@ const RESTART_DELAY_MS = 1000;
  */
 export class SearchIndexer {
   /** Read-only connection to the store with the search file attached as `search`, for searches. */
-  private readonly reader: Database.Database;
-  private readonly statements: StatementCache;
+  readonly reader: SearchReader;
   /** What opening found: current, rebuilding or trimmed (see prepareSearchFile). */
   readonly opened: SearchFileOutcome;
   private worker: Worker | undefined;
@@ -55,7 +54,6 @@ export class SearchIndexer {
   private readonly backlogThrough: number;
   private waiters: { seq: number; resolve: () => void }[] = [];
   private readonly lastSeq: Database.Statement;
-  private readonly watermark: Database.Statement;
 
   /**
    * Prepares the search file of the migrated store `store` at `storePath` and starts the worker.
@@ -67,13 +65,9 @@ export class SearchIndexer {
     private readonly tuning: SearchIndexTuning = DEFAULT_SEARCH_INDEX_TUNING,
   ) {
     this.opened = prepareSearchFile(store, storePath);
-    this.reader = new Database(storePath, { readonly: true, fileMustExist: true });
-    this.reader.pragma('busy_timeout = 5000');
-    this.reader.prepare('ATTACH ? AS search').run(searchFilePath(storePath));
-    this.statements = new StatementCache(this.reader);
+    this.reader = new SearchReader(storePath);
     this.lastSeq = store.prepare('SELECT coalesce(max(seq), 0) FROM operate_logs').pluck();
-    this.watermark = this.reader.prepare('SELECT indexed_through FROM search.search_index_state').pluck();
-    this.indexedThrough = this.watermark.get() as number;
+    this.indexedThrough = this.reader.indexedThrough();
     this.backlogThrough = this.lastSeq.get() as number;
     this.startWorker();
   }
@@ -120,18 +114,9 @@ export class SearchIndexer {
     return this.waitFor(last);
   }
 
-  /**
-   * A statement on the search reader: a read-only connection to the store with the search file
-   * attached as `search` (prepared once per SQL text).
-   */
-  prepare(sql: string): Database.Statement {
-    return this.statements.prepare(sql);
-  }
-
   /** Rows stored but not yet indexed (the lag), read from both files, for monitoring and benchmarks. */
   pendingRows(): number {
-    const last = this.prepare('SELECT coalesce(max(seq), 0) FROM operate_logs').pluck().get() as number;
-    return Math.max(0, last - (this.watermark.get() as number));
+    return this.reader.pendingRows();
   }
 
   /**

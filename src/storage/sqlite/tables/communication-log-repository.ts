@@ -56,10 +56,7 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
   }
 
   async importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
-    const batch = await this.writer.run({ type: 'import-communication-logs', entries });
-    return this.rows.published(
-      entries.map(({ log }) => log),
-      batch,
-    );
+    const { ids, duplicates } = await this.writer.run({ type: 'import-communication-logs', entries });
+    return { ids, duplicates };
   }
 }

@@ -10,18 +10,18 @@ import type { OperateLog } from '../../../kinds/operate-log/operate-log-table.js
 import { asPromise } from '../engine/as-promise.js';
 import { chooseKeywordPlan, containsPattern, type KeywordPlan } from '../../keyword-plan.js';
 import { trigramPhrase } from '../search/trigram-phrase.js';
-import type { SearchIndexer } from '../search/search-indexer.js';
+import type { SearchReader } from '../search/search-reader.js';
 import { whereClause, type SqliteFragment } from './sql-fragments.js';
 import type { SqliteLogRows } from './sqlite-log-rows.js';
 
 export class SqliteOperateLogRepository implements OperateLogRepository {
   /**
-   * `search()` gives the trigram indexer once the store is migrated; without one (before
+   * `search()` gives the search file's reader once the store is migrated; without one (before
    * migrate(), or an in-memory store, whose rows no worker can read) every search scans.
    */
   constructor(
     private readonly rows: SqliteLogRows<OperateLog>,
-    private readonly search: () => SearchIndexer | undefined,
+    private readonly search: () => SearchReader | undefined,
   ) {}
 
   insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome> {
@@ -68,7 +68,7 @@ export class SqliteOperateLogRepository implements OperateLogRepository {
   }
 
   /** Counts trigram-index matches across all tenants (the index holds no tenant). */
-  private choosePlan(term: string, indexer: SearchIndexer | undefined): KeywordPlan {
+  private choosePlan(term: string, indexer: SearchReader | undefined): KeywordPlan {
     if (indexer === undefined) return 'scan-time-index';
     return chooseKeywordPlan(term, (cap) => {
       const statement = indexer.prepare(

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import type { AfterCommit, StoredOutcome } from '../../../domain/after-commit.js';
 import type {
   CountedPage,
   InsertOutcome,
@@ -15,8 +14,8 @@ import { TableAccess } from './table-access.js';
 
 /**
  * The common rows of one log kind on the embedded store: reads on the event loop's connection,
- * inserts through the writer (group-committed), each commit's new rows then published to the
- * after-commit seam.
+ * inserts through the writer (group-committed; the writer of the process where writes commit
+ * publishes them to the after-commit seam, see publishing-writer.ts).
  */
 export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
   readonly access: TableAccess<Row>;
@@ -25,14 +24,13 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     db: Database.Database,
     readonly table: LogTable<Row>,
     private readonly writer: StoreWriter,
-    private readonly afterCommit: AfterCommit,
   ) {
     this.access = new TableAccess(db, table);
   }
 
   async insertMany(rows: readonly Row[]): Promise<InsertOutcome> {
-    const batch = await this.writer.run({ type: 'insert-rows', table: this.table.table, rows });
-    return this.published(rows, batch);
+    const { ids, duplicates } = await this.writer.run({ type: 'insert-rows', table: this.table.table, rows });
+    return { ids, duplicates };
   }
 
   list(
@@ -45,10 +43,5 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
 
   page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]> {
     return asPromise(() => this.access.page(conditions, after, limit));
-  }
-
-  /** Hands the rows `batch` stored to the seam; returns the outcome the caller sees. */
-  published(rows: readonly Row[], batch: StoredOutcome): Promise<InsertOutcome> {
-    return this.afterCommit.publishStored(this.table, rows, batch);
   }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { TuyaTokenPair, TuyaTokenRepository } from '../../../domain/audit-store.js';
 import { asPromise } from '../engine/as-promise.js';
+import { StatementCache } from '../engine/statement-cache.js';
 import type { StoreWriter } from '../engine/store-writer.js';
 
 interface TokenRow {
@@ -15,11 +16,16 @@ interface TokenRow {
 }
 
 export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
+  private readonly statements: StatementCache;
+
   /** Reads on `db`; writes go to `writer` (see tuya-token-writes.ts). */
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly writer: StoreWriter,
-  ) {}
+  ) {
+    // Every signed business call looks its token up: the statement is prepared once, on first use.
+    this.statements = new StatementCache(db);
+  }
 
   insert(pair: TuyaTokenPair): Promise<void> {
     return this.writer.run({ type: 'insert-tuya-token', pair });
@@ -27,8 +33,9 @@ export class SqliteTuyaTokenRepository implements TuyaTokenRepository {
 
   findByAccessHash(accessHash: string): Promise<TuyaTokenPair | undefined> {
     return asPromise(() => {
-      const row = this.db.prepare('SELECT * FROM tuya_tokens WHERE access_hash = ?').get(accessHash) as
-        TokenRow | undefined;
+      const row = this.statements
+        .prepare('SELECT * FROM tuya_tokens WHERE access_hash = ?')
+        .get(accessHash) as TokenRow | undefined;
       return (
         row && {
           accessHash: row.access_hash,

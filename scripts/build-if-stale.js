@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// Runs before `npm start`, `npm run demo` and on `npm ci`/`npm pack` (prepare): compiles src/ into
+// dist/ only when dist/ is missing or older than its inputs, so a start with a current dist/ costs
+// a few stats instead of a tsc run, and a production install (no devDependencies, so no tsc) starts
+// with the dist/ it has. Plain JavaScript with no dependencies: it must run before anything is built
+// and where only `dependencies` are installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+
+const root = dirname(import.meta.dirname);
+const dist = join(root, 'dist');
+const entry = join(dist, 'cli', 'main.js');
+// Touched after every build made here: a rebuild that emits nothing (an input touched but not
+// changed, package.json edited) would otherwise leave dist/ looking stale and rebuild on every start.
+const stamp = join(dist, '.build-stamp');
+// tsc emits even when it reports errors, which would make dist/ look current: this marker makes the
+// next run compile again (and fail again) until the errors are fixed.
+const failed = join(dist, '.build-failed');
+const say = (line) => process.stderr.write(`sealog build: ${line}\n`);
+
+if (!existsSync(join(root, 'src'))) {
+  // An installed package (npm pack) ships dist/ and no sources: there is nothing to build.
+  if (existsSync(entry)) process.exit(0);
+  say(`${entry} is missing and there are no sources to build it from: reinstall the package.`);
+  process.exit(1);
+}
+
+const built = existsSync(entry);
+if (built && !existsSync(failed) && newestMtime(inputs()) <= newestMtime([dist])) process.exit(0);
+
+const tsc = findTsc();
+if (tsc === undefined) {
+  if (built) {
+    say(
+      'src/ is newer than dist/, but TypeScript is not installed (devDependencies omitted?): ' +
+        'starting with the dist/ already built. Run `npm ci && npm run build` to rebuild it.',
+    );
+    process.exit(0);
+  }
+  say(
+    'dist/ has not been built and TypeScript is not installed here (devDependencies omitted), so it ' +
+      'cannot be built. Either install with devDependencies (`npm ci`), which builds dist/, or install ' +
+      'sealog for production from a packed tarball (`npm pack` in a built clone, then ' +
+      '`npm install --omit=dev sealog-VERSION.tgz`): see "Production install" in README.md.',
+  );
+  process.exit(1);
+}
+
+say(
+  !built
+    ? 'dist/ has not been built yet: compiling…'
+    : existsSync(failed)
+      ? 'the last build failed: compiling again…'
+      : 'src/ changed since dist/ was built: compiling…',
+);
+const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+  cwd: root,
+  // tsc reports errors on stdout; stderr keeps them out of what `npm pack --json` prints.
+  stdio: ['inherit', 2, 'inherit'],
+});
+if (result.status !== 0) {
+  mkdirSync(dist, { recursive: true });
+  writeFileSync(failed, `${new Date().toISOString()}\n`);
+  say(`tsc failed (${result.error?.message ?? `exit ${String(result.status ?? result.signal)}`})`);
+  process.exit(1);
+}
+rmSync(failed, { force: true });
+writeFileSync(stamp, `${new Date().toISOString()}\n`);
+
+/** What dist/ is compiled from: src/ and the files that steer tsc or name the entry points. */
+function inputs() {
+  const configs = readdirSync(root).filter((name) => /^tsconfig.*\.json$/.test(name));
+  return ['src', 'package.json', ...configs].map((name) => join(root, name));
+}
+
+/**
+ * The newest modification time among `paths` and, for folders, everything under them. Folders
+ * count too: deleting or renaming a source file changes only its folder's time.
+ */
+function newestMtime(paths) {
+  let newest = -Infinity;
+  const pending = [...paths];
+  while (pending.length > 0) {
+    const path = pending.pop();
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      continue;
+    }
+    newest = Math.max(newest, stats.mtimeMs);
+    if (stats.isDirectory()) {
+      for (const name of readdirSync(path)) pending.push(join(path, name));
+    }
+  }
+  return newest;
+}
+
+/** The tsc script of the project's own TypeScript, or undefined when devDependencies are absent. */
+function findTsc() {
+  try {
+    const manifest = createRequire(join(root, 'package.json')).resolve('typescript/package.json');
+    const tscPath = join(dirname(manifest), 'bin', 'tsc');
+    return existsSync(tscPath) ? tscPath : undefined;
+  } catch {
+    return undefined;
+  }
+}

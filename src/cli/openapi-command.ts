@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { buildApp } from '../app.js';
+import { parseConfig } from '../config.js';
+import { AuthenticationError } from '../domain/errors.js';
+import { openStore } from '../storage/open-store.js';
+import { UsageError } from './settings-options.js';
+
+export const OPENAPI_HELP = `Usage: sealog openapi
+
+Prints the OpenAPI 3 document of the HTTP API (what a server serves at /openapi.json)
+as JSON on stdout, without starting a server or touching a database, e.g. to generate
+a client:
+  npx sealog openapi > openapi.json
+
+Options:
+  -h, --help        show this help
+`;
+
+/**
+ * The OpenAPI document, built from the same route schemas as a running server. The document does
+ * not depend on the settings or the data, so the app is built with the defaults on an in-memory
+ * store that is never migrated: the output is the same wherever it runs.
+ */
+export async function openApiDocument(): Promise<unknown> {
+  const config = parseConfig({ DATABASE_URL: 'sqlite::memory:' });
+  const store = openStore(config.store);
+  try {
+    const app = await buildApp({
+      store,
+      // No request is ever served: the routes only need something to call.
+      verifyToken: () => Promise.reject(new AuthenticationError('sealog openapi serves no requests')),
+      limits: config.limits,
+      tuya: config.tuya,
+      logger: false,
+    });
+    try {
+      await app.ready();
+      return app.swagger();
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** `sealog openapi`: prints the OpenAPI document on stdout. */
+export async function openApiCommand(args: string[]): Promise<void> {
+  let help: boolean | undefined;
+  try {
+    // No setting applies (see openApiDocument), so none is accepted rather than silently ignored.
+    ({ help } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true }).values);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. See: sealog openapi --help`);
+  }
+  if (help === true) {
+    process.stdout.write(OPENAPI_HELP);
+    return;
+  }
+  const text = `${JSON.stringify(await openApiDocument(), null, 2)}\n`;
+  // A reader that stops early (`sealog openapi | head`) has all it wanted: not a crash.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  process.stdout.write(text);
+}

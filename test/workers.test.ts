@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { ACCESS_LOG_TABLE } from '../src/kinds/access-log/access-log-table.js';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { serveCli, stopCli, type ServingCli } from './helpers/cli-process.js';
+import { send, signedRequest } from './helpers/tuya-signing.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const SECRET = 'workers-secret-of-at-least-32-bytes!!';
+const CLIENT = 'workersclient0001';
+const CLIENT_SECRET = 'workers-client-secret';
+const TENANT = 'tnt_workers';
+const OPERATE_LOGS = '/v1.0/iot-03/audit/operate-logs';
+
+/** The process ids of `pid`'s children (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter((entry) => entry !== '')
+    .map(Number);
+}
+
+function token(claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('usr_workers')
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+/** The CLI runs on its own SQLite file: once, in the first pass of npm test. */
+const skip = process.env.TEST_STORE === 'postgres' ? 'runs on SQLite only, in the first pass' : false;
+
+describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one writer', { skip }, () => {
+  let dir: string;
+  let cli: ServingCli;
+  let metricsUrl: string;
+  let admin: string;
+  let writer: string;
+  const get = (path: string) => fetch(`${cli.url}${path}`, { headers: { authorization: `Bearer ${admin}` } });
+  const metrics = async () => (await fetch(`${metricsUrl}/metrics`)).text();
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sealog-workers-'));
+    cli = await serveCli([], {
+      WORKERS: '2',
+      DATABASE_URL: `sqlite:${join(dir, 'sealog.db')}`,
+      JWT_SECRET: SECRET,
+      METRICS_PORT: '0',
+      TUYA_CLIENTS: `${CLIENT}:${CLIENT_SECRET}:${TENANT}`,
+    });
+    await waitFor('both workers and the metrics listener', () => /2 workers listening/.test(cli.output()));
+    metricsUrl = /metrics at (http:\/\/[^\s"]+)\/metrics/.exec(cli.output())?.[1] ?? '';
+    admin = await token({ tenant_id: TENANT, roles: ['admin'] });
+    writer = await token({ tenant_id: TENANT, roles: ['audit:write'] });
+  });
+  after(async () => {
+    if (cli.child.exitCode === null) await stopCli(cli, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('two worker processes run beside the primary', () => {
+    assert.equal(childrenOf(cli.child.pid ?? 0).length, 2);
+  });
+
+  test('concurrent batches through any worker are all stored once, and read back by every worker', async () => {
+    const batches = Array.from({ length: 20 }, (_, batch) =>
+      Array.from({ length: 50 }, (_, n) => ({
+        id: `op_${batch}_${n}`,
+        operate_type: 'device_control',
+        operate_content: `turned lamp ${batch}-${n} on`,
+        record_time: 1_790_000_000_000 + batch * 100 + n,
+      })),
+    );
+    const answers = await Promise.all(
+      [...batches, batches[0] ?? []].map((records) =>
+        fetch(`${cli.url}/v1/ingest/operate-logs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+          body: JSON.stringify(records),
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      answers.map(() => 200),
+    );
+    // Signed Tuya reads on fresh connections land on both workers; each remembers its nonce
+    // through the primary, and a replay is refused whichever worker gets it.
+    const issued = await send(
+      cli.url,
+      signedRequest('/v1.0/token', { clientId: CLIENT, secret: CLIENT_SECRET, query: { grant_type: '1' } }),
+    );
+    const accessToken = (issued.body.result as { access_token: string }).access_token;
+    for (let n = 0; n < 6; n++) {
+      const request = signedRequest(OPERATE_LOGS, {
+        clientId: CLIENT,
+        secret: CLIENT_SECRET,
+        accessToken,
+        nonce: `nonce-${n}`,
+        query: { size: '100', key_words: 'lamp 7-4' },
+      });
+      const page = await send(cli.url, request);
+      assert.equal(page.body.success, true, JSON.stringify(page.body));
+      const list = (page.body.result as { list: { id: string }[] }).list.map((row) => row.id);
+      assert.deepEqual(list.sort(), [
+        'op_7_4',
+        'op_7_40',
+        'op_7_41',
+        'op_7_42',
+        'op_7_43',
+        'op_7_44',
+        'op_7_45',
+        'op_7_46',
+        'op_7_47',
+        'op_7_48',
+        'op_7_49',
+      ]);
+      const replay = await send(cli.url, request);
+      assert.equal(replay.body.success, false);
+      assert.match(String(replay.body.msg), /nonce/);
+    }
+    const text = await metrics();
+    assert.match(text, /^sealog_ingested_events_total\{kind="operate_logs"\} 1000$/m);
+    assert.match(
+      text,
+      /^sealog_http_requests_total\{method="POST",route="\/v1\/ingest\/operate-logs",status_code="200"\} 21$/m,
+    );
+  });
+
+  test('a worker that dies is replaced, and requests keep being answered', async () => {
+    const primary = cli.child.pid ?? 0;
+    const [victim] = childrenOf(primary);
+    assert.ok(victim !== undefined);
+    process.kill(victim, 'SIGKILL');
+    await waitFor('a new worker to replace the dead one', () => {
+      const children = childrenOf(primary);
+      return children.length === 2 && !children.includes(victim);
+    });
+    await waitFor('the new worker to answer', async () => (await get('/readyz')).status === 200);
+    for (let n = 0; n < 4; n++) assert.equal((await get('/admin/access-logs?size=1')).status, 200);
+  });
+
+  test('SIGTERM stops the workers, then the store: every acknowledged row and access log is in the file', async () => {
+    const reads = 5;
+    for (let n = 0; n < reads; n++)
+      assert.equal((await get(`/admin/communication/logs?page_size=1&page=${n + 1}`)).status, 200);
+    const outcome = await stopCli(cli);
+    assert.equal(outcome.code, 0, cli.output());
+    const store = new SqliteStore(join(dir, 'sealog.db'));
+    try {
+      await store.migrate();
+      const page = await store.operateLogs.page({ tenantId: TENANT }, undefined, 2000);
+      assert.equal(page.length, 1000);
+      // The access logs a worker still held were written through the primary before it closed.
+      const accessed = await store.rows(ACCESS_LOG_TABLE).page([], undefined, 10_000);
+      const listReads = accessed.filter((row) => row.route === '/admin/communication/logs');
+      assert.equal(listReads.length, reads);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -44,7 +44,17 @@ export interface StartOptions {
  * With no JWT key configured, the generated secret's location and how to mint a token are logged.
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const store = options.store ?? openStore(config.store);
+  // The store starts its background threads before the app (and its logger) exists.
+  let log: FastifyBaseLogger | undefined;
+  const store =
+    options.store ??
+    openStore(config.store, {
+      onBackgroundFailure: (component, error) => {
+        if (log !== undefined)
+          log.error({ err: error, component }, `${component} failed; it recovers by itself`);
+        else process.stderr.write(`sealog: ${component} failed: ${error.message}\n`);
+      },
+    });
   let metricsListener: MetricsListener | undefined;
   try {
     const applied = await store.migrate();
@@ -64,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics: { registry, token: config.metrics.token, source },
       trustProxy: config.trustProxy,
     });
+    log = app.log;
     if (applied.length > 0) app.log.info({ migrations: applied }, 'store migrated');
     if (key.kind === 'keys' && key.generatedFile !== undefined) {
       app.log.info(

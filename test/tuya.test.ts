@@ -265,6 +265,31 @@ describe('Tuya request signing', () => {
     assert.equal((await send(api.url, fresh)).body.success, true);
   });
 
+  test('a replayed nonce gets the replay error whatever else the request gets wrong', async () => {
+    // The nonce is checked while the read runs: a replay must still answer only the replay error,
+    // also when its parameters are refused, or its access token is not valid.
+    const { access_token } = await handToken(api.url);
+    const nonce = randomUUID();
+    const valid = signed(OPERATE_LOGS, { accessToken: access_token, nonce, query: { size: '3' } });
+    assert.equal((await send(api.url, valid)).body.success, true);
+    for (const replay of [
+      signed(OPERATE_LOGS, { accessToken: access_token, nonce, query: { size: '0' } }),
+      signed(OPERATE_LOGS, { accessToken: 'not-a-token-of-this-client', nonce, query: { size: '3' } }),
+    ]) {
+      const answer = await send(api.url, replay);
+      assert.equal(answer.body.success, false);
+      assert.equal(answer.body.code, 1004);
+      assert.match(String(answer.body.msg), /nonce/);
+    }
+    // The same refused parameters with a fresh nonce get their own error.
+    const fresh = signed(OPERATE_LOGS, {
+      accessToken: access_token,
+      nonce: randomUUID(),
+      query: { size: '0' },
+    });
+    assert.equal((await send(api.url, fresh)).body.code, 1109);
+  });
+
   test('unknown client 1005, missing headers 1105, no access_token 1002, tampered query 1004', async () => {
     const unknown = await send(
       api.url,

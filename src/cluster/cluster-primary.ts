@@ -46,7 +46,11 @@ export interface RunningPrimary {
  */
 export async function startPrimary(config: Config, options: PrimaryOptions = {}): Promise<RunningPrimary> {
   const log = pino({ level: config.logLevel }).child({ role: 'primary' });
-  const store: OpenedStore = openStore(config.store);
+  const store: OpenedStore = openStore(config.store, {
+    onBackgroundFailure: (component, error) => {
+      log.error({ err: error, component }, `${component} failed; it recovers by itself`);
+    },
+  });
   let writerStore: SqliteStore | undefined;
   try {
     const applied = await store.migrate();

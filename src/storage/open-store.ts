@@ -1,5 +1,6 @@
 import type { StoreLocation } from '../config.js';
 import { PostgresStore } from './postgres/postgres-store.js';
+import type { BackgroundFailureListener } from './sqlite/engine/background-failure.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** A store as openStore() opens it: one of the adapters. */
@@ -9,10 +10,13 @@ export type OpenedStore = SqliteStore | PostgresStore;
  * Opens the store DATABASE_URL points at; the schema is brought up to date by `store.migrate()`.
  * Typed as the adapters themselves, so tests and benchmarks reach their diagnostics (keywordPlan).
  */
-export function openStore(location: StoreLocation): OpenedStore {
+export function openStore(
+  location: StoreLocation,
+  options: { onBackgroundFailure?: BackgroundFailureListener } = {},
+): OpenedStore {
   switch (location.kind) {
     case 'sqlite':
-      return new SqliteStore(location.path);
+      return new SqliteStore(location.path, options);
     case 'postgres':
       return new PostgresStore(location);
   }

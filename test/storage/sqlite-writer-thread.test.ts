@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../src/domain/errors.js';
+import { WriterThread } from '../../src/storage/sqlite/engine/writer-thread.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { communicationLog, operateLog } from './store-contract.js';
 
@@ -122,5 +123,28 @@ test('a write in flight when the writer thread dies is refused as unavailable; t
   } finally {
     holder.close();
     await store.close();
+  }
+});
+
+test('a writer thread that fails is reported to the listener (the app logs it), and its write is refused as unavailable', async () => {
+  // A directory where the file should be: the thread cannot open it and dies.
+  const path = join(dir, 'not-a-file');
+  mkdirSync(path);
+  const failures: { component: string; message: string }[] = [];
+  const writer = new WriterThread(path, (component, error) => {
+    failures.push({ component, message: error.message });
+  });
+  try {
+    await assert.rejects(
+      writer.run({ type: 'remember-nonce', clientId: 'c', nonce: 'n', expiresAt: 1, nowMs: 0 }),
+      (error: unknown) => error instanceof DomainError && error.kind === 'unavailable',
+    );
+    assert.deepEqual(
+      failures.map(({ component }) => component),
+      ['sqlite-writer'],
+    );
+    assert.match(failures.map(({ message }) => message).join(), /SQLITE_CANTOPEN/);
+  } finally {
+    await writer.close();
   }
 });

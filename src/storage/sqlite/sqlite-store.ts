@@ -28,6 +28,7 @@ import { SearchIndexer, type SearchIndexTuning } from './search/search-indexer.j
 import { SqliteLogRows } from './tables/sqlite-log-rows.js';
 import { tallyTables } from './tables/table-tally.js';
 import { openStoreConnection } from './engine/store-connection.js';
+import type { BackgroundFailureListener } from './engine/background-failure.js';
 import { ForwardedWriter, type WriteChannel } from './engine/forwarded-writer.js';
 import { PublishingWriter } from './engine/publishing-writer.js';
 import type { WriteRequest } from './engine/pending-writes.js';
@@ -45,6 +46,8 @@ export interface SqliteStoreOptions {
    * through this channel, and the store neither migrates nor indexes (the writer's process does).
    */
   writeChannel?: WriteChannel;
+  /** Hears of failures of the writer thread, its checkpointer and the search indexer (logged by the app). */
+  onBackgroundFailure?: BackgroundFailureListener;
 }
 
 /**
@@ -73,6 +76,7 @@ export class SqliteStore implements AuditStore {
   /** Runs writes sent by other processes; undefined in a store that forwards its own. */
   private readonly localWriter: PublishingWriter | undefined;
   private readonly searchTuning: SearchIndexTuning | undefined;
+  private readonly onBackgroundFailure: BackgroundFailureListener | undefined;
   private readonly forwarding: boolean;
   private readonly tables = new Map<string, SqliteLogRows<LogRow>>();
 
@@ -87,12 +91,16 @@ export class SqliteStore implements AuditStore {
   ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.searchTuning = options.searchTuning;
+    this.onBackgroundFailure = options.onBackgroundFailure;
     this.db = openStoreConnection(path);
     this.forwarding = options.writeChannel !== undefined && path !== ':memory:';
     if (options.writeChannel !== undefined && this.forwarding) {
       this.writer = new ForwardedWriter(options.writeChannel);
     } else {
-      const local = path === ':memory:' ? new InThreadWriter(this.db) : new WriterThread(path);
+      const local =
+        path === ':memory:'
+          ? new InThreadWriter(this.db)
+          : new WriterThread(path, options.onBackgroundFailure);
       this.localWriter = new PublishingWriter(local, this.afterCommit);
       this.writer = this.localWriter;
     }
@@ -141,7 +149,7 @@ export class SqliteStore implements AuditStore {
       const applied = applyMigrations(this.db, Infinity, onApplying);
       // The worker thread needs a file to read: an in-memory store searches by scanning.
       if (this.path !== ':memory:' && this.indexer === undefined) {
-        this.indexer = new SearchIndexer(this.db, this.path, this.searchTuning);
+        this.indexer = new SearchIndexer(this.db, this.path, this.searchTuning, this.onBackgroundFailure);
         this.afterCommit.subscribe(this.indexer.subscriber, this.indexer.subscription);
       }
       return applied;

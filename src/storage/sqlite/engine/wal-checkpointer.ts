@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { threadError } from './background-failure.js';
 import { startModuleWorker } from './module-worker.js';
 import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './wal-checkpoint-worker.js';
 
@@ -46,6 +47,7 @@ export class WalCheckpointer {
       restartAboveFrames: RESTART_ABOVE_FRAMES,
       intervalMs: CHECKPOINT_INTERVAL_MS,
     },
+    private readonly onFailure: (error: Error) => void = () => undefined,
   ) {
     db.pragma('wal_autocheckpoint = 0');
     const data: CheckpointWorkerData = { role: 'sealog-wal-checkpointer', path, ...tuning };
@@ -69,7 +71,8 @@ export class WalCheckpointer {
       if (message === 'running') markRunning();
       else this.restart();
     });
-    this.worker.on('error', () => {
+    this.worker.on('error', (error) => {
+      this.onFailure(threadError(error));
       this.fallBackToAutomaticCheckpoints();
     });
     // Keeps the process alive only until it runs (so that awaiting `running` is not cut short),
@@ -99,8 +102,9 @@ export class WalCheckpointer {
     this.db.pragma('busy_timeout = 0');
     try {
       this.db.pragma('wal_checkpoint(RESTART)');
-    } catch {
+    } catch (error) {
       // An I/O error: hand checkpoints back to SQLite, as if the worker had died.
+      this.onFailure(threadError(error));
       this.fallBackToAutomaticCheckpoints();
     } finally {
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);

@@ -1,5 +1,10 @@
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
+import {
+  threadError,
+  type BackgroundFailureListener,
+  type BackgroundFailureReport,
+} from './background-failure.js';
 import { startModuleWorker } from './module-worker.js';
 import { PendingWrites, type WriteReply } from './pending-writes.js';
 import type { GroupCommitTotals, StoreWriter } from './store-writer.js';
@@ -35,7 +40,10 @@ export class WriterThread implements StoreWriter {
   private closing: Promise<void> | undefined;
 
   /** Starts the thread at once, so the first write does not wait for it to load. */
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly onFailure: BackgroundFailureListener = () => undefined,
+  ) {
     this.worker = this.start();
   }
 
@@ -81,7 +89,13 @@ export class WriterThread implements StoreWriter {
     const worker = startModuleWorker(import.meta.url, 'writer-worker', { workerData: data }, (specifier) =>
       import.meta.resolve(specifier),
     );
-    worker.on('message', (message: WriteReply | GroupCommitReport) => {
+    worker.on('message', (message: WriteReply | GroupCommitReport | BackgroundFailureReport) => {
+      if ('failed' in message) {
+        const error = new Error(message.message);
+        error.name = message.name;
+        this.onFailure(message.failed, error);
+        return;
+      }
       if ('committedWrites' in message) {
         this.committed.groups++;
         this.committed.writes += message.committedWrites;
@@ -90,7 +104,9 @@ export class WriterThread implements StoreWriter {
       this.pending.settle(message);
       this.holdProcess();
     });
-    worker.on('error', (error) => {
+    worker.on('error', (thrown) => {
+      const error = threadError(thrown);
+      this.onFailure('sqlite-writer', error);
       this.failPending(error);
     });
     worker.on('exit', () => {

@@ -5,6 +5,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { openStoreConnection } from './store-connection.js';
+import type { BackgroundFailureReport } from './background-failure.js';
 import { InThreadWriter } from './store-writer.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { toWireError, type WriteReply, type WriteRequest } from './pending-writes.js';
@@ -12,7 +13,14 @@ import type { GroupCommitReport, WriterThreadData } from './writer-thread.js';
 
 function serve(port: NonNullable<typeof parentPort>, { path }: WriterThreadData): void {
   const db = openStoreConnection(path);
-  const checkpointer = new WalCheckpointer(db, path);
+  const checkpointer = new WalCheckpointer(db, path, undefined, (error) => {
+    const report: BackgroundFailureReport = {
+      failed: 'wal-checkpointer',
+      name: error.name,
+      message: error.message,
+    };
+    port.postMessage(report);
+  });
   // One message per committed group (not per write) tells the store how large groups are.
   const writer = new InThreadWriter(db, (writes) => {
     const report: GroupCommitReport = { committedWrites: writes };

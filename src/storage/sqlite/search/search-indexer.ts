@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { CommitSubscriber, SubscribeOptions } from '../../../domain/after-commit.js';
 import { OPERATE_LOG_TABLE } from '../../../kinds/operate-log/operate-log-table.js';
+import { threadError, type BackgroundFailureListener } from '../engine/background-failure.js';
 import { startModuleWorker } from '../engine/module-worker.js';
 import { prepareSearchFile, searchFilePath, type SearchFileOutcome } from './search-index-file.js';
 import { SearchReader } from './search-reader.js';
@@ -63,6 +64,7 @@ export class SearchIndexer {
     store: Database.Database,
     private readonly storePath: string,
     private readonly tuning: SearchIndexTuning = DEFAULT_SEARCH_INDEX_TUNING,
+    private readonly onFailure: BackgroundFailureListener = () => undefined,
   ) {
     this.opened = prepareSearchFile(store, storePath);
     this.reader = new SearchReader(storePath);
@@ -160,7 +162,8 @@ export class SearchIndexer {
     });
     // A failed worker (I/O error, a damaged search file) is started again after a pause; until
     // then ingest is not held back and searches scan what the index lacks.
-    worker.on('error', () => {
+    worker.on('error', (error) => {
+      this.onFailure('search-indexer', threadError(error));
       this.failing = true;
       this.settleWaiters(Infinity);
       setTimeout(() => {

@@ -114,12 +114,17 @@ export async function captureStatements<Name extends string>(
           'query',
           (original) =>
             function (this: unknown, ...args: unknown[]): unknown {
-              const [sql, params] = args;
+              const [first, params] = args;
               if (recording !== undefined) {
-                if (typeof sql !== 'string')
-                  throw new Error('the store queried with a config object: capture it too');
-                const values: unknown[] = Array.isArray(params) ? params : [];
-                recording.push({ sql, params: values.map(sqlParam), call: 'query' });
+                // The store sends named statements ({name, text, values}); older builds a text.
+                const config = (typeof first === 'string' ? { text: first, values: params } : first) as {
+                  text?: unknown;
+                  values?: unknown;
+                };
+                if (typeof config.text !== 'string')
+                  throw new Error('the store queried without a text: capture it too');
+                const values: unknown[] = Array.isArray(config.values) ? config.values : [];
+                recording.push({ sql: config.text, params: values.map(sqlParam), call: 'query' });
               }
               return original.apply(this, args);
             },

@@ -113,6 +113,8 @@ export async function startPrimary(config: Config, options: PrimaryOptions = {})
   /** Once the workers listen: their port, for those started later (PORT=0 picks one at random). */
   let port: number | undefined;
   const fork = () => {
+    // A restart whose pause ends after close() began: the worker is not wanted any more.
+    if (stopping) return;
     const worker = cluster.fork({
       SEALOG_WORKER: '1',
       ...(port === undefined ? {} : { SEALOG_WORKER_PORT: String(port) }),

@@ -1,8 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { UnavailableError } from '../../domain/errors.js';
-import { AuthenticationError } from '../../domain/errors.js';
+import { AuthenticationError, UnavailableError } from '../../domain/errors.js';
 
 /** The metrics of every process as Prometheus text: this process's, or the whole cluster's. */
 export type MetricsSource = () => Promise<{ text: string; contentType: string }>;

@@ -16,6 +16,8 @@ export class TableAccess<Row extends LogRow> {
   /** The table's columns for SELECT (never the store-internal seq). */
   readonly selectColumns: string;
   readonly orderBy: string;
+  /** Runs its argument in one read transaction (one snapshot); made once, not per list. */
+  private readonly snapshot: (work: () => unknown) => unknown;
 
   /** Statements are prepared on first use, so the tables may be created (migrated) after construction. */
   constructor(
@@ -27,6 +29,7 @@ export class TableAccess<Row extends LogRow> {
     const placeholders = table.columns.map(([column]) => `@${column}`).join(', ');
     this.insertSql = `INSERT INTO ${table.table} (${this.selectColumns}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
     this.orderBy = keysetOrder(table);
+    this.snapshot = db.transaction((work: () => unknown) => work());
   }
 
   /**
@@ -96,10 +99,10 @@ export class TableAccess<Row extends LogRow> {
       return { sql: `(${sql})`, params: partWhere.params };
     });
     const count = this.prepare(`SELECT ${parts.map((part) => part.sql).join(' + ')} AS total`);
-    return this.db.transaction(() => ({
+    return this.snapshot(() => ({
       rows: select.all(...where.params, window.limit, window.offset) as Row[],
       total: (count.get(...parts.flatMap((part) => part.params)) as { total: number }).total,
-    }))();
+    })) as CountedPage<Row>;
   }
 
   /** Up to `limit` rows newest first, strictly after `after`; `fragments` add this store's own SQL. */

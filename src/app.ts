@@ -1,5 +1,4 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Registry } from 'prom-client';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { HttpLimits, TuyaSettings } from './config.js';
 import { TuyaSessionService } from './domain/tuya-sessions.js';
@@ -73,15 +72,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   limitConnections(app, deps.limits);
   echoRequestId(app);
-  const registry = deps.metrics?.registry ?? new Registry();
-  installMetrics(
-    app,
-    deps.metrics ?? {
-      registry,
-      token: undefined,
-      source: async () => ({ text: await registry.metrics(), contentType: registry.contentType }),
-    },
-  );
+  installMetrics(app, deps.metrics);
   installSchemaValidators(app);
   installErrorHandler(app);
   installNotFoundHandler(app);

@@ -7,7 +7,7 @@ import { resolveVerificationKey } from './http/auth/verification-key.js';
 import type { AuditStore } from './domain/audit-store.js';
 import { dataDirectory, openStore, type OpenedStore } from './storage/open-store.js';
 import type { MetricsSource } from './http/plugins/metrics.js';
-import { processRegistry } from './metrics/process-metrics.js';
+import { processRegistry, registrySource } from './metrics/process-metrics.js';
 import { registerStoreMetrics } from './metrics/store-metrics.js';
 import { serveMetrics, type MetricsListener } from './metrics/metrics-listener.js';
 
@@ -61,9 +61,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const key = await resolveVerificationKey(config.jwt, dataDirectory(config.store));
     const registry = processRegistry();
     registerStoreMetrics(registry, store);
-    const source: MetricsSource =
-      options.metricsSource ??
-      (async () => ({ text: await registry.metrics(), contentType: registry.contentType }));
+    const source: MetricsSource = options.metricsSource ?? registrySource(registry);
     const app = await buildApp({
       store,
       verifyToken: createTokenVerifier(key, { issuer: config.jwt.issuer, audience: config.jwt.audience }),

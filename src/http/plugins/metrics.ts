@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { AuthenticationError, UnavailableError } from '../../domain/errors.js';
 
 /** The metrics of every process as Prometheus text: this process's, or the whole cluster's. */
@@ -36,8 +36,9 @@ const REJECTION_REASONS: Record<number, string> = {
  * URL, whose ids would make a series per record) and status; ingested bytes and refused batches per
  * kind; store errors by reason. With a token configured, GET /metrics answers from `source`.
  */
-export function installMetrics(app: FastifyInstance, options: MetricsOptions): void {
-  const registers = [options.registry];
+export function installMetrics(app: FastifyInstance, options: MetricsOptions | undefined): void {
+  // Without options (an app built for `sealog openapi`): counted in a registry nobody reads.
+  const registers = [options?.registry ?? new Registry()];
   const requests = new Counter({
     name: 'sealog_http_requests_total',
     help: 'HTTP requests answered, by method, route template and status code',
@@ -89,15 +90,15 @@ export function installMetrics(app: FastifyInstance, options: MetricsOptions): v
     done();
   });
 
-  const token = options.token;
-  if (token === undefined) return;
+  if (options?.token === undefined) return;
+  const { token, source } = options;
   const expected = Buffer.from(`Bearer ${token}`);
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     const presented = Buffer.from(request.headers.authorization ?? '');
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       throw new AuthenticationError('send Authorization: Bearer <METRICS_TOKEN> to read /metrics');
     }
-    const { text, contentType } = await options.source();
+    const { text, contentType } = await source();
     return reply.type(contentType).send(text);
   });
 }

@@ -77,7 +77,6 @@ export class SqliteStore implements AuditStore {
   private readonly localWriter: PublishingWriter | undefined;
   private readonly searchTuning: SearchIndexTuning | undefined;
   private readonly onBackgroundFailure: BackgroundFailureListener | undefined;
-  private readonly forwarding: boolean;
   private readonly tables = new Map<string, SqliteLogRows<LogRow>>();
 
   /**
@@ -93,8 +92,8 @@ export class SqliteStore implements AuditStore {
     this.searchTuning = options.searchTuning;
     this.onBackgroundFailure = options.onBackgroundFailure;
     this.db = openStoreConnection(path);
-    this.forwarding = options.writeChannel !== undefined && path !== ':memory:';
-    if (options.writeChannel !== undefined && this.forwarding) {
+    // An in-memory store cannot be shared: it keeps its own writer even when given a channel.
+    if (options.writeChannel !== undefined && path !== ':memory:') {
       this.writer = new ForwardedWriter(options.writeChannel);
     } else {
       const local =
@@ -144,7 +143,7 @@ export class SqliteStore implements AuditStore {
   }
 
   migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
-    if (this.forwarding) return asPromise(() => this.openAsReader());
+    if (this.localWriter === undefined) return asPromise(() => this.openAsReader());
     return asPromise(() => {
       const applied = applyMigrations(this.db, Infinity, onApplying);
       // The worker thread needs a file to read: an in-memory store searches by scanning.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,19 +40,48 @@ function npmEnvironment(): NodeJS.ProcessEnv {
   );
 }
 
-/** Runs `command args` to its end, collecting its output; rejects only when it cannot start. */
+/** Longest any step may take before it counts as hung: a guard against a hang, never an expectation. */
+const STEP_LIMIT_MS = 20 * 60_000;
+
+/**
+ * Runs `command args` to its end, collecting its output; rejects only when it cannot start. The
+ * command runs in a process group of its own (npm starts node-gyp, make and the compiler), which
+ * is killed whole when it outlives STEP_LIMIT_MS: a hung step fails with what it printed.
+ */
 function run(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const guard = setTimeout(() => {
+      // What was still running says where it hung.
+      const running = spawnSync('ps', ['-o', 'pid,etime,args', '-g', String(child.pid)], {
+        encoding: 'utf8',
+      });
+      stderr += `\n[killed after ${STEP_LIMIT_MS} ms: ${command} ${args.join(' ')}; still running:\n${running.stdout}]`;
+      killGroup(child.pid);
+    }, STEP_LIMIT_MS);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
+    child.on('error', (error) => {
+      clearTimeout(guard);
+      reject(error);
+    });
     child.on('close', (code, signal) => {
+      clearTimeout(guard);
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** SIGKILLs the process group `pid` leads, if it still runs. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Asserts a process exited 0, showing its output when not. */
@@ -113,8 +142,9 @@ describe('production install from the packed tarball', { skip: pass }, () => {
       await run(
         'npm',
         ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', tarball],
-        // better-sqlite3 installs its prebuilt binary, or compiles one when none can be fetched.
-        { cwd: app, env: npmEnvironment() },
+        // better-sqlite3 compiled for this Node, as where no prebuilt binary can be fetched: the
+        // install reaches the npm registry only, never waiting on a download from elsewhere.
+        { cwd: app, env: { ...npmEnvironment(), npm_config_build_from_source: 'true' } },
       ),
       'npm install of the tarball',
     );
@@ -128,14 +158,20 @@ describe('production install from the packed tarball', { skip: pass }, () => {
     assertSucceeded(version, 'sealog --version');
     assert.equal(version.stdout, `sealog ${installed.version}\n`);
 
-    const server = spawn(bin, ['serve', '--port', '0'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: the primary and its workers end together if the test gives up.
+    const server = spawn(bin, ['serve', '--port', '0'], {
+      cwd: app,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      server.on('close', (code, signal) => {
-        resolve({ code, signal });
-      });
+    let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    // 'close', not 'exit': the output is closed too, so no worker outlived the primary.
+    server.on('close', (code, signal) => {
+      ended = { code, signal };
     });
     try {
       let url: string | undefined;
@@ -149,10 +185,17 @@ describe('production install from the packed tarball', { skip: pass }, () => {
         await response?.arrayBuffer();
         return response?.status === 200;
       });
-    } finally {
       server.kill('SIGTERM');
+      await waitFor('sealog serve and its workers to end after SIGTERM', () => ended !== undefined);
+    } catch (error) {
+      throw new Error(`${String(error)}\noutput of sealog serve:\n${output}`);
+    } finally {
+      killGroup(server.pid);
     }
-    const { code, signal } = await exited;
-    assert.equal(code, 0, `sealog serve ended with ${String(code ?? signal)}:\n${output}`);
+    assert.equal(
+      ended?.code,
+      0,
+      `sealog serve ended with ${String(ended?.code ?? ended?.signal)}:\n${output}`,
+    );
   });
 });

@@ -111,16 +111,28 @@ async function backendPid(client: pg.Client): Promise<number> {
 }
 
 /**
- * True once a statement blocked by the session `pid` has waited three times the 300 ms statement
- * timeout of these tests, by PostgreSQL's own clock: a timed statement would have been cancelled.
+ * The URL of `url` with an application name, so that a test finds its own store's sessions in
+ * pg_stat_activity: test files run side by side, and another file's migration may be waiting for
+ * the same database-wide lock.
  */
-async function blockedPastTimeout(client: pg.Client, pid: number): Promise<boolean> {
+function namedUrl(url: string, applicationName: string): string {
+  const named = new URL(url);
+  named.searchParams.set('application_name', applicationName);
+  return named.toString();
+}
+
+/**
+ * True once a statement of `applicationName`'s sessions blocked by the session `pid` has waited
+ * three times the 300 ms statement timeout of these tests, by PostgreSQL's own clock: a timed
+ * statement would have been cancelled.
+ */
+async function blockedPastTimeout(client: pg.Client, pid: number, applicationName: string): Promise<boolean> {
   const { rowCount } = await client.query(
-    `SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))
+    `SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)) AND application_name = $2
        AND clock_timestamp() - query_start > interval '900 milliseconds'`,
-    [pid],
+    [pid, applicationName],
   );
-  return rowCount === 1;
+  return rowCount !== null && rowCount > 0;
 }
 
 describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
@@ -163,7 +175,7 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     const other = new pg.Client({ connectionString: schema.url });
     await other.connect();
     const starting = new PostgresStore({
-      url: schema.url,
+      url: namedUrl(schema.url, 'sealog migration under test'),
       poolSize: 2,
       statementTimeoutMs: 300,
       unavailableTimeoutMs: 5_000,
@@ -181,7 +193,9 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
       // clock (a timeout would have cancelled it by then), or it ends, whichever comes first.
       await waitFor(
         'the migration to wait for the lock past the statement timeout',
-        async () => outcome !== 'still waiting' || (await blockedPastTimeout(other, pid)),
+        async () =>
+          outcome !== 'still waiting' ||
+          (await blockedPastTimeout(other, pid, 'sealog migration under test')),
       );
       assert.equal(outcome, 'still waiting');
       await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
@@ -200,7 +214,12 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
     const lockKey = `sealog partitions ${schema.schema}`;
     const later = () => Date.now() + 200 * 86_400_000;
     const starting = new PostgresStore(
-      { url: schema.url, poolSize: 2, statementTimeoutMs: 300, unavailableTimeoutMs: 5_000 },
+      {
+        url: namedUrl(schema.url, 'sealog partitions under test'),
+        poolSize: 2,
+        statementTimeoutMs: 300,
+        unavailableTimeoutMs: 5_000,
+      },
       later,
     );
     try {
@@ -212,7 +231,8 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
       // clock (a timed statement would have been cancelled by then), or it failed.
       await waitFor(
         'start-up to wait for the partition lock past the statement timeout',
-        async () => failed !== undefined || (await blockedPastTimeout(other, pid)),
+        async () =>
+          failed !== undefined || (await blockedPastTimeout(other, pid, 'sealog partitions under test')),
       );
       assert.equal(failed, undefined, `start-up failed while waiting: ${String(failed)}`);
       await other.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { killGroup } from './helpers/cli-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /**
@@ -72,16 +73,6 @@ function run(command: string, args: readonly string[], options: SpawnOptions = {
       resolve({ code, signal, stdout, stderr });
     });
   });
-}
-
-/** SIGKILLs the process group `pid` leads, if it still runs. */
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 /** Asserts a process exited 0, showing its output when not. */

@@ -61,6 +61,9 @@ export async function runWorker(config: Config): Promise<RunningServer> {
     }
   });
   process.once('disconnect', () => {
+    // Still starting, a worker without its primary could wait for ever: its listen() is answered by
+    // the primary, and nothing it holds yet needs finishing.
+    if (started.server === undefined) process.exit(1);
     stop('the primary process is gone', 1);
   });
   process.once('SIGINT', () => {

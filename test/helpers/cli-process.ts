@@ -42,8 +42,10 @@ export function startCli(args: readonly string[], env: Readonly<Record<string, s
   if (!existsSync(CLI_ENTRY)) {
     throw new Error(`${CLI_ENTRY} does not exist: run npm run build (npm test builds first)`);
   }
+  // A process group of its own, so that stopCli can end a primary's workers with it.
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -84,7 +86,7 @@ export function serveCli(
   const cli = startCli(['serve', '--port', '0', ...args], env);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      cli.child.kill('SIGKILL');
+      killGroup(cli.child.pid);
       reject(new Error(`sealog serve did not listen within ${SERVE_START_LIMIT_MS} ms:\n${cli.output()}`));
     }, SERVE_START_LIMIT_MS);
     const onData = () => {
@@ -114,8 +116,36 @@ export function serveCli(
   });
 }
 
-/** Sends `signal` (SIGTERM unless told) to a CLI process and resolves with how it ended. */
+/** The longest a CLI process may take to end once signalled: a guard against a hang, never an expectation. */
+const STOP_LIMIT_MS = 120_000;
+
+/**
+ * Sends `signal` (SIGTERM unless told) to a CLI process and resolves with how it ended, once its
+ * output is closed too (no worker of it outlived it). When that takes longer than STOP_LIMIT_MS,
+ * its whole process group is killed and this rejects with its output.
+ */
 export async function stopCli(cli: CliProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<CliOutcome> {
   if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill(signal);
-  return cli.done;
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      killGroup(cli.child.pid);
+      reject(new Error(`sealog did not end within ${STOP_LIMIT_MS} ms of ${signal}:\n${cli.output()}`));
+    }, STOP_LIMIT_MS);
+  });
+  try {
+    return await Promise.race([cli.done, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** SIGKILLs the process group `pid` leads (a CLI process and any workers it started), if it runs. */
+export function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }

@@ -6,6 +6,12 @@ export interface StoredOutcome extends InsertOutcome {
   stored: number[];
 }
 
+/** How many rows one committed write appended to one tenant's log of a kind. */
+export interface AppendedCount {
+  tenantId: string;
+  count: number;
+}
+
 /** What one committed write appended to one log kind for one tenant, rows in insert order. */
 export interface AppendedRows {
   table: LogTable;
@@ -71,6 +77,28 @@ export class AfterCommit {
     const subscription = new Subscription(subscriber, options);
     this.subscriptions.push(subscription);
     subscription.start();
+  }
+
+  /**
+   * True when a subscriber hears rows, not only counts: publishCounts() is then not enough, and the
+   * publisher must have the rows at hand.
+   */
+  get needsRows(): boolean {
+    return this.subscriptions.some((subscription) => subscription.wantsRows);
+  }
+
+  /**
+   * Hands what a commit appended to every subscriber as counts per tenant, for a publisher that
+   * does not hold the rows (the primary process relaying a worker's batch to the writer thread).
+   * Only while no subscriber needs rows (needsRows); otherwise use publish().
+   */
+  async publishCounts(table: LogTable, appended: readonly AppendedCount[]): Promise<void> {
+    if (this.closed || this.subscriptions.length === 0) return;
+    if (this.needsRows) throw new Error(`a subscriber of ${table.table} needs rows, not counts`);
+    const batches = appended.map(({ tenantId, count }) => ({ table, tenantId, count, rows: [] }));
+    await Promise.all(
+      this.subscriptions.flatMap((subscription) => batches.map((batch) => subscription.offer(batch))),
+    );
   }
 
   /**
@@ -140,6 +168,11 @@ class Subscription {
 
   start(): void {
     this.kick();
+  }
+
+  /** It hears rows, not only their counts. */
+  get wantsRows(): boolean {
+    return this.options.rows !== false;
   }
 
   /**

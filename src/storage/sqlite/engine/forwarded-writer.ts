@@ -1,7 +1,7 @@
 import { UnavailableError } from '../../../domain/errors.js';
 import { PendingWrites, type WriteReply, type WriteRequest } from './pending-writes.js';
 import type { GroupCommitTotals, StoreWriter } from './store-writer.js';
-import type { WriteCommand, WriteResult } from './write-commands.js';
+import { packCommand, type WriteCommand, type WriteResult } from './write-commands.js';
 
 /**
  * How a process that serves reads reaches the process that holds the store's one writer: it
@@ -41,7 +41,8 @@ export class ForwardedWriter implements StoreWriter {
         new UnavailableError('the process holding the SQLite writer is gone; retry later'),
       );
     }
-    return this.pending.send(command, (request) => {
+    // Serialized here, once: the primary relays the bytes to its writer thread without cloning rows.
+    return this.pending.send(packCommand(command), (request) => {
       this.channel.send(request);
     }) as Promise<WriteResult<Command>>;
   }

@@ -1,10 +1,11 @@
 import { UnavailableError } from '../../../domain/errors.js';
-import type { WriteCommand } from './write-commands.js';
+import type { PackedWriteCommand, WriteCommand } from './write-commands.js';
 
 /** A write sent to whoever runs the store's writes: its command and a number for the answer. */
 export interface WriteRequest {
   id: number;
-  command: WriteCommand;
+  /** Packed when it comes from another process (see PackedWriteCommand). */
+  command: WriteCommand | PackedWriteCommand;
 }
 
 /** The error of a write as it travels back: the driver's name, message and SQLite code survive. */
@@ -41,7 +42,7 @@ export class PendingWrites {
   }
 
   /** Registers a write and hands its request to `send`; resolves with the reply's value. */
-  send(command: WriteCommand, send: (request: WriteRequest) => void): Promise<unknown> {
+  send(command: WriteRequest['command'], send: (request: WriteRequest) => void): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

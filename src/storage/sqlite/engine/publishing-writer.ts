@@ -1,8 +1,14 @@
 import type { AfterCommit, StoredOutcome } from '../../../domain/after-commit.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { logTableNamed } from '../../../kinds/log-tables.js';
-import type { GroupCommitTotals, StoreWriter } from './store-writer.js';
-import type { WriteCommand, WriteResult } from './write-commands.js';
+import type { GroupCommitTotals, PackedWriter, StoreWriter } from './store-writer.js';
+import {
+  isPacked,
+  unpackCommand,
+  type PackedWriteCommand,
+  type WriteCommand,
+  type WriteResult,
+} from './write-commands.js';
 
 /**
  * The writer of the process where the embedded store's writes commit, feeding the after-commit
@@ -11,7 +17,7 @@ import type { WriteCommand, WriteResult } from './write-commands.js';
  */
 export class PublishingWriter implements StoreWriter {
   constructor(
-    private readonly writer: StoreWriter,
+    private readonly writer: PackedWriter,
     private readonly afterCommit: AfterCommit,
   ) {}
 
@@ -21,9 +27,23 @@ export class PublishingWriter implements StoreWriter {
     return result;
   }
 
-  /** Runs a command received as data (from another process), its type checked where it was sent. */
-  runRequest(command: WriteCommand): Promise<unknown> {
-    return this.run(command);
+  /**
+   * Runs a command received from another process, its type checked where it was sent. A packed
+   * one goes to the writer as bytes, and its commit is published as counts: this process never
+   * clones the rows, unless a subscriber of the seam needs them.
+   */
+  async runRequest(command: WriteCommand | PackedWriteCommand): Promise<unknown> {
+    if (!isPacked(command)) return this.run(command);
+    if (this.afterCommit.needsRows) return this.run(unpackCommand(command));
+    const { value, appended } = await this.writer.runPacked(command);
+    const table =
+      command.type === 'import-communication-logs'
+        ? COMMUNICATION_LOG_TABLE
+        : command.table === undefined
+          ? undefined
+          : logTableNamed(command.table);
+    if (table !== undefined) await this.afterCommit.publishCounts(table, appended);
+    return value;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
-import type { WriteCommand, WriteResult } from './write-commands.js';
+import {
+  appendedCounts,
+  unpackCommand,
+  type PackedWriteCommand,
+  type PackedWriteResult,
+  type WriteCommand,
+  type WriteResult,
+} from './write-commands.js';
 import { writeOperations } from './write-operations.js';
 
 /**
@@ -17,6 +24,12 @@ export interface StoreWriter {
   groupCommits(): GroupCommitTotals;
 }
 
+/** A writer that runs commands packed in another process (the writer thread, or the in-memory store's). */
+export interface PackedWriter extends StoreWriter {
+  /** Runs a packed command; answers its value and the rows it stored per tenant. */
+  runPacked(packed: PackedWriteCommand): Promise<PackedWriteResult>;
+}
+
 /** Transactions the writer committed since it started, and the writes they held. */
 export interface GroupCommitTotals {
   groups: number;
@@ -24,7 +37,7 @@ export interface GroupCommitTotals {
 }
 
 /** Writes on the calling thread's connection `db`, group-committed (the writer thread runs one too). */
-export class InThreadWriter implements StoreWriter {
+export class InThreadWriter implements PackedWriter {
   private readonly execute: (command: WriteCommand) => unknown;
   private readonly group: GroupCommit;
 
@@ -41,6 +54,12 @@ export class InThreadWriter implements StoreWriter {
   /** Runs a command as the writer thread receives it, its type checked where run() was called. */
   runRequest(command: WriteCommand): Promise<unknown> {
     return this.group.run(() => this.execute(command));
+  }
+
+  async runPacked(packed: PackedWriteCommand): Promise<PackedWriteResult> {
+    const command = unpackCommand(packed);
+    const value = await this.runRequest(command);
+    return { value, appended: appendedCounts(command, value) };
   }
 
   queueDepth(): number {

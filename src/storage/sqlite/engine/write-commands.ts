@@ -1,8 +1,9 @@
+import { deserialize, serialize } from 'node:v8';
 import type { TuyaTokenPair } from '../../../domain/audit-store.js';
 import type { CommunicationLogWithHistory } from '../../../kinds/communication-log/communication-log-repository.js';
 import type { StatusTransition } from '../../../kinds/communication-log/communication-log-table.js';
 import type { LogRow } from '../../../kinds/log-table.js';
-import type { StoredOutcome } from '../../../domain/after-commit.js';
+import type { AppendedCount, StoredOutcome } from '../../../domain/after-commit.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread
@@ -34,3 +35,56 @@ export type WriteResult<Command extends WriteCommand> = WriteResults[Command['ty
 export type WriteHandlers = {
   [Type in WriteCommand['type']]: (command: Extract<WriteCommand, { type: Type }>) => WriteResults[Type];
 };
+
+/**
+ * A command serialized once, where it was made (a worker process), and deserialized once, on the
+ * writer thread: the primary process that relays it between them never clones its rows. Its type
+ * and table travel beside the bytes, for what the primary publishes after the commit.
+ */
+export interface PackedWriteCommand {
+  type: WriteCommand['type'];
+  /** The log table of an `insert-rows`. */
+  table?: string;
+  bytes: Uint8Array;
+}
+
+/** The answer to a packed command, with the counts the relaying process publishes. */
+export interface PackedWriteResult {
+  value: unknown;
+  /** Rows stored per tenant, in order of first appearance; empty for a command that stores none. */
+  appended: AppendedCount[];
+}
+
+/** `command` as bytes (v8.serialize, the format structured cloning uses). */
+export function packCommand(command: WriteCommand): PackedWriteCommand {
+  return {
+    type: command.type,
+    ...(command.type === 'insert-rows' ? { table: command.table } : {}),
+    bytes: serialize(command),
+  };
+}
+
+/** The command again, on the writer thread (the sender's types checked it). */
+export function unpackCommand(packed: PackedWriteCommand): WriteCommand {
+  return deserialize(packed.bytes) as WriteCommand;
+}
+
+/** True for a command that travels as bytes. */
+export function isPacked(command: WriteCommand | PackedWriteCommand): command is PackedWriteCommand {
+  return 'bytes' in command;
+}
+
+/** How many rows `command` stored per tenant, from its committed `value` (`stored` positions). */
+export function appendedCounts(command: WriteCommand, value: unknown): AppendedCount[] {
+  let tenants: readonly string[];
+  if (command.type === 'insert-rows') tenants = command.rows.map((row) => row.tenant_id);
+  else if (command.type === 'import-communication-logs')
+    tenants = command.entries.map(({ log }) => log.tenant_id);
+  else return [];
+  const counts = new Map<string, number>();
+  for (const position of (value as StoredOutcome).stored) {
+    const tenantId = tenants[position];
+    if (tenantId !== undefined) counts.set(tenantId, (counts.get(tenantId) ?? 0) + 1);
+  }
+  return [...counts].map(([tenantId, count]) => ({ tenantId, count }));
+}

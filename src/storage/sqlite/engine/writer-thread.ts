@@ -7,8 +7,8 @@ import {
 } from './background-failure.js';
 import { startModuleWorker } from './module-worker.js';
 import { PendingWrites, type WriteReply } from './pending-writes.js';
-import type { GroupCommitTotals, StoreWriter } from './store-writer.js';
-import type { WriteCommand, WriteResult } from './write-commands.js';
+import type { GroupCommitTotals, PackedWriter } from './store-writer.js';
+import type { PackedWriteCommand, PackedWriteResult, WriteCommand, WriteResult } from './write-commands.js';
 
 /** What the writer thread says after each group commit: how many writes it held. */
 export interface GroupCommitReport {
@@ -32,7 +32,7 @@ export interface WriterThreadData {
  * unavailable (503: their batches may or may not have been stored, and ingest is idempotent, so
  * the client sends them again) and the next write starts a new thread.
  */
-export class WriterThread implements StoreWriter {
+export class WriterThread implements PackedWriter {
   private worker: Worker | undefined;
   private readonly pending = new PendingWrites();
   private readonly committed: GroupCommitTotals = { groups: 0, writes: 0 };
@@ -55,6 +55,20 @@ export class WriterThread implements StoreWriter {
     });
     this.holdProcess();
     return written as Promise<WriteResult<Command>>;
+  }
+
+  runPacked(packed: PackedWriteCommand): Promise<PackedWriteResult> {
+    if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`));
+    const worker = this.worker ?? this.start();
+    // A copy of the bytes alone, handed over rather than cloned: what arrived over IPC may be a
+    // Buffer viewing a larger buffer still in use, which cloning would copy whole (and Buffer's
+    // slice() would share, not copy).
+    const bytes = new Uint8Array(packed.bytes);
+    const written = this.pending.send({ ...packed, bytes }, (request) => {
+      worker.postMessage(request, [bytes.buffer]);
+    });
+    this.holdProcess();
+    return written as Promise<PackedWriteResult>;
   }
 
   queueDepth(): number {

@@ -10,6 +10,7 @@ import { InThreadWriter } from './store-writer.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { toWireError, type WriteReply, type WriteRequest } from './pending-writes.js';
 import type { GroupCommitReport, WriterThreadData } from './writer-thread.js';
+import { isPacked } from './write-commands.js';
 
 function serve(port: NonNullable<typeof parentPort>, { path }: WriterThreadData): void {
   const db = openStoreConnection(path);
@@ -40,7 +41,7 @@ function serve(port: NonNullable<typeof parentPort>, { path }: WriterThreadData)
       return;
     }
     const { id, command } = message;
-    writer.runRequest(command).then(
+    (isPacked(command) ? writer.runPacked(command) : writer.runRequest(command)).then(
       (value) => {
         answer({ id, value });
       },

@@ -22,6 +22,7 @@ import {
   type StoreTarget,
 } from './read-ceiling.js';
 import type { ServerProcess } from './server-process.js';
+import { measureHttpFloor } from './http-floor.js';
 
 /** Concurrent keep-alive connections of each autocannon run (one request at a time on each). */
 export const HOT_CONNECTIONS = 16;
@@ -93,6 +94,11 @@ export interface HotEndpointResult extends HttpFigures {
   ceilingProcesses: number | null;
   /** requestsPerSecond / ceilingPerSecond, 2 decimals. */
   ratio: number | null;
+  /**
+   * Requests per second of a bare Fastify answering this endpoint's answer bytes from memory on as
+   * many processes (http-floor.ts): the HTTP exchange alone (null: not measured).
+   */
+  httpFloorPerSecond: number | null;
   /** The statements of one request, as captured from the store and replayed for the ceiling. */
   ceilingStatements: { sql: string; params: SqlParam[] }[];
   /** The same endpoint against the --baseline checkout's server, on the same data (its ratio to the same ceiling). */
@@ -143,7 +149,7 @@ async function probe(
   endpoint: HotEndpoint,
   credential: string,
   who: string,
-): Promise<void> {
+): Promise<string> {
   const request = cannonRequest(endpoint, credential);
   const prepared = typeof request.setupRequest === 'function' ? request.setupRequest(request, {}) : request;
   const body = prepared.body ?? '';
@@ -167,6 +173,7 @@ async function probe(
   if (answer.status !== 200 || (endpoint.api === 'tuya' && !tuyaSucceeded(answer.body))) {
     throw new Error(`${who}: ${answer.status} ${answer.body.slice(0, 500)}`);
   }
+  return answer.body;
 }
 
 /** autocannon on one endpoint for `seconds`; throws on any answer but a 2xx success. */
@@ -210,14 +217,14 @@ async function measureOnce(
   endpoint: HotEndpoint,
   seconds: number,
   warmupSeconds: number,
-): Promise<{ figures: HttpFigures; credential: string }> {
+): Promise<{ figures: HttpFigures; credential: string; answer: string }> {
   const server = await starter.start().catch((error: unknown) => {
     throw new Error(`the ${starter.label} server did not start`, { cause: error });
   });
   const who = `${endpoint.name}, ${starter.label} server`;
   try {
     const credential = await credentialFor(server, endpoint);
-    await probe(server, endpoint, credential, who);
+    const answer = await probe(server, endpoint, credential, who);
     // Also lets the HTTP workers that were still starting when /readyz first answered finish.
     await cannon(server, endpoint, credential, warmupSeconds, who);
     const cpuBefore = server.cpuSeconds();
@@ -226,6 +233,7 @@ async function measureOnce(
     const cpu = server.cpuSeconds() - cpuBefore;
     return {
       credential,
+      answer,
       figures: {
         requestsPerSecond: Math.round(result.requests.average),
         latencyP50: result.latency.p50,
@@ -277,9 +285,11 @@ export async function hottestEndpoints(options: {
   target: StoreTarget;
   seconds: number;
   warmupSeconds: number;
+  /** A free port for the HTTP floor's server, started while no server under test runs. */
+  floorPort: number;
 }): Promise<HotEndpointResult[]> {
   const { seconds, warmupSeconds } = options;
-  const http: { endpoint: HotEndpoint; current: HttpFigures; baseline?: HttpFigures }[] = [];
+  const http: { endpoint: HotEndpoint; current: HttpFigures; answer: string; baseline?: HttpFigures }[] = [];
   let tuyaToken = '';
   for (const endpoint of HOT_ENDPOINTS) {
     let baseline: HttpFigures | undefined;
@@ -290,18 +300,34 @@ export async function hottestEndpoints(options: {
     const current = await measureOnce(options.current, endpoint, seconds, warmupSeconds);
     if (endpoint.api === 'tuya') tuyaToken = current.credential;
     process.stderr.write(`    ${endpoint.name}: ${current.figures.requestsPerSecond} requests/s\n`);
-    http.push({ endpoint, current: current.figures, ...(baseline ? { baseline } : {}) });
+    http.push({
+      endpoint,
+      current: current.figures,
+      answer: current.answer,
+      ...(baseline ? { baseline } : {}),
+    });
   }
   const captured: Record<string, CapturedStatement[]> = await captureStatements(
     options.target,
     Object.fromEntries(HOT_ENDPOINTS.map((endpoint) => [endpoint.name, storeWork(endpoint, tuyaToken)])),
   );
   const results: HotEndpointResult[] = [];
-  for (const { endpoint, current, baseline } of http) {
+  for (const { endpoint, current, answer, baseline } of http) {
     const statements = captured[endpoint.name] ?? [];
     const ceiling = await measureReadCeiling(options.target, statements, seconds);
     process.stderr.write(
       `    ${endpoint.name}: raw ceiling ${ceiling.perSecond} requests/s (${statements.length} statements each, ${ceiling.processes} processes)\n`,
+    );
+    const floor = await measureHttpFloor({
+      body: answer,
+      path: wirePath(endpoint),
+      port: options.floorPort,
+      connections: HOT_CONNECTIONS,
+      seconds,
+      warmupSeconds,
+    });
+    process.stderr.write(
+      `    ${endpoint.name}: HTTP floor ${floor} requests/s (the same answer from memory)\n`,
     );
     results.push({
       name: endpoint.name,
@@ -312,6 +338,7 @@ export async function hottestEndpoints(options: {
       ceilingPerSecond: ceiling.perSecond,
       ceilingProcesses: ceiling.processes,
       ratio: ratioOf(current.requestsPerSecond, ceiling.perSecond),
+      httpFloorPerSecond: floor,
       ceilingStatements: statements.map(({ sql, params }) => ({
         sql: sql.replace(/\s+/g, ' ').trim(),
         params,

@@ -16,6 +16,8 @@ export interface StoreResults {
   /** Scenario 6: each hot read endpoint over HTTP and its raw ceiling. */
   hottest: HotEndpointResult[];
   ingest: IngestRun[];
+  /** The same ingest runs against the --baseline build, each just before this build's. */
+  baselineIngest?: IngestRun[];
   raw: RawCeiling;
   mixed: { ingestEventsPerSecond: number; filters: TimedQuery[]; keywords: TimedQuery[] };
 }
@@ -51,7 +53,17 @@ interface SingleHottest {
 export function upgradeStoreResults(
   stored: StoreResults | (Omit<StoreResults, 'hottest'> & { hottest: SingleHottest }),
 ): StoreResults {
-  if (Array.isArray(stored.hottest)) return stored as StoreResults;
+  if (Array.isArray(stored.hottest)) {
+    const current = stored as StoreResults;
+    // Runs before the HTTP floor was measured have none.
+    return {
+      ...current,
+      hottest: current.hottest.map((endpoint) => ({
+        ...endpoint,
+        httpFloorPerSecond: endpoint.httpFloorPerSecond ?? null,
+      })),
+    };
+  }
   const single = stored.hottest;
   return {
     ...stored,
@@ -64,6 +76,7 @@ export function upgradeStoreResults(
         ceilingPerSecond: null,
         ceilingProcesses: null,
         ratio: null,
+        httpFloorPerSecond: null,
         ceilingStatements: [],
       },
     ],
@@ -106,6 +119,22 @@ function statementText(sql: string): string {
 
 const ratioText = (ratio: number | null) => (ratio === null ? '–' : ratio.toFixed(2));
 
+/**
+ * What no Node server could beat for an endpoint: the HTTP exchange alone (the floor) and the SQL
+ * alone (the ceiling) one after the other, 1 / (1/floor + 1/ceiling); then the bound as a share of
+ * the ceiling, and the server's throughput as a share of the bound.
+ */
+function boundColumns(endpoint: HotEndpointResult): string[] {
+  const { httpFloorPerSecond: floor, ceilingPerSecond: ceiling } = endpoint;
+  if (floor === null || ceiling === null || floor <= 0 || ceiling <= 0) return ['–', '–', '–'];
+  const bound = 1 / (1 / floor + 1 / ceiling);
+  return [
+    n(Math.round(bound)),
+    (bound / ceiling).toFixed(2),
+    (endpoint.requestsPerSecond / bound).toFixed(2),
+  ];
+}
+
 function hottestSection(hottest: readonly HotEndpointResult[]): string[] {
   const first = hottest[0];
   if (first === undefined) return [];
@@ -128,6 +157,8 @@ function hottestSection(hottest: readonly HotEndpointResult[]): string[] {
       `**${n(endpoint.requestsPerSecond)}**`,
       endpoint.ceilingPerSecond === null ? '–' : n(endpoint.ceilingPerSecond),
       `**${ratioText(endpoint.ratio)}**`,
+      endpoint.httpFloorPerSecond === null ? '–' : n(endpoint.httpFloorPerSecond),
+      ...boundColumns(endpoint),
       ...(withBaseline
         ? [
             baseline
@@ -152,6 +183,10 @@ function hottestSection(hottest: readonly HotEndpointResult[]): string[] {
         'req/s over HTTP',
         `raw ceiling (req-equivalents/s, ${ceilingProcesses} processes)`,
         'ratio (HTTP / ceiling)',
+        `HTTP floor (req/s, same answer from memory)`,
+        'bound 1/(1/floor + 1/ceiling)',
+        'bound / ceiling',
+        'HTTP / bound',
         ...(withBaseline ? ['current / baseline'] : []),
         'p50 (ms)',
         'p99 (ms)',
@@ -169,6 +204,33 @@ function hottestSection(hottest: readonly HotEndpointResult[]): string[] {
     ),
     '',
   ];
+}
+
+/** Ingest against the baseline build, run by run, with this build's change. */
+function baselineIngestLines(results: StoreResults): string[] {
+  const baseline = results.baselineIngest;
+  if (baseline === undefined) return [];
+  const rows = results.ingest.map((run, index) => {
+    const before = baseline[index];
+    return [
+      run.connections,
+      before === undefined ? '' : n(before.eventsPerSecond),
+      n(run.eventsPerSecond),
+      before === undefined ? '' : percentChange(before.eventsPerSecond, run.eventsPerSecond),
+    ];
+  });
+  return [
+    "Against the baseline build, each of its runs just before this build's at the same connection count:",
+    '',
+    table(['connections', 'baseline events/s', 'events/s', 'change'], rows),
+    '',
+  ];
+}
+
+/** `after` relative to `before`, signed, in percent with one decimal. */
+function percentChange(before: number, after: number): string {
+  const change = ((after - before) / before) * 100;
+  return `${change >= 0 ? '+' : ''}${change.toFixed(1)} %`;
 }
 
 function storeSection(results: StoreResults): string {
@@ -205,6 +267,7 @@ function storeSection(results: StoreResults): string {
       ingestRows,
     ),
     '',
+    ...baselineIngestLines(results),
     `Raw ceiling, same rows into the same schema: **${n(results.raw.eventsPerSecond)} events/s** (${results.raw.method}, ${results.raw.connections} connection(s)). ` +
       `Best HTTP run / raw: **${(best.eventsPerSecond / results.raw.eventsPerSecond).toFixed(2)}**.`,
     '',

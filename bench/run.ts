@@ -138,6 +138,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
       target,
       seconds: quick ? 3 : 15,
       warmupSeconds: quick ? 1 : 3,
+      floorPort: port,
     });
     // On the same port, so the catalogue's requests (their Tuya token is in the store) still serve.
     server = await startServerProcess(serverEnv, port);
@@ -145,11 +146,29 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     const writer = await mintToken({ roles: ['audit:write'] }, 'svc_bench');
     const batches = new IngestBatches(rows, `b${Date.now().toString(36)}`);
     const ingest: IngestRun[] = [];
+    const baselineIngest: IngestRun[] = [];
+    const ingestOptions = (connections: number) => ({
+      connections,
+      seconds,
+      ...(indexLag ? { indexLag } : {}),
+    });
     for (const connections of connectionCounts) {
+      if (baselineCheckout !== undefined) {
+        // The baseline first at each connection count, on a server of its own: each pair of runs
+        // sees (nearly) the same table, which grows by every run's rows; the baseline the smaller.
+        await server.stop();
+        process.stderr.write(`  ingest over HTTP (baseline), ${connections} connection(s), ${seconds} s…\n`);
+        const baseline = await startServerProcess(serverEnv, port, { checkout: baselineCheckout });
+        try {
+          baselineIngest.push(await runIngest(baseline, writer, batches, ingestOptions(connections)));
+        } finally {
+          await baseline.stop();
+        }
+        process.stderr.write(`    ${baselineIngest.at(-1)?.eventsPerSecond} events/s\n`);
+        server = await startServerProcess(serverEnv, port);
+      }
       process.stderr.write(`  ingest over HTTP, ${connections} connection(s), ${seconds} s…\n`);
-      ingest.push(
-        await runIngest(server, writer, batches, { connections, seconds, ...(indexLag ? { indexLag } : {}) }),
-      );
+      ingest.push(await runIngest(server, writer, batches, ingestOptions(connections)));
       process.stderr.write(`    ${ingest.at(-1)?.eventsPerSecond} events/s\n`);
     }
     const best = Math.max(...ingest.map((run) => run.eventsPerSecond));
@@ -182,6 +201,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
       keywords,
       hottest,
       ingest,
+      ...(baselineIngest.length > 0 ? { baselineIngest } : {}),
       raw,
       mixed: {
         ingestEventsPerSecond: mixedIngest.eventsPerSecond,

@@ -6,7 +6,7 @@ import {
   type BackgroundFailureReport,
 } from './background-failure.js';
 import { startModuleWorker } from './module-worker.js';
-import { PendingWrites, type WriteReply } from './pending-writes.js';
+import { PendingWrites, type WriteReply, type WriteRequest } from './pending-writes.js';
 import type { GroupCommitTotals, PackedWriter } from './store-writer.js';
 import type { PackedWriteCommand, PackedWriteResult, WriteCommand, WriteResult } from './write-commands.js';
 
@@ -48,27 +48,26 @@ export class WriterThread implements PackedWriter {
   }
 
   run<Command extends WriteCommand>(command: Command): Promise<WriteResult<Command>> {
-    if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`));
-    const worker = this.worker ?? this.start();
-    const written = this.pending.send(command, (request) => {
-      worker.postMessage(request);
-    });
-    this.holdProcess();
-    return written as Promise<WriteResult<Command>>;
+    return this.post(command, []) as Promise<WriteResult<Command>>;
   }
 
   runPacked(packed: PackedWriteCommand): Promise<PackedWriteResult> {
-    if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`));
-    const worker = this.worker ?? this.start();
     // A copy of the bytes alone, handed over rather than cloned: what arrived over IPC may be a
     // Buffer viewing a larger buffer still in use, which cloning would copy whole (and Buffer's
     // slice() would share, not copy).
     const bytes = new Uint8Array(packed.bytes);
-    const written = this.pending.send({ ...packed, bytes }, (request) => {
-      worker.postMessage(request, [bytes.buffer]);
+    return this.post({ ...packed, bytes }, [bytes.buffer]) as Promise<PackedWriteResult>;
+  }
+
+  /** Sends `command` to the thread (starting one if none runs), `transfer` handed over with it. */
+  private post(command: WriteRequest['command'], transfer: ArrayBuffer[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`));
+    const worker = this.worker ?? this.start();
+    const written = this.pending.send(command, (request) => {
+      worker.postMessage(request, transfer);
     });
     this.holdProcess();
-    return written as Promise<PackedWriteResult>;
+    return written;
   }
 
   queueDepth(): number {

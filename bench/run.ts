@@ -152,24 +152,29 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
       seconds,
       ...(indexLag ? { indexLag } : {}),
     });
-    for (const connections of connectionCounts) {
-      if (baselineCheckout !== undefined) {
-        // The baseline first at each connection count, on a server of its own: each pair of runs
-        // sees (nearly) the same table, which grows by every run's rows; the baseline the smaller.
-        await server.stop();
-        process.stderr.write(`  ingest over HTTP (baseline), ${connections} connection(s), ${seconds} s…\n`);
-        const baseline = await startServerProcess(serverEnv, port, { checkout: baselineCheckout });
-        try {
-          baselineIngest.push(await runIngest(baseline, writer, batches, ingestOptions(connections)));
-        } finally {
-          await baseline.stop();
-        }
-        process.stderr.write(`    ${baselineIngest.at(-1)?.eventsPerSecond} events/s\n`);
-        server = await startServerProcess(serverEnv, port);
+    // The baseline's run on a server of its own, this build's server stopped meanwhile (one port).
+    const runBaselineIngest = async (connections: number) => {
+      if (baselineCheckout === undefined) return;
+      await server.stop();
+      process.stderr.write(`  ingest over HTTP (baseline), ${connections} connection(s), ${seconds} s…\n`);
+      const baseline = await startServerProcess(serverEnv, port, { checkout: baselineCheckout });
+      try {
+        baselineIngest.push(await runIngest(baseline, writer, batches, ingestOptions(connections)));
+      } finally {
+        await baseline.stop();
       }
+      process.stderr.write(`    ${baselineIngest.at(-1)?.eventsPerSecond} events/s\n`);
+      server = await startServerProcess(serverEnv, port);
+    };
+    for (const [index, connections] of connectionCounts.entries()) {
+      // Every run adds its rows, so the second run of a pair sees a larger table: the baseline goes
+      // first at every other connection count, so that neither build is always the second.
+      const baselineFirst = index % 2 === 0;
+      if (baselineFirst) await runBaselineIngest(connections);
       process.stderr.write(`  ingest over HTTP, ${connections} connection(s), ${seconds} s…\n`);
       ingest.push(await runIngest(server, writer, batches, ingestOptions(connections)));
       process.stderr.write(`    ${ingest.at(-1)?.eventsPerSecond} events/s\n`);
+      if (!baselineFirst) await runBaselineIngest(connections);
     }
     const best = Math.max(...ingest.map((run) => run.eventsPerSecond));
     process.stderr.write(`  mixed: ingest at ${Math.round(best / 2)} events/s while querying…\n`);

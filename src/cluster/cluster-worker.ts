@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import type { Config } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { openStore, type OpenedStore } from '../storage/open-store.js';
@@ -11,6 +12,9 @@ import { processWriteChannel } from './process-write-channel.js';
  * stops on SIGINT/SIGTERM (the primary sends SIGTERM to stop it), or when the primary is gone.
  */
 export async function runWorker(config: Config): Promise<RunningServer> {
+  // On SQLite every write waits for the primary's one writer thread: when the cores are short, the
+  // HTTP workers yield to it rather than take its time (their reads go on with what is left).
+  if (config.store.kind === 'sqlite') lowerPriority();
   const store: OpenedStore =
     config.store.kind === 'sqlite'
       ? new SqliteStore(config.store.path, { writeChannel: processWriteChannel() })
@@ -84,4 +88,16 @@ export async function runWorker(config: Config): Promise<RunningServer> {
   started.server = server;
   if (stopRequested !== undefined) stop(stopRequested.reason, stopRequested.code);
   return server;
+}
+
+/** The nice value HTTP workers run at on SQLite: a third of the writer's CPU share when contended. */
+const SQLITE_WORKER_NICE = 5;
+
+/** Lowers this process's scheduling priority (a failure, as under a restricted sandbox, changes nothing). */
+function lowerPriority(): void {
+  try {
+    setPriority(Math.max(getPriority(), SQLITE_WORKER_NICE));
+  } catch {
+    // The priority stays as it was: slower ingest under load, nothing worse.
+  }
 }

@@ -27,6 +27,12 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
+/** The nice value of process `pid` (field 19 of /proc/<pid>/stat). */
+function niceOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
 function token(claims: Record<string, unknown>): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
@@ -66,8 +72,12 @@ describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('two worker processes run beside the primary', () => {
-    assert.equal(childrenOf(cli.child.pid ?? 0).length, 2);
+  test('two worker processes run beside the primary, at a lower priority than its writer', () => {
+    const primary = cli.child.pid ?? 0;
+    const workers = childrenOf(primary);
+    assert.equal(workers.length, 2);
+    // They yield to the primary's writer thread when the cores are short (nice 5, or the primary's if higher).
+    for (const worker of workers) assert.equal(niceOf(worker), Math.max(niceOf(primary), 5));
   });
 
   test('concurrent batches through any worker are all stored once, and read back by every worker', async () => {

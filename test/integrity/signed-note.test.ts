@@ -1,0 +1,52 @@
+/**
+ * C2SP signed notes against the published example of golang.org/x/mod's sumdb/note (the reference
+ * implementation the spec came from): Ed25519 is deterministic, so signing the example text with
+ * the example key must give the published note byte for byte, and its verifier key must match.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { test } from 'node:test';
+import {
+  noteSigner,
+  openNote,
+  parseVerifierKey,
+  privateKeyFromSeed,
+  signNote,
+  verifierKeyText,
+} from '../../src/integrity/checkpoints/signed-note.js';
+
+const SIGNER_KEY = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz';
+const VERIFIER_KEY = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';
+const TEXT =
+  "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+const NOTE = `${TEXT}\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n`;
+
+/** The seed of a Go signer key: base64(0x01 ‖ seed) after the fourth `+` (the base64 may hold `+`). */
+function seedOf(signerKey: string): Buffer {
+  const typed = Buffer.from(signerKey.split('+').slice(4).join('+'), 'base64');
+  assert.equal(typed[0], 0x01);
+  return typed.subarray(1);
+}
+
+const peter = noteSigner('PeterNeumann', privateKeyFromSeed(seedOf(SIGNER_KEY)));
+
+test('signing the example text with the example key gives the published note, byte for byte', () => {
+  assert.equal(signNote(TEXT, peter), NOTE);
+  assert.equal(verifierKeyText(peter), VERIFIER_KEY);
+});
+
+test('the published note opens with its verifier key, and not once a byte of it changed', () => {
+  const verifier = parseVerifierKey(VERIFIER_KEY);
+  assert.equal(openNote(NOTE, verifier), TEXT);
+  assert.throws(() => openNote(NOTE.replace('cryptography', 'cryptographY'), verifier), /does not verify/);
+  const other = noteSigner('PeterNeumann', generateKeyPairSync('ed25519').privateKey);
+  assert.throws(() => openNote(NOTE, parseVerifierKey(verifierKeyText(other))), /no signature by/);
+});
+
+test('malformed verifier keys and texts are refused', () => {
+  assert.throws(() => parseVerifierKey(VERIFIER_KEY.replace('c74f20a3', 'c74f20a4')), /key id/);
+  assert.throws(() => parseVerifierKey('PeterNeumann+c74f20a3+AAAA'), /not an Ed25519 verifier key/);
+  assert.throws(() => signNote('no newline', peter), /ends with a newline/);
+  assert.throws(() => signNote('tab\there\n', peter), /control character/);
+  assert.throws(() => noteSigner('has space', peter.privateKey), /key name/);
+});

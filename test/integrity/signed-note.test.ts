@@ -14,6 +14,7 @@ import {
   signNote,
   verifierKeyText,
 } from '../../src/integrity/checkpoints/signed-note.js';
+import { checkpointText, parseCheckpointText } from '../../src/integrity/checkpoints/checkpoint-body.js';
 
 const SIGNER_KEY = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz';
 const VERIFIER_KEY = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';
@@ -49,4 +50,20 @@ test('malformed verifier keys and texts are refused', () => {
   assert.throws(() => signNote('no newline', peter), /ends with a newline/);
   assert.throws(() => signNote('tab\there\n', peter), /control character/);
   assert.throws(() => noteSigner('has space', peter.privateKey), /key name/);
+});
+
+test('a checkpoint body reads back as it was written; a malformed one is refused', () => {
+  const root = Buffer.alloc(32, 7);
+  const text = checkpointText({ origin: 'sealog.example/tnt_a/operate-logs', size: 42, root });
+  assert.equal(text, `sealog.example/tnt_a/operate-logs\n42\n${root.toString('base64')}\n`);
+  assert.deepEqual(parseCheckpointText(text), {
+    origin: 'sealog.example/tnt_a/operate-logs',
+    size: 42,
+    root,
+  });
+  assert.deepEqual(parseCheckpointText(`${text}extension line\n`).size, 42);
+  assert.throws(() => parseCheckpointText(text.replace('\n42\n', '\n042\n')), /not a checkpoint/);
+  assert.throws(() => parseCheckpointText(text.replace('\n42\n', '\n-1\n')), /not a checkpoint/);
+  assert.throws(() => checkpointText({ origin: 'a\nb', size: 1, root }), /not a log origin/);
+  assert.equal(openNote(signNote(text, peter), parseVerifierKey(verifierKeyText(peter))), text);
 });

@@ -16,6 +16,7 @@ import {
   MemoryTree,
   rootHash,
 } from '../../src/integrity/merkle/merkle-proofs.js';
+import { CompactRange } from '../../src/integrity/merkle/compact-range.js';
 import { EMPTY_ROOT, leafHash, nodeHash } from '../../src/integrity/merkle/rfc6962-hashing.js';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../helpers/independent-merkle.js';
 
@@ -209,4 +210,29 @@ test('every proof of trees up to 300 leaves convinces the independent RFC 9162 v
     ),
     { numRuns: 300 },
   );
+});
+
+test('a compact range roots every prefix as the whole tree does, and reports each complete subtree once', async () => {
+  const range = new CompactRange();
+  assert.equal(range.root().toString('hex'), ROOTS[0]);
+  LEAF_INPUTS.forEach((leaf, n) => {
+    range.append(leafHash(leaf));
+    assert.equal(range.root().toString('hex'), ROOTS[n + 1], `root of ${n + 1} leaves`);
+  });
+  const leaves = Array.from({ length: 300 }, (_, n) => leafHash(Buffer.from(`leaf ${n}`)));
+  const tree = new MemoryTree(leaves);
+  const growing = new CompactRange();
+  const completed: { start: number; size: number; root: Buffer }[] = [];
+  for (const [n, hash] of leaves.entries()) {
+    growing.append(hash, (start, size, root) => completed.push({ start, size, root }));
+    assert.ok(growing.root().equals(await rootHash(tree, n + 1)), `root of ${n + 1} leaves`);
+  }
+  // Each reported subtree is the one the whole tree holds there.
+  for (const { start, size, root } of completed) {
+    assert.ok((await tree.subtree({ start, end: start + size })).equals(root), `subtree ${start}+${size}`);
+  }
+  // Every aligned power-of-two block within 300 leaves, exactly once: 300 + 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1.
+  assert.equal(new Set(completed.map(({ start, size }) => `${start}+${size}`)).size, completed.length);
+  assert.equal(completed.length, 300 + 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1);
+  assert.equal(growing.size, 300);
 });

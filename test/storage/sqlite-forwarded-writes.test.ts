@@ -129,3 +129,20 @@ test('with a subscriber that needs rows, the primary publishes the rows themselv
     await close();
   }
 });
+
+test('a subscriber that needs rows and subscribes while a batch is in flight hears its rows', async () => {
+  const { primary, worker, close } = await pair('late');
+  const rows = recorder(true);
+  try {
+    const written = worker.operateLogs.insertMany([operateLog({ id: 'l1' }), operateLog({ id: 'l2' })]);
+    rows.subscribe(primary);
+    await written;
+    await waitFor('the seam to deliver the rows', () => rows.heard.length === 1);
+    assert.deepEqual(
+      rows.heard[0]?.rows.map((row) => row.id),
+      ['l1', 'l2'],
+    );
+  } finally {
+    await close();
+  }
+});

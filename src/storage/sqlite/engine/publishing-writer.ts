@@ -34,8 +34,13 @@ export class PublishingWriter implements StoreWriter {
    */
   async runRequest(command: WriteCommand | PackedWriteCommand): Promise<unknown> {
     if (!isPacked(command)) return this.run(command);
-    if (this.afterCommit.needsRows) return this.run(unpackCommand(command));
+    if (this.rowsWanted()) return this.run(unpackCommand(command));
     const { value, appended } = await this.writer.runPacked(command);
+    // A subscriber that wants rows may have subscribed while the write ran.
+    if (this.rowsWanted()) {
+      await this.publish(unpackCommand(command), value);
+      return value;
+    }
     const table =
       command.type === 'import-communication-logs'
         ? COMMUNICATION_LOG_TABLE
@@ -48,6 +53,11 @@ export class PublishingWriter implements StoreWriter {
 
   close(): Promise<void> {
     return this.writer.close();
+  }
+
+  /** A subscriber of the seam hears rows, not only counts (asked afresh each time: it can change). */
+  private rowsWanted(): boolean {
+    return this.afterCommit.needsRows;
   }
 
   queueDepth(): number {

@@ -95,10 +95,7 @@ export class AfterCommit {
   async publishCounts(table: LogTable, appended: readonly AppendedCount[]): Promise<void> {
     if (this.closed || this.subscriptions.length === 0) return;
     if (this.needsRows) throw new Error(`a subscriber of ${table.table} needs rows, not counts`);
-    const batches = appended.map(({ tenantId, count }) => ({ table, tenantId, count, rows: [] }));
-    await Promise.all(
-      this.subscriptions.flatMap((subscription) => batches.map((batch) => subscription.offer(batch))),
-    );
+    await this.offerAll(appended.map(({ tenantId, count }) => ({ table, tenantId, count, rows: [] })));
   }
 
   /**
@@ -119,10 +116,14 @@ export class AfterCommit {
       count: tenantRows.length,
       rows: tenantRows,
     }));
-    const waits = this.subscriptions.flatMap((subscription) =>
-      batches.map((batch) => subscription.offer(batch)),
+    await this.offerAll(batches);
+  }
+
+  /** Offers each batch to every subscriber; resolves once none of their queues holds it back. */
+  private async offerAll(batches: readonly AppendedRows[]): Promise<void> {
+    await Promise.all(
+      this.subscriptions.flatMap((subscription) => batches.map((batch) => subscription.offer(batch))),
     );
-    await Promise.all(waits);
   }
 
   /**

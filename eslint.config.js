@@ -42,9 +42,9 @@ export default tseslint.config(
     'HTTP code never imports storage/: use the port in src/domain/audit-store.ts',
   ),
   layer(
-    ['src/domain/**', 'src/kinds/**', 'src/integrity/merkle/**', 'src/integrity/checkpoints/**'],
+    ['src/domain/**', 'src/kinds/**', 'src/integrity/**', 'src/sealing/**'],
     [...folders('storage', 'http'), ...KIND_HTTP_IMPORTS, ...STORE_DRIVERS, ...HTTP_PACKAGES],
-    "the domain (domain/, a kind's tables, services and repositories, the Merkle tree, checkpoints) knows neither storage/ nor HTTP",
+    "the domain (domain/, a kind's tables, services and repositories, the integrity log, sealing) knows neither storage/ nor HTTP",
     KIND_HTTP_FILES,
   ),
   layer(

@@ -21,6 +21,31 @@ export interface TallySpec<Row> {
 }
 
 /**
+ * Which columns of a kind hold personal data and whose data it is. Those columns are stored sealed
+ * (encrypted under a key of the record's data subject), so that destroying the subject's key erases
+ * them without changing the record's leaf in the integrity log.
+ */
+export interface SealingSpec {
+  /**
+   * Personal columns that never change after insert: sealed together into one envelope kept in the
+   * row's `sealed` column; their own columns then hold ''.
+   */
+  readonly sealed: readonly string[];
+  /**
+   * Personal columns that later writes change (a delivery-status transition sets a communication
+   * log's `error`): each holds its own envelope in place, or null.
+   */
+  readonly separate?: readonly string[] | undefined;
+  /** The column naming the data subject; '' (no subject) seals under the tenant's own key. */
+  readonly subject: string;
+  /**
+   * A plaintext copy of one sealed column kept for substring search (`key_words`): derived, not
+   * part of the record's leaf, cleared when the subject is erased.
+   */
+  readonly searchCopy?: { readonly column: string; readonly of: string } | undefined;
+}
+
+/**
  * The one description of a log kind's table that every store and every common capability (tally,
  * copy, export, migrations' DDL, ingest) reads: what sealog keeps for each record of the kind.
  * Lists walk it newest first by (timeColumn, id), the keyset both paging styles rely on. Build one
@@ -48,6 +73,8 @@ export interface LogTable<Row extends LogRow = LogRow> {
    * with them, tallied right after the kind's own table.
    */
   readonly dependentTables?: readonly string[] | undefined;
+  /** The kind's personal columns and its data subject. */
+  readonly sealing: SealingSpec;
 }
 
 /** A LogTable whose column names are checked against the row type. */
@@ -55,6 +82,11 @@ export function logTable<Row extends LogRow>(
   spec: LogTable<Row> & {
     columns: ReadonlyArray<readonly [keyof Row & string, ColumnType]>;
     timeColumn: keyof Row & string;
+    sealing: SealingSpec & {
+      sealed: ReadonlyArray<keyof Row & string>;
+      separate?: ReadonlyArray<keyof Row & string>;
+      subject: keyof Row & string;
+    };
   },
 ): LogTable<Row> {
   return spec;
@@ -63,6 +95,22 @@ export function logTable<Row extends LogRow>(
 /** The ORDER BY of every list of `table`: newest first, ties broken by id descending. */
 export function keysetOrder(table: LogTable): string {
   return `"${table.timeColumn}" DESC, id DESC`;
+}
+
+/** The column holding a row's envelope of sealed personal columns (see SealingSpec). */
+export const SEALED_COLUMN = 'sealed';
+
+/**
+ * The columns a store keeps for `table`: the record's own columns, then the envelope and the
+ * search copy when the kind has one. Reads and writes of stored rows use these; APIs see `columns`.
+ */
+export function storedColumns(table: LogTable): ReadonlyArray<readonly [string, ColumnType]> {
+  const { searchCopy } = table.sealing;
+  return [
+    ...table.columns,
+    [SEALED_COLUMN, 'text'],
+    ...(searchCopy === undefined ? [] : [[searchCopy.column, 'text'] as const]),
+  ];
 }
 
 /** A row's values in the order of its table's columns, for positional binding. */

@@ -1,4 +1,10 @@
-import { EMPTY_ROOT, nodeHash } from './rfc6962-hashing.js';
+import { EMPTY_ROOT, HASH_BYTES, nodeHash } from './rfc6962-hashing.js';
+
+/** A complete subtree of a compact range: its size in leaves (a power of two) and its root. */
+export interface CompactSubtree {
+  size: number;
+  hash: Buffer;
+}
 
 /**
  * The right edge of an RFC 6962 tree, as leaves are appended: the roots of its complete subtrees,
@@ -8,8 +14,34 @@ import { EMPTY_ROOT, nodeHash } from './rfc6962-hashing.js';
  * `sealog verify` keep while they walk a log.
  */
 export class CompactRange {
-  private readonly subtrees: { size: number; hash: Buffer }[] = [];
+  private readonly subtrees: CompactSubtree[] = [];
   private leaves = 0;
+
+  /**
+   * A compact range resumed from the right edge of a tree of `Σ sizes` leaves: its complete
+   * subtrees' roots, largest first, as subtreeRoots() lists them (or as a store's partial tiles
+   * give them). Throws unless the sizes are powers of two, strictly decreasing.
+   */
+  static fromSubtrees(subtrees: readonly CompactSubtree[]): CompactRange {
+    const range = new CompactRange();
+    let previous = Infinity;
+    for (const { size, hash } of subtrees) {
+      if (!Number.isSafeInteger(size) || size < 1 || !Number.isInteger(Math.log2(size)) || size >= previous) {
+        throw new RangeError(`not the right edge of a tree: a subtree of ${size} leaves after ${previous}`);
+      }
+      if (hash.length !== HASH_BYTES) throw new RangeError(`a subtree root is 32 bytes, not ${hash.length}`);
+      range.subtrees.push({ size, hash });
+      range.leaves += size;
+      previous = size;
+    }
+    if (!Number.isSafeInteger(range.leaves)) throw new RangeError('a tree larger than 2^53 leaves');
+    return range;
+  }
+
+  /** The complete subtrees of the right edge, largest first: what fromSubtrees() resumes from. */
+  subtreeRoots(): CompactSubtree[] {
+    return this.subtrees.map(({ size, hash }) => ({ size, hash }));
+  }
 
   /** Leaves appended so far. */
   get size(): number {

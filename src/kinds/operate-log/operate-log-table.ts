@@ -45,4 +45,9 @@ export const OPERATE_LOG_TABLE = logTable<OperateLog>({
   timeColumn: 'record_time',
   keysTable: 'operate_log_keys',
   idPrefix: 'op_',
+  sealing: {
+    sealed: ['username', 'account', 'operate_geo_info', 'operate_ip_info', 'operate_content'],
+    subject: 'user_id',
+    searchCopy: { column: 'search_text', of: 'operate_content' },
+  },
 });

@@ -154,12 +154,12 @@ async function copyTables(
       // A communication log travels with its delivery-status history; every other kind is its rows.
       if (table.table === COMMUNICATION_LOG_TABLE.table) {
         await copyTable(run, table.table, (after) => source.communicationLogBatches(after, size), {
-          write: (rows) => store.communicationLogs.importMany(rows),
+          write: async (rows) => store.communicationLogs.importMany(await source.openHistories(rows)),
           keyOf: ({ log }) => keyOf(log),
         });
       } else {
         await copyTable(run, table.table, (after) => source.batches(table, after, size), {
-          write: (rows) => store.rows(table).insertMany(rows),
+          write: async (rows) => store.rows(table).insertMany(await source.open(table, rows)),
           keyOf,
         });
       }

@@ -18,8 +18,15 @@ const RELEASED = {
     'e82fbf131f7efb26',
     '32977a2e141345d6',
     '2f55f1e2afa732c1',
+    '5139929ecd9990e5',
   ],
-  postgres: ['4f1b0c0853f93ccc', '04461ab221a4bf48', '7826cd78eb403659', 'd34fde33dea62f57'],
+  postgres: [
+    '4f1b0c0853f93ccc',
+    '04461ab221a4bf48',
+    '7826cd78eb403659',
+    'd34fde33dea62f57',
+    'f978820ff8dea487',
+  ],
 };
 
 const digest = (sql: string) => createHash('sha256').update(sql).digest('hex').slice(0, 16);

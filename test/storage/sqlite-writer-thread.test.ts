@@ -61,14 +61,14 @@ test("a failed write rejects with the driver's error name and code; its group's 
   try {
     // Sent in the same turn, so the thread commits them in one group.
     const broken = store.communicationLogs.insertMany([
-      communicationLog({ id: 'bad', user_id: null as unknown as string }),
+      communicationLog({ id: 'bad', provider: null as unknown as string }),
     ]);
     const fine = store.communicationLogs.insertMany([communicationLog({ id: 'good' })]);
     await assert.rejects(broken, (error: unknown) => {
       assert.ok(error instanceof Error);
       assert.equal(error.name, 'SqliteError');
       assert.equal((error as { code?: unknown }).code, 'SQLITE_CONSTRAINT_NOTNULL');
-      assert.match(error.message, /user_id/);
+      assert.match(error.message, /provider/);
       return true;
     });
     assert.deepEqual((await fine).duplicates, []);

@@ -35,8 +35,10 @@ export interface CommunicationLogRepository {
    * Moves the log to `transition.to_status` only if its status is still `transition.from_status`
    * (compare-and-set), updating error/response/sent_at (when given) and updated_at, and appends the
    * transition to the log's history, in one transaction. Returns false when the status had changed.
+   * The transition's error/response are sealed for the log's data subject, its user_id: a caller
+   * that read the log passes it as `subject`, saving the store a read.
    */
-  applyTransition(transition: StatusTransition): Promise<boolean>;
+  applyTransition(transition: StatusTransition, subject?: string): Promise<boolean>;
   /** The log's accepted transitions, oldest first. */
   listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]>;
   /**

@@ -137,7 +137,9 @@ export class CommunicationLogService {
         sent_at: sentAt ?? (current.sent_at === null && receipt.status !== 'failed' ? nowMs : null),
         changed_at: nowMs,
       };
-      if (await this.store.communicationLogs.applyTransition(transition)) return this.find(tenantId, id);
+      if (await this.store.communicationLogs.applyTransition(transition, current.user_id)) {
+        return this.find(tenantId, id);
+      }
     }
     throw new ConflictError(`status of communication log ${id} is changing concurrently; retry the update`);
   }

@@ -16,6 +16,12 @@ import type { PgExecutor } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
 import type { StoredKey } from './table-access.js';
 import { outcome } from './table-access.js';
+import {
+  openTransitions,
+  sealHistories,
+  sealTransition,
+} from '../../kinds/communication-log/sealed-history.js';
+import { subjectKeysCte } from './subject-key-repository.js';
 
 /** Finds a log's row: its time from the key table, so only its own partition is searched. */
 const THIS_LOG = `tenant_id = $1 AND id = $2 AND created_at =
@@ -36,55 +42,85 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
   }
 
   async find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
-    const [row] = await this.db.query<CommunicationLog>(
+    const rows = await this.db.query<CommunicationLog>(
       `SELECT ${this.rows.access.columnList} FROM communication_logs WHERE ${THIS_LOG}`,
       [tenantId, id],
     );
-    return row;
+    return (await this.rows.open(rows))[0];
   }
 
-  /** One statement: the compare-and-set update and, only when it moved the log, the history row. */
-  async applyTransition(transition: StatusTransition): Promise<boolean> {
+  /**
+   * One statement: the compare-and-set update and, only when it moved the log, the history row
+   * with what the update replaced (read from the row it updated), and the subject keys sealing it.
+   */
+  async applyTransition(transition: StatusTransition, subject?: string): Promise<boolean> {
+    const owner = subject ?? (await this.userOf(transition.tenant_id, transition.log_id));
+    if (owner === undefined) return false;
+    const { transition: sealed, newKeys } = await sealTransition(this.rows.sealer, transition, owner);
+    const sql = new SqlBuilder();
+    // Bound first, so that they are $1 … $8 in the text below; the keys' arrays follow.
+    [
+      sealed.tenant_id,
+      sealed.log_id,
+      sealed.from_status,
+      sealed.to_status,
+      sealed.error,
+      sealed.response,
+      sealed.sent_at,
+      sealed.changed_at,
+    ].forEach((value) => sql.bind(value));
+    const keys = subjectKeysCte(newKeys, sql);
     const rows = await this.db.query(
-      `WITH moved AS (
-         UPDATE communication_logs
-            SET status = $4,
-                error = coalesce($5, error),
-                response = coalesce($6, response),
-                sent_at = coalesce($7::bigint, sent_at),
-                updated_at = $8
-          WHERE ${THIS_LOG} AND status = $3
-         RETURNING 1)
+      `WITH ${[
+        ...keys,
+        `old AS (SELECT tenant_id, id, created_at, error, response, sent_at, updated_at
+                   FROM communication_logs WHERE ${THIS_LOG} AND status = $3)`,
+        `moved AS (
+           UPDATE communication_logs c
+              SET status = $4,
+                  error = coalesce($5, c.error),
+                  response = coalesce($6, c.response),
+                  sent_at = coalesce($7::bigint, c.sent_at),
+                  updated_at = $8
+             FROM old
+            WHERE c.tenant_id = old.tenant_id AND c.id = old.id AND c.created_at = old.created_at
+              AND c.status = $3
+           RETURNING old.error, old.response, old.sent_at, old.updated_at)`,
+      ].join(', ')}
        INSERT INTO communication_log_transitions
-         (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8 FROM moved
+         (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at,
+          prev_error, prev_response, prev_sent_at, prev_updated_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8, error, response, sent_at, updated_at FROM moved
        RETURNING 1`,
-      [
-        transition.tenant_id,
-        transition.log_id,
-        transition.from_status,
-        transition.to_status,
-        transition.error,
-        transition.response,
-        transition.sent_at,
-        transition.changed_at,
-      ],
+      sql.params,
     );
+    this.rows.sealer.adopt(newKeys);
     return rows.length === 1;
   }
 
-  listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]> {
-    return this.db.query<StatusTransition>(
+  /** The user_id of a stored log; undefined when there is no such log. */
+  private async userOf(tenantId: string, id: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ user_id: string }>(
+      `SELECT user_id FROM communication_logs WHERE ${THIS_LOG}`,
+      [tenantId, id],
+    );
+    return row?.user_id;
+  }
+
+  async listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]> {
+    const stored = await this.db.query<StatusTransition>(
       `SELECT tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at
          FROM communication_log_transitions WHERE tenant_id = $1 AND log_id = $2 ORDER BY seq`,
       [tenantId, logId],
     );
+    return openTransitions(this.rows.sealer, stored);
   }
 
   /** Logs and their histories in one statement; the history of a log stored already is skipped. */
-  async importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
+  async importMany(plain: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
+    if (plain.length === 0) return { ids: [], duplicates: [] };
+    const { entries, newKeys } = await sealHistories(this.rows.sealer, plain);
     const logs = entries.map((entry) => entry.log);
-    if (logs.length === 0) return { ids: [], duplicates: [] };
     const table = this.rows.access;
     await table.preparePartitions(logs);
     const transitions = entries.flatMap((entry) => entry.transitions);
@@ -95,7 +131,7 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
     );
     const columns = TRANSITION_COLUMNS.map(([column]) => column).join(', ');
     const stored = await this.db.query<StoredKey>(
-      `WITH ${input}, ${table.claimCte()}, ${table.storeCte()},
+      `WITH ${[input, ...subjectKeysCte(newKeys, sql)].join(', ')}, ${table.claimCte()}, ${table.storeCte()},
        history AS (
          INSERT INTO communication_log_transitions (${columns})
          SELECT ${TRANSITION_COLUMNS.map(([column]) => `h.${column}`).join(', ')}
@@ -105,6 +141,7 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
        SELECT tenant_id, id FROM stored`,
       sql.params,
     );
+    this.rows.sealer.adopt(newKeys);
     return this.rows.published(logs, outcome(logs, stored));
   }
 }

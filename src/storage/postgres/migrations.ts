@@ -404,6 +404,71 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'access log',
     sql: logTableDdl(ACCESS_LOG_TABLE, ACCESS_LOG_FILTERS),
   },
+  {
+    version: 5,
+    name: 'sealed personal fields',
+    sql: `
+      -- Personal columns are stored sealed under a key per data subject (src/sealing/): \`sealed\`
+      -- holds the envelope of a row's immutable personal columns, which then read ''. NULL marks a
+      -- row stored before this version, in plaintext; the store seals those when it migrates, found
+      -- through the partial indexes (empty afterwards, so they cost ingest nothing).
+      ALTER TABLE communication_logs ADD COLUMN sealed text;
+      ALTER TABLE mfa_config_audit_logs ADD COLUMN sealed text;
+      ALTER TABLE operate_logs ADD COLUMN sealed text;
+      ALTER TABLE access_logs ADD COLUMN sealed text;
+      CREATE INDEX communication_logs_unsealed ON communication_logs (tenant_id, id) WHERE sealed IS NULL;
+      CREATE INDEX mfa_config_audit_logs_unsealed ON mfa_config_audit_logs (tenant_id, id) WHERE sealed IS NULL;
+      CREATE INDEX operate_logs_unsealed ON operate_logs (tenant_id, id) WHERE sealed IS NULL;
+      CREATE INDEX access_logs_unsealed ON access_logs (tenant_id, id) WHERE sealed IS NULL;
+
+      -- The plaintext of operate_content that key_words searches, outside the integrity log and
+      -- cleared when its subject is erased; the substring index moves to it (operate_content holds
+      -- '' once sealed).
+      ALTER TABLE operate_logs ADD COLUMN search_text text;
+      DROP INDEX operate_logs_by_content;
+      DO $$
+      DECLARE trgm text := (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm');
+      BEGIN
+        EXECUTE format(
+          'CREATE INDEX operate_logs_by_search_text ON operate_logs USING gin (tenant_id, search_text %s.gin_trgm_ops)',
+          trgm);
+      END $$;
+      CREATE OR REPLACE FUNCTION sealog_count_content_matches(p_tenant text, p_pattern text, p_cap integer)
+        RETURNS integer LANGUAGE sql STABLE
+        SET enable_seqscan = off SET enable_indexscan = off SET enable_indexonlyscan = off
+        AS $fn$
+          SELECT count(*)::integer FROM (
+            SELECT 1 FROM operate_logs WHERE tenant_id = p_tenant AND search_text ILIKE p_pattern LIMIT p_cap
+          ) AS matches
+        $fn$;
+
+      -- What a transition replaced, so that a communication log's record as first stored can be
+      -- recomputed from its current row (the integrity log holds that record).
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_error text;
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_response text;
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_sent_at bigint;
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_updated_at bigint;
+
+      -- Keys of data subjects, each wrapped by a master key (DATA_KEY); a subject may have several.
+      -- Erasing a subject deletes its keys.
+      CREATE TABLE subject_keys (
+        tenant_id   text COLLATE "C" NOT NULL,
+        key_id      text COLLATE "C" NOT NULL,
+        subject     text COLLATE "C" NOT NULL,
+        master_key_id text   NOT NULL,
+        wrapped     text   NOT NULL,
+        created_at  bigint NOT NULL,
+        PRIMARY KEY (tenant_id, key_id)
+      );
+      CREATE INDEX subject_keys_by_subject ON subject_keys (tenant_id, subject, created_at);
+      -- Every master key that ever wrapped a subject key, by id and fingerprint: a process started
+      -- without one of them (another host that generated its own) refuses to start.
+      CREATE TABLE master_keys (
+        id          text COLLATE "C" PRIMARY KEY,
+        fingerprint text NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -21,8 +21,9 @@ import { SqlBuilder } from './sql-fragments.js';
  * walks the time index and stops after `limit` matches instead of sorting the whole tenant.
  */
 function containsTerm(sql: SqlBuilder, term: string): string {
+  // operate_content is sealed; search_text is its plaintext with A–Z folded already (row-sealer.ts).
   const folded = term.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
-  return `strpos(translate(operate_content, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ${sql.bind(folded)}) > 0`;
+  return `strpos(search_text, ${sql.bind(folded)}) > 0`;
 }
 
 /** Rows a key_words search reads along the time index before it counts index matches (see pageFromNewestRows). */
@@ -43,6 +44,15 @@ export class PgOperateLogRepository implements OperateLogRepository {
     after: OperateLogCursor | undefined,
     limit: number,
   ): Promise<OperateLog[]> {
+    return this.rows.open(await this.pageAsStored(filter, after, limit));
+  }
+
+  /** The page as stored (sealed). */
+  private async pageAsStored(
+    filter: OperateLogFilter,
+    after: OperateLogCursor | undefined,
+    limit: number,
+  ): Promise<OperateLog[]> {
     const { access } = this.rows;
     const conditions = [...operateLogConditions(filter), access.after(keysetOf(after))];
     const term = filter.keyWords;
@@ -55,7 +65,7 @@ export class PgOperateLogRepository implements OperateLogRepository {
     const sql = new SqlBuilder();
     // ILIKE is what the trigram index answers; containsTerm decides, in both plans.
     const fragments = [
-      ...(plan === 'trigram-index' ? [`operate_content ILIKE ${sql.bind(containsPattern(term))}`] : []),
+      ...(plan === 'trigram-index' ? [`search_text ILIKE ${sql.bind(containsPattern(term))}`] : []),
       containsTerm(sql, term),
     ];
     // The trigram plan sorts its few matches: `+ 0` keeps the planner from walking the tenant's

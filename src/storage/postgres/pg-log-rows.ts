@@ -11,6 +11,7 @@ import type { LogRow, LogTable } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
 import { PgTableAccess } from './table-access.js';
+import type { RowSealer, StoredRow } from '../../sealing/row-sealer.js';
 
 /**
  * The common rows of one log kind on PostgreSQL; each insert's new rows are published to the
@@ -24,27 +25,43 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     partitions: PartitionKeeper,
     readonly table: LogTable<Row>,
     private readonly afterCommit: AfterCommit,
+    readonly sealer: RowSealer,
   ) {
     this.access = new PgTableAccess(db, partitions, table);
   }
 
+  /** Seals the rows, stores them with the subject keys made for them, then publishes them as stored. */
   async insertMany(rows: readonly Row[]): Promise<InsertOutcome> {
-    return this.published(rows, await this.access.insertMany(rows));
+    const sealed = await this.sealer.sealRows(this.table, rows);
+    const stored = sealed.rows as unknown as Row[];
+    const outcome = await this.access.insertMany(stored, sealed.newKeys);
+    this.sealer.adopt(sealed.newKeys);
+    return this.published(stored, outcome);
   }
 
-  list(
+  async list(
     conditions: readonly Condition[],
     totalParts: readonly TotalPart[],
     window: OffsetWindow,
   ): Promise<CountedPage<Row>> {
-    return this.access.list(conditions, totalParts, window);
+    const { rows, total } = await this.access.list(conditions, totalParts, window);
+    return { rows: await this.open(rows), total };
   }
 
-  page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]> {
-    return this.access.page(conditions, after, limit);
+  async page(
+    conditions: readonly Condition[],
+    after: KeysetPosition | undefined,
+    limit: number,
+  ): Promise<Row[]> {
+    return this.open(await this.access.page(conditions, after, limit));
   }
 
-  /** Hands the rows `batch` stored to the seam; returns the outcome the caller sees. */
+  /** Rows as read from the table (sealed) as the APIs show them. */
+  open(rows: readonly Row[]): Promise<Row[]> {
+    return this.sealer.openRows(this.table, rows as unknown as readonly StoredRow[]);
+  }
+
+  /** Hands the rows `batch` stored (as stored: sealed) to the seam; returns the outcome the caller sees. */
   published(rows: readonly Row[], batch: StoredOutcome): Promise<InsertOutcome> {
     return this.afterCommit.publishStored(this.table, rows, batch);
   }

@@ -26,6 +26,14 @@ import { PartitionKeeper } from './partitions.js';
 import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
 import { PgLogRows } from './pg-log-rows.js';
 import { PgTuyaTokenRepository } from './tuya-token-repository.js';
+import { loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
+import { PlaintextCache } from '../../sealing/plaintext-cache.js';
+import { RowSealer } from '../../sealing/row-sealer.js';
+import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
+import type { StoreSealingOptions } from '../../sealing/store-sealing.js';
+import { PgSubjectKeyRepository } from './subject-key-repository.js';
+import { registerMasterKeys } from './master-key-registry.js';
+import { sealExistingRows } from './seal-existing-rows.js';
 
 /**
  * The production store: PostgreSQL 15 or newer through a connection pool. Nothing connects until
@@ -42,12 +50,25 @@ export class PostgresStore implements AuditStore {
   private readonly pool: PgPool;
   private readonly partitions: PartitionKeeper;
   private readonly tables = new Map<string, PgLogRows<LogRow>>();
+  /** Seals rows before they are stored and opens them as they are read (src/sealing/). */
+  private readonly sealer: RowSealer;
+  private readonly masterKeys: MasterKeys;
 
+  /**
+   * `sealing.masterKeys` wrap the subject keys (DATA_KEY); by default those of ./data/data-keys,
+   * generated on first use (every process of one database needs the same: set DATA_KEY).
+   */
   constructor(
     private readonly settings: PoolSettings,
     now: () => number = Date.now,
+    sealing: StoreSealingOptions = {},
   ) {
     this.pool = new PgPool(settings);
+    this.masterKeys = sealing.masterKeys ?? loadMasterKeys(undefined, './data');
+    this.sealer = new RowSealer(
+      new SubjectKeyRing(new PgSubjectKeyRepository(this.pool), this.masterKeys),
+      new PlaintextCache({ maxBytes: sealing.sealedCacheBytes }),
+    );
     this.partitions = new PartitionKeeper(this.pool, now);
     this.communicationLogs = new PgCommunicationLogRepository(
       this.pool,
@@ -67,7 +88,7 @@ export class PostgresStore implements AuditStore {
   private logRows<Row extends LogRow>(table: LogTable<Row>): PgLogRows<Row> {
     let rows = this.tables.get(table.table);
     if (rows === undefined) {
-      rows = new PgLogRows<LogRow>(this.pool, this.partitions, table, this.afterCommit);
+      rows = new PgLogRows<LogRow>(this.pool, this.partitions, table, this.afterCommit, this.sealer);
       this.tables.set(table.table, rows);
     }
     // Made from this very table description, so its rows are Row.
@@ -83,6 +104,8 @@ export class PostgresStore implements AuditStore {
     try {
       return await withUntimedClient(this.settings.url, async (client) => {
         const applied = await applyMigrations(client, Infinity, onApplying);
+        await registerMasterKeys(executorOf(client), this.masterKeys);
+        await sealExistingRows(executorOf(client), this.sealer);
         await this.partitions.prepareAhead(executorOf(client));
         return applied;
       });

@@ -1,10 +1,12 @@
 import type { StoredOutcome } from '../../domain/after-commit.js';
 import type { CountedPage, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
 import { whereRow, type Condition, type TotalPart } from '../../domain/conditions.js';
-import { keysetOrder, type LogRow, type LogTable } from '../../kinds/log-table.js';
+import { keysetOrder, storedColumns, type LogRow, type LogTable } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor, PgScalar } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
+import type { StoredSubjectKey } from '../../sealing/subject-key-ring.js';
+import { subjectKeysCte } from './subject-key-repository.js';
 
 const quote = (column: string) => `"${column}"`;
 
@@ -13,7 +15,8 @@ const quote = (column: string) => `"${column}"`;
  * round trip, counted list read from one snapshot and keyset page, the same for every log kind.
  */
 export class PgTableAccess<Row extends LogRow> {
-  /** The table's columns, for SELECT. */
+  /** The table's stored columns (see storedColumns), and as a list for SELECT. */
+  readonly columns: ReadonlyArray<readonly [string, 'text' | 'bigint']>;
   readonly columnList: string;
   readonly orderBy: string;
 
@@ -22,7 +25,8 @@ export class PgTableAccess<Row extends LogRow> {
     private readonly partitions: PartitionKeeper,
     readonly spec: LogTable<Row>,
   ) {
-    this.columnList = spec.columns.map(([column]) => quote(column)).join(', ');
+    this.columns = storedColumns(spec);
+    this.columnList = this.columns.map(([column]) => quote(column)).join(', ');
     this.orderBy = keysetOrder(spec);
   }
 
@@ -31,7 +35,7 @@ export class PgTableAccess<Row extends LogRow> {
    * size is one statement with a fixed text (prepared once by PostgreSQL's plan cache).
    */
   inputCte(rows: readonly Row[], sql: SqlBuilder): string {
-    const arrays = this.spec.columns.map(([column, type]) => {
+    const arrays = this.columns.map(([column, type]) => {
       const values = rows.map((row) => (row as unknown as Record<string, PgScalar>)[column] ?? null);
       return `${sql.bind(values)}::${type}[]`;
     });
@@ -53,7 +57,7 @@ export class PgTableAccess<Row extends LogRow> {
   storeCte(): string {
     return `stored AS (
       INSERT INTO ${this.spec.table} (${this.columnList})
-      SELECT ${this.spec.columns.map(([column]) => `input.${quote(column)}`).join(', ')}
+      SELECT ${this.columns.map(([column]) => `input.${quote(column)}`).join(', ')}
         FROM input JOIN claimed ON claimed.tenant_id = input.tenant_id AND claimed.id = input.id
       RETURNING tenant_id, id)`;
   }
@@ -64,13 +68,25 @@ export class PgTableAccess<Row extends LogRow> {
     return this.partitions.ensure(rows.map((row) => (row as unknown as Record<string, number>)[time] ?? 0));
   }
 
-  /** Inserts the batch in one statement: all rows or none; rows stored already are reported. */
-  async insertMany(rows: readonly Row[]): Promise<StoredOutcome> {
+  /**
+   * Inserts the batch (sealed) and the subject keys sealing it in one statement: all or nothing;
+   * rows stored already are reported.
+   */
+  async insertMany(
+    rows: readonly Row[],
+    subjectKeys: readonly StoredSubjectKey[] = [],
+  ): Promise<StoredOutcome> {
     if (rows.length === 0) return { ids: [], duplicates: [], stored: [] };
     await this.preparePartitions(rows);
     const sql = new SqlBuilder();
+    const ctes = [
+      this.inputCte(rows, sql),
+      ...subjectKeysCte(subjectKeys, sql),
+      this.claimCte(),
+      this.storeCte(),
+    ];
     const stored = await this.db.query<StoredKey>(
-      `WITH ${this.inputCte(rows, sql)}, ${this.claimCte()}, ${this.storeCte()} SELECT tenant_id, id FROM stored`,
+      `WITH ${ctes.join(', ')} SELECT tenant_id, id FROM stored`,
       sql.params,
     );
     return outcome(rows, stored);

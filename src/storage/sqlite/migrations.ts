@@ -220,6 +220,53 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'access log',
     sql: logTableDdl(ACCESS_LOG_TABLE, ACCESS_LOG_FILTERS),
   },
+  {
+    version: 6,
+    name: 'sealed personal fields',
+    sql: `
+      -- Personal columns are stored sealed under a key per data subject (src/sealing/): \`sealed\`
+      -- holds the envelope of a row's immutable personal columns, which then read ''. NULL marks a
+      -- row stored before this version, in plaintext; the store seals those when it migrates, found
+      -- through the partial indexes (empty afterwards, so they cost ingest nothing).
+      ALTER TABLE communication_logs ADD COLUMN sealed TEXT;
+      ALTER TABLE mfa_config_audit_logs ADD COLUMN sealed TEXT;
+      ALTER TABLE operate_logs ADD COLUMN sealed TEXT;
+      ALTER TABLE access_logs ADD COLUMN sealed TEXT;
+      CREATE INDEX communication_logs_unsealed ON communication_logs (tenant_id, id) WHERE sealed IS NULL;
+      CREATE INDEX mfa_config_audit_logs_unsealed ON mfa_config_audit_logs (tenant_id, id) WHERE sealed IS NULL;
+      CREATE INDEX operate_logs_unsealed ON operate_logs (tenant_id, id) WHERE sealed IS NULL;
+      CREATE INDEX access_logs_unsealed ON access_logs (tenant_id, id) WHERE sealed IS NULL;
+      -- The plaintext of operate_content that key_words searches (and the search file indexes);
+      -- outside the integrity log, cleared when its subject is erased.
+      ALTER TABLE operate_logs ADD COLUMN search_text TEXT;
+
+      -- What a transition replaced, so that a communication log's record as first stored can be
+      -- recomputed from its current row (the integrity log holds that record).
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_error TEXT;
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_response TEXT;
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_sent_at INTEGER;
+      ALTER TABLE communication_log_transitions ADD COLUMN prev_updated_at INTEGER;
+
+      -- Keys of data subjects, each wrapped by a master key (DATA_KEY); a subject may have several.
+      -- Erasing a subject deletes its keys.
+      CREATE TABLE subject_keys (
+        tenant_id   TEXT    NOT NULL,
+        key_id      TEXT    NOT NULL,
+        subject     TEXT    NOT NULL,
+        master_key_id TEXT    NOT NULL,
+        wrapped     TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, key_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX subject_keys_by_subject ON subject_keys (tenant_id, subject, created_at);
+      -- Every master key that ever wrapped a subject key, by id and fingerprint: a process started
+      -- without one of them (another host that generated its own) refuses to start.
+      CREATE TABLE master_keys (
+        id          TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -10,6 +10,14 @@ import {
 } from '../../kinds/communication-log/communication-log-table.js';
 import type { LogRow, LogTable } from '../../kinds/log-table.js';
 import { tallyTables } from './tables/table-tally.js';
+import { dirname } from 'node:path';
+import { openTransitions } from '../../kinds/communication-log/sealed-history.js';
+import { SEALED_COLUMN } from '../../kinds/log-table.js';
+import { loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
+import { PlaintextCache } from '../../sealing/plaintext-cache.js';
+import { RowSealer, type StoredRow } from '../../sealing/row-sealer.js';
+import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
+import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
 
 /** A position in a table walk: the (tenant_id, id) of the last row already read. */
 export interface ExportKey {
@@ -45,9 +53,17 @@ export class SqliteExport {
   private readonly db: Database.Database;
   /** The tables the file has. */
   private tables = new Set<string>();
+  /** Opens sealed rows; made when first needed (a store older than sealing needs no key). */
+  private sealer: RowSealer | undefined;
 
-  /** Throws NotASealogStoreError when `path` is missing or holds no sealog schema. */
-  constructor(readonly path: string) {
+  /**
+   * Throws NotASealogStoreError when `path` is missing or holds no sealog schema. `masterKeys`
+   * open its sealed fields (DATA_KEY); by default those of `data-keys` beside the file.
+   */
+  constructor(
+    readonly path: string,
+    private readonly masterKeys?: MasterKeys,
+  ) {
     if (!existsSync(path)) throw new NotASealogStoreError(path, 'does not exist');
     try {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -140,7 +156,9 @@ export class SqliteExport {
     if (!Number.isSafeInteger(batchSize) || batchSize < 1)
       throw new RangeError(`batch size must be ≥ 1 (got ${batchSize})`);
     if (!this.tables.has(table.table)) return;
-    const columns = table.columns.map(([column]) => `"${column}"`).join(', ');
+    const columns = [...table.columns.map(([column]) => column), ...(this.isSealed() ? [SEALED_COLUMN] : [])]
+      .map((column) => `"${column}"`)
+      .join(', ');
     const select = `SELECT ${columns} FROM ${table.table}`;
     const firstBatch = this.db.prepare(`${select} ORDER BY tenant_id, id LIMIT ?`);
     const nextBatch = this.db.prepare(
@@ -159,6 +177,54 @@ export class SqliteExport {
       if (rows.length < batchSize) return;
       position = { tenantId: last.tenant_id, id: last.id };
     }
+  }
+
+  /**
+   * Rows of `table` as the batches yield them (personal fields sealed, in a store of this version)
+   * as the APIs show them, opened with the store's subject keys.
+   */
+  open<Row extends LogRow>(table: LogTable<Row>, rows: readonly Row[]): Promise<Row[]> {
+    if (!this.isSealed()) return Promise.resolve([...rows]);
+    return this.opener().openRows(table, rows as unknown as readonly StoredRow[]);
+  }
+
+  /** Communication logs and their histories as communicationLogBatches yields them, opened. */
+  async openHistories(
+    entries: readonly CommunicationLogWithHistory[],
+  ): Promise<CommunicationLogWithHistory[]> {
+    if (!this.isSealed()) return [...entries];
+    const logs = await this.open(
+      COMMUNICATION_LOG_TABLE,
+      entries.map(({ log }) => log),
+    );
+    const histories = await openTransitions(
+      this.opener(),
+      entries.flatMap(({ transitions }) => transitions),
+    );
+    let next = 0;
+    return entries.map(({ transitions }, index) => {
+      const log = logs[index];
+      if (log === undefined) throw new Error('an opened batch lost a log');
+      const opened = histories.slice(next, next + transitions.length);
+      next += transitions.length;
+      return { log, transitions: opened };
+    });
+  }
+
+  /** Whether the file's rows may hold sealed fields (its schema has the column). */
+  private isSealed(): boolean {
+    return this.tables.has('subject_keys');
+  }
+
+  private opener(): RowSealer {
+    this.sealer ??= new RowSealer(
+      new SubjectKeyRing(
+        new SqliteSubjectKeyRepository(this.db),
+        this.masterKeys ?? loadMasterKeys(undefined, dirname(this.path)),
+      ),
+      new PlaintextCache(),
+    );
+    return this.sealer;
   }
 
   /** Same as AuditStore.tally() of a SqliteStore on this file, read without opening it for writing. */

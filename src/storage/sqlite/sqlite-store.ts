@@ -36,6 +36,13 @@ import { SearchReader } from './search/search-reader.js';
 import { InThreadWriter, type StoreWriter } from './engine/store-writer.js';
 import { SqliteTuyaTokenRepository } from './tables/tuya-token-repository.js';
 import { WriterThread } from './engine/writer-thread.js';
+import { ephemeralMasterKeys, loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
+import { PlaintextCache } from '../../sealing/plaintext-cache.js';
+import { RowSealer } from '../../sealing/row-sealer.js';
+import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
+import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
+import { checkMasterKeys, registerMasterKeys } from './tables/master-key-registry.js';
+import { sealExistingRows } from './tables/seal-existing-rows.js';
 
 /** How a SqliteStore is opened beyond its path. */
 export interface SqliteStoreOptions {
@@ -48,6 +55,13 @@ export interface SqliteStoreOptions {
   writeChannel?: WriteChannel;
   /** Hears of failures of the writer thread, its checkpointer and the search indexer (logged by the app). */
   onBackgroundFailure?: BackgroundFailureListener;
+  /**
+   * The master keys wrapping subject keys (DATA_KEY); by default those of `data-keys` beside the
+   * store file (generated on first use), or a key in memory for an in-memory store.
+   */
+  masterKeys?: MasterKeys;
+  /** Bytes of opened personal fields kept in memory (SEALED_CACHE_MB); 32 MiB by default. */
+  sealedCacheBytes?: number;
 }
 
 /**
@@ -78,6 +92,9 @@ export class SqliteStore implements AuditStore {
   private readonly searchTuning: SearchIndexTuning | undefined;
   private readonly onBackgroundFailure: BackgroundFailureListener | undefined;
   private readonly tables = new Map<string, SqliteLogRows<LogRow>>();
+  /** Seals rows before they are stored and opens them as they are read (src/sealing/). */
+  private readonly sealer: RowSealer;
+  private readonly masterKeys: MasterKeys;
 
   /**
    * Opens (creating if needed) the database file at `path` and starts its writer thread; the
@@ -92,6 +109,13 @@ export class SqliteStore implements AuditStore {
     this.searchTuning = options.searchTuning;
     this.onBackgroundFailure = options.onBackgroundFailure;
     this.db = openStoreConnection(path);
+    this.masterKeys =
+      options.masterKeys ??
+      (path === ':memory:' ? ephemeralMasterKeys() : loadMasterKeys(undefined, dirname(path)));
+    this.sealer = new RowSealer(
+      new SubjectKeyRing(new SqliteSubjectKeyRepository(this.db), this.masterKeys),
+      new PlaintextCache({ maxBytes: options.sealedCacheBytes }),
+    );
     // An in-memory store cannot be shared: it keeps its own writer even when given a channel.
     if (options.writeChannel !== undefined && path !== ':memory:') {
       this.writer = new ForwardedWriter(options.writeChannel);
@@ -124,7 +148,7 @@ export class SqliteStore implements AuditStore {
   private logRows<Row extends LogRow>(table: LogTable<Row>): SqliteLogRows<Row> {
     let rows = this.tables.get(table.table);
     if (rows === undefined) {
-      rows = new SqliteLogRows<LogRow>(this.db, table, this.writer);
+      rows = new SqliteLogRows<LogRow>(this.db, table, this.writer, this.sealer);
       this.tables.set(table.table, rows);
     }
     // Made from this very table description, so its rows are Row.
@@ -142,17 +166,18 @@ export class SqliteStore implements AuditStore {
     return this.localWriter.runRequest(request.command);
   }
 
-  migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
-    if (this.localWriter === undefined) return asPromise(() => this.openAsReader());
-    return asPromise(() => {
-      const applied = applyMigrations(this.db, Infinity, onApplying);
-      // The worker thread needs a file to read: an in-memory store searches by scanning.
-      if (this.path !== ':memory:' && this.indexer === undefined) {
-        this.indexer = new SearchIndexer(this.db, this.path, this.searchTuning, this.onBackgroundFailure);
-        this.afterCommit.subscribe(this.indexer.subscriber, this.indexer.subscription);
-      }
-      return applied;
-    });
+  async migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
+    if (this.localWriter === undefined) return this.openAsReader();
+    const applied = applyMigrations(this.db, Infinity, onApplying);
+    registerMasterKeys(this.db, this.masterKeys);
+    // Rows stored before sealing existed; none once sealed (the partial indexes find them at once).
+    await sealExistingRows(this.db, this.sealer);
+    // The worker thread needs a file to read: an in-memory store searches by scanning.
+    if (this.path !== ':memory:' && this.indexer === undefined) {
+      this.indexer = new SearchIndexer(this.db, this.path, this.searchTuning, this.onBackgroundFailure);
+      this.afterCommit.subscribe(this.indexer.subscriber, this.indexer.subscription);
+    }
+    return applied;
   }
 
   /**
@@ -172,6 +197,7 @@ export class SqliteStore implements AuditStore {
       );
     }
     this.searchReader ??= new SearchReader(this.path);
+    checkMasterKeys(this.db, this.masterKeys);
     return [];
   }
 

@@ -4,16 +4,22 @@ import type { CommunicationLogWithHistory } from '../../../kinds/communication-l
 import type { StatusTransition } from '../../../kinds/communication-log/communication-log-table.js';
 import type { LogRow } from '../../../kinds/log-table.js';
 import type { AppendedCount, StoredOutcome } from '../../../domain/after-commit.js';
+import type { StoredSubjectKey } from '../../../sealing/subject-key-ring.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread
  * (writer-thread.ts), so every field must survive structured cloning (plain rows, strings,
- * numbers). A log table travels by name; the thread looks its description up in LOG_TABLES.
+ * numbers). A log table travels by name; the thread looks its description up in LOG_TABLES. Rows
+ * travel sealed (as stored), with the subject keys created for them, stored in the same transaction.
  */
 export type WriteCommand =
-  | { type: 'insert-rows'; table: string; rows: readonly LogRow[] }
-  | { type: 'apply-transition'; transition: StatusTransition }
-  | { type: 'import-communication-logs'; entries: readonly CommunicationLogWithHistory[] }
+  | { type: 'insert-rows'; table: string; rows: readonly LogRow[]; subjectKeys: readonly StoredSubjectKey[] }
+  | { type: 'apply-transition'; transition: StatusTransition; subjectKeys: readonly StoredSubjectKey[] }
+  | {
+      type: 'import-communication-logs';
+      entries: readonly CommunicationLogWithHistory[];
+      subjectKeys: readonly StoredSubjectKey[];
+    }
   | { type: 'insert-tuya-token'; pair: TuyaTokenPair }
   | { type: 'rotate-tuya-token'; clientId: string; refreshHash: string; next: TuyaTokenPair; nowMs: number }
   | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number };

@@ -3,6 +3,7 @@ import type { LogRow } from '../../../kinds/log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { communicationLogWrites } from '../tables/communication-log-writes.js';
 import { nonceWrites } from '../tables/nonce-writes.js';
+import { subjectKeyWrites } from '../tables/subject-key-repository.js';
 import { TableAccess } from '../tables/table-access.js';
 import { tuyaTokenWrites } from '../tables/tuya-token-writes.js';
 import type { WriteCommand, WriteHandlers } from './write-commands.js';
@@ -16,14 +17,23 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   const communicationLogs = communicationLogWrites(db);
   const tuyaTokens = tuyaTokenWrites(db);
   const nonces = nonceWrites(db);
+  const storeKeys = subjectKeyWrites(db);
   const handlers: WriteHandlers = {
-    'insert-rows': ({ table, rows }) => {
+    'insert-rows': ({ table, rows, subjectKeys }) => {
       const access = tables.get(table);
       if (access === undefined) throw new Error(`no log table ${table}`);
-      return access.insertMany(rows);
+      return access.insertMany(rows, () => {
+        storeKeys(subjectKeys);
+      });
     },
-    'apply-transition': ({ transition }) => communicationLogs.applyTransition(transition),
-    'import-communication-logs': ({ entries }) => communicationLogs.importCommunicationLogs(entries),
+    'apply-transition': ({ transition, subjectKeys }) =>
+      communicationLogs.applyTransition(transition, () => {
+        storeKeys(subjectKeys);
+      }),
+    'import-communication-logs': ({ entries, subjectKeys }) =>
+      communicationLogs.importCommunicationLogs(entries, () => {
+        storeKeys(subjectKeys);
+      }),
     'insert-tuya-token': ({ pair }) => {
       tuyaTokens.insertTuyaToken(pair);
       return undefined;

@@ -46,7 +46,7 @@ function serve(port: NonNullable<typeof parentPort>, data: SearchIndexWorkerData
   db.pragma('journal_size_limit = 67108864');
   db.prepare('ATTACH ? AS store').run(data.storePath);
   const next = db.prepare<[number, number], PendingRow>(
-    'SELECT seq, operate_content FROM store.operate_logs WHERE seq > ? ORDER BY seq LIMIT ?',
+    'SELECT seq, coalesce(search_text, operate_content) AS operate_content FROM store.operate_logs WHERE seq > ? ORDER BY seq LIMIT ?',
   );
   const add = db.prepare('INSERT INTO operate_logs_fts (rowid, operate_content) VALUES (?, ?)');
   const watermark = db.prepare('SELECT indexed_through FROM search_index_state').pluck();

@@ -10,7 +10,11 @@ import type {
   CommunicationLog,
   StatusTransition,
 } from '../../../kinds/communication-log/communication-log-table.js';
-import { asPromise } from '../engine/as-promise.js';
+import {
+  openTransitions,
+  sealHistories,
+  sealTransition,
+} from '../../../kinds/communication-log/sealed-history.js';
 import type { SqliteLogRows } from './sqlite-log-rows.js';
 import type { StoreWriter } from '../engine/store-writer.js';
 
@@ -29,34 +33,53 @@ export class SqliteCommunicationLogRepository implements CommunicationLogReposit
     return this.rows.list(communicationLogConditions(filter), communicationLogTotal(filter), window);
   }
 
-  find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
+  async find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
     const { access } = this.rows;
-    return asPromise(
-      () =>
-        access
-          .prepare(`SELECT ${access.selectColumns} FROM communication_logs WHERE tenant_id = ? AND id = ?`)
-          .get(tenantId, id) as CommunicationLog | undefined,
-    );
+    const row = access
+      .prepare(`SELECT ${access.selectColumns} FROM communication_logs WHERE tenant_id = ? AND id = ?`)
+      .get(tenantId, id) as CommunicationLog | undefined;
+    return row === undefined ? undefined : (await this.rows.open([row]))[0];
   }
 
-  applyTransition(transition: StatusTransition): Promise<boolean> {
-    return this.writer.run({ type: 'apply-transition', transition });
+  async applyTransition(transition: StatusTransition, subject?: string): Promise<boolean> {
+    const owner = subject ?? this.userOf(transition.tenant_id, transition.log_id);
+    if (owner === undefined) return false;
+    const sealed = await sealTransition(this.rows.sealer, transition, owner);
+    const applied = await this.writer.run({
+      type: 'apply-transition',
+      transition: sealed.transition,
+      subjectKeys: sealed.newKeys,
+    });
+    this.rows.sealer.adopt(sealed.newKeys);
+    return applied;
+  }
+
+  /** The user_id of a stored log; undefined when there is no such log. */
+  private userOf(tenantId: string, id: string): string | undefined {
+    return this.rows.access
+      .prepare('SELECT user_id FROM communication_logs WHERE tenant_id = ? AND id = ?')
+      .pluck()
+      .get(tenantId, id) as string | undefined;
   }
 
   listTransitions(tenantId: string, logId: string): Promise<StatusTransition[]> {
-    return asPromise(
-      () =>
-        this.rows.access
-          .prepare(
-            `SELECT tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at
-               FROM communication_log_transitions WHERE tenant_id = ? AND log_id = ? ORDER BY seq`,
-          )
-          .all(tenantId, logId) as StatusTransition[],
-    );
+    const stored = this.rows.access
+      .prepare(
+        `SELECT tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at
+           FROM communication_log_transitions WHERE tenant_id = ? AND log_id = ? ORDER BY seq`,
+      )
+      .all(tenantId, logId) as StatusTransition[];
+    return openTransitions(this.rows.sealer, stored);
   }
 
   async importMany(entries: readonly CommunicationLogWithHistory[]): Promise<InsertOutcome> {
-    const { ids, duplicates } = await this.writer.run({ type: 'import-communication-logs', entries });
+    const sealed = await sealHistories(this.rows.sealer, entries);
+    const { ids, duplicates } = await this.writer.run({
+      type: 'import-communication-logs',
+      entries: sealed.entries,
+      subjectKeys: sealed.newKeys,
+    });
+    this.rows.sealer.adopt(sealed.newKeys);
     return { ids, duplicates };
   }
 }

@@ -8,7 +8,7 @@ import type {
 } from '../../../domain/audit-store.js';
 import type { Condition, TotalPart } from '../../../domain/conditions.js';
 import type { LogRow, LogTable } from '../../../kinds/log-table.js';
-import { asPromise } from '../engine/as-promise.js';
+import type { RowSealer, StoredRow } from '../../../sealing/row-sealer.js';
 import type { StoreWriter } from '../engine/store-writer.js';
 import { TableAccess } from './table-access.js';
 
@@ -24,24 +24,43 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     db: Database.Database,
     readonly table: LogTable<Row>,
     private readonly writer: StoreWriter,
+    readonly sealer: RowSealer,
   ) {
     this.access = new TableAccess(db, table);
   }
 
+  /** Seals the rows here, in the process that received them, so the writer only stores them. */
   async insertMany(rows: readonly Row[]): Promise<InsertOutcome> {
-    const { ids, duplicates } = await this.writer.run({ type: 'insert-rows', table: this.table.table, rows });
+    const sealed = await this.sealer.sealRows(this.table, rows);
+    const { ids, duplicates } = await this.writer.run({
+      type: 'insert-rows',
+      table: this.table.table,
+      rows: sealed.rows,
+      subjectKeys: sealed.newKeys,
+    });
+    this.sealer.adopt(sealed.newKeys);
     return { ids, duplicates };
   }
 
-  list(
+  async list(
     conditions: readonly Condition[],
     totalParts: readonly TotalPart[],
     window: OffsetWindow,
   ): Promise<CountedPage<Row>> {
-    return asPromise(() => this.access.list(conditions, totalParts, window));
+    const { rows, total } = this.access.list(conditions, totalParts, window);
+    return { rows: await this.open(rows), total };
   }
 
-  page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]> {
-    return asPromise(() => this.access.page(conditions, after, limit));
+  async page(
+    conditions: readonly Condition[],
+    after: KeysetPosition | undefined,
+    limit: number,
+  ): Promise<Row[]> {
+    return this.open(this.access.page(conditions, after, limit));
+  }
+
+  /** Rows as read from the table (sealed) as the APIs show them. */
+  open(rows: readonly Row[]): Promise<Row[]> {
+    return this.sealer.openRows(this.table, rows as readonly StoredRow[]);
   }
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { StoredOutcome } from '../../../domain/after-commit.js';
 import type { CountedPage, KeysetPosition, OffsetWindow } from '../../../domain/audit-store.js';
 import { whereRow, type Condition, type TotalPart } from '../../../domain/conditions.js';
-import { keysetOrder, type LogRow, type LogTable } from '../../../kinds/log-table.js';
+import { keysetOrder, storedColumns, type LogRow, type LogTable } from '../../../kinds/log-table.js';
 import { whereClause, type SqlValue, type SqliteFragment } from './sql-fragments.js';
 import { StatementCache } from '../engine/statement-cache.js';
 
@@ -13,7 +13,7 @@ import { StatementCache } from '../engine/statement-cache.js';
 export class TableAccess<Row extends LogRow> {
   private readonly statements: StatementCache;
   private readonly insertSql: string;
-  /** The table's columns for SELECT (never the store-internal seq). */
+  /** The table's stored columns for SELECT (never the store-internal seq). */
   readonly selectColumns: string;
   readonly orderBy: string;
   /** Runs its argument in one read transaction (one snapshot); made once, not per list. */
@@ -25,21 +25,26 @@ export class TableAccess<Row extends LogRow> {
     readonly table: LogTable<Row>,
   ) {
     this.statements = new StatementCache(db);
-    this.selectColumns = table.columns.map(([column]) => `"${column}"`).join(', ');
-    const placeholders = table.columns.map(([column]) => `@${column}`).join(', ');
+    const columns = storedColumns(table);
+    this.selectColumns = columns.map(([column]) => `"${column}"`).join(', ');
+    const placeholders = columns.map(([column]) => `@${column}`).join(', ');
     this.insertSql = `INSERT INTO ${table.table} (${this.selectColumns}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
     this.orderBy = keysetOrder(table);
     this.snapshot = db.transaction((work: () => unknown) => work());
   }
 
   /**
-   * Inserts every row in one transaction; rows already stored are reported as existing, and the
-   * positions in `rows` of those stored now as `stored`.
+   * Inserts every row (as stored: sealed) in one transaction, after `first` (which stores the
+   * subject keys sealing them); rows already stored are reported as existing, and the positions in
+   * `rows` of those stored now as `stored`.
    */
-  insertMany(rows: readonly Row[]): StoredOutcome {
+  insertMany(rows: readonly Row[], first?: () => void): StoredOutcome {
     const stored: number[] = [];
     const duplicates = this.db
-      .transaction(() => this.insertNew(rows, (index) => stored.push(index)))
+      .transaction(() => {
+        first?.();
+        return this.insertNew(rows, (index) => stored.push(index));
+      })
       .immediate();
     return { ids: rows.map((row) => row.id), duplicates, stored };
   }

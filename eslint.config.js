@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const KIND_HTTP_FILES = kindHttp('.ts').map((name) => `src/kinds/**/${name}`);
+const KIND_HTTP_FILES = kindHttp('.ts').flatMap((name) => [`src/kinds/**/${name}`, `src/integrity/${name}`]);
 /** Packages only a store adapter may use, and packages only HTTP code may use. */
 const STORE_DRIVERS = ['pg', 'better-sqlite3'];
 const HTTP_PACKAGES = ['fastify', '@fastify/*', 'typebox'];

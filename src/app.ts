@@ -17,6 +17,8 @@ import { tuyaApi } from './http/tuya/tuya-token-routes.js';
 import { LOG_KINDS } from './kinds/log-kinds.js';
 import { packageVersion } from './version.js';
 import type { AuditStore } from './domain/audit-store.js';
+import type { IntegrityService } from './integrity/integrity-service.js';
+import { INTEGRITY_TAG, integrityRoutes } from './integrity/integrity-routes.js';
 
 export interface AppDependencies {
   store: AuditStore;
@@ -33,6 +35,8 @@ export interface AppDependencies {
   metrics?: MetricsOptions;
   /** Fastify's trustProxy: which proxies' X-Forwarded-For gives request.ip (default none). */
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** The integrity log's API: checkpoints, proofs, leaves. */
+  integrity: IntegrityService;
 }
 
 /** The OpenAPI tag of the ingest routes every kind adds. */
@@ -77,7 +81,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   installErrorHandler(app);
   installNotFoundHandler(app);
   addNdjsonParser(app);
-  await registerOpenApi(app, packageVersion(), [...LOG_KINDS.map((kind) => kind.tag), INGEST_TAG]);
+  await registerOpenApi(app, packageVersion(), [
+    ...LOG_KINDS.map((kind) => kind.tag),
+    INGEST_TAG,
+    INTEGRITY_TAG,
+  ]);
 
   const now = deps.now ?? Date.now;
   const kinds = LOG_KINDS.map((kind) => kind.routes({ store: deps.store, now }));
@@ -86,6 +94,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     requireBearerToken(api, deps.verifyToken);
     for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
+    await api.register(integrityRoutes, { service: deps.integrity });
   });
   await app.register(tuyaApi, {
     projects: new Map(deps.tuya.projects.map((project) => [project.clientId, project])),

@@ -80,6 +80,23 @@ export interface Config {
    * default), true (any: only behind a proxy that overwrites them), or the proxies' addresses/CIDRs.
    */
   trustProxy: boolean | string[];
+  integrity: IntegritySettings;
+}
+
+/** Sealed personal fields and the signed logs (docs/integrity.md). */
+export interface IntegritySettings {
+  /** DATA_KEY as given (a key list or a path); undefined: the generated data-keys file. */
+  dataKey: string | undefined;
+  /** Bytes of opened personal fields kept in memory. */
+  sealedCacheBytes: number;
+  /** INTEGRITY_ORIGIN; undefined: the one recorded, or a generated one on first start. */
+  originPrefix: string | undefined;
+  /** SIGNING_KEY as given (PEM or a path); undefined: the generated key file. */
+  signingKey: string | undefined;
+  /** Between checkpoints of a log that grew, in ms. */
+  checkpointIntervalMs: number;
+  checkpointDir: string | undefined;
+  checkpointUrl: string | undefined;
 }
 
 /** Where GET /metrics is served; neither set: nowhere. */
@@ -188,6 +205,41 @@ export const SETTINGS = {
     help: 'believe X-Forwarded-For from: false, true (any), or the proxies’ addresses/CIDRs, comma-separated',
   },
   LOG_LEVEL: { flag: 'log-level', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  DATA_KEY: {
+    flag: 'data-key',
+    default: undefined,
+    help: 'master keys sealing personal fields: id:base64(32 bytes)[,…] (current first) or a file; default: generated data-keys file',
+  },
+  SEALED_CACHE_MB: {
+    flag: 'sealed-cache-mb',
+    default: '32',
+    help: 'memory for opened personal fields, in MiB',
+  },
+  INTEGRITY_ORIGIN: {
+    flag: 'integrity-origin',
+    default: undefined,
+    help: 'prefix of every log origin in checkpoints, e.g. audit.example.com; default sealog.invalid/<random>, fixed at first start',
+  },
+  SIGNING_KEY: {
+    flag: 'signing-key',
+    default: undefined,
+    help: 'Ed25519 private key (PKCS#8 PEM, or a path to one) signing checkpoints; default: generated file',
+  },
+  CHECKPOINT_INTERVAL: {
+    flag: 'checkpoint-interval',
+    default: '60',
+    help: 'seconds between checkpoints of each log that grew',
+  },
+  CHECKPOINT_DIR: {
+    flag: 'checkpoint-dir',
+    default: undefined,
+    help: 'directory every checkpoint is also written to (one file each, never overwritten)',
+  },
+  CHECKPOINT_URL: {
+    flag: 'checkpoint-url',
+    default: undefined,
+    help: 'URL every checkpoint is also POSTed to (text/plain, retried with back-off)',
+  },
   TUYA_CLIENTS: {
     flag: 'tuya-clients',
     default: undefined,
@@ -273,6 +325,16 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
     },
     metrics: parseMetrics(value('METRICS_PORT'), value('METRICS_TOKEN')),
     trustProxy: parseTrustProxy(required('TRUST_PROXY')),
+    integrity: {
+      dataKey: value('DATA_KEY'),
+      sealedCacheBytes: parseInteger('SEALED_CACHE_MB', required('SEALED_CACHE_MB'), 1, 65_536) * 1024 * 1024,
+      originPrefix: value('INTEGRITY_ORIGIN'),
+      signingKey: value('SIGNING_KEY'),
+      checkpointIntervalMs:
+        parseInteger('CHECKPOINT_INTERVAL', required('CHECKPOINT_INTERVAL'), 1, 86_400) * 1000,
+      checkpointDir: value('CHECKPOINT_DIR'),
+      checkpointUrl: value('CHECKPOINT_URL'),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { createTokenVerifier } from './http/auth/token-verifier.js';
 import { resolveVerificationKey } from './http/auth/verification-key.js';
 import type { AuditStore } from './domain/audit-store.js';
 import { dataDirectory, openStore, type OpenedStore } from './storage/open-store.js';
+import { startIntegrity, type IntegrityRuntime } from './integrity/integrity-runtime.js';
 import type { MetricsSource } from './http/plugins/metrics.js';
 import { processRegistry, registrySource } from './metrics/process-metrics.js';
 import { registerStoreMetrics } from './metrics/store-metrics.js';
@@ -49,6 +50,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store =
     options.store ??
     openStore(config.store, {
+      integrity: config.integrity,
       onBackgroundFailure: (component, error) => {
         if (log !== undefined)
           log.error({ err: error, component }, `${component} failed; it recovers by itself`);
@@ -56,8 +58,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       },
     });
   let metricsListener: MetricsListener | undefined;
+  let integrity: IntegrityRuntime | undefined;
   try {
     const applied = await store.migrate();
+    integrity = await startIntegrity(store.integrity, config.integrity, dataDirectory(config.store), {
+      onAlarm: (message, error) => {
+        if (log !== undefined) log.error({ err: error }, message);
+        else process.stderr.write(`sealog: ${message}\n`);
+      },
+      onError: (error) => {
+        if (log !== undefined) log.warn({ err: error }, 'integrity log: a step failed; it is retried');
+        else process.stderr.write(`sealog: integrity log: ${error.message}\n`);
+      },
+    });
     const key = await resolveVerificationKey(config.jwt, dataDirectory(config.store));
     const registry = processRegistry();
     registerStoreMetrics(registry, store);
@@ -71,6 +84,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger: { level: config.logLevel },
       metrics: { registry, token: config.metrics.token, source },
       trustProxy: config.trustProxy,
+      integrity: integrity.service,
     });
     log = app.log;
     if (applied.length > 0) app.log.info({ migrations: applied }, 'store migrated');
@@ -95,11 +109,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       close: async () => {
         await metricsListener?.close();
         await app.close();
+        await integrity?.stop();
         await store.close();
       },
     };
   } catch (error) {
     await metricsListener?.close();
+    await integrity?.stop();
     await store.close();
     throw error;
   }

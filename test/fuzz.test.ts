@@ -9,6 +9,7 @@ import type { FuzzRequest, KnownValues } from './helpers/fuzz-request.js';
 import { generateRequests, requiredTags } from './helpers/request-fuzzer.js';
 import { startTestServer, TEST_STORE, type TestServer } from './helpers/test-server.js';
 import { send, signedRequest } from './helpers/tuya-signing.js';
+import { waitFor } from './helpers/wait-for.js';
 
 // Seeded fuzzing of every documented route over real HTTP. FUZZ_SEED picks the requests (the same
 // seed, the same requests), FUZZ_COUNT how many (at least 10,000 unless FUZZ_ONLY is set), and
@@ -76,6 +77,22 @@ async function seedRecords(api: TestServer): Promise<void> {
       merchant_code: 'm1',
     })),
   );
+  // Checkpoints of the seeded logs, so that their proofs and leaves have trees to answer from.
+  const admin = await api.token({ tenant_id: TENANT, roles: ['admin'] });
+  for (const [kind, size] of [
+    ['communication-log', COMMUNICATION_IDS.length],
+    ['mfa-config-audit-log', 3],
+    ['operate-log', 5],
+  ] as const) {
+    await waitFor(`a checkpoint of the seeded ${kind}s`, async () => {
+      const signed = await fetch(`${api.url}/v1/integrity/${kind}/checkpoint`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      const note = await signed.text();
+      return signed.status < 300 && Number(note.split('\n')[1]) === size;
+    });
+  }
 }
 
 /** A fresh Tuya token pair for the fuzz project. */
@@ -141,7 +158,7 @@ describe(`fuzzing every documented route (${TEST_STORE})`, () => {
     const document: unknown = await (await fetch(`${api.url}/openapi.json`)).json();
     routes = routesFromOpenApi(document);
     known = {
-      id: [...COMMUNICATION_IDS, 'log_other', 'log_missing'],
+      id: [...COMMUNICATION_IDS, 'log_other', 'log_missing', 'op_fuzz_0', 'mfa_fuzz_0'],
       user_id: ['usr_fuzz_0', 'usr_fuzz_1'],
       operator_id: ['usr_fuzz_0'],
       action: ['mfa_totp.enabled'],
@@ -154,6 +171,13 @@ describe(`fuzzing every documented route (${TEST_STORE})`, () => {
       last_row_key: [await lastRowKey(api, accessToken)],
       refresh_token: ['{{refresh}}'],
       grant_type: ['1'],
+      kind: ['communication-log', 'mfa-config-audit-log', 'operate-log', 'access-log'],
+      leaf_index: ['0'],
+      transition: ['1'],
+      from: ['1'],
+      to: ['1', '3'],
+      start: ['0'],
+      limit: ['10'],
     };
     const tuya: TuyaProjectCredentials = { clientId: CLIENT_ID, secret: SECRET, accessToken };
     context = {
@@ -184,7 +208,7 @@ describe(`fuzzing every documented route (${TEST_STORE})`, () => {
       assert.deepEqual(missing, [], `seed ${SEED}: these parameters were never fuzzed`);
       const requests = ONLY.size > 0 ? all.filter((request) => ONLY.has(request.index)) : all;
 
-      const report = new FuzzReport();
+      const report = new FuzzReport(routes);
       const started = Date.now();
       const unsent = await sendAll(requests, context, report);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -24,7 +24,8 @@ export async function migrateCommand(args: string[], env: NodeJS.ProcessEnv): Pr
     process.stdout.write(MIGRATE_HELP);
     return;
   }
-  const store = openStore(configFrom(values, env).store);
+  const config = configFrom(values, env);
+  const store = openStore(config.store, { integrity: config.integrity });
   try {
     const applied = await store.migrate(({ version, name }) => {
       process.stdout.write(`applying ${version}: ${name}…\n`);

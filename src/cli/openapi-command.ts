@@ -3,6 +3,10 @@ import { buildApp } from '../app.js';
 import { parseConfig } from '../config.js';
 import { AuthenticationError } from '../domain/errors.js';
 import { openStore } from '../storage/open-store.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { CheckpointSigner } from '../integrity/checkpoints/checkpoint-signer.js';
+import { IntegrityService } from '../integrity/integrity-service.js';
+import { TileCache } from '../integrity/merkle/tile-cache.js';
 import { UsageError } from './settings-options.js';
 
 export const OPENAPI_HELP = `Usage: sealog openapi
@@ -32,6 +36,17 @@ export async function openApiDocument(): Promise<unknown> {
       limits: config.limits,
       tuya: config.tuya,
       logger: false,
+      integrity: new IntegrityService(
+        store.integrity,
+        new CheckpointSigner({
+          store: store.integrity,
+          privateKey: generateKeyPairSync('ed25519').privateKey,
+          originPrefix: 'sealog.invalid/openapi',
+        }),
+        { signNow: () => Promise.reject(new AuthenticationError('sealog openapi serves no requests')) },
+        new TileCache(),
+        config.integrity.checkpointIntervalMs,
+      ),
     });
     try {
       await app.ready();

@@ -47,6 +47,7 @@ export interface RunningPrimary {
 export async function startPrimary(config: Config, options: PrimaryOptions = {}): Promise<RunningPrimary> {
   const log = pino({ level: config.logLevel }).child({ role: 'primary' });
   const store: OpenedStore = openStore(config.store, {
+    integrity: config.integrity,
     onBackgroundFailure: (component, error) => {
       log.error({ err: error, component }, `${component} failed; it recovers by itself`);
     },

@@ -18,7 +18,7 @@ export async function runWorker(config: Config): Promise<RunningServer> {
   const store: OpenedStore =
     config.store.kind === 'sqlite'
       ? new SqliteStore(config.store.path, { writeChannel: processWriteChannel() })
-      : openStore(config.store);
+      : openStore(config.store, { integrity: config.integrity });
   const send = (message: WorkerMessage) => {
     // The primary may be gone (its channel closed): nothing is listening then.
     if (process.connected) process.send?.(message);

@@ -5,6 +5,7 @@ import { LOG_TABLES } from '../kinds/log-tables.js';
 import type { MfaConfigAuditLogRepository } from '../kinds/mfa-config-audit-log/mfa-config-audit-log-repository.js';
 import type { OperateLogRepository } from '../kinds/operate-log/operate-log-repository.js';
 import type { LogRows } from './log-rows.js';
+import type { IntegrityLog } from '../integrity/integrity-log.js';
 
 export type { CountedPage, InsertOutcome, KeysetPosition, LogRows, OffsetWindow } from './log-rows.js';
 
@@ -21,6 +22,8 @@ export interface AuditStore {
   readonly operateLogs: OperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  /** Tamper evidence: every record a leaf of its (tenant, kind) log, and the logs' checkpoints. */
+  readonly integrity: IntegrityLog;
   /**
    * Applies pending migrations; returns the versions it applied (empty when up to date).
    * `onApplying` hears of each one before it runs: some fill new tables from the rows already

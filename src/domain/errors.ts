@@ -44,7 +44,11 @@ export class NotFoundError extends DomainError {
 
 /** The request is valid but conflicts with the stored state (e.g. a delivery status moving backwards). */
 export class ConflictError extends DomainError {
-  constructor(message: string) {
+  /** @param retryAfterSeconds when the state will likely have moved on (Retry-After); undefined: not by itself. */
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super('conflict', message);
   }
 }

@@ -19,3 +19,10 @@ export const LOG_TABLES: readonly LogTable[] = [
 export function logTableNamed(name: string): LogTable | undefined {
   return LOG_TABLES.find((table) => table.table === name);
 }
+
+/** The description of the log table of kind `kind`; throws for a kind sealog does not have. */
+export function logTableOfKind(kind: string): LogTable {
+  const table = LOG_TABLES.find((candidate) => candidate.kind === kind);
+  if (table === undefined) throw new Error(`no log kind ${kind}`);
+  return table;
+}

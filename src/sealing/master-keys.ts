@@ -6,18 +6,10 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../config.js';
+import { readOrCreateSecretFile } from '../domain/secret-file.js';
 
 /**
  * Master keys (`DATA_KEY`): the keys that wrap every subject key at rest. The first configured key
@@ -225,48 +217,8 @@ function generatedKeyId(): string {
  * every sealed value, hence the fsyncs.
  */
 function loadOrCreateKeyFile(file: string): string {
-  const existing = readIfExists(file);
-  if (existing !== undefined) return existing;
-  mkdirSync(dirname(file), { recursive: true });
-  const text = `${generatedKeyId()}:${randomBytes(KEY_BYTES).toString('base64')}\n`;
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temporary, 'wx', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(file, 'utf8');
-  } finally {
-    unlinkSync(temporary);
-  }
-  syncDirectory(dirname(file));
-  return text;
-}
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** Makes the new directory entry durable (where the platform allows fsync on a directory). */
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some platforms cannot fsync a directory; the file's own contents are already flushed.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  return readOrCreateSecretFile(
+    file,
+    () => `${generatedKeyId()}:${randomBytes(KEY_BYTES).toString('base64')}\n`,
+  );
 }

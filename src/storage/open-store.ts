@@ -1,4 +1,5 @@
-import type { StoreLocation } from '../config.js';
+import type { IntegritySettings, StoreLocation } from '../config.js';
+import { ephemeralMasterKeys, loadMasterKeys } from '../sealing/master-keys.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import type { BackgroundFailureListener } from './sqlite/engine/background-failure.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -12,13 +13,24 @@ export type OpenedStore = SqliteStore | PostgresStore;
  */
 export function openStore(
   location: StoreLocation,
-  options: { onBackgroundFailure?: BackgroundFailureListener } = {},
+  options: { onBackgroundFailure?: BackgroundFailureListener; integrity?: IntegritySettings } = {},
 ): OpenedStore {
+  const sealing = {
+    // A store in memory forgets everything at exit: a key in memory seals it as well.
+    masterKeys:
+      location.kind === 'sqlite' && location.path === ':memory:' && options.integrity?.dataKey === undefined
+        ? ephemeralMasterKeys()
+        : loadMasterKeys(options.integrity?.dataKey, dataDirectory(location)),
+    sealedCacheBytes: options.integrity?.sealedCacheBytes,
+  };
   switch (location.kind) {
     case 'sqlite':
-      return new SqliteStore(location.path, options);
+      return new SqliteStore(location.path, { onBackgroundFailure: options.onBackgroundFailure, ...sealing });
     case 'postgres':
-      return new PostgresStore(location);
+      return new PostgresStore(location, Date.now, {
+        onBackgroundFailure: options.onBackgroundFailure,
+        ...sealing,
+      });
   }
 }
 

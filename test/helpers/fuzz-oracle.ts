@@ -1,4 +1,4 @@
-import { familyOf } from './openapi-routes.js';
+import { familyOf, routeLabel, type RouteSpec } from './openapi-routes.js';
 import { STANDARD_METHODS, type FuzzRequest } from './fuzz-request.js';
 import type { Outcome, SentRequest } from './fuzz-transport.js';
 
@@ -62,7 +62,11 @@ function authmsViolation(status: number, body: unknown): string | undefined {
  * `truncated-body` request: it announced a Content-Length, sent fewer bytes and closed its side, so
  * the request never ended and there is nothing to answer (Node aborts such a request).
  */
-export function judge(request: FuzzRequest, sent: SentRequest): string | undefined {
+export function judge(
+  request: FuzzRequest,
+  sent: SentRequest,
+  successTypes: readonly string[] = [],
+): string | undefined {
   const { outcome } = sent;
   if (outcome.kind === 'unsendable') return `the fuzzer could not send it: ${outcome.detail}`;
   if (outcome.kind === 'timeout') return `no answer before the timeout: ${outcome.detail}`;
@@ -72,7 +76,11 @@ export function judge(request: FuzzRequest, sent: SentRequest): string | undefin
   if (request.method === 'HEAD') return undefined;
   const family = familyOf(routedPath(sent.wireTarget));
   if (family === 'infra') return undefined;
-  if (!/^application\/json/.test(outcome.headers['content-type'] ?? ''))
+  const type = outcome.headers['content-type'] ?? '';
+  // A success the route documents in another type (a signed note in text/plain, NDJSON).
+  if (outcome.status < 300 && successTypes.some((documented) => type.startsWith(documented)))
+    return undefined;
+  if (!/^application\/json/.test(type))
     return `not JSON: content-type ${outcome.headers['content-type'] ?? '(none)'}`;
   const body = parseJson(outcome.body);
   return family === 'tuya' ? tuyaViolation(outcome.status, body) : authmsViolation(outcome.status, body);
@@ -136,6 +144,12 @@ export class FuzzReport {
   readonly successes = new Map<string, number>();
   readonly groups = new Map<string, FailureGroup>();
   requests = 0;
+  /** By route: the non-JSON types its successes are documented with. */
+  private readonly successTypes: Map<string, readonly string[]>;
+
+  constructor(routes: readonly RouteSpec[] = []) {
+    this.successTypes = new Map(routes.map((route) => [routeLabel(route), route.successTypes]));
+  }
 
   /** Records one exchange; returns the failure reason, if any. */
   record(request: FuzzRequest, sent: SentRequest): string | undefined {
@@ -143,7 +157,7 @@ export class FuzzReport {
     const key = statusKey(sent.outcome);
     this.histogram.set(key, (this.histogram.get(key) ?? 0) + 1);
     if (succeeded(sent)) this.successes.set(request.route, (this.successes.get(request.route) ?? 0) + 1);
-    const reason = judge(request, sent);
+    const reason = judge(request, sent, this.successTypes.get(request.route));
     if (reason === undefined) return undefined;
     const method = STANDARD_METHODS.includes(request.method) ? request.method : 'non-standard method';
     const framing = request.framing === 'normal' ? '' : ` [${request.framing}]`;

@@ -91,3 +91,13 @@ export function verifyConsistency(
   }
   return fr.equals(firstRoot) && sr.equals(secondRoot) && sn === 0;
 }
+
+/** RFC 6962 §2.1: MTH of the leaf hashes, recursively (k = largest power of two below n). */
+export function merkleTreeHash(leafHashes: readonly Uint8Array[]): Buffer {
+  const n = leafHashes.length;
+  if (n === 0) return createHash('sha256').digest();
+  if (n === 1) return Buffer.from(leafHashes[0] ?? []);
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return interior(merkleTreeHash(leafHashes.slice(0, k)), merkleTreeHash(leafHashes.slice(k)));
+}

@@ -42,12 +42,15 @@ export interface RouteSpec {
   /** True when the operation declares bearer-token security. */
   bearer: boolean;
   family: ApiFamily;
+  /** Content types other than JSON its successful (2xx) answers are documented with, e.g. text/plain. */
+  successTypes: string[];
 }
 
 interface OpenApiOperation {
   parameters?: { name: string; in: string; required?: boolean; schema?: JsonSchema }[];
   requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
   security?: Record<string, unknown>[];
+  responses?: Record<string, { content?: Record<string, unknown> }>;
 }
 
 interface OpenApiDocument {
@@ -90,6 +93,10 @@ export function routesFromOpenApi(document: unknown): RouteSpec[] {
         bodySchema: content['application/json']?.schema,
         bearer: (operation.security ?? []).some((requirement) => 'bearerAuth' in requirement),
         family: familyOf(template),
+        successTypes: Object.entries(operation.responses ?? {})
+          .filter(([status]) => status.startsWith('2'))
+          .flatMap(([, response]) => Object.keys(response.content ?? {}))
+          .filter((type) => type !== 'application/json'),
       });
     }
   }

@@ -51,7 +51,7 @@ function credentialsArbitrary(route: RouteSpec | undefined): fc.Arbitrary<Creden
   const good: BearerKind[] =
     route === undefined
       ? ['admin', 'none']
-      : route.template.startsWith('/v1/')
+      : route.template.startsWith('/v1/ingest/')
         ? ['writer', 'writer', 'writer', 'platform-writer']
         : route.template === '/communication/logs'
           ? ['user', 'user', 'user', 'admin']

@@ -77,7 +77,7 @@ const GET_BODIES = ['{}', '', 'x'.repeat(70_000), 'x'.repeat(200_000)];
 /** The credentials that let a request through to the route's handler. */
 export function primaryCredentials(route: RouteSpec): Credentials {
   if (route.family === 'tuya') return { scheme: 'tuya', kind: 'valid' };
-  if (route.template.startsWith('/v1/')) return { scheme: 'bearer', kind: 'writer' };
+  if (route.template.startsWith('/v1/ingest/')) return { scheme: 'bearer', kind: 'writer' };
   return { scheme: 'bearer', kind: route.template === '/communication/logs' ? 'user' : 'admin' };
 }
 

@@ -19,6 +19,7 @@ const RELEASED = {
     '32977a2e141345d6',
     '2f55f1e2afa732c1',
     '5139929ecd9990e5',
+    '32abcdd3918caa89',
   ],
   postgres: [
     '4f1b0c0853f93ccc',
@@ -26,6 +27,7 @@ const RELEASED = {
     '7826cd78eb403659',
     'd34fde33dea62f57',
     'f978820ff8dea487',
+    '7234da751bdbcc23',
   ],
 };
 

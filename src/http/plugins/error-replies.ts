@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConflictError } from '../../domain/errors.js';
 import { authmsErrorBody } from '../errors/authms-error.js';
 import { classifyError, RETRY_AFTER_SECONDS } from '../errors/client-error.js';
 import { TUYA_ERRORS, toTuyaError, tuyaErrorBody } from '../errors/tuya-errors.js';
@@ -6,9 +7,12 @@ import { TUYA_ERRORS, toTuyaError, tuyaErrorBody } from '../errors/tuya-errors.j
 /** The APIs sealog serves, each with an error shape of its own. */
 export type Api = 'authms' | 'tuya';
 
-/** Tuya's cloud API lives under /v1.0/; everything else (AuthMS, /v1/…, health) answers like AuthMS. */
+/**
+ * Tuya's cloud API lives under /v1.0/; everything else (AuthMS, /v1/…, health, and /v1.0 itself,
+ * as the not-found handler answers it) answers like AuthMS.
+ */
 export function apiOf(url: string): Api {
-  return url.startsWith('/v1.0/') || url === '/v1.0' || url.startsWith('/v1.0?') ? 'tuya' : 'authms';
+  return url.startsWith('/v1.0/') ? 'tuya' : 'authms';
 }
 
 /**
@@ -32,7 +36,13 @@ export interface ErrorReply {
 export function errorReply(url: string, error: Error): ErrorReply {
   const classified = classifyError(error);
   const unavailable = classified.statusCode === 503;
-  const headers: Record<string, string> = unavailable ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
+  const retryAfter = unavailable
+    ? RETRY_AFTER_SECONDS
+    : error instanceof ConflictError
+      ? error.retryAfterSeconds
+      : undefined;
+  const headers: Record<string, string> =
+    retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
   const level = unavailable ? 'warn' : classified.statusCode >= 500 ? 'error' : 'info';
   if (apiOf(url) === 'tuya') {
     const tuyaError = toTuyaError(error);

@@ -469,6 +469,100 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'integrity log',
+    sql: `
+      -- One append-only RFC 6962 log per (tenant, kind) (src/integrity/): every record, and every
+      -- status transition of a communication log, is a leaf, numbered by one sequencer at a time.
+      CREATE TABLE integrity_logs (
+        tenant_id text COLLATE "C" NOT NULL,
+        kind      text COLLATE "C" NOT NULL,
+        assigned  bigint NOT NULL,
+        tree_size bigint NOT NULL,
+        root      bytea  NOT NULL,
+        PRIMARY KEY (tenant_id, kind)
+      );
+      -- transition 0 is the record itself; K ≥ 1 its K-th status transition (by seq).
+      CREATE TABLE integrity_leaves (
+        tenant_id  text COLLATE "C" NOT NULL,
+        kind       text COLLATE "C" NOT NULL,
+        leaf_index bigint  NOT NULL,
+        record_id  text COLLATE "C" NOT NULL,
+        transition integer NOT NULL,
+        PRIMARY KEY (tenant_id, kind, leaf_index)
+      );
+      CREATE UNIQUE INDEX integrity_leaves_by_record ON integrity_leaves (tenant_id, kind, record_id, transition);
+      -- The tree as C2SP tlog-tiles: 256 hashes a tile; a partial right-edge tile grows in place.
+      CREATE TABLE integrity_tiles (
+        tenant_id  text COLLATE "C" NOT NULL,
+        kind       text COLLATE "C" NOT NULL,
+        level      integer NOT NULL,
+        tile_index bigint  NOT NULL,
+        hashes     bytea   NOT NULL,
+        PRIMARY KEY (tenant_id, kind, level, tile_index)
+      );
+      -- Tiles are random bytes: compressing them only costs.
+      ALTER TABLE integrity_tiles ALTER COLUMN hashes SET STORAGE EXTERNAL;
+      -- Every signed checkpoint, and whether it was published outside the store yet.
+      CREATE TABLE integrity_checkpoints (
+        tenant_id     text COLLATE "C" NOT NULL,
+        kind          text COLLATE "C" NOT NULL,
+        tree_size     bigint  NOT NULL,
+        root          bytea   NOT NULL,
+        note          text    NOT NULL,
+        signed_at     bigint  NOT NULL,
+        dir_published boolean NOT NULL DEFAULT false,
+        url_published boolean NOT NULL DEFAULT false,
+        url_attempts  integer NOT NULL DEFAULT 0,
+        url_next_at   bigint  NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, kind, tree_size)
+      );
+      -- The logs' identity, fixed at the first signature: origins and the key that signs them.
+      CREATE TABLE integrity_identity (
+        id            integer PRIMARY KEY CHECK (id = 1),
+        origin_prefix text NOT NULL,
+        public_key    text NOT NULL
+      );
+      -- Rows stored before this version get their leaves when the store migrates, per kind in
+      -- (tenant, time, id) order, batch after batch from the last one done (the position here).
+      CREATE TABLE integrity_backfill (
+        kind         text COLLATE "C" PRIMARY KEY,
+        after_tenant text COLLATE "C",
+        after_time   bigint,
+        after_id     text COLLATE "C",
+        done         boolean NOT NULL DEFAULT false
+      );
+      INSERT INTO integrity_backfill (kind) VALUES
+        ('communication-log'), ('mfa-config-audit-log'), ('operate-log'), ('access-log');
+
+      -- Commit order without serializing writers: each claim and each transition records the
+      -- transaction that wrote it. Once every transaction below a horizon has ended
+      -- (pg_snapshot_xmin), no row below it can still appear, so the sequencer numbers the rows
+      -- below it in (txid, id) order and moves its cursor there.
+      ALTER TABLE communication_log_keys ADD COLUMN txid xid8;
+      ALTER TABLE communication_log_keys ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+      CREATE INDEX communication_log_keys_by_txid ON communication_log_keys (txid);
+      ALTER TABLE mfa_config_audit_log_keys ADD COLUMN txid xid8;
+      ALTER TABLE mfa_config_audit_log_keys ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+      CREATE INDEX mfa_config_audit_log_keys_by_txid ON mfa_config_audit_log_keys (txid);
+      ALTER TABLE operate_log_keys ADD COLUMN txid xid8;
+      ALTER TABLE operate_log_keys ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+      CREATE INDEX operate_log_keys_by_txid ON operate_log_keys (txid);
+      ALTER TABLE access_log_keys ADD COLUMN txid xid8;
+      ALTER TABLE access_log_keys ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+      CREATE INDEX access_log_keys_by_txid ON access_log_keys (txid);
+      ALTER TABLE communication_log_transitions ADD COLUMN txid xid8;
+      ALTER TABLE communication_log_transitions ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+      CREATE INDEX communication_log_transitions_by_txid ON communication_log_transitions (txid);
+      CREATE TABLE integrity_cursor (
+        kind text COLLATE "C" PRIMARY KEY,
+        txid xid8 NOT NULL
+      );
+      INSERT INTO integrity_cursor (kind, txid) VALUES
+        ('communication-log', '0'), ('mfa-config-audit-log', '0'), ('operate-log', '0'), ('access-log', '0');
+    `,
+  },
 ];
 
 /**

@@ -13,7 +13,7 @@ export interface PgExecutor {
 }
 
 /** Type parsers of sealog's pools: int8 (bigint) columns hold epoch ms and counts, all far below 2^53. */
-function numberParsingTypes(): pg.CustomTypesConfig {
+export function numberParsingTypes(): pg.CustomTypesConfig {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, Number);
   return types;
@@ -108,12 +108,18 @@ export class PgPool implements PgExecutor {
       throw asUnavailable(error);
     }
     let broken: unknown;
+    // The pool listens for errors of idle clients only: a checked-out client whose connection
+    // breaks (a protocol error after a partition heals) would otherwise crash the process. Its
+    // query rejects all the same.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     try {
       return await work(client);
     } catch (error) {
       broken = isConnectionFailure(error) ? error : undefined;
       throw asUnavailable(error);
     } finally {
+      client.off('error', ignore);
       client.release(broken instanceof Error ? broken : undefined);
     }
   }

@@ -19,7 +19,12 @@ import {
 import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
 import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { PgCommunicationLogRepository } from './communication-log-repository.js';
-import { applyMigrations } from './migrations.js';
+import { applyMigrations, MIGRATION_LOCK_KEY } from './migrations.js';
+import { PgIntegrityStore } from './integrity/pg-integrity-store.js';
+import { PgLeafReader } from './integrity/pg-leaf-reader.js';
+import { PgSequencer } from './integrity/pg-sequencer.js';
+import { backfillLeaves } from './integrity/pg-leaf-backfill.js';
+import { SequencerLoop } from '../../integrity/sequencing/sequencer-loop.js';
 import { PgNonceRepository } from './nonce-repository.js';
 import { PgOperateLogRepository } from './operate-log-repository.js';
 import { PartitionKeeper } from './partitions.js';
@@ -34,6 +39,12 @@ import type { StoreSealingOptions } from '../../sealing/store-sealing.js';
 import { PgSubjectKeyRepository } from './subject-key-repository.js';
 import { registerMasterKeys } from './master-key-registry.js';
 import { sealExistingRows } from './seal-existing-rows.js';
+
+/** How a PostgresStore is opened beyond its pool settings. */
+export interface PostgresStoreOptions extends StoreSealingOptions {
+  /** Hears of failures of background work (the integrity sequencer), logged by the app. */
+  onBackgroundFailure?: (component: string, error: Error) => void;
+}
 
 /**
  * The production store: PostgreSQL 15 or newer through a connection pool. Nothing connects until
@@ -53,6 +64,12 @@ export class PostgresStore implements AuditStore {
   /** Seals rows before they are stored and opens them as they are read (src/sealing/). */
   private readonly sealer: RowSealer;
   private readonly masterKeys: MasterKeys;
+  /** The integrity log's tiles, states and checkpoints (src/integrity/). */
+  readonly integrity: PgIntegrityStore;
+  /** Numbers and hashes leaves while this process is the schema's sequencer; runs after migrate(). */
+  private sequencerLoop: SequencerLoop | undefined;
+  private sequencer: PgSequencer | undefined;
+  private readonly onBackgroundFailure: (component: string, error: Error) => void;
 
   /**
    * `sealing.masterKeys` wrap the subject keys (DATA_KEY); by default those of ./data/data-keys,
@@ -61,13 +78,14 @@ export class PostgresStore implements AuditStore {
   constructor(
     private readonly settings: PoolSettings,
     now: () => number = Date.now,
-    sealing: StoreSealingOptions = {},
+    options: PostgresStoreOptions = {},
   ) {
     this.pool = new PgPool(settings);
-    this.masterKeys = sealing.masterKeys ?? loadMasterKeys(undefined, './data');
+    this.onBackgroundFailure = options.onBackgroundFailure ?? (() => undefined);
+    this.masterKeys = options.masterKeys ?? loadMasterKeys(undefined, './data');
     this.sealer = new RowSealer(
       new SubjectKeyRing(new PgSubjectKeyRepository(this.pool), this.masterKeys),
-      new PlaintextCache({ maxBytes: sealing.sealedCacheBytes }),
+      new PlaintextCache({ maxBytes: options.sealedCacheBytes }),
     );
     this.partitions = new PartitionKeeper(this.pool, now);
     this.communicationLogs = new PgCommunicationLogRepository(
@@ -76,6 +94,7 @@ export class PostgresStore implements AuditStore {
     );
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
     this.operateLogs = new PgOperateLogRepository(this.pool, this.logRows(OPERATE_LOG_TABLE));
+    this.integrity = new PgIntegrityStore(this.pool);
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
   }
@@ -104,9 +123,19 @@ export class PostgresStore implements AuditStore {
     try {
       return await withUntimedClient(this.settings.url, async (client) => {
         const applied = await applyMigrations(client, Infinity, onApplying);
-        await registerMasterKeys(executorOf(client), this.masterKeys);
-        await sealExistingRows(executorOf(client), this.sealer);
-        await this.partitions.prepareAhead(executorOf(client));
+        const db = executorOf(client);
+        await registerMasterKeys(db, this.masterKeys);
+        // Rows stored before this version: sealed, then numbered first in their logs, by one
+        // process at a time.
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        try {
+          await sealExistingRows(db, this.sealer);
+          await backfillLeaves(db);
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        }
+        await this.partitions.prepareAhead(db);
+        this.startSequencer();
         return applied;
       });
     } catch (error) {
@@ -123,6 +152,25 @@ export class PostgresStore implements AuditStore {
       }
       throw new UnavailableError(`${where} does not answer: check DATABASE_URL and that the database runs`);
     }
+  }
+
+  /** Starts taking part in sequencing (once): the process holding the lock numbers and hashes. */
+  private startSequencer(): void {
+    if (this.sequencerLoop !== undefined) return;
+    const sequencer = new PgSequencer(this.settings.url, this.integrity, new PgLeafReader(this.pool));
+    this.sequencer = sequencer;
+    this.sequencerLoop = new SequencerLoop(
+      () => sequencer.step(),
+      (error) => {
+        this.onBackgroundFailure(
+          'integrity sequencer',
+          error instanceof Error ? error : new Error(String(error)),
+        );
+      },
+    );
+    const { subscriber, options } = this.sequencerLoop.subscriber();
+    this.afterCommit.subscribe(subscriber, options);
+    this.sequencerLoop.start();
   }
 
   health(): StoreHealth {
@@ -147,6 +195,10 @@ export class PostgresStore implements AuditStore {
   }
 
   async close(): Promise<void> {
+    // Resigning first ends the sequencer's session, so a pass waiting on a silent database ends too.
+    await this.sequencer?.resign();
+    await this.sequencerLoop?.stop();
+    await this.sequencer?.resign();
     await this.afterCommit.close();
     await this.pool.close();
   }

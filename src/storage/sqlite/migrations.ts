@@ -267,6 +267,73 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'integrity log',
+    sql: `
+      -- One append-only RFC 6962 log per (tenant, kind) (src/integrity/): every record, and every
+      -- status transition of a communication log, is a leaf. The writer numbers leaves in the
+      -- transaction that stores their rows (exactly the commit order); the tree is hashed after.
+      CREATE TABLE integrity_logs (
+        tenant_id TEXT    NOT NULL,
+        kind      TEXT    NOT NULL,
+        assigned  INTEGER NOT NULL,
+        tree_size INTEGER NOT NULL,
+        root      BLOB    NOT NULL,
+        PRIMARY KEY (tenant_id, kind)
+      ) WITHOUT ROWID;
+      -- transition 0 is the record itself; K ≥ 1 its K-th status transition (by seq).
+      CREATE TABLE integrity_leaves (
+        tenant_id  TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        leaf_index INTEGER NOT NULL,
+        record_id  TEXT    NOT NULL,
+        transition INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, kind, leaf_index)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX integrity_leaves_by_record ON integrity_leaves (tenant_id, kind, record_id, transition);
+      -- The tree as C2SP tlog-tiles: 256 hashes a tile; a partial right-edge tile grows in place.
+      CREATE TABLE integrity_tiles (
+        tenant_id  TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        level      INTEGER NOT NULL,
+        tile_index INTEGER NOT NULL,
+        hashes     BLOB    NOT NULL,
+        PRIMARY KEY (tenant_id, kind, level, tile_index)
+      );
+      -- Every signed checkpoint, and whether it was published outside the store yet.
+      CREATE TABLE integrity_checkpoints (
+        tenant_id     TEXT    NOT NULL,
+        kind          TEXT    NOT NULL,
+        tree_size     INTEGER NOT NULL,
+        root          BLOB    NOT NULL,
+        note          TEXT    NOT NULL,
+        signed_at     INTEGER NOT NULL,
+        dir_published INTEGER NOT NULL DEFAULT 0,
+        url_published INTEGER NOT NULL DEFAULT 0,
+        url_attempts  INTEGER NOT NULL DEFAULT 0,
+        url_next_at   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, kind, tree_size)
+      );
+      -- The logs' identity, fixed at the first signature: origins and the key that signs them.
+      CREATE TABLE integrity_identity (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        origin_prefix TEXT    NOT NULL,
+        public_key    TEXT    NOT NULL
+      );
+      -- Rows stored before this version get their leaves when the store migrates, per kind in
+      -- (tenant, time, id) order, batch after batch from the last one done (the position here).
+      CREATE TABLE integrity_backfill (
+        kind         TEXT    PRIMARY KEY,
+        after_tenant TEXT,
+        after_time   INTEGER,
+        after_id     TEXT,
+        done         INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO integrity_backfill (kind) VALUES
+        ('communication-log'), ('mfa-config-audit-log'), ('operate-log'), ('access-log');
+    `,
+  },
 ];
 
 /**

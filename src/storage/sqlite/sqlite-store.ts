@@ -28,7 +28,7 @@ import { SearchIndexer, type SearchIndexTuning } from './search/search-indexer.j
 import { SqliteLogRows } from './tables/sqlite-log-rows.js';
 import { tallyTables } from './tables/table-tally.js';
 import { openStoreConnection } from './engine/store-connection.js';
-import type { BackgroundFailureListener } from './engine/background-failure.js';
+import { threadError, type BackgroundFailureListener } from './engine/background-failure.js';
 import { ForwardedWriter, type WriteChannel } from './engine/forwarded-writer.js';
 import { PublishingWriter } from './engine/publishing-writer.js';
 import type { WriteRequest } from './engine/pending-writes.js';
@@ -43,6 +43,11 @@ import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
 import { checkMasterKeys, registerMasterKeys } from './tables/master-key-registry.js';
 import { sealExistingRows } from './tables/seal-existing-rows.js';
+import { SqliteIntegrityStore } from './integrity/sqlite-integrity-store.js';
+import { SqliteLeafReader } from './integrity/sqlite-leaf-reader.js';
+import { backfillLeaves } from './integrity/leaf-backfill.js';
+import { SequencerLoop } from '../../integrity/sequencing/sequencer-loop.js';
+import { TreeBuilder } from '../../integrity/sequencing/tree-builder.js';
 
 /** How a SqliteStore is opened beyond its path. */
 export interface SqliteStoreOptions {
@@ -94,6 +99,10 @@ export class SqliteStore implements AuditStore {
   private readonly tables = new Map<string, SqliteLogRows<LogRow>>();
   /** Seals rows before they are stored and opens them as they are read (src/sealing/). */
   private readonly sealer: RowSealer;
+  /** The integrity log's tiles, states and checkpoints (src/integrity/). */
+  readonly integrity: SqliteIntegrityStore;
+  /** Hashes numbered leaves into their trees; runs where the writer is, after migrate(). */
+  private sequencer: SequencerLoop | undefined;
   private readonly masterKeys: MasterKeys;
 
   /**
@@ -136,6 +145,7 @@ export class SqliteStore implements AuditStore {
       this.logRows(OPERATE_LOG_TABLE),
       () => this.indexer?.reader ?? this.searchReader,
     );
+    this.integrity = new SqliteIntegrityStore(this.db, this.writer);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
     this.nonces = new SqliteNonceRepository(this.writer);
   }
@@ -172,6 +182,18 @@ export class SqliteStore implements AuditStore {
     registerMasterKeys(this.db, this.masterKeys);
     // Rows stored before sealing existed; none once sealed (the partial indexes find them at once).
     await sealExistingRows(this.db, this.sealer);
+    // Then rows stored before the integrity log: they take its first leaves.
+    backfillLeaves(this.db);
+    if (this.sequencer === undefined) {
+      const builder = new TreeBuilder(this.integrity, new SqliteLeafReader(this.db));
+      this.sequencer = new SequencerLoop(
+        () => builder.catchUp(),
+        (error) => this.onBackgroundFailure?.('integrity sequencer', threadError(error)),
+      );
+      const { subscriber, options } = this.sequencer.subscriber();
+      this.afterCommit.subscribe(subscriber, options);
+      this.sequencer.start();
+    }
     // The worker thread needs a file to read: an in-memory store searches by scanning.
     if (this.path !== ':memory:' && this.indexer === undefined) {
       this.indexer = new SearchIndexer(this.db, this.path, this.searchTuning, this.onBackgroundFailure);
@@ -229,6 +251,7 @@ export class SqliteStore implements AuditStore {
   }
 
   async close(): Promise<void> {
+    await this.sequencer?.stop();
     // The indexer's stop settles the notification it may be holding, so the seam can close.
     const seamClosed = this.afterCommit.close();
     await this.indexer?.close();

@@ -5,6 +5,9 @@ import type { StatusTransition } from '../../../kinds/communication-log/communic
 import type { LogRow } from '../../../kinds/log-table.js';
 import type { AppendedCount, StoredOutcome } from '../../../domain/after-commit.js';
 import type { StoredSubjectKey } from '../../../sealing/subject-key-ring.js';
+import type { LogId, StoredCheckpoint, TreeUpdate } from '../../../integrity/sequencing/integrity-store.js';
+import type { PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
+import type { LogIdentity } from '../../../integrity/integrity-log.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread
@@ -20,6 +23,11 @@ export type WriteCommand =
       entries: readonly CommunicationLogWithHistory[];
       subjectKeys: readonly StoredSubjectKey[];
     }
+  | { type: 'append-tree'; log: LogId; update: TreeUpdate }
+  | { type: 'store-checkpoint'; log: LogId; checkpoint: StoredCheckpoint; expectedLatest: number | undefined }
+  | { type: 'mark-published'; log: LogId; size: number; target: PublishTarget }
+  | { type: 'record-publish-failure'; log: LogId; size: number; nextAttemptAt: number }
+  | { type: 'claim-identity'; identity: LogIdentity }
   | { type: 'insert-tuya-token'; pair: TuyaTokenPair }
   | { type: 'rotate-tuya-token'; clientId: string; refreshHash: string; next: TuyaTokenPair; nowMs: number }
   | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number };
@@ -29,6 +37,11 @@ export interface WriteResults {
   'insert-rows': StoredOutcome;
   'apply-transition': boolean;
   'import-communication-logs': StoredOutcome;
+  'append-tree': boolean;
+  'store-checkpoint': boolean;
+  'mark-published': undefined;
+  'record-publish-failure': undefined;
+  'claim-identity': LogIdentity;
   'insert-tuya-token': undefined;
   'rotate-tuya-token': boolean;
   'remember-nonce': boolean;

@@ -4,6 +4,8 @@ import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { communicationLogWrites } from '../tables/communication-log-writes.js';
 import { nonceWrites } from '../tables/nonce-writes.js';
 import { subjectKeyWrites } from '../tables/subject-key-repository.js';
+import { LeafAssignment } from '../tables/leaf-assignment.js';
+import { IntegrityWrites } from '../integrity/integrity-writes.js';
 import { TableAccess } from '../tables/table-access.js';
 import { tuyaTokenWrites } from '../tables/tuya-token-writes.js';
 import type { WriteCommand, WriteHandlers } from './write-commands.js';
@@ -14,7 +16,9 @@ import type { WriteCommand, WriteHandlers } from './write-commands.js';
  */
 export function writeOperations(db: Database.Database): (command: WriteCommand) => unknown {
   const tables = new Map(LOG_TABLES.map((table) => [table.table, new TableAccess<LogRow>(db, table)]));
-  const communicationLogs = communicationLogWrites(db);
+  const leaves = new LeafAssignment(db);
+  const integrity = new IntegrityWrites(db);
+  const communicationLogs = communicationLogWrites(db, leaves);
   const tuyaTokens = tuyaTokenWrites(db);
   const nonces = nonceWrites(db);
   const storeKeys = subjectKeyWrites(db);
@@ -22,9 +26,15 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
     'insert-rows': ({ table, rows, subjectKeys }) => {
       const access = tables.get(table);
       if (access === undefined) throw new Error(`no log table ${table}`);
-      return access.insertMany(rows, () => {
-        storeKeys(subjectKeys);
-      });
+      return access.insertMany(
+        rows,
+        () => {
+          storeKeys(subjectKeys);
+        },
+        (stored) => {
+          leaves.records(access.table.kind, stored);
+        },
+      );
     },
     'apply-transition': ({ transition, subjectKeys }) =>
       communicationLogs.applyTransition(transition, () => {
@@ -34,6 +44,18 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
       communicationLogs.importCommunicationLogs(entries, () => {
         storeKeys(subjectKeys);
       }),
+    'append-tree': ({ log, update }) => integrity.appendTree(log, update),
+    'store-checkpoint': ({ log, checkpoint, expectedLatest }) =>
+      integrity.storeCheckpoint(log, checkpoint, expectedLatest),
+    'mark-published': ({ log, size, target }) => {
+      integrity.markPublished(log, size, target);
+      return undefined;
+    },
+    'record-publish-failure': ({ log, size, nextAttemptAt }) => {
+      integrity.recordPublishFailure(log, size, nextAttemptAt);
+      return undefined;
+    },
+    'claim-identity': ({ identity }) => integrity.claimIdentity(identity),
     'insert-tuya-token': ({ pair }) => {
       tuyaTokens.insertTuyaToken(pair);
       return undefined;

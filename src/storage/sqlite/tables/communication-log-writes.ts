@@ -3,10 +3,12 @@ import type { CommunicationLogWithHistory } from '../../../kinds/communication-l
 import {
   COMMUNICATION_LOG_TABLE,
   TRANSITION_COLUMNS,
+  type CommunicationLog,
   type StatusTransition,
 } from '../../../kinds/communication-log/communication-log-table.js';
 import type { StoredOutcome } from '../../../domain/after-commit.js';
 import { TableAccess } from './table-access.js';
+import type { LeafAssignment } from './leaf-assignment.js';
 
 /** The history's columns as stored: each transition keeps what it replaced (see delivery-history.ts). */
 const HISTORY_COLUMNS = [
@@ -35,8 +37,14 @@ const LEGACY = { prev_error: null, prev_response: null, prev_sent_at: null, prev
  * The communication-log writes beyond the common insert, synchronous on the writing connection
  * `db`; each runs inside the writer's group transaction.
  */
-export function communicationLogWrites(db: Database.Database) {
+export function communicationLogWrites(db: Database.Database, leaves: LeafAssignment) {
   const table = new TableAccess(db, COMMUNICATION_LOG_TABLE);
+  const { kind } = COMMUNICATION_LOG_TABLE;
+  const historyLength = (tenantId: string, logId: string) =>
+    table
+      .prepare('SELECT count(*) FROM communication_log_transitions WHERE tenant_id = ? AND log_id = ?')
+      .pluck()
+      .get(tenantId, logId) as number;
   return {
     /**
      * Compare-and-set of the status, with the transition appended to the history (after `first`,
@@ -65,6 +73,13 @@ export function communicationLogWrites(db: Database.Database) {
           if (previous === undefined || update.run(transition).changes !== 1) return false;
           first?.();
           append.run({ ...transition, ...previous } satisfies StoredTransition);
+          // Its rank in the log's history: transitions are only ever appended.
+          leaves.transition(
+            transition.tenant_id,
+            kind,
+            transition.log_id,
+            historyLength(transition.tenant_id, transition.log_id),
+          );
           return true;
         })
         .immediate();
@@ -91,7 +106,13 @@ export function communicationLogWrites(db: Database.Database) {
       const duplicates = db
         .transaction(() => {
           first?.();
-          return table.insertNew(logs, appendHistory);
+          const existing = table.insertNew(logs, appendHistory);
+          leaves.records(
+            kind,
+            stored.map((index) => logs[index] as CommunicationLog),
+            (log) => historyLength(log.tenant_id, log.id),
+          );
+          return existing;
         })
         .immediate();
       return { ids: logs.map((log) => log.id), duplicates, stored };

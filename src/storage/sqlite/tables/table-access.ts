@@ -35,15 +35,18 @@ export class TableAccess<Row extends LogRow> {
 
   /**
    * Inserts every row (as stored: sealed) in one transaction, after `first` (which stores the
-   * subject keys sealing them); rows already stored are reported as existing, and the positions in
-   * `rows` of those stored now as `stored`.
+   * subject keys sealing them) and before `then`, which hears the rows stored (their leaves); rows
+   * already stored are reported as existing, and the positions in `rows` of those stored now as
+   * `stored`.
    */
-  insertMany(rows: readonly Row[], first?: () => void): StoredOutcome {
+  insertMany(rows: readonly Row[], first?: () => void, then?: (stored: Row[]) => void): StoredOutcome {
     const stored: number[] = [];
     const duplicates = this.db
       .transaction(() => {
         first?.();
-        return this.insertNew(rows, (index) => stored.push(index));
+        const existing = this.insertNew(rows, (index) => stored.push(index));
+        then?.(stored.map((index) => rows[index] as Row));
+        return existing;
       })
       .immediate();
     return { ids: rows.map((row) => row.id), duplicates, stored };

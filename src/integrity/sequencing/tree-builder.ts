@@ -1,0 +1,80 @@
+import { leafHash } from '../merkle/rfc6962-hashing.js';
+import type { IntegrityStore, LogId } from './integrity-store.js';
+import { edgeTiles, TreeAppender } from './tree-appender.js';
+
+/** Reads the leaf bytes of numbered leaves; each store reads its rows its own way. */
+export interface LeafReader {
+  /**
+   * The bytes of leaves `start` … `end − 1` of `log`, in order (all numbered already). Throws
+   * MissingLeafRowError (leaf-builder.ts) for a leaf whose row is not stored.
+   */
+  leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]>;
+}
+
+/** Leaves hashed per step: a few ms of work, one tile write per level. */
+export const DEFAULT_BATCH_LEAVES = 2000;
+
+const logKey = (log: LogId) => `${log.tenantId}\u0000${log.kind}`;
+
+/**
+ * Hashes numbered leaves into their log's tree (tiles, size, root), in leaf order, a batch per
+ * atomic store step (IntegrityStore.appendTree, a compare-and-set on the tree size: two builders
+ * can never fork a log; the loser re-reads). Keeps each log's right edge between steps, so a step
+ * costs about one node hash per leaf.
+ */
+export class TreeBuilder {
+  private readonly appenders = new Map<string, TreeAppender>();
+
+  constructor(
+    private readonly store: IntegrityStore,
+    private readonly reader: LeafReader,
+    private readonly batchLeaves = DEFAULT_BATCH_LEAVES,
+  ) {}
+
+  /** Hashes every numbered leaf of every log into its tree; returns the leaves hashed. */
+  async catchUp(): Promise<number> {
+    let hashed = 0;
+    for (const status of await this.store.logStates()) {
+      if (status.assigned > status.treeSize) hashed += await this.catchUpLog(status);
+    }
+    return hashed;
+  }
+
+  /** Hashes the numbered leaves of `log` (one log's share of catchUp). */
+  async catchUpLog(log: LogId): Promise<number> {
+    let hashed = 0;
+    let state = await this.store.logState(log);
+    while (state.assigned > state.treeSize) {
+      const end = Math.min(state.assigned, state.treeSize + this.batchLeaves);
+      const bytes = await this.reader.leafBytes(log, state.treeSize, end);
+      const appender = await this.appenderAt(log, state.treeSize);
+      const { update, next } = appender.append(bytes.map((leaf) => leafHash(leaf)));
+      if (await this.store.appendTree(log, update)) {
+        this.appenders.set(logKey(log), next);
+        hashed += bytes.length;
+      } else {
+        // Another builder moved the tree on: start from what it stored.
+        this.appenders.delete(logKey(log));
+      }
+      state = await this.store.logState(log);
+    }
+    return hashed;
+  }
+
+  /** The appender of `log` at `size`: the one kept from the last step, or resumed from the tiles. */
+  private async appenderAt(log: LogId, size: number): Promise<TreeAppender> {
+    const kept = this.appenders.get(logKey(log));
+    if (kept?.size === size) return kept;
+    if (size === 0) return TreeAppender.empty();
+    const edge = edgeTiles(size);
+    const hashes = await this.store.readTiles(log, edge);
+    return TreeAppender.resume(
+      size,
+      edge.map((tile, position) => ({
+        level: tile.level,
+        index: tile.index,
+        hashes: hashes[position] ?? Buffer.alloc(0),
+      })),
+    );
+  }
+}

@@ -1,0 +1,264 @@
+import type pg from 'pg';
+import { HASH_BYTES, EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
+import type { TileAddress } from '../../../integrity/merkle/tile-layout.js';
+import type {
+  LogId,
+  LogState,
+  LogStatus,
+  StoredCheckpoint,
+  TreeUpdate,
+} from '../../../integrity/sequencing/integrity-store.js';
+import type { PgPool } from '../pg-executor.js';
+import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
+import type { IntegrityLog, LogIdentity } from '../../../integrity/integrity-log.js';
+import {
+  checkpointOf,
+  outboxEntryOf,
+  type CheckpointRow,
+  type OutboxColumns,
+} from '../../../integrity/checkpoints/checkpoint-rows.js';
+import { PgLeafReader } from './pg-leaf-reader.js';
+import { logTableOfKind } from '../../../kinds/log-tables.js';
+
+const CHECKPOINT_COLUMNS = 'tree_size, root, note, signed_at';
+
+/** Runs `work` in one transaction on one connection of the pool. */
+async function inTransaction<T>(pool: PgPool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return pool.withClient(async (client) => {
+    await client.query('BEGIN');
+    try {
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/**
+ * The integrity log on PostgreSQL. Tree growth and checkpoints are compare-and-sets inside a
+ * transaction that locks the log's row, so two processes can never fork a log.
+ */
+export class PgIntegrityStore implements IntegrityLog {
+  private readonly reader: PgLeafReader;
+
+  constructor(private readonly pool: PgPool) {
+    this.reader = new PgLeafReader(pool);
+  }
+
+  leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
+    return this.reader.leafBytes(log, start, end);
+  }
+
+  async findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined> {
+    const [row] = await this.pool.query<{ leaf_index: number }>(
+      `SELECT leaf_index FROM integrity_leaves
+        WHERE tenant_id = $1 AND kind = $2 AND record_id = $3 AND transition = $4`,
+      [log.tenantId, log.kind, recordId, transition],
+    );
+    return row?.leaf_index;
+  }
+
+  async hasRecord(log: LogId, recordId: string): Promise<boolean> {
+    const rows = await this.pool.query(
+      `SELECT 1 FROM ${logTableOfKind(log.kind).keysTable} WHERE tenant_id = $1 AND id = $2`,
+      [log.tenantId, recordId],
+    );
+    return rows.length > 0;
+  }
+
+  async identity(): Promise<LogIdentity | undefined> {
+    const [row] = await this.pool.query<LogIdentity>(
+      'SELECT origin_prefix AS "originPrefix", public_key AS "publicKey" FROM integrity_identity',
+    );
+    return row;
+  }
+
+  async claimIdentity(identity: LogIdentity): Promise<LogIdentity> {
+    await this.pool.query(
+      'INSERT INTO integrity_identity (id, origin_prefix, public_key) VALUES (1, $1, $2) ON CONFLICT DO NOTHING',
+      [identity.originPrefix, identity.publicKey],
+    );
+    return (await this.identity()) ?? identity;
+  }
+
+  async unpublished(target: PublishTarget, limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.pool.query<CheckpointRow & OutboxColumns>(
+      `SELECT tenant_id, kind, ${CHECKPOINT_COLUMNS}, url_attempts, url_next_at FROM integrity_checkpoints
+        WHERE NOT ${target === 'dir' ? 'dir_published' : 'url_published'}
+        ORDER BY signed_at, tenant_id, kind, tree_size LIMIT $1`,
+      [limit],
+    );
+    return rows.map(outboxEntryOf);
+  }
+
+  async markPublished(log: LogId, size: number, target: PublishTarget): Promise<void> {
+    await this.pool.query(
+      `UPDATE integrity_checkpoints SET ${target === 'dir' ? 'dir_published' : 'url_published'} = true
+        WHERE tenant_id = $1 AND kind = $2 AND tree_size = $3`,
+      [log.tenantId, log.kind, size],
+    );
+  }
+
+  async recordFailure(log: LogId, size: number, nextAttemptAt: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE integrity_checkpoints SET url_attempts = url_attempts + 1, url_next_at = $4
+        WHERE tenant_id = $1 AND kind = $2 AND tree_size = $3`,
+      [log.tenantId, log.kind, size, nextAttemptAt],
+    );
+  }
+
+  async logState(log: LogId): Promise<LogState> {
+    const [row] = await this.pool.query<{ assigned: number; tree_size: number; root: Buffer }>(
+      'SELECT assigned, tree_size, root FROM integrity_logs WHERE tenant_id = $1 AND kind = $2',
+      [log.tenantId, log.kind],
+    );
+    return row === undefined
+      ? { assigned: 0, treeSize: 0, root: Buffer.from(EMPTY_ROOT) }
+      : { assigned: row.assigned, treeSize: row.tree_size, root: row.root };
+  }
+
+  async logStates(): Promise<LogStatus[]> {
+    const rows = await this.pool.query<{
+      tenant_id: string;
+      kind: string;
+      assigned: number;
+      tree_size: number;
+      root: Buffer;
+    }>(
+      'SELECT tenant_id, kind, assigned, tree_size, root FROM integrity_logs WHERE assigned > 0 ORDER BY tenant_id, kind',
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      kind: row.kind,
+      assigned: row.assigned,
+      treeSize: row.tree_size,
+      root: row.root,
+    }));
+  }
+
+  async readTiles(log: LogId, tiles: readonly TileAddress[]): Promise<(Buffer | undefined)[]> {
+    if (tiles.length === 0) return [];
+    const rows = await this.pool.query<{ level: number; tile_index: number; hashes: Buffer }>(
+      `SELECT t.level, t.tile_index, t.hashes FROM integrity_tiles t
+         JOIN unnest($3::integer[], $4::bigint[]) AS wanted(level, tile_index)
+           ON t.level = wanted.level AND t.tile_index = wanted.tile_index
+        WHERE t.tenant_id = $1 AND t.kind = $2`,
+      [log.tenantId, log.kind, tiles.map((tile) => tile.level), tiles.map((tile) => tile.index)],
+    );
+    const found = new Map(rows.map((row) => [`${row.level}/${row.tile_index}`, row.hashes]));
+    return tiles.map((tile) => found.get(`${tile.level}/${tile.index}`));
+  }
+
+  appendTree(log: LogId, update: TreeUpdate): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ assigned: number; tree_size: number }>(
+        'SELECT assigned, tree_size FROM integrity_logs WHERE tenant_id = $1 AND kind = $2 FOR UPDATE',
+        [log.tenantId, log.kind],
+      );
+      const state = rows[0];
+      if (state?.tree_size !== update.expectedSize) return false;
+      if (update.size <= update.expectedSize || update.size > state.assigned) {
+        throw new Error(
+          `${log.kind} log of ${JSON.stringify(log.tenantId)}: cannot grow from ${update.expectedSize} to ${update.size} leaves with ${state.assigned} numbered`,
+        );
+      }
+      const stored = await client.query<{ level: number; tile_index: number; hashes: Buffer }>(
+        `SELECT t.level, t.tile_index, t.hashes FROM integrity_tiles t
+           JOIN unnest($3::integer[], $4::bigint[]) AS wanted(level, tile_index)
+             ON t.level = wanted.level AND t.tile_index = wanted.tile_index
+          WHERE t.tenant_id = $1 AND t.kind = $2`,
+        [
+          log.tenantId,
+          log.kind,
+          update.tiles.map((tile) => tile.level),
+          update.tiles.map((tile) => tile.index),
+        ],
+      );
+      const existing = new Map(stored.rows.map((row) => [`${row.level}/${row.tile_index}`, row.hashes]));
+      for (const tile of update.tiles) {
+        const before = existing.get(`${tile.level}/${tile.index}`);
+        const width = before === undefined ? 0 : before.length / HASH_BYTES;
+        if (
+          width !== tile.previousWidth ||
+          (before !== undefined && !tile.hashes.subarray(0, before.length).equals(before))
+        ) {
+          throw new Error(
+            `${log.kind} log of ${JSON.stringify(log.tenantId)}: tile ${tile.level}/${tile.index} holds ${width} hashes, not the ${tile.previousWidth} its growth starts from`,
+          );
+        }
+      }
+      await client.query(
+        `INSERT INTO integrity_tiles (tenant_id, kind, level, tile_index, hashes)
+         SELECT $1, $2, * FROM unnest($3::integer[], $4::bigint[], $5::bytea[])
+         ON CONFLICT (tenant_id, kind, level, tile_index) DO UPDATE SET hashes = excluded.hashes`,
+        [
+          log.tenantId,
+          log.kind,
+          update.tiles.map((tile) => tile.level),
+          update.tiles.map((tile) => tile.index),
+          update.tiles.map((tile) => tile.hashes),
+        ],
+      );
+      await client.query(
+        'UPDATE integrity_logs SET tree_size = $3, root = $4 WHERE tenant_id = $1 AND kind = $2',
+        [log.tenantId, log.kind, update.size, update.root],
+      );
+      return true;
+    });
+  }
+
+  async latestCheckpoint(log: LogId): Promise<StoredCheckpoint | undefined> {
+    const [row] = await this.pool.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM integrity_checkpoints WHERE tenant_id = $1 AND kind = $2
+        ORDER BY tree_size DESC LIMIT 1`,
+      [log.tenantId, log.kind],
+    );
+    return row === undefined ? undefined : checkpointOf(row);
+  }
+
+  async checkpointAt(log: LogId, size: number): Promise<StoredCheckpoint | undefined> {
+    const [row] = await this.pool.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM integrity_checkpoints WHERE tenant_id = $1 AND kind = $2 AND tree_size = $3`,
+      [log.tenantId, log.kind, size],
+    );
+    return row === undefined ? undefined : checkpointOf(row);
+  }
+
+  async listCheckpoints(log: LogId, afterSize: number, limit: number): Promise<StoredCheckpoint[]> {
+    const rows = await this.pool.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM integrity_checkpoints
+        WHERE tenant_id = $1 AND kind = $2 AND tree_size > $3 ORDER BY tree_size LIMIT $4`,
+      [log.tenantId, log.kind, afterSize, limit],
+    );
+    return rows.map(checkpointOf);
+  }
+
+  storeCheckpoint(
+    log: LogId,
+    checkpoint: StoredCheckpoint,
+    expectedLatest: number | undefined,
+  ): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      // Serializes signers of one log (the log's row), so the compare-and-set below is exact.
+      await client.query('SELECT 1 FROM integrity_logs WHERE tenant_id = $1 AND kind = $2 FOR UPDATE', [
+        log.tenantId,
+        log.kind,
+      ]);
+      const { rows } = await client.query<{ latest: number | null }>(
+        'SELECT max(tree_size) AS latest FROM integrity_checkpoints WHERE tenant_id = $1 AND kind = $2',
+        [log.tenantId, log.kind],
+      );
+      const latest = rows[0]?.latest ?? undefined;
+      if (latest !== expectedLatest || checkpoint.size <= (latest ?? -1)) return false;
+      await client.query(
+        `INSERT INTO integrity_checkpoints (tenant_id, kind, tree_size, root, note, signed_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [log.tenantId, log.kind, checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.signedAt],
+      );
+      return true;
+    });
+  }
+}

@@ -1,0 +1,186 @@
+import type pg from 'pg';
+import { compareUtf8 } from '../../../integrity/sequencing/leaf-order.js';
+import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
+import { LOG_TABLES } from '../../../kinds/log-tables.js';
+import type { LogTable } from '../../../kinds/log-table.js';
+
+/** Rows numbered per kind and pass at most (a single transaction's rows are never split). */
+const PASS_ROWS = 20_000;
+
+/** A row to number: a record (rank 0) or a transition (rank ≥ 1), with the transaction that wrote it. */
+interface Pending {
+  txid: bigint;
+  tenant_id: string;
+  record_id: string;
+  rank: number;
+  seq: number;
+}
+
+interface PendingRow {
+  txid: string;
+  tenant_id: string;
+  record_id: string;
+  rank: number;
+  seq: number;
+}
+
+/**
+ * Numbers the leaves of every write that has finished, on `client` (the sequencer's own session,
+ * which holds the sequencer lock): in one REPEATABLE READ transaction, the horizon H below which
+ * every transaction has ended, then per kind the rows written by transactions in [cursor, H), in
+ * (txid, id) order — a write's records in id order, each followed by its own transitions — then
+ * the cursor moves to H. Rows that already have a leaf (a copy brought it) are skipped. Kinds whose
+ * backfill has not finished wait. Returns the leaves numbered.
+ */
+export async function assignFinishedWrites(client: pg.ClientBase): Promise<number> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  try {
+    // The first statement takes the snapshot: its xmin is the horizon.
+    const { rows: horizonRows } = await client.query<{ horizon: string }>(
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
+    );
+    const horizon = BigInt(horizonRows[0]?.horizon ?? '0');
+    let numbered = 0;
+    for (const table of LOG_TABLES) numbered += await assignKind(client, table, horizon);
+    await client.query('COMMIT');
+    return numbered;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assignKind(client: pg.ClientBase, table: LogTable, horizon: bigint): Promise<number> {
+  const { rows: state } = await client.query<{ txid: string; done: boolean }>(
+    `SELECT c.txid::text AS txid, b.done FROM integrity_cursor c JOIN integrity_backfill b USING (kind)
+      WHERE kind = $1`,
+    [table.kind],
+  );
+  const position = state[0];
+  if (position === undefined || !position.done) return 0;
+  const cursor = BigInt(position.txid);
+  if (cursor >= horizon) return 0;
+  let pending = await pendingRows(client, table, cursor, horizon, PASS_ROWS);
+  let next = horizon;
+  if (pending.length >= PASS_ROWS) {
+    // Cut at a transaction boundary: the last transaction read may have more rows.
+    const last = pending[pending.length - 1]?.txid ?? cursor;
+    const first = pending[0]?.txid ?? cursor;
+    if (last === first) {
+      pending = await pendingRows(client, table, last, last + 1n, Number.MAX_SAFE_INTEGER);
+      next = last + 1n;
+    } else {
+      pending = pending.filter((row) => row.txid !== last);
+      next = last;
+    }
+  }
+  const numbered = await insertLeaves(client, table.kind, order(pending));
+  await client.query('UPDATE integrity_cursor SET txid = $2::xid8 WHERE kind = $1', [
+    table.kind,
+    next.toString(),
+  ]);
+  return numbered;
+}
+
+/** The records and transitions of `table` written by transactions in [from, until) without a leaf. */
+async function pendingRows(
+  client: pg.ClientBase,
+  table: LogTable,
+  from: bigint,
+  until: bigint,
+  limit: number,
+): Promise<Pending[]> {
+  const transitions =
+    table.table === COMMUNICATION_LOG_TABLE.table
+      ? `UNION ALL
+         SELECT t.txid, t.tenant_id, t.log_id AS record_id,
+                (SELECT count(*) FROM communication_log_transitions e
+                  WHERE e.tenant_id = t.tenant_id AND e.log_id = t.log_id AND e.seq <= t.seq)::integer AS rank,
+                t.seq
+           FROM communication_log_transitions t
+          WHERE t.txid >= $2::xid8 AND t.txid < $3::xid8`
+      : '';
+  const { rows } = await client.query<PendingRow>(
+    `SELECT txid::text AS txid, tenant_id, record_id, rank, seq FROM (
+       SELECT k.txid, k.tenant_id, k.id AS record_id, 0 AS rank, 0::bigint AS seq
+         FROM ${table.keysTable} k
+        WHERE k.txid >= $2::xid8 AND k.txid < $3::xid8
+       ${transitions}
+     ) AS pending
+     WHERE NOT EXISTS (SELECT 1 FROM integrity_leaves l
+                        WHERE l.tenant_id = pending.tenant_id AND l.kind = $1
+                          AND l.record_id = pending.record_id AND l.transition = pending.rank)
+     ORDER BY pending.txid, pending.rank, pending.record_id
+     LIMIT $4`,
+    [table.kind, from.toString(), until.toString(), limit],
+  );
+  return rows.map((row) => ({ ...row, txid: BigInt(row.txid) }));
+}
+
+/**
+ * The leaf order of rows read in (txid) order: within one transaction its records in id order
+ * (UTF-8 bytes), each followed by its own transitions in seq order, then the transaction's
+ * transitions of other records in seq order — the order the embedded store numbers the same write.
+ */
+function order(rows: readonly Pending[]): Pending[] {
+  const ordered: Pending[] = [];
+  let start = 0;
+  while (start < rows.length) {
+    const txid = rows[start]?.txid;
+    let end = start;
+    while (end < rows.length && rows[end]?.txid === txid) end++;
+    const group = rows.slice(start, end);
+    const records = group
+      .filter((row) => row.rank === 0)
+      .sort((a, b) => compareUtf8(a.record_id, b.record_id));
+    const transitions = group.filter((row) => row.rank > 0).sort((a, b) => a.seq - b.seq);
+    const placed = new Set<Pending>();
+    for (const record of records) {
+      ordered.push(record);
+      for (const transition of transitions) {
+        if (transition.tenant_id === record.tenant_id && transition.record_id === record.record_id) {
+          ordered.push(transition);
+          placed.add(transition);
+        }
+      }
+    }
+    for (const transition of transitions) if (!placed.has(transition)) ordered.push(transition);
+    start = end;
+  }
+  return ordered;
+}
+
+/** Numbers `rows` (in leaf order) in their logs after the leaves each log has; returns how many. */
+async function insertLeaves(client: pg.ClientBase, kind: string, rows: readonly Pending[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.tenant_id, (counts.get(row.tenant_id) ?? 0) + 1);
+  const tenants = [...counts.keys()];
+  // The logs' rows, created when new; the old `assigned` is where each log's new leaves start.
+  const { rows: logs } = await client.query<{ tenant_id: string; assigned: number }>(
+    `INSERT INTO integrity_logs (tenant_id, kind, assigned, tree_size, root)
+     SELECT tenant_id, $1, count, 0, sha256('') FROM unnest($2::text[], $3::bigint[]) AS added(tenant_id, count)
+     ON CONFLICT (tenant_id, kind) DO UPDATE SET assigned = integrity_logs.assigned + excluded.assigned
+     RETURNING tenant_id, assigned`,
+    [kind, tenants, tenants.map((tenant) => counts.get(tenant) ?? 0)],
+  );
+  const next = new Map(logs.map((log) => [log.tenant_id, log.assigned - (counts.get(log.tenant_id) ?? 0)]));
+  const indexes = rows.map((row) => {
+    const index = next.get(row.tenant_id) ?? 0;
+    next.set(row.tenant_id, index + 1);
+    return index;
+  });
+  await client.query(
+    `INSERT INTO integrity_leaves (tenant_id, kind, leaf_index, record_id, transition)
+     SELECT tenant_id, $1, leaf_index, record_id, transition
+       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::integer[]) AS leaf(tenant_id, leaf_index, record_id, transition)`,
+    [
+      kind,
+      rows.map((row) => row.tenant_id),
+      indexes,
+      rows.map((row) => row.record_id),
+      rows.map((row) => row.rank),
+    ],
+  );
+  return rows.length;
+}

@@ -1,0 +1,60 @@
+import type { StoredTransition } from '../../../integrity/leaves/delivery-history.js';
+import {
+  HISTORY_COLUMNS,
+  historiesByLog,
+  leafBytesOf,
+  type LeafLocation,
+} from '../../../integrity/leaves/leaf-builder.js';
+import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
+import type { LeafReader } from '../../../integrity/sequencing/tree-builder.js';
+import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
+import { SEALED_COLUMN } from '../../../kinds/log-table.js';
+import { logTableOfKind } from '../../../kinds/log-tables.js';
+import type { PgExecutor } from '../pg-executor.js';
+
+/**
+ * Reads leaf bytes from PostgreSQL: the numbered leaves of a window, their records (found through
+ * the claim table, which knows each record's partition) and, for communication logs, their
+ * histories. Each read sees committed rows: leaves are numbered only for finished writes.
+ */
+export class PgLeafReader implements LeafReader {
+  constructor(private readonly db: PgExecutor) {}
+
+  async leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
+    const table = logTableOfKind(log.kind);
+    const locations = await this.db.query<LeafLocation>(
+      `SELECT leaf_index AS "leafIndex", record_id AS "recordId", transition FROM integrity_leaves
+        WHERE tenant_id = $1 AND kind = $2 AND leaf_index >= $3 AND leaf_index < $4 ORDER BY leaf_index`,
+      [log.tenantId, log.kind, start, end],
+    );
+    if (locations.length !== end - start) {
+      throw new Error(
+        `${log.kind} log of ${JSON.stringify(log.tenantId)}: leaves ${start}…${end - 1} are not all numbered`,
+      );
+    }
+    const ids = [...new Set(locations.map((location) => location.recordId))];
+    const time = `"${table.timeColumn}"`;
+    const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN].map(
+      (column) => `r."${column}"`,
+    );
+    const records = await this.db.query<{ id: string }>(
+      `SELECT ${columns.join(', ')} FROM ${table.keysTable} k
+         JOIN ${table.table} r ON r.tenant_id = k.tenant_id AND r.${time} = k.${time} AND r.id = k.id
+        WHERE k.tenant_id = $1 AND k.id = ANY($2::text[])`,
+      [log.tenantId, ids],
+    );
+    let histories = new Map<string, StoredTransition[]>();
+    if (table.table === COMMUNICATION_LOG_TABLE.table) {
+      const transitions = await this.db.query<StoredTransition>(
+        `SELECT ${HISTORY_COLUMNS.join(', ')} FROM communication_log_transitions
+          WHERE tenant_id = $1 AND log_id = ANY($2::text[]) ORDER BY log_id, seq`,
+        [log.tenantId, ids],
+      );
+      histories = historiesByLog(transitions);
+    }
+    return leafBytesOf(log.kind, locations, {
+      records: new Map(records.map((record) => [record.id, record])),
+      histories,
+    });
+  }
+}

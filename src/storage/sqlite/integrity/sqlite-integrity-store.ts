@@ -1,0 +1,191 @@
+import type Database from 'better-sqlite3';
+import type { TileAddress } from '../../../integrity/merkle/tile-layout.js';
+import { EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
+import type {
+  LogId,
+  LogState,
+  LogStatus,
+  StoredCheckpoint,
+  TreeUpdate,
+} from '../../../integrity/sequencing/integrity-store.js';
+import { asPromise } from '../engine/as-promise.js';
+import { StatementCache } from '../engine/statement-cache.js';
+import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
+import type { IntegrityLog, LogIdentity } from '../../../integrity/integrity-log.js';
+import { SqliteLeafReader } from './sqlite-leaf-reader.js';
+import { logTableOfKind } from '../../../kinds/log-tables.js';
+import {
+  checkpointOf,
+  outboxEntryOf,
+  type CheckpointRow,
+  type OutboxColumns,
+} from '../../../integrity/checkpoints/checkpoint-rows.js';
+import type { StoreWriter } from '../engine/store-writer.js';
+
+const CHECKPOINT_COLUMNS = 'tree_size, root, note, signed_at';
+
+/**
+ * The integrity log of the embedded store: reads on the event loop's connection (each a WAL
+ * snapshot), writes through the writer, where their compare-and-sets run in its transaction.
+ */
+export class SqliteIntegrityStore implements IntegrityLog {
+  private readonly statements: StatementCache;
+  private readonly reader: SqliteLeafReader;
+
+  constructor(
+    db: Database.Database,
+    private readonly writer: StoreWriter,
+  ) {
+    this.statements = new StatementCache(db);
+    this.reader = new SqliteLeafReader(db);
+  }
+
+  leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
+    return this.reader.leafBytes(log, start, end);
+  }
+
+  findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined> {
+    return asPromise(
+      () =>
+        this.statements
+          .prepare(
+            `SELECT leaf_index FROM integrity_leaves
+              WHERE tenant_id = ? AND kind = ? AND record_id = ? AND transition = ?`,
+          )
+          .pluck()
+          .get(log.tenantId, log.kind, recordId, transition) as number | undefined,
+    );
+  }
+
+  hasRecord(log: LogId, recordId: string): Promise<boolean> {
+    return asPromise(
+      () =>
+        this.statements
+          .prepare(`SELECT 1 FROM ${logTableOfKind(log.kind).table} WHERE tenant_id = ? AND id = ?`)
+          .get(log.tenantId, recordId) !== undefined,
+    );
+  }
+
+  identity(): Promise<LogIdentity | undefined> {
+    return asPromise(
+      () =>
+        this.statements
+          .prepare('SELECT origin_prefix AS originPrefix, public_key AS publicKey FROM integrity_identity')
+          .get() as LogIdentity | undefined,
+    );
+  }
+
+  claimIdentity(identity: LogIdentity): Promise<LogIdentity> {
+    return this.writer.run({ type: 'claim-identity', identity });
+  }
+
+  unpublished(target: PublishTarget, limit: number): Promise<OutboxEntry[]> {
+    return asPromise(() => {
+      const rows = this.statements
+        .prepare(
+          `SELECT tenant_id, kind, ${CHECKPOINT_COLUMNS}, url_attempts, url_next_at FROM integrity_checkpoints
+            WHERE ${target === 'dir' ? 'dir_published' : 'url_published'} = 0
+            ORDER BY signed_at, tenant_id, kind, tree_size LIMIT ?`,
+        )
+        .all(limit) as (CheckpointRow & OutboxColumns)[];
+      return rows.map(outboxEntryOf);
+    });
+  }
+
+  markPublished(log: LogId, size: number, target: PublishTarget): Promise<void> {
+    return this.writer.run({ type: 'mark-published', log, size, target });
+  }
+
+  recordFailure(log: LogId, size: number, nextAttemptAt: number): Promise<void> {
+    return this.writer.run({ type: 'record-publish-failure', log, size, nextAttemptAt });
+  }
+
+  logState(log: LogId): Promise<LogState> {
+    return asPromise(() => {
+      const row = this.statements
+        .prepare('SELECT assigned, tree_size, root FROM integrity_logs WHERE tenant_id = ? AND kind = ?')
+        .get(log.tenantId, log.kind) as { assigned: number; tree_size: number; root: Buffer } | undefined;
+      return row === undefined
+        ? { assigned: 0, treeSize: 0, root: Buffer.from(EMPTY_ROOT) }
+        : { assigned: row.assigned, treeSize: row.tree_size, root: Buffer.from(row.root) };
+    });
+  }
+
+  logStates(): Promise<LogStatus[]> {
+    return asPromise(() => {
+      const rows = this.statements
+        .prepare(
+          `SELECT tenant_id, kind, assigned, tree_size, root FROM integrity_logs
+            WHERE assigned > 0 ORDER BY tenant_id, kind`,
+        )
+        .all() as { tenant_id: string; kind: string; assigned: number; tree_size: number; root: Buffer }[];
+      return rows.map((row) => ({
+        tenantId: row.tenant_id,
+        kind: row.kind,
+        assigned: row.assigned,
+        treeSize: row.tree_size,
+        root: Buffer.from(row.root),
+      }));
+    });
+  }
+
+  readTiles(log: LogId, tiles: readonly TileAddress[]): Promise<(Buffer | undefined)[]> {
+    return asPromise(() => {
+      const read = this.statements.prepare(
+        'SELECT hashes FROM integrity_tiles WHERE tenant_id = ? AND kind = ? AND level = ? AND tile_index = ?',
+      );
+      return tiles.map((tile) => {
+        const row = read.get(log.tenantId, log.kind, tile.level, tile.index) as
+          { hashes: Buffer } | undefined;
+        return row === undefined ? undefined : Buffer.from(row.hashes);
+      });
+    });
+  }
+
+  appendTree(log: LogId, update: TreeUpdate): Promise<boolean> {
+    return this.writer.run({ type: 'append-tree', log, update });
+  }
+
+  latestCheckpoint(log: LogId): Promise<StoredCheckpoint | undefined> {
+    return asPromise(() => {
+      const row = this.statements
+        .prepare(
+          `SELECT ${CHECKPOINT_COLUMNS} FROM integrity_checkpoints WHERE tenant_id = ? AND kind = ?
+            ORDER BY tree_size DESC LIMIT 1`,
+        )
+        .get(log.tenantId, log.kind) as CheckpointRow | undefined;
+      return row === undefined ? undefined : checkpointOf(row);
+    });
+  }
+
+  checkpointAt(log: LogId, size: number): Promise<StoredCheckpoint | undefined> {
+    return asPromise(() => {
+      const row = this.statements
+        .prepare(
+          `SELECT ${CHECKPOINT_COLUMNS} FROM integrity_checkpoints WHERE tenant_id = ? AND kind = ? AND tree_size = ?`,
+        )
+        .get(log.tenantId, log.kind, size) as CheckpointRow | undefined;
+      return row === undefined ? undefined : checkpointOf(row);
+    });
+  }
+
+  listCheckpoints(log: LogId, afterSize: number, limit: number): Promise<StoredCheckpoint[]> {
+    return asPromise(() => {
+      const rows = this.statements
+        .prepare(
+          `SELECT ${CHECKPOINT_COLUMNS} FROM integrity_checkpoints
+            WHERE tenant_id = ? AND kind = ? AND tree_size > ? ORDER BY tree_size LIMIT ?`,
+        )
+        .all(log.tenantId, log.kind, afterSize, limit) as CheckpointRow[];
+      return rows.map(checkpointOf);
+    });
+  }
+
+  storeCheckpoint(
+    log: LogId,
+    checkpoint: StoredCheckpoint,
+    expectedLatest: number | undefined,
+  ): Promise<boolean> {
+    return this.writer.run({ type: 'store-checkpoint', log, checkpoint, expectedLatest });
+  }
+}

@@ -13,8 +13,8 @@ import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './
 /** The SQLite schema version before the tally tables (migration 3). */
 const LAST_MIGRATION_BEFORE_TALLIES = 2;
 
-/** Bumped whenever the generator changes, so stale cached data is never reused. */
-const DATA_VERSION = 1;
+/** Bumped whenever the generator or the loaded schema changes, so stale cached data is never reused. */
+const DATA_VERSION = 2;
 
 type RowMaker = (i: number, total: number) => Record<string, unknown>;
 const TABLES: readonly { table: string; keysTable: string; time: string; make: RowMaker }[] = [
@@ -202,7 +202,7 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
         ]);
       }
     }
-    await client.query('DROP INDEX operate_logs_by_content');
+    await client.query('DROP INDEX operate_logs_by_search_text');
     for (const { table, keysTable, time, make } of TABLES) {
       const columns = Object.keys(make(0, rows));
       const started = performance.now();
@@ -214,13 +214,25 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
         report(`postgres ${table}`, to, rows, started);
       }
     }
+    // The rows were loaded in plaintext, as a store of an older version holds them: the store seals
+    // them (and fills search_text) as it does on an upgrade; the sequencer numbers them later.
+    const sealing = performance.now();
+    const sealer = new PostgresStore(
+      { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
+      () => Date.UTC(2026, 10, 1),
+    );
+    await sealer.migrate();
+    await sealer.close();
+    process.stderr.write(
+      `  postgres: rows sealed in ${((performance.now() - sealing) / 1000).toFixed(0)} s\n`,
+    );
     const started = performance.now();
     process.stderr.write('  postgres operate_logs: building the trigram GIN index…\n');
     const trgm = await client.query<{ schema: string }>(
       "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
     );
     await client.query(
-      `CREATE INDEX operate_logs_by_content ON operate_logs USING gin (tenant_id, operate_content ${trgm.rows[0]?.schema ?? 'public'}.gin_trgm_ops)`,
+      `CREATE INDEX operate_logs_by_search_text ON operate_logs USING gin (tenant_id, search_text ${trgm.rows[0]?.schema ?? 'public'}.gin_trgm_ops)`,
     );
     process.stderr.write(
       `  postgres operate_logs GIN: ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

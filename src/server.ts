@@ -7,6 +7,7 @@ import { resolveVerificationKey } from './http/auth/verification-key.js';
 import type { AuditStore } from './domain/audit-store.js';
 import { dataDirectory, openStore, type OpenedStore } from './storage/open-store.js';
 import { startIntegrity, type IntegrityRuntime } from './integrity/integrity-runtime.js';
+import { dataMigrationProgress } from './cli/copy-progress.js';
 import type { MetricsSource } from './http/plugins/metrics.js';
 import { processRegistry, registrySource } from './metrics/process-metrics.js';
 import { registerStoreMetrics } from './metrics/store-metrics.js';
@@ -60,7 +61,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let metricsListener: MetricsListener | undefined;
   let integrity: IntegrityRuntime | undefined;
   try {
-    const applied = await store.migrate();
+    const applied = await store.migrate(undefined, dataMigrationProgress(process.stderr));
     integrity = await startIntegrity(store.integrity, config.integrity, dataDirectory(config.store), {
       onAlarm: (message, error) => {
         if (log !== undefined) log.error({ err: error }, message);

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { DataMigrationProgress } from '../domain/audit-store.js';
 
 /** Reports how many rows of a copy are done. */
 export interface CopyProgress {
@@ -17,18 +18,21 @@ const PLAIN_INTERVAL_MS = 5000;
  * A bar redrawn in place when `stream` is a terminal; otherwise (a log file, CI, a pipe) a plain
  * line at most every five seconds, since carriage-return redraws make unreadable logs.
  */
-export function createCopyProgress(stream: NodeJS.WriteStream): CopyProgress {
-  return stream.isTTY ? new BarProgress(stream) : new PlainProgress(stream);
+export function createCopyProgress(
+  stream: NodeJS.WriteStream,
+  words: { doing: string; line: string } = { doing: 'copying', line: 'copy' },
+): CopyProgress {
+  return stream.isTTY ? new BarProgress(stream, words.doing) : new PlainProgress(stream, words.line);
 }
 
 class BarProgress implements CopyProgress {
   private readonly bar: cliProgress.SingleBar;
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(stream: NodeJS.WriteStream, verb: string) {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: 'copying {table} |{bar}| {percentage}% | {value}/{total} rows | ETA {eta_formatted}',
+        format: `${verb} {table} |{bar}| {percentage}% | {value}/{total} rows | ETA {eta_formatted}`,
         hideCursor: true,
         // The interrupt handler of copy-command stops the bar, which restores the cursor.
         gracefulExit: false,
@@ -56,7 +60,10 @@ class PlainProgress implements CopyProgress {
   private table = '';
   private lastLineAt = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly verb: string,
+  ) {}
 
   start(total: number, done: number): void {
     this.total = total;
@@ -78,6 +85,27 @@ class PlainProgress implements CopyProgress {
     this.lastLineAt = Date.now();
     const percent = this.total === 0 ? 100 : Math.floor((this.done / this.total) * 100);
     const where = this.table === '' ? '' : `, at ${this.table}`;
-    this.stream.write(`copy: ${this.done}/${this.total} rows (${percent}%)${where}\n`);
+    this.stream.write(`${this.verb}: ${this.done}/${this.total} rows (${percent}%)${where}\n`);
   }
+}
+
+/**
+ * A data migration's progress (sealing rows, numbering leaves) on `stream`: a bar per piece of work
+ * on a terminal, a line every few seconds otherwise.
+ */
+export function dataMigrationProgress(stream: NodeJS.WriteStream): DataMigrationProgress {
+  let report: CopyProgress | undefined;
+  return {
+    begin(work, total) {
+      report = createCopyProgress(stream, { doing: work, line: work });
+      report.start(total, 0);
+    },
+    advance(rows) {
+      report?.advance('', rows);
+    },
+    end() {
+      report?.stop();
+      report = undefined;
+    },
+  };
 }

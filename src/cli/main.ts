@@ -6,6 +6,7 @@ import { openApiCommand, OPENAPI_HELP } from './openapi-command.js';
 import { serveCommand, SERVE_HELP } from './serve-command.js';
 import { UsageError } from './settings-options.js';
 import { tokenCommand, TOKEN_HELP } from './token-command.js';
+import { verifyCommand, VERIFY_HELP } from './verify-command.js';
 import { packageVersion } from '../version.js';
 
 const COMMANDS: Record<
@@ -17,6 +18,7 @@ const COMMANDS: Record<
   migrate: { run: migrateCommand, help: MIGRATE_HELP },
   copy: { run: copyCommand, help: COPY_HELP },
   openapi: { run: openApiCommand, help: OPENAPI_HELP },
+  verify: { run: verifyCommand, help: VERIFY_HELP },
 };
 
 const HELP = `Usage: sealog <command> [options]
@@ -26,6 +28,7 @@ Commands:
   token     mint a token for local use
   migrate   bring the store's schema up to date
   copy      copy a SQLite store into PostgreSQL (resumable, verified)
+  verify    check the store against its signed integrity logs
   openapi   print the OpenAPI document of the HTTP API (JSON, on stdout)
 
 Run sealog <command> --help for a command's options; sealog --version prints the version.

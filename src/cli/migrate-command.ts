@@ -1,4 +1,5 @@
 import { openStore } from '../storage/open-store.js';
+import { dataMigrationProgress } from './copy-progress.js';
 import {
   configFrom,
   formatOptions,
@@ -10,8 +11,10 @@ import {
 export const MIGRATE_HELP = `Usage: sealog migrate [--database-url URL]
 
 Brings the store's schema up to date, saying which migration it is applying (some
-count the rows already stored: about 30 s for 10 million logs of each kind). The
-server also migrates on start; run this to migrate ahead of a deployment.
+count the rows already stored: about 30 s for 10 million logs of each kind). Rows of
+a store from before sealed fields and signed logs are sealed and numbered, with a
+progress bar; stopped, it goes on where it stopped. The server also migrates on
+start; run this to migrate ahead of a deployment.
 
 Options:
 ${formatOptions([...settingOptions(['DATABASE_URL']), HELP_OPTION])}
@@ -29,7 +32,7 @@ export async function migrateCommand(args: string[], env: NodeJS.ProcessEnv): Pr
   try {
     const applied = await store.migrate(({ version, name }) => {
       process.stdout.write(`applying ${version}: ${name}…\n`);
-    });
+    }, dataMigrationProgress(process.stderr));
     process.stdout.write(
       applied.length === 0 ? 'schema is up to date\n' : `applied ${applied.length} migration(s)\n`,
     );

@@ -29,7 +29,10 @@ export interface AuditStore {
    * `onApplying` hears of each one before it runs: some fill new tables from the rows already
    * stored, a few seconds per million rows.
    */
-  migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]>;
+  migrate(
+    onApplying?: (migration: AppliedMigration) => void,
+    progress?: DataMigrationProgress,
+  ): Promise<AppliedMigration[]>;
   /** Resolves while the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /**
@@ -53,6 +56,19 @@ export interface StoreHealth {
   searchIndexLagRows?: number;
   /** PostgreSQL connections of this process's pool. */
   pool?: { inUse: number; idle: number; waiting: number };
+}
+
+/**
+ * Hears how a data migration goes (sealing the rows of an older store, numbering their leaves):
+ * resumable work over every row, minutes on millions of them.
+ */
+export interface DataMigrationProgress {
+  /** `work` (e.g. `sealing rows`) begins, with `total` rows to go over. */
+  begin(work: string, total: number): void;
+  /** `rows` more rows are done. */
+  advance(rows: number): void;
+  /** The work is done. */
+  end(): void;
 }
 
 export interface AppliedMigration {

@@ -37,6 +37,8 @@ export interface TestServer {
   url: string;
   /** The SQLite file (TEST_STORE=sqlite), or a path in the server's own temporary directory. */
   dbPath: string;
+  /** The server's DATABASE_URL: its SQLite file, or its PostgreSQL schema. */
+  databaseUrl: string;
   server: RunningServer;
   /** Mints an HS256 token with the server's secret (or `secret`). */
   token(claims?: TokenClaims, secret?: string): Promise<string>;
@@ -116,6 +118,7 @@ export async function startTestServer(
   const api: TestServer = {
     url: server.url,
     dbPath,
+    databaseUrl: schema?.url ?? `sqlite:${dbPath}`,
     server,
     token,
     request,

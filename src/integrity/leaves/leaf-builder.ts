@@ -1,5 +1,10 @@
 import { COMMUNICATION_LOG_TABLE } from '../../kinds/communication-log/communication-log-table.js';
-import { initialState, type StoredCommunicationLog, type StoredTransition } from './delivery-history.js';
+import {
+  expectedCurrent,
+  initialState,
+  type StoredCommunicationLog,
+  type StoredTransition,
+} from './delivery-history.js';
 import { recordLeafEncoder, TRANSITION_LEAF_ENCODER, type LeafValue } from './leaf-encoder.js';
 
 /** The history's columns a transition leaf holds, as stored (for a store's SELECT). */
@@ -33,6 +38,12 @@ export interface LeafRows {
   histories: ReadonlyMap<string, readonly StoredTransition[]>;
 }
 
+/** A window of leaves as a store read them: where each leaf points, and the rows they are made of. */
+export interface LeafWindow {
+  locations: LeafLocation[];
+  rows: LeafRows;
+}
+
 /** A leaf whose record or transition is not stored (removed since it was numbered). */
 export class MissingLeafRowError extends Error {
   constructor(
@@ -52,23 +63,72 @@ export class MissingLeafRowError extends Error {
  * and its history (delivery-history.ts). Throws MissingLeafRowError for a leaf without its row.
  */
 export function leafBytesOf(kind: string, locations: readonly LeafLocation[], rows: LeafRows): Buffer[] {
-  const encoder = recordLeafEncoder(kind);
-  const communication = kind === COMMUNICATION_LOG_TABLE.kind;
+  return locations.map((location) => leafOf(kind, location, rows));
+}
+
+/**
+ * The bytes of leaves `start` … `end − 1` of a log of `kind` from a window a store read; throws
+ * when a leaf of the range is not numbered, and MissingLeafRowError for a leaf without its row.
+ */
+export function windowLeafBytes(kind: string, start: number, end: number, window: LeafWindow): Buffer[] {
+  if (window.locations.length !== end - start) {
+    throw new Error(`${kind} log: leaves ${start}…${end - 1} are not all numbered`);
+  }
+  return leafBytesOf(kind, window.locations, window.rows);
+}
+
+/**
+ * What a verifier makes of one leaf: its bytes recomputed from the rows, or that its row is gone;
+ * and, for a communication log's record, whether its current row is what its history yields.
+ */
+export interface LeafCheck {
+  location: LeafLocation;
+  bytes: Buffer | undefined;
+  /** A record whose stored current state is not its first state with its history applied. */
+  currentDiffers: boolean;
+}
+
+/** The LeafCheck of each of `locations`, never throwing for a missing row (verify reports it). */
+export function checkLeaves(kind: string, locations: readonly LeafLocation[], rows: LeafRows): LeafCheck[] {
   return locations.map((location) => {
-    const record = rows.records.get(location.recordId);
-    if (location.transition === 0) {
-      if (record === undefined) throw new MissingLeafRowError(kind, location);
-      if (!communication) return encoder.encode(record);
-      const history = rows.histories.get(location.recordId) ?? [];
-      const first = initialState(record as unknown as StoredCommunicationLog, history);
-      return encoder.encode(first);
+    let bytes: Buffer | undefined;
+    try {
+      bytes = leafOf(kind, location, rows);
+    } catch (error) {
+      if (!(error instanceof MissingLeafRowError)) throw error;
     }
-    const transition = rows.histories.get(location.recordId)?.[location.transition - 1];
-    if (transition === undefined) throw new MissingLeafRowError(kind, location);
-    return TRANSITION_LEAF_ENCODER.encode({
-      ...(transition as unknown as Record<string, LeafValue>),
-      transition: location.transition,
-    });
+    return { location, bytes, currentDiffers: currentDiffers(kind, location, rows) };
+  });
+}
+
+/** Whether a communication log's stored row differs from its first state with its history replayed. */
+function currentDiffers(kind: string, location: LeafLocation, rows: LeafRows): boolean {
+  if (kind !== COMMUNICATION_LOG_TABLE.kind || location.transition !== 0) return false;
+  const record = rows.records.get(location.recordId);
+  if (record === undefined) return false;
+  const current = record as unknown as StoredCommunicationLog;
+  const history = rows.histories.get(location.recordId) ?? [];
+  const expected = expectedCurrent(initialState(current, history), history);
+  return MUTABLE.some((column) => expected[column] !== current[column]);
+}
+
+/** The columns a delivery-status transition changes. */
+const MUTABLE = ['status', 'error', 'response', 'sent_at', 'updated_at'] as const;
+
+function leafOf(kind: string, location: LeafLocation, rows: LeafRows): Buffer {
+  const encoder = recordLeafEncoder(kind);
+  const record = rows.records.get(location.recordId);
+  if (location.transition === 0) {
+    if (record === undefined) throw new MissingLeafRowError(kind, location);
+    if (kind !== COMMUNICATION_LOG_TABLE.kind) return encoder.encode(record);
+    const history = rows.histories.get(location.recordId) ?? [];
+    return encoder.encode(initialState(record as unknown as StoredCommunicationLog, history));
+  }
+  const transition = rows.histories.get(location.recordId)?.[location.transition - 1];
+  if (transition === undefined) throw new MissingLeafRowError(kind, location);
+  return TRANSITION_LEAF_ENCODER.encode({
+    ...(transition as unknown as Record<string, LeafValue>),
+    transition: location.transition,
   });
 }
 

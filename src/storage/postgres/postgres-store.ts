@@ -3,6 +3,7 @@ import {
   type StoreHealth,
   TALLIED_TABLES,
   type AppliedMigration,
+  type DataMigrationProgress,
   type AuditStore,
   type LogRows,
   type NonceRepository,
@@ -119,7 +120,10 @@ export class PostgresStore implements AuditStore {
    * both on a connection without the request timeouts (see withUntimedClient): partition DDL waits
    * for locks held by running queries.
    */
-  async migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
+  async migrate(
+    onApplying?: (migration: AppliedMigration) => void,
+    progress?: DataMigrationProgress,
+  ): Promise<AppliedMigration[]> {
     try {
       return await withUntimedClient(this.settings.url, async (client) => {
         const applied = await applyMigrations(client, Infinity, onApplying);
@@ -129,8 +133,8 @@ export class PostgresStore implements AuditStore {
         // process at a time.
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         try {
-          await sealExistingRows(db, this.sealer);
-          await backfillLeaves(db);
+          await sealExistingRows(db, this.sealer, progress);
+          await backfillLeaves(db, progress);
         } finally {
           await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         }
@@ -195,8 +199,9 @@ export class PostgresStore implements AuditStore {
   }
 
   async close(): Promise<void> {
-    // Resigning first ends the sequencer's session, so a pass waiting on a silent database ends too.
-    await this.sequencer?.resign();
+    // Closing first ends the sequencer's session, so a pass waiting on a silent database ends too;
+    // resigning after the loop stopped ends one its last pass may have opened.
+    await this.sequencer?.close();
     await this.sequencerLoop?.stop();
     await this.sequencer?.resign();
     await this.afterCommit.close();

@@ -4,6 +4,7 @@ import { storedColumns, type LogTable } from '../../kinds/log-table.js';
 import { LOG_TABLES } from '../../kinds/log-tables.js';
 import type { RowSealer, StoredRow } from '../../sealing/row-sealer.js';
 import type { StoredSubjectKey } from '../../sealing/subject-key-ring.js';
+import type { DataMigrationProgress } from '../../domain/audit-store.js';
 import type { PgExecutor } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
 import { subjectKeysCte } from './subject-key-repository.js';
@@ -27,8 +28,18 @@ interface LegacyTransition {
 export async function sealExistingRows(
   db: PgExecutor,
   sealer: RowSealer,
-  onBatch?: (table: string, rows: number) => void,
+  progress?: DataMigrationProgress,
 ): Promise<number> {
+  // The partial indexes count the rows to seal at once; none on a store sealed already.
+  let pending = 0;
+  for (const table of LOG_TABLES) {
+    const [row] = await db.query<{ rows: number }>(
+      `SELECT count(*)::integer AS rows FROM ${table.table} WHERE sealed IS NULL`,
+    );
+    pending += row?.rows ?? 0;
+  }
+  if (pending === 0) return 0;
+  progress?.begin('sealing rows', pending);
   let total = 0;
   for (const table of LOG_TABLES) {
     const columns = storedColumns(table);
@@ -69,9 +80,10 @@ export async function sealExistingRows(
       );
       sealer.adopt(newKeys);
       total += rows.length;
-      onBatch?.(table.table, rows.length);
+      progress?.advance(rows.length);
     }
   }
+  progress?.end();
   return total;
 }
 

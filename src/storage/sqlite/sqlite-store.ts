@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { AfterCommit } from '../../domain/after-commit.js';
 import type {
   AppliedMigration,
+  DataMigrationProgress,
   AuditStore,
   LogRows,
   NonceRepository,
@@ -176,14 +177,17 @@ export class SqliteStore implements AuditStore {
     return this.localWriter.runRequest(request.command);
   }
 
-  async migrate(onApplying?: (migration: AppliedMigration) => void): Promise<AppliedMigration[]> {
+  async migrate(
+    onApplying?: (migration: AppliedMigration) => void,
+    progress?: DataMigrationProgress,
+  ): Promise<AppliedMigration[]> {
     if (this.localWriter === undefined) return this.openAsReader();
     const applied = applyMigrations(this.db, Infinity, onApplying);
     registerMasterKeys(this.db, this.masterKeys);
     // Rows stored before sealing existed; none once sealed (the partial indexes find them at once).
-    await sealExistingRows(this.db, this.sealer);
+    await sealExistingRows(this.db, this.sealer, progress);
     // Then rows stored before the integrity log: they take its first leaves.
-    backfillLeaves(this.db);
+    backfillLeaves(this.db, progress);
     if (this.sequencer === undefined) {
       const builder = new TreeBuilder(this.integrity, new SqliteLeafReader(this.db));
       this.sequencer = new SequencerLoop(

@@ -10,7 +10,9 @@ import type {
 } from '../../../integrity/sequencing/integrity-store.js';
 import type { PgPool } from '../pg-executor.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
-import type { IntegrityLog, LogIdentity } from '../../../integrity/integrity-log.js';
+import type { IntegrityLog, LogIdentity, UnnumberedRow } from '../../../integrity/integrity-log.js';
+import type { LeafWindow } from '../../../integrity/leaves/leaf-builder.js';
+import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import {
   checkpointOf,
   outboxEntryOf,
@@ -50,6 +52,44 @@ export class PgIntegrityStore implements IntegrityLog {
 
   leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
     return this.reader.leafBytes(log, start, end);
+  }
+
+  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
+    return this.reader.leafWindow(log, start, end);
+  }
+
+  async unnumbered(kind: string, limit: number): Promise<UnnumberedRow[]> {
+    const table = logTableOfKind(kind);
+    // Pending: a claim the sequencer has not reached (txid at or past its cursor), or a row from
+    // before the log while the backfill runs. A row without a claim was never written by sealog.
+    const pending = (txid: string, claimed: string) => `(${txid} IS NOT NULL AND ${txid} >= cursor.txid)
+        OR (${txid} IS NULL AND ${claimed} AND NOT backfill.done)`;
+    const state = `(SELECT txid FROM integrity_cursor WHERE kind = $1) AS cursor(txid),
+                   (SELECT done FROM integrity_backfill WHERE kind = $1) AS backfill(done)`;
+    const records = await this.pool.query<UnnumberedRow>(
+      `SELECT r.tenant_id AS "tenantId", r.id AS "recordId", 0 AS transition,
+              coalesce(${pending('k.txid', 'k.id IS NOT NULL')}, false) AS pending
+         FROM ${table.table} r LEFT JOIN ${table.keysTable} k ON k.tenant_id = r.tenant_id AND k.id = r.id,
+              ${state}
+        WHERE NOT EXISTS (SELECT 1 FROM integrity_leaves l WHERE l.tenant_id = r.tenant_id
+                            AND l.kind = $1 AND l.record_id = r.id AND l.transition = 0)
+        LIMIT $2`,
+      [kind, limit],
+    );
+    if (table.table !== COMMUNICATION_LOG_TABLE.table) return records;
+    const transitions = await this.pool.query<UnnumberedRow>(
+      `SELECT t.tenant_id AS "tenantId", t.log_id AS "recordId", t.rank AS transition,
+              coalesce(${pending('t.txid', 'true')}, false) AS pending
+         FROM (SELECT tenant_id, log_id, txid,
+                      row_number() OVER (PARTITION BY tenant_id, log_id ORDER BY seq)::integer AS rank
+                 FROM communication_log_transitions) t,
+              ${state}
+        WHERE NOT EXISTS (SELECT 1 FROM integrity_leaves l WHERE l.tenant_id = t.tenant_id
+                            AND l.kind = $1 AND l.record_id = t.log_id AND l.transition = t.rank)
+        LIMIT $2`,
+      [kind, limit],
+    );
+    return [...records, ...transitions].slice(0, limit);
   }
 
   async findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined> {
@@ -253,12 +293,14 @@ export class PgIntegrityStore implements IntegrityLog {
       );
       const latest = rows[0]?.latest ?? undefined;
       if (latest !== expectedLatest || checkpoint.size <= (latest ?? -1)) return false;
-      await client.query(
+      // A log with no leaf yet has no row to lock: two signers of its empty tree both get here,
+      // and the second finds the first's checkpoint stored (a lost race, as the CAS above).
+      const inserted = await client.query(
         `INSERT INTO integrity_checkpoints (tenant_id, kind, tree_size, root, note, signed_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
         [log.tenantId, log.kind, checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.signedAt],
       );
-      return true;
+      return inserted.rowCount === 1;
     });
   }
 }

@@ -1,6 +1,7 @@
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import type { PgExecutor } from '../pg-executor.js';
+import type { DataMigrationProgress } from '../../../domain/audit-store.js';
 
 /** Records numbered per statement. */
 const BATCH_ROWS = 5000;
@@ -18,10 +19,17 @@ interface Position {
  * nothing of a kind before its backfill is done, so these come first in every log. Run under the
  * migration lock (one process at a time). Returns the records numbered.
  */
-export async function backfillLeaves(
-  db: PgExecutor,
-  onBatch?: (kind: string, records: number) => void,
-): Promise<number> {
+export async function backfillLeaves(db: PgExecutor, progress?: DataMigrationProgress): Promise<number> {
+  let pending = 0;
+  for (const table of LOG_TABLES) {
+    const [row] = await db.query<{ rows: number }>(
+      `SELECT count(*)::integer AS rows FROM ${table.keysTable}
+        WHERE txid IS NULL AND NOT (SELECT done FROM integrity_backfill WHERE kind = $1)`,
+      [table.kind],
+    );
+    pending += row?.rows ?? 0;
+  }
+  if (pending > 0) progress?.begin('numbering leaves', pending);
   let total = 0;
   for (const table of LOG_TABLES) {
     const [state] = await db.query<{
@@ -95,8 +103,9 @@ export async function backfillLeaves(
       if (records === 0 || result?.last_tenant == null) break;
       position = { tenant_id: result.last_tenant, time: result.last_time ?? 0, id: result.last_id ?? '' };
       total += records;
-      onBatch?.(table.kind, records);
+      progress?.advance(records);
     }
   }
+  if (pending > 0) progress?.end();
   return total;
 }

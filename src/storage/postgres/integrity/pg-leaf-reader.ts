@@ -2,8 +2,9 @@ import type { StoredTransition } from '../../../integrity/leaves/delivery-histor
 import {
   HISTORY_COLUMNS,
   historiesByLog,
-  leafBytesOf,
+  windowLeafBytes,
   type LeafLocation,
+  type LeafWindow,
 } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
 import type { LeafReader } from '../../../integrity/sequencing/tree-builder.js';
@@ -21,17 +22,16 @@ export class PgLeafReader implements LeafReader {
   constructor(private readonly db: PgExecutor) {}
 
   async leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
+    return windowLeafBytes(log.kind, start, end, await this.leafWindow(log, start, end));
+  }
+
+  async leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
     const table = logTableOfKind(log.kind);
     const locations = await this.db.query<LeafLocation>(
       `SELECT leaf_index AS "leafIndex", record_id AS "recordId", transition FROM integrity_leaves
         WHERE tenant_id = $1 AND kind = $2 AND leaf_index >= $3 AND leaf_index < $4 ORDER BY leaf_index`,
       [log.tenantId, log.kind, start, end],
     );
-    if (locations.length !== end - start) {
-      throw new Error(
-        `${log.kind} log of ${JSON.stringify(log.tenantId)}: leaves ${start}…${end - 1} are not all numbered`,
-      );
-    }
     const ids = [...new Set(locations.map((location) => location.recordId))];
     const time = `"${table.timeColumn}"`;
     const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN].map(
@@ -52,9 +52,6 @@ export class PgLeafReader implements LeafReader {
       );
       histories = historiesByLog(transitions);
     }
-    return leafBytesOf(log.kind, locations, {
-      records: new Map(records.map((record) => [record.id, record])),
-      histories,
-    });
+    return { locations, rows: { records: new Map(records.map((record) => [record.id, record])), histories } };
   }
 }

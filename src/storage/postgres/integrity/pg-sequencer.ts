@@ -21,6 +21,8 @@ export const LEADER_RETRY_MS = 2000;
 export class PgSequencer {
   private leader: pg.Client | undefined;
   private lastAttempt = -Infinity;
+  /** Set by close(): a pass that its closing interrupts ends quietly. */
+  private closing = false;
   private readonly builder: TreeBuilder;
 
   constructor(
@@ -39,15 +41,27 @@ export class PgSequencer {
 
   /** One pass: when this process is (or becomes) the sequencer, number finished writes and hash them. */
   async step(): Promise<void> {
+    if (this.closing) return;
     const client = await this.leaderClient();
     if (client === undefined) return;
     try {
       await assignFinishedWrites(client);
+      await this.builder.catchUp();
     } catch (error) {
       await this.resign();
-      throw error;
+      if (!this.isClosing()) throw error;
     }
-    await this.builder.catchUp();
+  }
+
+  /** Whether close() was called (read through a method: it changes while a pass awaits). */
+  private isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** Stops for good: ends the session (a pass waiting on it ends too, without an error). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.resign();
   }
 
   /** Gives up the lock (ends the session). */
@@ -86,6 +100,11 @@ export class PgSequencer {
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
+    }
+    if (this.isClosing()) {
+      // close() came while this connection was being made: it must not keep the lock.
+      await client.end().catch(() => undefined);
+      return undefined;
     }
     this.leader = client;
     return client;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { LeafAssignment } from '../tables/leaf-assignment.js';
+import type { DataMigrationProgress } from '../../../domain/audit-store.js';
 
 /** Records numbered per transaction. */
 const BATCH_ROWS = 5000;
@@ -16,14 +17,19 @@ interface Position {
  * Numbers the leaves of rows stored before the integrity log existed: per kind, in (tenant, time,
  * id) order, each communication log followed by its history; a batch per transaction with its
  * position, so that it resumes where it stopped. Runs on `db` before the store serves (no other
- * write can come between), after the rows are sealed. Returns the records numbered; `onBatch`
- * hears of each batch (kind, records).
+ * write can come between), after the rows are sealed. Returns the records numbered; `progress`
+ * hears how it goes.
  */
-export function backfillLeaves(
-  db: Database.Database,
-  onBatch?: (kind: string, records: number) => void,
-): number {
+export function backfillLeaves(db: Database.Database, progress?: DataMigrationProgress): number {
   const leaves = new LeafAssignment(db);
+  const remaining = LOG_TABLES.filter(
+    (table) => db.prepare('SELECT done FROM integrity_backfill WHERE kind = ?').pluck().get(table.kind) === 0,
+  );
+  const pending = remaining.reduce(
+    (sum, table) => sum + (db.prepare(`SELECT count(*) FROM ${table.table}`).pluck().get() as number),
+    0,
+  );
+  if (pending > 0) progress?.begin('numbering leaves', pending);
   let total = 0;
   for (const table of LOG_TABLES) {
     const state = db
@@ -69,8 +75,9 @@ export function backfillLeaves(
       if (last === undefined) break;
       position = last;
       total += rows.length;
-      onBatch?.(table.kind, rows.length);
+      progress?.advance(rows.length);
     }
   }
+  if (pending > 0) progress?.end();
   return total;
 }

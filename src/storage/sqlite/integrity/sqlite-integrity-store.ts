@@ -11,7 +11,9 @@ import type {
 import { asPromise } from '../engine/as-promise.js';
 import { StatementCache } from '../engine/statement-cache.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
-import type { IntegrityLog, LogIdentity } from '../../../integrity/integrity-log.js';
+import type { IntegrityLog, LogIdentity, UnnumberedRow } from '../../../integrity/integrity-log.js';
+import type { LeafWindow } from '../../../integrity/leaves/leaf-builder.js';
+import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { SqliteLeafReader } from './sqlite-leaf-reader.js';
 import { logTableOfKind } from '../../../kinds/log-tables.js';
 import {
@@ -42,6 +44,40 @@ export class SqliteIntegrityStore implements IntegrityLog {
 
   leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
     return this.reader.leafBytes(log, start, end);
+  }
+
+  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
+    return this.reader.leafWindow(log, start, end);
+  }
+
+  unnumbered(kind: string, limit: number): Promise<UnnumberedRow[]> {
+    return asPromise(() => {
+      const table = logTableOfKind(kind);
+      const records = this.statements
+        .prepare(
+          `SELECT tenant_id AS tenantId, id AS recordId, 0 AS transition FROM ${table.table} t
+            WHERE NOT EXISTS (SELECT 1 FROM integrity_leaves l WHERE l.tenant_id = t.tenant_id
+                                AND l.kind = ? AND l.record_id = t.id AND l.transition = 0)
+            LIMIT ?`,
+        )
+        .all(kind, limit) as Omit<UnnumberedRow, 'pending'>[];
+      const transitions =
+        table.table !== COMMUNICATION_LOG_TABLE.table
+          ? []
+          : (this.statements
+              .prepare(
+                `SELECT tenant_id AS tenantId, log_id AS recordId, rank AS transition FROM (
+                   SELECT tenant_id, log_id,
+                          row_number() OVER (PARTITION BY tenant_id, log_id ORDER BY seq) AS rank
+                     FROM communication_log_transitions) t
+                  WHERE NOT EXISTS (SELECT 1 FROM integrity_leaves l WHERE l.tenant_id = t.tenant_id
+                                      AND l.kind = ? AND l.record_id = t.log_id AND l.transition = t.rank)
+                  LIMIT ?`,
+              )
+              .all(kind, limit) as Omit<UnnumberedRow, 'pending'>[]);
+      // The writer numbers every row in the transaction that stores it: none is ever pending.
+      return [...records, ...transitions].slice(0, limit).map((row) => ({ ...row, pending: false }));
+    });
   }
 
   findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined> {

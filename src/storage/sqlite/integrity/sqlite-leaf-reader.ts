@@ -3,8 +3,9 @@ import type { StoredTransition } from '../../../integrity/leaves/delivery-histor
 import {
   HISTORY_COLUMNS,
   historiesByLog,
-  leafBytesOf,
+  windowLeafBytes,
   type LeafLocation,
+  type LeafWindow,
 } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
 import type { LeafReader } from '../../../integrity/sequencing/tree-builder.js';
@@ -20,41 +21,49 @@ import { StatementCache } from '../engine/statement-cache.js';
  */
 export class SqliteLeafReader implements LeafReader {
   private readonly statements: StatementCache;
-  private readonly snapshot: (work: () => Buffer[]) => Buffer[];
+  private readonly snapshot: (work: () => LeafWindow) => LeafWindow;
 
   constructor(db: Database.Database) {
     this.statements = new StatementCache(db);
-    this.snapshot = db.transaction((work: () => Buffer[]) => work());
+    this.snapshot = db.transaction((work: () => LeafWindow) => work());
   }
 
-  leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
+  async leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
+    return windowLeafBytes(log.kind, start, end, await this.leafWindow(log, start, end));
+  }
+
+  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
     // One read transaction: leaves, rows and histories from the same snapshot.
     return asPromise(() => this.snapshot(() => this.read(log, start, end)));
   }
 
-  private read(log: LogId, start: number, end: number): Buffer[] {
+  private read(log: LogId, start: number, end: number): LeafWindow {
     const table = logTableOfKind(log.kind);
-    const locations = this.statements
+    // One walk of the leaves' key range, each leaf joined to its record through the primary key.
+    const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN];
+    const joined = this.statements
       .prepare(
-        `SELECT leaf_index AS leafIndex, record_id AS recordId, transition FROM integrity_leaves
-          WHERE tenant_id = ? AND kind = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index`,
+        `SELECT l.leaf_index, l.record_id, l.transition, ${columns.map((column) => `r."${column}"`).join(', ')}
+           FROM integrity_leaves l
+           LEFT JOIN ${table.table} r ON r.tenant_id = l.tenant_id AND r.id = l.record_id
+          WHERE l.tenant_id = ? AND l.kind = ? AND l.leaf_index >= ? AND l.leaf_index < ?
+          ORDER BY l.leaf_index`,
       )
-      .all(log.tenantId, log.kind, start, end) as LeafLocation[];
-    if (locations.length !== end - start) {
-      throw new Error(
-        `${log.kind} log of ${JSON.stringify(log.tenantId)}: leaves ${start}…${end - 1} are not all numbered`,
-      );
+      .raw()
+      .all(log.tenantId, log.kind, start, end) as unknown[][];
+    const locations: LeafLocation[] = [];
+    const records = new Map<string, Record<string, unknown>>();
+    for (const row of joined) {
+      const recordId = row[1] as string;
+      locations.push({ leafIndex: row[0] as number, recordId, transition: row[2] as number });
+      if (row[4] === null || records.has(recordId)) continue; // no such record (id is NOT NULL)
+      const record: Record<string, unknown> = {};
+      columns.forEach((column, position) => {
+        record[column] = row[3 + position];
+      });
+      records.set(recordId, record);
     }
-    const ids = JSON.stringify([...new Set(locations.map((location) => location.recordId))]);
-    const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN].map(
-      (column) => `"${column}"`,
-    );
-    const records = this.statements
-      .prepare(
-        `SELECT ${columns.join(', ')} FROM ${table.table}
-          WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(log.tenantId, ids) as { id: string }[];
+    const ids = JSON.stringify([...records.keys()]);
     let histories = new Map<string, StoredTransition[]>();
     if (table.table === COMMUNICATION_LOG_TABLE.table) {
       const transitions = this.statements
@@ -65,9 +74,6 @@ export class SqliteLeafReader implements LeafReader {
         .all(log.tenantId, ids) as StoredTransition[];
       histories = historiesByLog(transitions);
     }
-    return leafBytesOf(log.kind, locations, {
-      records: new Map(records.map((record) => [record.id, record])),
-      histories,
-    });
+    return { locations, rows: { records, histories } };
   }
 }

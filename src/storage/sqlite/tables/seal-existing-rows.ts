@@ -5,6 +5,7 @@ import { storedColumns, type LogTable } from '../../../kinds/log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import type { RowSealer, StoredRow } from '../../../sealing/row-sealer.js';
 import type { StoredSubjectKey } from '../../../sealing/subject-key-ring.js';
+import type { DataMigrationProgress } from '../../../domain/audit-store.js';
 import { subjectKeyWrites } from './subject-key-repository.js';
 
 /** Rows sealed per transaction: a few ms of writing each, so a restart loses little. */
@@ -22,15 +23,23 @@ interface LegacyTransition {
  * Seals the rows stored before sealed personal fields existed (`sealed` NULL), a batch per
  * transaction, with a communication log's history sealed in the same transaction as the log:
  * stopped anywhere, it goes on where it stopped when run again. Returns the rows sealed;
- * `onBatch` hears of each batch (table, rows). Runs on `db`, the event loop's connection, before
+ * `progress` hears how it goes. Runs on `db`, the event loop's connection, before
  * the store serves.
  */
 export async function sealExistingRows(
   db: Database.Database,
   sealer: RowSealer,
-  onBatch?: (table: string, rows: number) => void,
+  progress?: DataMigrationProgress,
 ): Promise<number> {
   const storeKeys = subjectKeyWrites(db);
+  // The partial indexes count the rows to seal at once; none on a store sealed already.
+  const pending = LOG_TABLES.reduce(
+    (sum, table) =>
+      sum + (db.prepare(`SELECT count(*) FROM ${table.table} WHERE sealed IS NULL`).pluck().get() as number),
+    0,
+  );
+  if (pending === 0) return 0;
+  progress?.begin('sealing rows', pending);
   let total = 0;
   for (const table of LOG_TABLES) {
     const columns = storedColumns(table).map(([column]) => column);
@@ -58,9 +67,10 @@ export async function sealExistingRows(
       })();
       sealer.adopt(newKeys);
       total += rows.length;
-      onBatch?.(table.table, rows.length);
+      progress?.advance(rows.length);
     }
   }
+  progress?.end();
   return total;
 }
 

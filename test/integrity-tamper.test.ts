@@ -1,0 +1,332 @@
+/**
+ * Tampering with the store directly — as someone with write access to the SQLite file or the
+ * database would — and `sealog verify` (the real CLI, in a child process) finding and naming each
+ * change; an untouched store verifies clean. Runs on the store TEST_STORE names. Each case starts
+ * from its own freshly written store whose checkpoints were also published to CHECKPOINT_DIR.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { checkpointText } from '../src/integrity/checkpoints/checkpoint-body.js';
+import { noteSigner, signNote } from '../src/integrity/checkpoints/signed-note.js';
+import { runCli } from './helpers/cli-process.js';
+import { startTestServer, TEST_SECRET, TEST_STORE, type TestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const SIGNING_KEY = generateKeyPairSync('ed25519').privateKey;
+const SIGNING_PEM = SIGNING_KEY.export({ format: 'pem', type: 'pkcs8' }).toString();
+const DATA_KEY = `k1:${randomBytes(32).toString('base64')}`;
+const postgres = TEST_STORE === 'postgres';
+
+/** Raw SQL on the store, as a tamperer would run it. */
+interface RawSql {
+  run(sql: string): Promise<void>;
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+async function rawSql(url: string): Promise<RawSql> {
+  if (url.startsWith('sqlite:')) {
+    const db = new Database(url.slice('sqlite:'.length));
+    return {
+      run: (sql) => {
+        db.exec(sql);
+        return Promise.resolve();
+      },
+      rows: (sql) => Promise.resolve(db.prepare(sql).all() as Record<string, unknown>[]),
+      close: () => {
+        db.close();
+        return Promise.resolve();
+      },
+    };
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    run: async (sql) => {
+      await client.query(sql);
+    },
+    rows: async (sql) => (await client.query<Record<string, unknown>>(sql)).rows,
+    close: () => client.end(),
+  };
+}
+
+const op = (n: number) => ({
+  id: `op_${String(n).padStart(2, '0')}`,
+  record_time: 1_767_225_600_000 + n,
+  uid: `u${n}`,
+  username: `user ${n}`,
+  operate_type: 'login',
+  operate_content: `did ${n}`,
+  user_id: `usr_${n % 3}`,
+});
+
+/** A store with three kinds of logs, signed and published; stopped, ready to tamper with. */
+async function preparedStore(): Promise<{ api: TestServer; checkpoints: string }> {
+  const checkpoints = mkdtempSync(join(tmpdir(), 'sealog-published-'));
+  const api = await startTestServer({ CHECKPOINT_DIR: checkpoints, SIGNING_KEY: SIGNING_PEM, DATA_KEY });
+  await api.ingest(
+    'operate-logs',
+    'tnt_a',
+    Array.from({ length: 10 }, (_, n) => op(n + 1)),
+  );
+  await api.ingest(
+    'mfa-config-audit-logs',
+    'tnt_a',
+    [1, 2, 3].map((n) => ({
+      id: `mfa_${n}`,
+      action: 'mfa_totp.enabled',
+      target_type: 'mfa_totp',
+      operator_id: 'usr_1',
+      message: `enabled ${n}`,
+    })),
+  );
+  await api.ingest(
+    'communication-logs',
+    'tnt_a',
+    [1, 2, 3].map((n) => ({
+      id: `log_${n}`,
+      user_id: 'usr_1',
+      channel: 'sms',
+      recipient: '13800138000',
+      content: `code ${n}`,
+    })),
+  );
+  const writer = await api.token({ sub: 'svc', tenant_id: 'tnt_a', roles: ['audit:write'] });
+  for (const [id, status, error] of [
+    ['log_1', 'sent', undefined],
+    ['log_1', 'delivered', undefined],
+    ['log_2', 'failed', 'unreachable'],
+  ] as const) {
+    const receipt = await api.request('PATCH', `/v1/ingest/communication-logs/${id}`, {
+      token: writer,
+      body: { status, ...(error === undefined ? {} : { error }) },
+    });
+    assert.equal(receipt.status, 200, JSON.stringify(receipt.body));
+  }
+  const admin = await api.token({ sub: 'auditor', tenant_id: 'tnt_a', roles: ['admin'] });
+  for (const [kind, size] of [
+    ['operate-log', 10],
+    ['mfa-config-audit-log', 3],
+    ['communication-log', 6],
+  ] as const) {
+    await waitFor(`a checkpoint of ${size} ${kind} leaves`, async () => {
+      const signed = await fetch(`${api.url}/v1/integrity/${kind}/checkpoint`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      return Number((await signed.text()).split('\n')[1]) === size;
+    });
+  }
+  // Published outside the store: a file per checkpoint (and key.vkey) for each of the three logs.
+  await waitFor('the checkpoints published', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? files(join(dir, entry.name)) : [entry.name],
+      );
+    return files(checkpoints).filter((name) => name.endsWith('.checkpoint')).length >= 3;
+  });
+  await api.stop();
+  return { api, checkpoints };
+}
+
+interface VerifyRun {
+  code: number | null;
+  findings: { finding: string; recordId?: string; kind: string; size?: number; leafIndex?: number }[];
+  output: string;
+}
+
+async function verify(api: TestServer, checkpoints: string): Promise<VerifyRun> {
+  const outcome = await runCli(['verify', '--json', '--checkpoints', checkpoints], {
+    DATABASE_URL: api.databaseUrl,
+    DATA_KEY,
+    SIGNING_KEY: SIGNING_PEM,
+    JWT_SECRET: TEST_SECRET,
+  });
+  const lines = outcome.stdout.split('\n').filter((line) => line.startsWith('{'));
+  const findings = lines
+    .map((line) => JSON.parse(line) as VerifyRun['findings'][number] & { summary?: unknown })
+    .filter((line) => line.summary === undefined);
+  return { code: outcome.code, findings, output: `${outcome.stdout}${outcome.stderr}` };
+}
+
+/** Re-signs `note` (a checkpoint) with `key`, optionally stating another root. */
+function resigned(note: string, key: typeof SIGNING_KEY, root?: Buffer): string {
+  const [origin = '', size = '', oldRoot = ''] = note.split('\n');
+  return signNote(
+    checkpointText({ origin, size: Number(size), root: root ?? Buffer.from(oldRoot, 'base64') }),
+    noteSigner(origin, key),
+  );
+}
+
+/** The SQL of one store or the other. */
+const dialect = (sqlite: string, postgresSql: string) => (postgres ? postgresSql : sqlite);
+
+interface Case {
+  name: string;
+  tamper: (sql: RawSql) => Promise<void>;
+  /** The findings expected, each as `finding recordId` or `finding @size` (checked to be present). */
+  expect: string[];
+}
+
+const CASES: Case[] = [
+  {
+    name: 'a field of a row edited',
+    tamper: (sql) =>
+      sql.run("UPDATE operate_logs SET operate_type = 'logout' WHERE tenant_id = 'tnt_a' AND id = 'op_04'"),
+    expect: ['edited op_04'],
+  },
+  {
+    name: 'a sealed field replaced by another row’s',
+    tamper: (sql) =>
+      sql.run(
+        "UPDATE operate_logs SET sealed = (SELECT sealed FROM operate_logs WHERE tenant_id = 'tnt_a' AND id = 'op_05') WHERE tenant_id = 'tnt_a' AND id = 'op_06'",
+      ),
+    expect: ['edited op_06'],
+  },
+  {
+    name: 'one character of a sealed field changed',
+    tamper: (sql) =>
+      sql.run(
+        dialect(
+          "UPDATE operate_logs SET sealed = substr(sealed, 1, length(sealed) - 1) || CASE WHEN substr(sealed, -1) = 'A' THEN 'B' ELSE 'A' END WHERE tenant_id = 'tnt_a' AND id = 'op_07'",
+          "UPDATE operate_logs SET sealed = left(sealed, -1) || CASE WHEN right(sealed, 1) = 'A' THEN 'B' ELSE 'A' END WHERE tenant_id = 'tnt_a' AND id = 'op_07'",
+        ),
+      ),
+    expect: ['edited op_07'],
+  },
+  {
+    name: 'the current delivery status of a communication log changed',
+    tamper: (sql) =>
+      sql.run(
+        "UPDATE communication_logs SET status = 'delivered' WHERE tenant_id = 'tnt_a' AND id = 'log_2'",
+      ),
+    expect: ['edited log_2'],
+  },
+  {
+    name: 'a row deleted',
+    tamper: (sql) => sql.run("DELETE FROM operate_logs WHERE tenant_id = 'tnt_a' AND id = 'op_03'"),
+    expect: ['removed op_03'],
+  },
+  {
+    name: 'a row inserted',
+    tamper: (sql) =>
+      sql.run(
+        `INSERT INTO operate_logs (tenant_id, id, record_time, uid, username, operate_type, operate_content, user_id, role,
+           account, operate_geo_info, operate_ip_info, client_id, merchant_code, ext, project_code, sealed, search_text)
+         SELECT tenant_id, 'op_fake', record_time, uid, username, operate_type, operate_content, user_id, role, account,
+                operate_geo_info, operate_ip_info, client_id, merchant_code, ext, project_code, sealed, search_text
+           FROM operate_logs WHERE tenant_id = 'tnt_a' AND id = 'op_02'`,
+      ),
+    expect: ['inserted op_fake'],
+  },
+  {
+    name: 'the newest rows deleted',
+    tamper: (sql) =>
+      sql.run("DELETE FROM operate_logs WHERE tenant_id = 'tnt_a' AND id IN ('op_09', 'op_10')"),
+    expect: ['truncated'],
+  },
+  {
+    name: 'the newest rows deleted with their leaves, the log state and the stored checkpoints',
+    tamper: async (sql) => {
+      await sql.run("DELETE FROM operate_logs WHERE tenant_id = 'tnt_a' AND id IN ('op_09', 'op_10')");
+      await sql.run(
+        "DELETE FROM integrity_leaves WHERE tenant_id = 'tnt_a' AND kind = 'operate-log' AND leaf_index >= 8",
+      );
+      await sql.run(
+        "UPDATE integrity_logs SET assigned = 8, tree_size = 8 WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'",
+      );
+      await sql.run("DELETE FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'");
+    },
+    expect: ['truncated @10'],
+  },
+  {
+    name: 'a stored checkpoint’s root replaced',
+    tamper: async (sql) => {
+      const [row] = await sql.rows(
+        "SELECT note FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log'",
+      );
+      const lines = String(row?.note).split('\n');
+      lines[2] = randomBytes(32).toString('base64');
+      await sql.run(
+        `UPDATE integrity_checkpoints SET note = '${lines.join('\n')}' WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log'`,
+      );
+    },
+    expect: ['bad-signature @3'],
+  },
+  {
+    name: 'every stored checkpoint re-signed with a new key',
+    tamper: async (sql) => {
+      const other = generateKeyPairSync('ed25519').privateKey;
+      for (const row of await sql.rows(
+        'SELECT tenant_id, kind, tree_size, note FROM integrity_checkpoints',
+      )) {
+        await sql.run(
+          `UPDATE integrity_checkpoints SET note = '${resigned(String(row.note), other)}' WHERE tenant_id = '${String(row.tenant_id)}' AND kind = '${String(row.kind)}' AND tree_size = ${Number(row.tree_size)}`,
+        );
+      }
+    },
+    expect: ['bad-signature @10', 'bad-signature @3', 'bad-signature @6'],
+  },
+  {
+    name: 'a validly signed checkpoint of another root at a published size',
+    tamper: async (sql) => {
+      const [row] = await sql.rows(
+        "SELECT note FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'",
+      );
+      await sql.run(
+        `UPDATE integrity_checkpoints SET note = '${resigned(String(row?.note), SIGNING_KEY, randomBytes(32))}' WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'`,
+      );
+    },
+    expect: ['forked @10'],
+  },
+];
+
+describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () => {
+  test('an untouched store verifies clean (exit 0)', async () => {
+    const { api, checkpoints } = await preparedStore();
+    try {
+      const run = await verify(api, checkpoints);
+      assert.deepEqual(run.findings, [], run.output);
+      assert.equal(run.code, 0, run.output);
+    } finally {
+      await api.close();
+      rmSync(checkpoints, { recursive: true, force: true });
+    }
+  });
+
+  for (const { name, tamper, expect } of CASES) {
+    test(`${name}: exit 1, and it says so`, async () => {
+      const { api, checkpoints } = await preparedStore();
+      try {
+        const sql = await rawSql(api.databaseUrl);
+        try {
+          await tamper(sql);
+        } finally {
+          await sql.close();
+        }
+        const run = await verify(api, checkpoints);
+        assert.equal(run.code, 1, run.output);
+        const said = run.findings.map((finding) => [
+          `${finding.finding} ${finding.recordId ?? ''}`.trim(),
+          `${finding.finding} @${finding.size ?? ''}`,
+          finding.finding,
+        ]);
+        for (const wanted of expect) {
+          assert.ok(
+            said.some((names) => names.includes(wanted)),
+            `expected "${wanted}" in:\n${run.output}`,
+          );
+        }
+      } finally {
+        await api.close();
+        rmSync(checkpoints, { recursive: true, force: true });
+      }
+    });
+  }
+});

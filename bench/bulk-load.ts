@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { benchSealing } from './bench-keys.js';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
@@ -14,7 +15,7 @@ import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './
 const LAST_MIGRATION_BEFORE_TALLIES = 2;
 
 /** Bumped whenever the generator or the loaded schema changes, so stale cached data is never reused. */
-const DATA_VERSION = 2;
+const DATA_VERSION = 3;
 
 type RowMaker = (i: number, total: number) => Record<string, unknown>;
 const TABLES: readonly { table: string; keysTable: string; time: string; make: RowMaker }[] = [
@@ -63,7 +64,7 @@ export async function loadSqlite(path: string, rows: number): Promise<void> {
     resetSqlite(path);
   }
   const migrated = performance.now();
-  const store = new SqliteStore(path);
+  const store = new SqliteStore(path, benchSealing());
   try {
     const applied = await store.migrate();
     if (applied.length > 0) {
@@ -180,6 +181,7 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
   const store = new PostgresStore(
     { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
     () => Date.UTC(2026, 10, 1),
+    benchSealing(),
   );
   await store.migrate();
   await store.close();
@@ -220,6 +222,7 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
     const sealer = new PostgresStore(
       { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
       () => Date.UTC(2026, 10, 1),
+      benchSealing(),
     );
     await sealer.migrate();
     await sealer.close();

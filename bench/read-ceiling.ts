@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { benchSealing } from './bench-keys.js';
 import { availableParallelism } from 'node:os';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -104,7 +105,7 @@ export async function captureStatements<Name extends string>(
             },
         ),
       );
-      store = new SqliteStore(target.path);
+      store = new SqliteStore(target.path, benchSealing());
     } else {
       // pg.Pool.query, not Client.query: the pool runs the store's statements; its reachability
       // monitor probes with a Client of its own.
@@ -130,12 +131,11 @@ export async function captureStatements<Name extends string>(
             },
         ),
       );
-      store = new PostgresStore({
-        url: target.url,
-        poolSize: 1,
-        statementTimeoutMs: 60_000,
-        unavailableTimeoutMs: 10_000,
-      });
+      store = new PostgresStore(
+        { url: target.url, poolSize: 1, statementTimeoutMs: 60_000, unavailableTimeoutMs: 10_000 },
+        Date.now,
+        benchSealing(),
+      );
     }
     for (const name of Object.keys(requests) as Name[]) {
       const statements: CapturedStatement[] = [];

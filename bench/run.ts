@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os';
+import { BENCH_DATA_KEY, BENCH_SIGNING_KEY } from './bench-keys.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -62,6 +63,11 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
+// Every server the benchmark starts (they inherit the environment) seals and signs with the
+// benchmark's fixed keys, as the stores it opens itself do (bench-keys.ts).
+process.env.DATA_KEY = BENCH_DATA_KEY;
+process.env.SIGNING_KEY = BENCH_SIGNING_KEY;
+
 const quick = values.quick;
 const rows = Number(values.rows ?? (quick ? 100_000 : 10_000_000));
 const seconds = Number(values.seconds ?? (quick ? 3 : 60));

@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 import { ACCESS_LOG_TABLE } from '../src/kinds/access-log/access-log-table.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { serveCli, stopCli, type ServingCli } from './helpers/cli-process.js';
+import { parseMasterKeys } from '../src/sealing/master-keys.js';
 import { send, signedRequest } from './helpers/tuya-signing.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -44,6 +45,9 @@ function token(claims: Record<string, unknown>): Promise<string> {
 /** The CLI runs on its own SQLite file: once, in the first pass of npm test. */
 const skip = process.env.TEST_STORE === 'postgres' ? 'runs on SQLite only, in the first pass' : false;
 
+/** The master key of the test's store (DATA_KEY). */
+const DATA_KEY = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+
 describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one writer', { skip }, () => {
   let dir: string;
   let cli: ServingCli;
@@ -61,6 +65,9 @@ describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one
       JWT_SECRET: SECRET,
       METRICS_PORT: '0',
       TUYA_CLIENTS: `${CLIENT}:${CLIENT_SECRET}:${TENANT}`,
+      // Workers seal and open with DATA_KEY too (they once fell back to a generated key and
+      // refused to start): every process of a store needs the same master keys.
+      DATA_KEY,
     });
     await waitFor('both workers and the metrics listener', () => /2 workers listening/.test(cli.output()));
     metricsUrl = /metrics at (http:\/\/[^\s"]+)\/metrics/.exec(cli.output())?.[1] ?? '';
@@ -164,7 +171,9 @@ describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one
       assert.equal((await get(`/admin/communication/logs?page_size=1&page=${n + 1}`)).status, 200);
     const outcome = await stopCli(cli);
     assert.equal(outcome.code, 0, cli.output());
-    const store = new SqliteStore(join(dir, 'sealog.db'));
+    const store = new SqliteStore(join(dir, 'sealog.db'), {
+      masterKeys: parseMasterKeys(DATA_KEY, 'the test'),
+    });
     try {
       await store.migrate();
       const page = await store.operateLogs.page({ tenantId: TENANT }, undefined, 2000);

@@ -1,7 +1,7 @@
 import { getPriority, setPriority } from 'node:os';
 import type { Config } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
-import { openStore, type OpenedStore } from '../storage/open-store.js';
+import { openStore, storeSealing, type OpenedStore } from '../storage/open-store.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc-messages.js';
 import { processWriteChannel } from './process-write-channel.js';
@@ -17,7 +17,10 @@ export async function runWorker(config: Config): Promise<RunningServer> {
   if (config.store.kind === 'sqlite') lowerPriority();
   const store: OpenedStore =
     config.store.kind === 'sqlite'
-      ? new SqliteStore(config.store.path, { writeChannel: processWriteChannel() })
+      ? new SqliteStore(config.store.path, {
+          writeChannel: processWriteChannel(),
+          ...storeSealing(config.store, config.integrity),
+        })
       : openStore(config.store, { integrity: config.integrity });
   const send = (message: WorkerMessage) => {
     // The primary may be gone (its channel closed): nothing is listening then.

@@ -1,5 +1,5 @@
 import type { IntegritySettings, StoreLocation } from '../config.js';
-import { ephemeralMasterKeys, loadMasterKeys } from '../sealing/master-keys.js';
+import { ephemeralMasterKeys, loadMasterKeys, type MasterKeys } from '../sealing/master-keys.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import type { BackgroundFailureListener } from './sqlite/engine/background-failure.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -15,14 +15,7 @@ export function openStore(
   location: StoreLocation,
   options: { onBackgroundFailure?: BackgroundFailureListener; integrity?: IntegritySettings } = {},
 ): OpenedStore {
-  const sealing = {
-    // A store in memory forgets everything at exit: a key in memory seals it as well.
-    masterKeys:
-      location.kind === 'sqlite' && location.path === ':memory:' && options.integrity?.dataKey === undefined
-        ? ephemeralMasterKeys()
-        : loadMasterKeys(options.integrity?.dataKey, dataDirectory(location)),
-    sealedCacheBytes: options.integrity?.sealedCacheBytes,
-  };
+  const sealing = storeSealing(location, options.integrity);
   switch (location.kind) {
     case 'sqlite':
       return new SqliteStore(location.path, { onBackgroundFailure: options.onBackgroundFailure, ...sealing });
@@ -32,6 +25,24 @@ export function openStore(
         ...sealing,
       });
   }
+}
+
+/**
+ * How a store at `location` seals personal fields: with DATA_KEY's master keys, else those of the
+ * generated `data-keys` in the data directory (a key in memory for an in-memory store, which
+ * forgets everything at exit anyway). Every process of one store must use this, with one config.
+ */
+export function storeSealing(
+  location: StoreLocation,
+  integrity: IntegritySettings | undefined,
+): { masterKeys: MasterKeys; sealedCacheBytes: number | undefined } {
+  return {
+    masterKeys:
+      location.kind === 'sqlite' && location.path === ':memory:' && integrity?.dataKey === undefined
+        ? ephemeralMasterKeys()
+        : loadMasterKeys(integrity?.dataKey, dataDirectory(location)),
+    sealedCacheBytes: integrity?.sealedCacheBytes,
+  };
 }
 
 /** The directory for files sealog keeps beside its data (the generated JWT secret). */

@@ -6,16 +6,17 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
-import { applyMigrations } from '../src/storage/sqlite/migrations.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logTableNamed } from '../src/kinds/log-tables.js';
+import { storedColumns, type LogRow } from '../src/kinds/log-table.js';
+import { writeOperations } from '../src/storage/sqlite/engine/write-operations.js';
+import { LoaderSealer } from './bench-sealer.js';
 import { searchFilePath } from '../src/storage/sqlite/search/search-index-file.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './data-generator.js';
 
-/** The SQLite schema version before the tally tables (migration 3). */
-const LAST_MIGRATION_BEFORE_TALLIES = 2;
-
 /** Bumped whenever the generator or the loaded schema changes, so stale cached data is never reused. */
-const DATA_VERSION = 3;
+const DATA_VERSION = 4;
 
 type RowMaker = (i: number, total: number) => Record<string, unknown>;
 const TABLES: readonly { table: string; keysTable: string; time: string; make: RowMaker }[] = [
@@ -58,7 +59,7 @@ function report(what: string, done: number, total: number, startedMs: number): v
 export async function loadSqlite(path: string, rows: number): Promise<void> {
   const marker = `${path}.loaded-v${DATA_VERSION}`;
   if (!existsSync(marker) || !existsSync(path)) {
-    insertSqliteRows(path, rows);
+    await insertSqliteRows(path, rows);
     writeFileSync(marker, new Date().toISOString());
   } else {
     resetSqlite(path);
@@ -82,6 +83,20 @@ export async function loadSqlite(path: string, rows: number): Promise<void> {
       clearInterval(progress);
       report('sqlite search file', pending, pending, started);
     }
+    const reader = new Database(path, { readonly: true });
+    try {
+      const sizes = reader
+        .prepare(
+          'SELECT coalesce(sum(assigned), 0) AS assigned, coalesce(sum(tree_size), 0) AS hashed FROM integrity_logs',
+        )
+        .bind();
+      const { assigned } = sizes.get() as { assigned: number };
+      await waitForTrees('sqlite', assigned, () =>
+        Promise.resolve((sizes.get() as { hashed: number }).hashed),
+      );
+    } finally {
+      reader.close();
+    }
   } finally {
     await store.close();
   }
@@ -91,31 +106,41 @@ function seconds(sinceMs: number): string {
   return ((performance.now() - sinceMs) / 1000).toFixed(0);
 }
 
-/** The raw rows, into the schema before the tally migration (whose upgrade path they then take). */
-function insertSqliteRows(path: string, rows: number): void {
+/**
+ * The rows in their stored form, through the store's own write operations (sealed columns, subject
+ * keys, tallies, leaf numbers, exactly as the writer thread stores a batch), 10,000 rows per
+ * transaction with synchronous=OFF: the store is created at the current schema first.
+ */
+async function insertSqliteRows(path: string, rows: number): Promise<void> {
   mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
   for (const file of [path, searchFilePath(path)]) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   }
+  const created = new SqliteStore(path, benchSealing());
+  await created.migrate();
+  await created.close();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -1000000');
-  // The rows go in raw, past the store's per-batch tallies: the tally migration, run after the
-  // load as on an upgrade, fills the tallies from them.
-  applyMigrations(db, LAST_MIGRATION_BEFORE_TALLIES);
+  const write = writeOperations(db);
+  const sealer = new LoaderSealer();
   for (const { table, make } of TABLES) {
-    const columns = Object.keys(make(0, rows));
-    const insert = db.prepare(
-      `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
-    );
+    const logTable = logTableNamed(table);
+    if (logTable === undefined) throw new Error(`no log table ${table}`);
     const started = performance.now();
-    const chunk = 50_000;
+    const chunk = 10_000;
     for (let from = 0; from < rows; from += chunk) {
-      db.transaction(() => {
-        for (let i = from; i < Math.min(rows, from + chunk); i++) insert.run(make(i, rows));
-      })();
-      report(`sqlite ${table}`, Math.min(rows, from + chunk), rows, started);
+      const batch: LogRow[] = [];
+      for (let i = from; i < Math.min(rows, from + chunk); i++)
+        batch.push(make(i, rows) as unknown as LogRow);
+      const sealed = await sealer.seal(logTable, batch);
+      db.transaction(() =>
+        write({ type: 'insert-rows', table, rows: sealed.rows, subjectKeys: sealed.newKeys }),
+      )();
+      if ((from / chunk) % 5 === 4 || from + chunk >= rows) {
+        report(`sqlite ${table}`, Math.min(rows, from + chunk), rows, started);
+      }
     }
   }
   db.exec('ANALYZE');
@@ -130,6 +155,33 @@ function copyField(value: unknown): string {
   return String(value).replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
   );
+}
+
+const SUBJECT_KEY_COLUMNS = ['tenant_id', 'key_id', 'subject', 'master_key_id', 'wrapped', 'created_at'];
+
+/** Streams `records` (their `columns`) into a table through COPY on one client. */
+async function copyRecords(
+  client: pg.Client,
+  table: string,
+  columns: readonly string[],
+  records: readonly object[],
+): Promise<void> {
+  if (records.length === 0) return;
+  await copyRows(client, table, columns, (i) => records[i] as Record<string, unknown>, 0, records.length);
+}
+
+/**
+ * Waits, with a progress line, until the integrity logs' trees hold `leaves` leaves: the store
+ * open in this process numbers and hashes the loaded rows, outside every timed window.
+ */
+async function waitForTrees(store: string, leaves: number, hashed: () => Promise<number>): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const done = await hashed();
+    report(`${store} integrity log`, Math.min(done, leaves), leaves, started);
+    if (done >= leaves) return;
+    await sleep(2000);
+  }
 }
 
 /** Streams rows [from, to) of a table through COPY on one client. */
@@ -205,30 +257,44 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
       }
     }
     await client.query('DROP INDEX operate_logs_by_search_text');
+    // Rows sealed here as a server seals them, stored by COPY with their id claims and new subject
+    // keys; each COPY is a transaction of its own, which the sequencer numbers in txid order.
+    const sealer = new LoaderSealer();
     for (const { table, keysTable, time, make } of TABLES) {
-      const columns = Object.keys(make(0, rows));
+      const logTable = logTableNamed(table);
+      if (logTable === undefined) throw new Error(`no log table ${table}`);
+      const columns = storedColumns(logTable).map(([column]) => column);
       const started = performance.now();
-      const chunk = 500_000;
+      const chunk = 50_000;
       for (let from = 0; from < rows; from += chunk) {
         const to = Math.min(rows, from + chunk);
-        await copyRows(client, table, columns, (i) => make(i, rows), from, to);
-        await copyRows(client, keysTable, ['tenant_id', 'id', time], (i) => make(i, rows), from, to);
+        const batch: LogRow[] = [];
+        for (let i = from; i < to; i++) batch.push(make(i, rows) as unknown as LogRow);
+        const sealed = await sealer.seal(logTable, batch);
+        await client.query('BEGIN');
+        await copyRecords(client, table, columns, sealed.rows);
+        await copyRecords(client, keysTable, ['tenant_id', 'id', time], sealed.rows);
+        await copyRecords(client, 'subject_keys', SUBJECT_KEY_COLUMNS, sealed.newKeys);
+        await client.query('COMMIT');
         report(`postgres ${table}`, to, rows, started);
       }
     }
-    // The rows were loaded in plaintext, as a store of an older version holds them: the store seals
-    // them (and fills search_text) as it does on an upgrade; the sequencer numbers them later.
-    const sealing = performance.now();
-    const sealer = new PostgresStore(
+    const sequencer = new PostgresStore(
       { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
       () => Date.UTC(2026, 10, 1),
       benchSealing(),
     );
-    await sealer.migrate();
-    await sealer.close();
-    process.stderr.write(
-      `  postgres: rows sealed in ${((performance.now() - sealing) / 1000).toFixed(0)} s\n`,
-    );
+    await sequencer.migrate();
+    try {
+      await waitForTrees('postgres', 3 * rows, async () => {
+        const { rows: sizes } = await client.query<{ hashed: string }>(
+          'SELECT coalesce(sum(tree_size), 0)::text AS hashed FROM integrity_logs',
+        );
+        return Number(sizes[0]?.hashed ?? 0);
+      });
+    } finally {
+      await sequencer.close();
+    }
     const started = performance.now();
     process.stderr.write('  postgres operate_logs: building the trigram GIN index…\n');
     const trgm = await client.query<{ schema: string }>(
@@ -253,7 +319,7 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
  * ceiling) is an operate log timed at or after DATA_END_MS. Each run thus starts from the same
  * data; the store drops the search entries of removed rows itself when it next opens.
  */
-function resetSqlite(path: string): void {
+export function resetSqlite(path: string): void {
   const db = new Database(path);
   try {
     const { changes } = db.prepare('DELETE FROM operate_logs WHERE record_time >= ?').run(DATA_END_MS);

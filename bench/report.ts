@@ -3,6 +3,7 @@ import { format, resolveConfig } from 'prettier';
 import type { IngestRun, RawCeiling } from './ingest-scenario.js';
 import type { Latency } from './measure.js';
 import type { HotEndpointResult } from './hot-endpoints.js';
+import type { IntegrityFigures, VerifyRun } from './integrity-scenario.js';
 import type { TimedQuery } from './query-scenarios.js';
 
 export interface StoreResults {
@@ -19,6 +20,9 @@ export interface StoreResults {
   /** The same ingest runs against the --baseline build, each just before this build's. */
   baselineIngest?: IngestRun[];
   raw: RawCeiling;
+  /** Scenario 7 (runs before the integrity log have none). */
+  integrity?: IntegrityFigures;
+  verify?: VerifyRun;
   mixed: { ingestEventsPerSecond: number; filters: TimedQuery[]; keywords: TimedQuery[] };
 }
 
@@ -31,7 +35,7 @@ export interface BenchResults {
   iterations: number;
   machine: Record<string, string | number>;
   /** The --baseline checkout scenario 6 compared with, when given. */
-  baseline?: { checkout: string; commit: string };
+  baseline?: { checkout: string; commit: string; ownData?: boolean };
   stores: StoreResults[];
 }
 
@@ -233,6 +237,30 @@ function percentChange(before: number, after: number): string {
   return `${change >= 0 ? '+' : ''}${change.toFixed(1)} %`;
 }
 
+/** Scenario 7: the integrity log's lag, signing, proofs and `sealog verify`. */
+function integritySection(results: StoreResults): string[] {
+  const { integrity, verify } = results;
+  if (integrity === undefined || verify === undefined) return [];
+  const row = (name: string, latency: Latency) => [name, latency.p50, latency.p99, latency.samples];
+  return [
+    "**7. Integrity log**: operate-log batches of 1,000 one after another, each followed until its last record is a leaf hashed into its tree, then a checkpoint signed on demand; proofs against the largest tenant's communication log",
+    '',
+    table(
+      ['measure', 'p50 (ms)', 'p99 (ms)', 'samples'],
+      [
+        row('sequencing lag: acknowledged → leaf in the tree (polled every 5 ms)', integrity.sequencingLagMs),
+        row('POST …/checkpoint (hash pending, sign, store)', integrity.checkpointSigning),
+        row('GET …/inclusion?id=…', integrity.inclusionProof),
+        row('GET …/consistency?from=…&to=…', integrity.consistencyProof),
+      ],
+    ),
+    '',
+    `First checkpoint of that log (${n(integrity.firstCheckpointTreeSize)} leaves): ${n(integrity.firstCheckpointMs)} ms. ` +
+      `\`sealog verify --kind ${verify.kind}\` (every tenant, pinned to one core): ${n(verify.leaves)} leaves in ${verify.seconds} s, **${n(verify.leavesPerSecond)} leaves/s**, exit ${verify.exitCode}.`,
+    '',
+  ];
+}
+
 function storeSection(results: StoreResults): string {
   const best = results.ingest.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
   const idle = byName([...results.filters, ...results.keywords]);
@@ -299,6 +327,7 @@ function storeSection(results: StoreResults): string {
     ),
     '',
     ...hottestSection(results.hottest),
+    ...integritySection(results),
   ].join('\n');
 }
 
@@ -319,7 +348,7 @@ export async function writeReport(
     '',
     `Run ${results.date} with \`${results.command}\`: ${n(results.rowsPerKind)} rows per log kind, ingest runs of ${results.ingestSeconds} s, ${results.iterations} timed requests per query (after 5 untimed). Machine: ${machine}.` +
       (results.baseline
-        ? ` Scenario 6 baseline: the build of ${results.baseline.commit} (\`${results.baseline.checkout}\`), on the same data.`
+        ? ` Baseline (scenarios 1 and 6): the build of ${results.baseline.commit} (\`${results.baseline.checkout}\`), ${results.baseline.ownData === true ? "on its own copy of the same generated data, loaded by its own loader (it cannot open this build's store)" : 'on the same data'}.`
         : ''),
     '',
     ...results.stores.map(storeSection),

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { loadPostgres, loadSqlite, resetPostgres } from './bulk-load.js';
+import { loadPostgres, loadSqlite, resetPostgres, resetSqlite } from './bulk-load.js';
+import { integrityScenario, timeVerify } from './integrity-scenario.js';
 import { searchFilePath } from '../src/storage/sqlite/search/search-index-file.js';
 import { BIG_TENANT } from './data-generator.js';
 import {
@@ -43,6 +44,10 @@ Options:
                        older commit): scenario 6 also runs each endpoint against a server started from
                        it on the same data and env, alternating with this checkout's server (never
                        both at once), and reports both next to the same raw ceiling
+  --baseline-database-url URL
+                       the baseline serves data it loaded itself (run \`npm run bench -- --load-only
+                       --database-url URL\` in its checkout first), for a baseline that cannot open
+                       this build's store: PostgreSQL from URL, SQLite from DIR/bench/.data
   -h, --help           show this help
 `;
 
@@ -56,6 +61,7 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
     'load-only': { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    'baseline-database-url': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -85,6 +91,11 @@ for (const value of [rows, seconds, iterations])
 const baselineCheckout = values.baseline === undefined ? undefined : resolve(values.baseline);
 if (baselineCheckout !== undefined && !existsSync(`${baselineCheckout}/dist/cli/main.js`)) {
   throw new Error(`--baseline ${values.baseline}: no dist/cli/main.js there (build that checkout first)`);
+}
+
+const baselineDatabaseUrl = values['baseline-database-url'];
+if (baselineDatabaseUrl !== undefined && baselineCheckout === undefined) {
+  throw new Error('--baseline-database-url needs --baseline DIR');
 }
 
 const dataDir = 'bench/.data';
@@ -122,6 +133,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     TUYA_CLIENTS: `${TUYA_CLIENT}:${TUYA_SECRET}:${BIG_TENANT}`,
   };
   const target: StoreTarget = store === 'sqlite' ? { store, path: sqlitePath } : { store, url: storeUrl };
+  const baselineEnv = await baselineServerEnv(store, serverEnv);
   let server = await startServerProcess(serverEnv, port);
   try {
     process.stderr.write('  queries (idle)…\n');
@@ -139,7 +151,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
           ? undefined
           : {
               label: 'baseline',
-              start: () => startServerProcess(serverEnv, port, { checkout: baselineCheckout }),
+              start: () => startServerProcess(baselineEnv, port, { checkout: baselineCheckout }),
             },
       target,
       seconds: quick ? 3 : 15,
@@ -163,7 +175,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
       if (baselineCheckout === undefined) return;
       await server.stop();
       process.stderr.write(`  ingest over HTTP (baseline), ${connections} connection(s), ${seconds} s…\n`);
-      const baseline = await startServerProcess(serverEnv, port, { checkout: baselineCheckout });
+      const baseline = await startServerProcess(baselineEnv, port, { checkout: baselineCheckout });
       try {
         baselineIngest.push(await runIngest(baseline, writer, batches, ingestOptions(connections)));
       } finally {
@@ -195,6 +207,16 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     const mixedKeywords = await timeGroup(catalogue.keywords, iterations);
     stop.requested = true;
     const mixedIngest = await background;
+    process.stderr.write('  integrity: sequencing lag, signing, proofs…\n');
+    const integrity = await integrityScenario({
+      server,
+      target,
+      writer,
+      batches,
+      count: quick ? 20 : 200,
+      iterations,
+      loadedRows: rows,
+    });
     await server.stop();
     process.stderr.write('  raw ceiling…\n');
     // 50 million rows past the loaded data: 42 hours of event times after it, beyond any HTTP run's.
@@ -203,6 +225,10 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
       store === 'sqlite'
         ? await sqliteRawCeiling(sqlitePath, rawRows, seconds)
         : await postgresRawCeiling(storeUrl, rawRows, seconds, 4);
+    // Communication logs: no run adds to them, so they verify clean however often the bench ran.
+    process.stderr.write('  sealog verify --kind communication-log…\n');
+    const verify = await timeVerify(storeUrl, 'communication-log');
+    process.stderr.write(`    ${verify.leavesPerSecond} leaves/s\n`);
     return {
       store,
       date: new Date().toISOString(),
@@ -214,6 +240,8 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
       ingest,
       ...(baselineIngest.length > 0 ? { baselineIngest } : {}),
       raw,
+      integrity,
+      verify,
       mixed: {
         ingestEventsPerSecond: mixedIngest.eventsPerSecond,
         filters: mixedFilters,
@@ -223,6 +251,31 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * The environment of the baseline's servers: this build's, or with --baseline-database-url the
+ * data the baseline loaded itself (reset as this build's is).
+ */
+async function baselineServerEnv(
+  store: 'sqlite' | 'postgres',
+  serverEnv: Record<string, string>,
+): Promise<Record<string, string>> {
+  if (baselineDatabaseUrl === undefined || baselineCheckout === undefined) return serverEnv;
+  if (store === 'sqlite') {
+    const path = `${baselineCheckout}/bench/.data/sqlite-${rows}.db`;
+    if (!existsSync(path)) {
+      throw new Error(
+        `${path} is missing: run \`npm run bench -- --load-only\` in ${baselineCheckout} first`,
+      );
+    }
+    resetSqlite(path);
+    return { ...serverEnv, DATABASE_URL: `sqlite:${path}` };
+  }
+  const url = new URL(baselineDatabaseUrl);
+  url.searchParams.set('options', `-c search_path=sealog_bench_${rows}`);
+  await resetPostgres(url.toString());
+  return { ...serverEnv, DATABASE_URL: url.toString() };
 }
 
 function machine() {
@@ -267,7 +320,13 @@ const results: BenchResults = {
   machine: machine(),
   ...(baselineCheckout === undefined
     ? {}
-    : { baseline: { checkout: baselineCheckout, commit: commitOf(baselineCheckout) } }),
+    : {
+        baseline: {
+          checkout: baselineCheckout,
+          commit: commitOf(baselineCheckout),
+          ownData: baselineDatabaseUrl !== undefined,
+        },
+      }),
   stores: [],
 };
 let port = 18_700;

@@ -18,6 +18,8 @@ declare module 'fastify' {
     readRows: number;
     /** The error message the request was answered with, for the access log; '' for none. */
     readError: string;
+    /** The client's address as the answer is sent ('' if it hung up before), for the access log. */
+    readIp: string;
   }
 }
 
@@ -76,18 +78,30 @@ function presentAccessLog(log: AccessLog) {
 }
 
 /**
+ * The client's address, '' once it is unknown: Fastify types request.ip as a string, but it reads
+ * the socket's remoteAddress, which Node leaves undefined after the client closed the connection.
+ */
+function clientIp(request: FastifyRequest): string {
+  return request.socket.remoteAddress === undefined ? '' : request.ip;
+}
+
+/**
  * Records every GET and HEAD a verified caller makes on `app` (an authenticated API): the record is handed
  * to `recorder` after the answer was sent, so a read waits for nothing.
  */
 function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorder, now: () => number): void {
   app.decorateRequest('readRows', 0);
   app.decorateRequest('readError', '');
+  app.decorateRequest('readIp', '');
   app.addHook('preSerialization', (request, _reply, payload, done) => {
     request.readRows = rowsIn(payload);
     done(null, payload);
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     request.readError = errorIn(request, reply.statusCode, payload);
+    // Taken while the socket is still there: by onResponse a client that hung up (a load tester
+    // ending its run) has none, and the record would have no address.
+    request.readIp = clientIp(request);
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -108,7 +122,7 @@ function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorde
         row_count: request.readRows,
         status: reply.statusCode,
         error: storable(request.readError),
-        ip: request.ip,
+        ip: request.readIp === '' ? clientIp(request) : request.readIp,
         duration_ms: Math.round(reply.elapsedTime),
       });
     }

@@ -5,9 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
 import { SignJWT } from 'jose';
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { serveCli, stopCli, type ServingCli } from './helpers/cli-process.js';
+import {
+  generator,
+  INGEST_KINDS,
+  LOG_OF,
+  pick,
+  PREFIX,
+  recordOf,
+  type IngestKind,
+  type Random,
+  type Row,
+} from './helpers/log-events.js';
 import { createTestSchema, type TestSchema } from './helpers/postgres-schema.js';
 import { TEST_SECRET, TEST_STORE } from './helpers/test-server.js';
 import { send, signedRequest, type Strings } from './helpers/tuya-signing.js';
@@ -25,28 +34,17 @@ const TENANT = 'tnt_crash';
 const TUYA_CLIENT = 'sealogcrashcli01';
 const TUYA_SECRET = 'crash-secret-0123456789';
 const OPERATE_LOGS = '/v1.0/iot-03/audit/operate-logs';
-const T0 = Date.UTC(2026, 0, 1);
-const HALF_YEAR_MS = 181 * 86_400_000;
 
 /** The seed of every batch's size, kind and contents; SEALOG_CRASH_SEED=<seed> repeats a run's batches. */
 const SEED = process.env.SEALOG_CRASH_SEED ? Number(process.env.SEALOG_CRASH_SEED) : randomInt(2 ** 31);
 if (!Number.isSafeInteger(SEED)) throw new Error(`SEALOG_CRASH_SEED must be an integer, not ${SEED}`);
 const reproduce = `(seed ${SEED}: SEALOG_CRASH_SEED=${SEED} sends the same batches)`;
 
-const KINDS = ['communication-logs', 'mfa-config-audit-logs', 'operate-logs'] as const;
-type Kind = (typeof KINDS)[number];
-const PREFIX: Record<Kind, string> = {
-  'communication-logs': 'log_',
-  'mfa-config-audit-logs': 'mfa_',
-  'operate-logs': 'op_',
-};
-type Row = Record<string, string | number>;
-
 interface Batch {
   /** e.g. t2c3b14: trial 2, client 3, its 15th batch. */
   name: string;
   trial: number;
-  kind: Kind;
+  kind: IngestKind;
   ids: string[];
   records: Row[];
   /** `acknowledged`: answered 200; `unanswered`: in flight when the server was killed. */
@@ -64,103 +62,18 @@ interface KillFigures {
   unanswered: number;
 }
 
-type Random = () => number;
-
-/** A seeded generator of floats in [0, 1) (pure-rand's xoroshiro128+). */
-function generator(seed: number): Random {
-  const rng = xoroshiro128plus(seed);
-  return () => uniformFloat64(rng);
-}
-
 /** The generator of one client in one trial (or of a trial's kill point, client -1). */
 const streamOf = (trial: number, client: number): Random =>
   generator(SEED ^ Math.imul(trial, 0x9e3779b1) ^ Math.imul(client + 2, 0x85ebca6b));
 
-const pick = <T>(random: Random, items: readonly T[]): T => {
-  const item = items[Math.floor(random() * items.length)];
-  if (item === undefined) throw new Error('pick from an empty list');
-  return item;
-};
-const digits = (random: Random, count: number) =>
-  Array.from({ length: count }, () => Math.floor(random() * 10)).join('');
-
-const CONTENTS = [
-  '您的验证码是{n}，5分钟内有效',
-  'Your verification code is {n}',
-  '【示例】您的账户于{n}登录',
-  'Login from a new device ({n})',
-  '设备 {n} 已离线',
-  'password reset requested #{n}',
-];
-const text = (random: Random) => pick(random, CONTENTS).replace('{n}', digits(random, 6));
-const timeMs = (random: Random) => T0 + Math.floor(random() * HALF_YEAR_MS);
-
-function communicationLog(random: Random, id: string): Row {
-  const channel = pick(random, ['sms', 'email', 'push'] as const);
-  return {
-    id,
-    user_id: `usr_${Math.floor(random() * 50)}`,
-    channel,
-    status: pick(random, ['pending', 'sent', 'delivered', 'failed']),
-    recipient:
-      channel === 'sms'
-        ? `138${digits(random, 8)}`
-        : channel === 'email'
-          ? `user${digits(random, 4)}@example.com`
-          : `push_${digits(random, 16)}`,
-    content: text(random),
-    provider: pick(random, ['aliyun', 'tencent', 'sendgrid', 'fcm']),
-    template_id: `tpl_${Math.floor(random() * 20)}`,
-    created_at: new Date(timeMs(random)).toISOString(),
-  };
-}
-
-function mfaLog(random: Random, id: string): Row {
-  const target = pick(random, ['mfa_totp', 'mfa_sms', 'mfa_recovery_codes']);
-  return {
-    id,
-    action: `${target}.${pick(random, ['enabled', 'disabled', 'reset'])}`,
-    target_type: target,
-    target_id: `usr_${Math.floor(random() * 50)}`,
-    operator_id: `usr_${Math.floor(random() * 10)}`,
-    module: 'mfa',
-    message: text(random),
-    timestamp: new Date(timeMs(random)).toISOString(),
-  };
-}
-
-function operateLog(random: Random, id: string): Row {
-  return {
-    id,
-    record_time: timeMs(random),
-    operate_type: pick(random, ['login', 'logout', 'update', 'delete']),
-    operate_content: text(random),
-    uid: `u${Math.floor(random() * 50)}`,
-    username: pick(random, ['alice', '张伟', 'bob']),
-    user_id: `usr_${Math.floor(random() * 50)}`,
-    role: pick(random, ['admin', 'operator']),
-    account: `user${digits(random, 4)}@example.com`,
-    operate_geo_info: pick(random, ['Hangzhou', 'Shenzhen', 'Berlin']),
-    operate_ip_info: `10.0.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}`,
-    client_id: 'app1',
-    merchant_code: pick(random, ['m1', 'm2']),
-    ext: '{}',
-    project_code: 'p1',
-  };
-}
-
-const RECORD: Record<Kind, (random: Random, id: string) => Row> = {
-  'communication-logs': communicationLog,
-  'mfa-config-audit-logs': mfaLog,
-  'operate-logs': operateLog,
-};
-
 /** The `index`th batch of `client` in `trial`: 200 to 500 records of one kind, ids unique in the run. */
 function makeBatch(random: Random, trial: number, client: number, index: number): Batch {
-  const kind = pick(random, KINDS);
+  const kind = pick(random, INGEST_KINDS);
   const name = `t${trial}c${client}b${index}`;
   const size = 200 + Math.floor(random() * 301);
-  const records = Array.from({ length: size }, (_, i) => RECORD[kind](random, `${PREFIX[kind]}${name}_${i}`));
+  const records = Array.from({ length: size }, (_, i) =>
+    recordOf(kind, random, `${PREFIX[kind]}${name}_${i}`),
+  );
   return { name, trial, kind, ids: records.map((row) => String(row.id)), records, state: 'sending' };
 }
 
@@ -287,19 +200,17 @@ async function operateLogIds(url: string): Promise<string[]> {
   }
 }
 
-/** The integrity log of each kind's path segment. */
-const LOG_OF: Record<Kind, string> = {
-  'communication-logs': 'communication-log',
-  'mfa-config-audit-logs': 'mfa-config-audit-log',
-  'operate-logs': 'operate-log',
-};
-
 /**
  * Every stored record of `kind` is exactly one leaf of the tenant's log, whatever the kill
  * interrupted (numbering, hashing): signed checkpoints catch up with the rows, and the leaves,
  * read back through the API, name each stored id once.
  */
-async function verifyLog(url: string, admin: string, kind: Kind, ids: readonly string[]): Promise<void> {
+async function verifyLog(
+  url: string,
+  admin: string,
+  kind: IngestKind,
+  ids: readonly string[],
+): Promise<void> {
   const base = `${url}/v1/integrity/${LOG_OF[kind]}`;
   const headers = { authorization: `Bearer ${admin}` };
   await waitFor(`the ${kind} log to cover its ${ids.length} records`, async () => {
@@ -333,18 +244,18 @@ async function verifyLog(url: string, admin: string, kind: Kind, ids: readonly s
  */
 async function verify(url: string, ledger: readonly Batch[]): Promise<Map<number, string>> {
   const admin = await token({ tenant_id: TENANT, roles: ['admin'] });
-  const stored: Record<Kind, string[]> = {
+  const stored: Record<IngestKind, string[]> = {
     'communication-logs': await adminListIds(url, '/admin/communication/logs', admin),
     'mfa-config-audit-logs': await adminListIds(url, '/admin/mfa/config-audit-logs', admin),
     'operate-logs': await operateLogIds(url),
   };
   const problems: string[] = [];
-  const present: Record<Kind, Set<string>> = {
+  const present: Record<IngestKind, Set<string>> = {
     'communication-logs': new Set(stored['communication-logs']),
     'mfa-config-audit-logs': new Set(stored['mfa-config-audit-logs']),
     'operate-logs': new Set(stored['operate-logs']),
   };
-  for (const kind of KINDS) {
+  for (const kind of INGEST_KINDS) {
     if (present[kind].size !== stored[kind].length) problems.push(`${kind}: a row listed twice`);
     const sent = new Set(ledger.filter((batch) => batch.kind === kind).flatMap((batch) => batch.ids));
     const strays = stored[kind].filter((id) => !sent.has(id));
@@ -370,7 +281,7 @@ async function verify(url: string, ledger: readonly Batch[]): Promise<Map<number
     }
   }
   assert.deepEqual(problems, [], `after the restart ${reproduce}`);
-  for (const kind of KINDS) await verifyLog(url, admin, kind, stored[kind]);
+  for (const kind of INGEST_KINDS) await verifyLog(url, admin, kind, stored[kind]);
 
   const summary = new Map<number, string>();
   for (const trial of new Set(ledger.map((batch) => batch.trial))) {

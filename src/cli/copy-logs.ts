@@ -71,7 +71,9 @@ export async function copyLogs(copy: LogCopy, plans: readonly LogPlan[]): Promis
 async function carryCheckpoints(copy: LogCopy, log: LogId, size: number): Promise<number> {
   const state = await copy.target.integrity.logState(log);
   if (state.treeSize !== size) {
-    throw new CopyMismatchError(`the target's ${describeLog(log)} hashed ${state.treeSize} of ${size} leaves`);
+    throw new CopyMismatchError(
+      `the target's ${describeLog(log)} hashed ${state.treeSize} of ${size} leaves`,
+    );
   }
   const checkpoints = copy.source.checkpoints(log, size);
   const tiles = new Map<string, Buffer[]>();

@@ -59,7 +59,7 @@ export function loadCopyState(file: string, source: string, target: string): Loa
     const was = saved.source === source ? saved.target : `${saved.source} → ${saved.target}`;
     return {
       state: fresh,
-      note: `${file} records a copy ${saved.source === source ? 'into' : 'of'} ${was}; starting over for this one`,
+      note: `${file} records a copy ${saved.source === source ? 'into' : 'of'} ${was}; recording this one in its place`,
     };
   }
   return { state: saved, note: undefined };
@@ -151,7 +151,7 @@ function parseCopyState(text: string): CopyState | 'earlier' {
     if (!LOG_TABLES.some((known) => known.kind === kind)) throw new Error(`unknown log kind ${kind}`);
     if (typeof tenants !== 'object' || tenants === null) throw new Error(`bad leaves of ${kind}`);
     const counts: Record<string, number> = {};
-    for (const [tenantId, count] of Object.entries(tenants)) {
+    for (const [tenantId, count] of Object.entries(tenants as Record<string, unknown>)) {
       if (!Number.isSafeInteger(count) || (count as number) < 0) throw new Error(`bad count for ${kind}`);
       counts[tenantId] = count as number;
     }

@@ -115,7 +115,7 @@ export async function copyCommand(args: string[], env: NodeJS.ProcessEnv = proce
     checkTargetMasterKeys(keys, await importer.recordedMasterKeys());
     const location = parseConfig({ DATABASE_URL: options.targetUrl }).store;
     if (location.kind !== 'postgres') throw new UsageError('--to must be a PostgreSQL URL');
-    store = new PostgresStore(location, Date.now, { masterKeys: keys.keys });
+    store = new PostgresStore(location, Date.now, { masterKeys: keys.keys, sequencing: false });
     await migrateTarget(store);
     if (!(await importer.backfillDone())) {
       throw new CopyRefusedError(

@@ -1,4 +1,5 @@
 import type { LogId } from '../integrity/sequencing/integrity-store.js';
+import { TreeEdgeError } from '../integrity/sequencing/tree-appender.js';
 import { TreeBuilder } from '../integrity/sequencing/tree-builder.js';
 import type { SqliteExport } from '../storage/sqlite/sqlite-export.js';
 import { describeLog, treeRoot, type CopyTarget, type LogPlan } from './copy-plan.js';
@@ -42,6 +43,9 @@ export async function copyLogs(copy: LogCopy, plans: readonly LogPlan[]): Promis
   const counts: CopyCounts = { leaves: 0, records: 0, transitions: 0, checkpoints: 0 };
   // The target's own tree of each log, hashed from the copied rows as its sequencer would.
   const builder = new TreeBuilder(copy.target.integrity, copy.target.integrity);
+  // Statistics refreshed after 1, 2, 4, 8 … batches: as often as the tables double, at most.
+  let batches = 0;
+  let nextAnalysis = 1;
   for (const plan of plans) {
     let position = plan.present;
     for (;;) {
@@ -52,15 +56,39 @@ export async function copyLogs(copy: LogCopy, plans: readonly LogPlan[]): Promis
       counts.leaves += batch.leaves.length;
       counts.records += batch.records.length;
       counts.transitions += batch.transitions.length;
-      await builder.catchUpLog(plan.log);
+      if (++batches === nextAnalysis) {
+        nextAnalysis *= 2;
+        await copy.target.importer.analyze();
+      }
+      await hashLog(builder, plan.log);
       copy.onBatch(plan.log, position, batch.leaves.length);
       if (batch.leaves.length < copy.batchSize) break;
     }
     // A resumed log's tree may lag behind its leaves (stopped before it was hashed).
-    await builder.catchUpLog(plan.log);
+    await hashLog(builder, plan.log);
     counts.checkpoints += await carryCheckpoints(copy, plan.log, position);
   }
   return counts;
+}
+
+/** Attempts at hashing a log while other builders (the target's sequencer) hash it too. */
+const HASH_ATTEMPTS = 20;
+
+/**
+ * Hashes every numbered leaf of `log` into the target's tree. The target's sequencer may hash the
+ * same log meanwhile: tree growth is a compare-and-set, but reading a tree's size and then its
+ * edge tiles is not one snapshot, so a builder can find the edge grown past the size it read
+ * (TreeEdgeError): then it reads again.
+ */
+async function hashLog(builder: TreeBuilder, log: LogId): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await builder.catchUpLog(log);
+      return;
+    } catch (error) {
+      if (!(error instanceof TreeEdgeError) || attempt >= HASH_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /**

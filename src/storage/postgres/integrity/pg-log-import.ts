@@ -4,7 +4,7 @@ import { HISTORY_COLUMNS } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import type { LogRow } from '../../../kinds/log-table.js';
-import { logTableOfKind } from '../../../kinds/log-tables.js';
+import { LOG_TABLES, logTableOfKind } from '../../../kinds/log-tables.js';
 import type { RecordedMasterKey } from '../../../sealing/master-key-check.js';
 import type { RawCheckpoint, RawLeafBatch } from '../../log-transfer.js';
 import { PartitionKeeper } from '../partitions.js';
@@ -285,6 +285,23 @@ export class PgLogImport {
       );
     }
     return inserted.length;
+  }
+
+  /**
+   * Refreshes the planner's statistics of every table a copy writes. A fresh target's tables grow
+   * from empty during a copy, and plans made for empty tables (every connection caches its
+   * prepared statements' plans) scan what has become millions of rows; ANALYZE replaces the
+   * statistics and so the plans. Samples a bounded number of rows per table.
+   */
+  async analyze(): Promise<void> {
+    const logTables = LOG_TABLES.flatMap((table) => [
+      table.table,
+      table.keysTable,
+      ...(table.dependentTables ?? []),
+    ]);
+    await this.rows(
+      `ANALYZE ${[...logTables, 'subject_keys', 'integrity_logs', 'integrity_leaves', 'integrity_tiles'].join(', ')}`,
+    );
   }
 
   async close(): Promise<void> {

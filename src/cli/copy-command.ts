@@ -7,9 +7,9 @@ import { PgLogImport } from '../storage/postgres/integrity/pg-log-import.js';
 import { PostgresStore } from '../storage/postgres/postgres-store.js';
 import { NotASealogStoreError, SqliteExport } from '../storage/sqlite/sqlite-export.js';
 import { checkTargetMasterKeys, CopyRefusedError, settingsToCarry, sourceMasterKeys } from './copy-keys.js';
-import { copyLogs } from './copy-logs.js';
+import { copyLogs, type CopyCounts } from './copy-logs.js';
 import { parseCopyOptions, type CopyOptions } from './copy-options.js';
-import { planCopy, type LogPlan } from './copy-plan.js';
+import { planCopy, type CopyTarget, type LogPlan } from './copy-plan.js';
 import { createCopyProgress } from './copy-progress.js';
 import {
   freshCopyState,
@@ -145,7 +145,13 @@ export async function copyCommand(args: string[], env: NodeJS.ProcessEnv = proce
     await importer.recordMasterKeys(recorded);
     if (identity !== undefined) await importer.claimIdentity(identity);
     const present = plans.reduce((sum, plan) => sum + plan.present, 0);
-    const counts = await runCopy(source, { importer, integrity: store.integrity }, plans, state, options);
+    const counts = await runCopy(
+      source,
+      { importer, integrity: store.integrity },
+      plans,
+      { state, masterKeyIds: new Set(keys.keys.ids) },
+      options,
+    );
     // Complete: a later run starts from what the target holds, like this one.
     removeCopyState(options.stateFile);
     process.stderr.write('counting rows per table and tenant in the source and the target…\n');
@@ -189,11 +195,11 @@ async function migrateTarget(store: PostgresStore): Promise<void> {
 /** Copies the planned logs with a progress report, recording each committed batch in the state file. */
 async function runCopy(
   source: SqliteExport,
-  target: { importer: PgLogImport; integrity: PostgresStore['integrity'] },
+  target: CopyTarget,
   plans: readonly LogPlan[],
-  state: CopyState,
+  run: { state: CopyState; masterKeyIds: ReadonlySet<string> },
   options: CopyOptions,
-) {
+): Promise<CopyCounts> {
   const total = plans.reduce((sum, plan) => sum + plan.log.assigned, 0);
   const done = plans.reduce((sum, plan) => sum + plan.present, 0);
   process.stderr.write(
@@ -212,9 +218,10 @@ async function runCopy(
         source,
         target,
         batchSize: options.batchSize,
+        masterKeyIds: run.masterKeyIds,
         onBatch(log: LogId, leaves: number, added: number) {
-          recordLeaves(state, log.kind, log.tenantId, leaves);
-          saveCopyState(options.stateFile, state);
+          recordLeaves(run.state, log.kind, log.tenantId, leaves);
+          saveCopyState(options.stateFile, run.state);
           progress.advance(log.kind, added);
           if (interrupt.signal !== undefined) {
             throw new Error(

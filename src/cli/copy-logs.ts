@@ -2,6 +2,7 @@ import type { LogId } from '../integrity/sequencing/integrity-store.js';
 import { TreeEdgeError } from '../integrity/sequencing/tree-appender.js';
 import { TreeBuilder } from '../integrity/sequencing/tree-builder.js';
 import type { SqliteExport } from '../storage/sqlite/sqlite-export.js';
+import { CopyRefusedError } from './copy-keys.js';
 import { describeLog, treeRoot, type CopyTarget, type LogPlan } from './copy-plan.js';
 
 /** What a copy did to the target, for its summary. */
@@ -20,6 +21,8 @@ export interface LogCopy {
   target: CopyTarget;
   /** Leaves per batch and transaction. */
   batchSize: number;
+  /** The master keys the target's servers will hold: every copied subject key must be wrapped by one. */
+  masterKeyIds: ReadonlySet<string>;
   /**
    * Hears of each batch once it is committed: the log and how many of its leaves the target holds
    * now. May throw to stop the copy there (an interrupt).
@@ -51,6 +54,13 @@ export async function copyLogs(copy: LogCopy, plans: readonly LogPlan[]): Promis
     for (;;) {
       const batch = copy.source.leafBatch(plan.log, position, copy.batchSize);
       if (batch.leaves.length === 0) break;
+      const foreign = batch.subjectKeys.find((key) => !copy.masterKeyIds.has(key.master_key_id));
+      if (foreign !== undefined) {
+        throw new CopyRefusedError(
+          `subject key ${foreign.key_id} of tenant ${JSON.stringify(foreign.tenant_id)} is wrapped by master key ` +
+            `"${foreign.master_key_id}", which the source does not record and DATA_KEY does not hold: set DATA_KEY to include it`,
+        );
+      }
       await copy.target.importer.importBatch(batch);
       position += batch.leaves.length;
       counts.leaves += batch.leaves.length;

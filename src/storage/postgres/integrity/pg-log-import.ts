@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { UnavailableError } from '../../../domain/errors.js';
 import type { LogIdentity } from '../../../integrity/integrity-log.js';
 import { HISTORY_COLUMNS } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
@@ -38,11 +39,25 @@ export class PgLogImport {
     this.partitions = new PartitionKeeper(executorOf(client));
   }
 
-  /** Connects to the store at `url` (its schema as the URL's search_path names it). */
+  /**
+   * Connects to the store at `url` (its schema as the URL's search_path names it). Throws
+   * UnavailableError, naming the host but not the password, when the database does not answer.
+   */
   static async connect(url: string): Promise<PgLogImport> {
-    const client = new pg.Client({ connectionString: url, types: numberParsingTypes() });
+    const client = new pg.Client({
+      connectionString: url,
+      types: numberParsingTypes(),
+      connectionTimeoutMillis: 10_000,
+    });
     client.on('error', () => undefined);
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (error) {
+      const { hostname, port } = new URL(url);
+      throw new UnavailableError(
+        `PostgreSQL at ${hostname || 'localhost'}:${port || '5432'} does not answer (${(error as Error).message}): check the URL and that the database runs`,
+      );
+    }
     return new PgLogImport(client);
   }
 

@@ -28,16 +28,16 @@ import { UsageError } from './settings-options.js';
 export const COPY_HELP = `Usage: sealog copy --from sqlite:PATH --to postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE [options]
 
 Copies an embedded SQLite store into PostgreSQL, for when one machine is no
-longer enough, with its tamper evidence intact: every log (one per tenant and
+longer enough, with its tamper evidence intact. Every log (one per tenant and
 kind: ${LOG_TABLES.map(({ kind }) => kind).join(', ')})
-travels as it is stored, leaf by leaf in its order, each record with its personal
+travels as it is stored, leaf by leaf in its order: each record with its personal
 fields sealed as they are and the subject keys that open them (wrapped as they
-are), each communication log with its delivery-status history; then the log's
-signed checkpoints. The target rebuilds each log's tree from the copied rows and
-must find every checkpoint's root: sealog verify on it then reports the
-source's tree sizes and roots. Checkpoints the source published (CHECKPOINT_DIR,
-CHECKPOINT_URL) stay marked published and are not published again; the ones it
-had not published yet are published by the target's servers.
+are), each communication log with its delivery-status history, then the log's
+signed checkpoints. The target hashes each log's tree from the copied rows and
+must find every checkpoint's root in it, so sealog verify on the target reports
+the source's tree sizes and roots. Checkpoints the source published
+(CHECKPOINT_DIR, CHECKPOINT_URL) stay marked published and are not published
+again; those it had not published yet are published by the target's servers.
 
 Keys: nothing is decrypted or re-encrypted, so the target's servers need the
 source's keys. The copy reads the master keys from DATA_KEY, or else from the
@@ -52,7 +52,7 @@ The source is only read, so a server may keep running on it; it must be of this
 sealog's version (run sealog migrate on it first). The target's schema is created
 or brought up to date first. A log the target holds already must be the source's
 first leaves (an interrupted copy): the copy checks it and goes on from there.
-A target holding another log for one of the source's tenant and kind is refused
+A target holding another log of a tenant and kind the source has is refused
 before anything is written (exit 1): merging two logs breaks every proof.
 
 Each batch of leaves is one transaction, and the state file records how far the
@@ -83,9 +83,8 @@ The counts and the summary go to stdout. Exit status: 0 copied and verified,
 1 failed, refused, or rows are missing in the target, 2 a mistake in the command
 line.
 
-Example:
-  DATA_KEY="$(cat ./data/data-keys)" sealog copy --from sqlite:./data/sealog.db \\
-    --to postgres://sealog@db.internal:5432/sealog
+Example (the source's servers generated their keys in ./data):
+  sealog copy --from sqlite:./data/sealog.db --to postgres://sealog@db.internal:5432/sealog
 `;
 
 /** `sealog copy`: SQLite store → PostgreSQL, logs as stored, resumable, verified by roots and counts. */
@@ -136,10 +135,10 @@ export async function copyCommand(args: string[], env: NodeJS.ProcessEnv = proce
       );
     }
     const plans = await planCopy(source, { importer, integrity: store.integrity });
-    const sourceIdentity = [resolve(options.sourcePath), withoutPassword(options.targetUrl)] as const;
+    const route = [resolve(options.sourcePath), withoutPassword(options.targetUrl)] as const;
     const { state, note } = options.restart
-      ? { state: freshCopyState(...sourceIdentity), note: 'the state file is ignored (--restart)' }
-      : loadCopyState(options.stateFile, ...sourceIdentity);
+      ? { state: freshCopyState(...route), note: 'the state file is ignored (--restart)' }
+      : loadCopyState(options.stateFile, ...route);
     if (note !== undefined) process.stderr.write(`note: ${note}\n`);
     saveInitialState(options.stateFile, state);
     await importer.recordMasterKeys(recorded);

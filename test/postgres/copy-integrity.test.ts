@@ -253,6 +253,34 @@ async function verify(
   };
 }
 
+/** A boolean column as SQLite (0 or 1) or PostgreSQL (a boolean) gives it. */
+const flag = (value: unknown) => value === true || value === 1;
+
+/** Every checkpoint of a store: log, size, note and whether it was published to CHECKPOINT_DIR. */
+async function checkpointRows(url: string): Promise<string[]> {
+  const select = `SELECT tenant_id, kind, tree_size, note, dir_published, url_published FROM integrity_checkpoints
+                   ORDER BY tenant_id, kind, tree_size`;
+  type Row = Record<'tenant_id' | 'kind' | 'note', string> &
+    Record<'tree_size' | 'dir_published' | 'url_published', unknown>;
+  let rows: Row[];
+  if (url.startsWith('sqlite:')) {
+    const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+    rows = db.prepare(select).all() as Row[];
+    db.close();
+  } else {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    rows = (await client.query<Row>(select)).rows;
+    await client.end();
+  }
+  return rows.map(
+    (row) =>
+      `${row.tenant_id}/${row.kind}/${String(row.tree_size)} ${JSON.stringify(row.note)}` +
+      (flag(row.dir_published) ? ' published' : '') +
+      (flag(row.url_published) ? ' posted' : ''),
+  );
+}
+
 /** Rows of a few tables of a schema, to show a refused copy wrote nothing. */
 async function schemaRows(url: string): Promise<Record<string, number>> {
   const client = new pg.Client({ connectionString: url });
@@ -302,7 +330,12 @@ describe(
       dir = mkdtempSync(join(tmpdir(), 'sealog-copy-integrity-'));
       mkdirSync(join(dir, 'source'));
       sourcePath = join(dir, 'source', 'sealog.db');
-      const server = await serveCli([], { ...SERVER_ENV, DATABASE_URL: `sqlite:${sourcePath}` });
+      // Publishing its checkpoints, so that they are marked published in the store.
+      const server = await serveCli([], {
+        ...SERVER_ENV,
+        DATABASE_URL: `sqlite:${sourcePath}`,
+        CHECKPOINT_DIR: join(dir, 'published'),
+      });
       servers.push(server);
       await writeThroughApi(server);
       const stopped = await stopCli(server);
@@ -339,6 +372,16 @@ describe(
       );
       const carried = Number(/and (\d+) checkpoints of/.exec(copied.stdout)?.[1]);
       assert.ok(carried >= KINDS.length * 2, `the checkpoints travelled (${carried})`);
+      const sourceCheckpoints = await checkpointRows(`sqlite:${sourcePath}`);
+      assert.ok(
+        sourceCheckpoints.some((row) => row.endsWith(' published')),
+        'the source published some',
+      );
+      assert.deepEqual(
+        await checkpointRows(target),
+        sourceCheckpoints,
+        'every checkpoint, byte for byte, published where the source published it (not to be published again)',
+      );
 
       const found = await targetPicture(target);
       assert.deepEqual(

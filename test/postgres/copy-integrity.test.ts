@@ -417,7 +417,44 @@ describe(
         }
         assert.deepEqual(await readApi(targetServer, tenant), await readApi(sourceServer, tenant));
       }
+
+      // The target's sequencer goes on after the copied leaves: a record written there now is the
+      // next leaf of its log, and the log still verifies.
+      const copiedLeaves = found.find((log) => log.log === 'tnt_a/operate-log')?.assigned ?? -1;
+      const writer = await token({ sub: 'svc', tenant_id: 'tnt_a', roles: ['audit:write'] });
+      const late = await call(targetServer.url, 'POST', '/v1/ingest/operate-logs', writer, [
+        {
+          id: 'op_late',
+          record_time: 1_767_225_600_000,
+          uid: 'u',
+          username: 'x',
+          operate_type: 'login',
+          operate_content: 'after the move',
+          user_id: 'usr_1',
+        },
+      ]);
+      assert.equal(late.status, 200, late.text);
+      const leafOf = async () => {
+        const client = new pg.Client({ connectionString: target });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ leaf_index: string; tree_size: string }>(
+            `SELECT l.leaf_index, g.tree_size FROM integrity_leaves l JOIN integrity_logs g USING (tenant_id, kind)
+              WHERE l.tenant_id = 'tnt_a' AND l.kind = 'operate-log' AND l.record_id = 'op_late'`,
+          );
+          return rows[0];
+        } finally {
+          await client.end();
+        }
+      };
+      await waitFor(
+        'the target to number and hash the new record',
+        async () => Number((await leafOf())?.tree_size) > copiedLeaves,
+      );
+      assert.equal(Number((await leafOf())?.leaf_index), copiedLeaves, 'the leaf after the copied ones');
       await Promise.all([stopCli(sourceServer), stopCli(targetServer)]);
+      const after = await verify(target);
+      assert.equal(after.code, 0, after.output);
     });
 
     test('a copy killed part-way and run again gives the same logs', async () => {

@@ -1,18 +1,22 @@
 import { resolve } from 'node:path';
 import { parseConfig } from '../config.js';
-import type { AuditStore, InsertOutcome } from '../domain/audit-store.js';
-import { openStore } from '../storage/open-store.js';
-import { COMMUNICATION_LOG_TABLE } from '../kinds/communication-log/communication-log-table.js';
-import type { LogRow } from '../kinds/log-table.js';
+import { ConfigError } from '../config.js';
+import type { LogId } from '../integrity/sequencing/integrity-store.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
-import { NotASealogStoreError, SqliteExport, type ExportKey } from '../storage/sqlite/sqlite-export.js';
+import { PgLogImport } from '../storage/postgres/integrity/pg-log-import.js';
+import { PostgresStore } from '../storage/postgres/postgres-store.js';
+import { NotASealogStoreError, SqliteExport } from '../storage/sqlite/sqlite-export.js';
+import { checkTargetMasterKeys, CopyRefusedError, settingsToCarry, sourceMasterKeys } from './copy-keys.js';
+import { copyLogs, type CopyCounts } from './copy-logs.js';
 import { parseCopyOptions, type CopyOptions } from './copy-options.js';
-import { createCopyProgress, type CopyProgress } from './copy-progress.js';
+import { planCopy, type CopyTarget, type LogPlan } from './copy-plan.js';
+import { createCopyProgress } from './copy-progress.js';
 import {
   freshCopyState,
   loadCopyState,
   maskedUrl,
   maskPassword,
+  recordLeaves,
   removeCopyState,
   saveCopyState,
   withoutPassword,
@@ -23,21 +27,39 @@ import { UsageError } from './settings-options.js';
 
 export const COPY_HELP = `Usage: sealog copy --from sqlite:PATH --to postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE [options]
 
-Copies every log of an embedded SQLite store into PostgreSQL, for when one
-machine is no longer enough; each communication log travels with its
-delivery-status history. The tables, in the order they are copied:
-${LOG_TABLES.map(({ table }) => `  ${table}`).join('\n')}
+Copies an embedded SQLite store into PostgreSQL, for when one machine is no
+longer enough, with its tamper evidence intact. Every log (one per tenant and
+kind: ${LOG_TABLES.map(({ kind }) => kind).join(', ')})
+travels as it is stored, leaf by leaf in its order: each record with its personal
+fields sealed as they are and the subject keys that open them (wrapped as they
+are), each communication log with its delivery-status history, then the log's
+signed checkpoints. The target hashes each log's tree from the copied rows and
+must find every checkpoint's root in it, so sealog verify on the target reports
+the source's tree sizes and roots. Checkpoints the source published
+(CHECKPOINT_DIR, CHECKPOINT_URL) stay marked published and are not published
+again; those it had not published yet are published by the target's servers.
 
-The source is only read, so a server may keep running on it. The target's
-schema is created or brought up to date first; rows it holds already are kept,
-and a row stored there already is not stored twice.
+Keys: nothing is decrypted or re-encrypted, so the target's servers need the
+source's keys. The copy reads the master keys from DATA_KEY, or else from the
+data-keys file beside the source (what the source's servers generated), checks
+they are the ones that wrapped the source's subject keys, and refuses (exit 1)
+when they are not, or when the target already records other master keys. Give
+the target's servers the same DATA_KEY, and the source's SIGNING_KEY (or its
+generated integrity-signing-key.pem): the target records the source's origin and
+signing key, and its servers refuse to start with others.
 
-The copy walks each table in (tenant_id, id) order, one transaction per batch,
-and after every batch records how far it got in a state file. If it is
-interrupted (Ctrl-C, a crash, a lost connection), run the same command again:
-it continues after the last committed batch. When every table is copied the
-state file is deleted and the rows per table and tenant are counted on both
-sides; every source count must be matched by the target (which may hold more).
+The source is only read, so a server may keep running on it; it must be of this
+sealog's version (run sealog migrate on it first). The target's schema is created
+or brought up to date first. A log the target holds already must be the source's
+first leaves (an interrupted copy): the copy checks it and goes on from there.
+A target holding another log of a tenant and kind the source has is refused
+before anything is written (exit 1): merging two logs breaks every proof.
+
+Each batch of leaves is one transaction, and the state file records how far the
+copy got. If it is interrupted (Ctrl-C, a crash, a lost connection), run the same
+command again: it continues after the last committed batch. At the end the rows
+per table and tenant are counted on both sides; every source count must be
+matched by the target (which may hold more).
 
 Tuya access tokens and nonces are not copied: Tuya clients fetch new tokens.
 
@@ -46,33 +68,27 @@ Options:
   --to URL            the PostgreSQL database to copy into, postgres://… or
                       postgresql://… (required); its password is never printed
                       nor written to the state file
-  --batch-size N      rows per batch and transaction, 1 to 10000 (default 1000)
+  --batch-size N      leaves (records and transitions) per batch and transaction,
+                      1 to 10000 (default 1000)
   --state FILE        the state file (default PATH.copy-state.json, beside the
                       source)
-  --restart           ignore the state file and copy from the first row (rows
-                      already in the target are skipped, not duplicated)
+  --restart           ignore the state file (the copy still goes on from what the
+                      target holds, checked: nothing is stored twice)
   -h, --help          show this help
+
+Environment: DATA_KEY, the source's master keys (see above).
 
 Progress goes to stderr: a bar on a terminal, otherwise a line every few seconds.
 The counts and the summary go to stdout. Exit status: 0 copied and verified,
-1 failed or rows are missing in the target, 2 a mistake in the command line.
+1 failed, refused, or rows are missing in the target, 2 a mistake in the command
+line.
 
-Example:
+Example (the source's servers generated their keys in ./data):
   sealog copy --from sqlite:./data/sealog.db --to postgres://sealog@db.internal:5432/sealog
 `;
 
-/** Rows of one run, for the summary. */
-interface CopyCounts {
-  /** Rows this run stored in the target. */
-  inserted: number;
-  /** Rows this run read whose (tenant_id, id) the target held already. */
-  present: number;
-  /** Rows an earlier, interrupted run copied, which this run did not read again. */
-  resumed: number;
-}
-
-/** `sealog copy`: SQLite store → PostgreSQL, resumable, verified by counts. */
-export async function copyCommand(args: string[]): Promise<void> {
+/** `sealog copy`: SQLite store → PostgreSQL, logs as stored, resumable, verified by roots and counts. */
+export async function copyCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const options = parseCopyOptions(args);
   if (options === undefined) {
     process.stdout.write(COPY_HELP);
@@ -81,127 +97,144 @@ export async function copyCommand(args: string[]): Promise<void> {
   const target = maskedUrl(options.targetUrl);
   const startedAt = performance.now();
   let source: SqliteExport | undefined;
-  let store: AuditStore | undefined;
+  let importer: PgLogImport | undefined;
+  let store: PostgresStore | undefined;
   try {
     source = openSource(options.sourcePath);
-    store = openStore(parseConfig({ DATABASE_URL: options.targetUrl }).store);
-    await store.migrate();
-    const identity = [resolve(options.sourcePath), withoutPassword(options.targetUrl)] as const;
+    const unfit = source.notCopyable();
+    if (unfit !== undefined) {
+      throw new CopyRefusedError(
+        `--from: ${options.sourcePath} ${unfit}: run sealog migrate --database-url sqlite:${options.sourcePath} on it first (a server of this version migrates it when it starts)`,
+      );
+    }
+    const recorded = source.masterKeys();
+    const keys = sourceMasterKeys(env.DATA_KEY, options.sourcePath, recorded);
+    importer = await PgLogImport.connect(options.targetUrl);
+    // Before the target records anything (migrating it records the copy's key).
+    checkTargetMasterKeys(keys, await importer.recordedMasterKeys());
+    const location = parseConfig({ DATABASE_URL: options.targetUrl }).store;
+    if (location.kind !== 'postgres') throw new UsageError('--to must be a PostgreSQL URL');
+    store = new PostgresStore(location, Date.now, { masterKeys: keys.keys, sequencing: false });
+    await migrateTarget(store);
+    if (!(await importer.backfillDone())) {
+      throw new CopyRefusedError(
+        'the target is still numbering rows from before its integrity log: run sealog migrate on it, then copy',
+      );
+    }
+    const identity = source.identity();
+    const recordedIdentity = await store.integrity.identity();
+    if (
+      identity !== undefined &&
+      recordedIdentity !== undefined &&
+      (identity.originPrefix !== recordedIdentity.originPrefix ||
+        identity.publicKey !== recordedIdentity.publicKey)
+    ) {
+      throw new CopyRefusedError(
+        `the target's logs are signed as ${recordedIdentity.originPrefix}/… with key ${recordedIdentity.publicKey}, the source's as ` +
+          `${identity.originPrefix}/… with key ${identity.publicKey}: checkpoints of one do not verify under the other. Copy into a database or schema of its own`,
+      );
+    }
+    const plans = await planCopy(source, { importer, integrity: store.integrity });
+    const route = [resolve(options.sourcePath), withoutPassword(options.targetUrl)] as const;
     const { state, note } = options.restart
-      ? { state: freshCopyState(...identity), note: 'starting from the first row (--restart)' }
-      : loadCopyState(options.stateFile, ...identity);
+      ? { state: freshCopyState(...route), note: 'the state file is ignored (--restart)' }
+      : loadCopyState(options.stateFile, ...route);
     if (note !== undefined) process.stderr.write(`note: ${note}\n`);
     saveInitialState(options.stateFile, state);
-    const counts = await copyTables(source, store, state, options);
-    // The walk is complete: a later run must look at every row again, since rows added to the
-    // source behind a walk's position are only found by starting over.
+    await importer.recordMasterKeys(recorded);
+    if (identity !== undefined) await importer.claimIdentity(identity);
+    const present = plans.reduce((sum, plan) => sum + plan.present, 0);
+    const counts = await runCopy(
+      source,
+      { importer, integrity: store.integrity },
+      plans,
+      { state, masterKeyIds: new Set(keys.keys.ids) },
+      options,
+    );
+    // Complete: a later run starts from what the target holds, like this one.
     removeCopyState(options.stateFile);
     process.stderr.write('counting rows per table and tenant in the source and the target…\n');
     const checks = compareTallies(source.tally(), await store.tally());
     process.stdout.write(formatTallyChecks(checks));
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     process.stdout.write(
-      `copied ${counts.inserted} new rows to ${target} in ${seconds} s; ${counts.present} were in the target already` +
-        (counts.resumed > 0 ? `; resumed after ${counts.resumed} rows copied by an earlier run` : '') +
-        '\n',
+      `copied ${counts.leaves} new leaves (${counts.records} records, ${counts.transitions} status transitions) ` +
+        `and ${counts.checkpoints} checkpoints of ${plans.length} logs to ${target} in ${seconds} s; ` +
+        `${present} leaves were in the target already\n` +
+        `every copied log gives the roots of the source's checkpoints and trees\n`,
     );
+    process.stderr.write(`note: ${settingsToCarry(options.sourcePath, keys)}`);
     const missing = shortfalls(checks);
     if (missing.length > 0) {
       throw new Error(
         `verification failed: the target has fewer rows than the source for ${missing.length} table/tenant ` +
           'pair(s) (MISSING above). Rows written to the source during the copy, or deleted from the target, ' +
-          'cause this: run the same command again, it stores only the rows that are missing',
+          'cause this: run the same command again, it copies only the leaves that are missing',
       );
     }
   } catch (error) {
     throw masked(error, options.targetUrl);
   } finally {
     source?.close();
+    await importer?.close().catch(() => undefined);
     await store?.close();
   }
 }
 
-/** Copies every kind's table in turn, each from its checkpoint on; returns what this run did. */
-async function copyTables(
+/** Migrates the target; a master key it records that the copy's keys lack is a refusal (exit 1). */
+async function migrateTarget(store: PostgresStore): Promise<void> {
+  try {
+    await store.migrate();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CopyRefusedError(error.message);
+    throw error;
+  }
+}
+
+/** Copies the planned logs with a progress report, recording each committed batch in the state file. */
+async function runCopy(
   source: SqliteExport,
-  store: AuditStore,
-  state: CopyState,
+  target: CopyTarget,
+  plans: readonly LogPlan[],
+  run: { state: CopyState; masterKeyIds: ReadonlySet<string> },
   options: CopyOptions,
 ): Promise<CopyCounts> {
-  const totals = LOG_TABLES.map(({ table }) => source.countRows(table, undefined));
-  const remaining = LOG_TABLES.map(({ table }) => source.countRows(table, state.after[table]));
-  const total = totals.reduce((sum, rows) => sum + rows, 0);
-  const counts: CopyCounts = {
-    inserted: 0,
-    present: 0,
-    resumed: total - remaining.reduce((sum, rows) => sum + rows, 0),
-  };
+  const total = plans.reduce((sum, plan) => sum + plan.log.assigned, 0);
+  const done = plans.reduce((sum, plan) => sum + plan.present, 0);
   process.stderr.write(
-    `copying ${total} rows from sqlite:${options.sourcePath} to ${maskedUrl(options.targetUrl)}` +
-      (counts.resumed > 0 ? `, resuming after ${counts.resumed} rows (state in ${options.stateFile})` : '') +
+    `copying ${total} leaves of ${plans.length} logs from sqlite:${options.sourcePath} to ${maskedUrl(options.targetUrl)}` +
+      (done > 0 ? `, ${done} of them in the target already` : '') +
       '\n',
   );
   const progress = createCopyProgress(process.stderr);
-  progress.start(total, counts.resumed);
+  progress.start(total, done);
   // Only while batches run, to end with the bar closed and a message saying how to go on. Outside
-  // them a signal ends the process at once, which is as safe: the state never runs ahead of the target.
+  // them a signal ends the process at once, which is as safe: each batch is one transaction.
   const interrupt = new InterruptFlag();
-  const run: TableRun = { state, stateFile: options.stateFile, progress, counts, interrupt };
   try {
-    const size = options.batchSize;
-    const keyOf = (row: LogRow): ExportKey => ({ tenantId: row.tenant_id, id: row.id });
-    for (const table of LOG_TABLES) {
-      // A communication log travels with its delivery-status history; every other kind is its rows.
-      if (table.table === COMMUNICATION_LOG_TABLE.table) {
-        await copyTable(run, table.table, (after) => source.communicationLogBatches(after, size), {
-          write: async (rows) => store.communicationLogs.importMany(await source.openHistories(rows)),
-          keyOf: ({ log }) => keyOf(log),
-        });
-      } else {
-        await copyTable(run, table.table, (after) => source.batches(table, after, size), {
-          write: async (rows) => store.rows(table).insertMany(await source.open(table, rows)),
-          keyOf,
-        });
-      }
-    }
+    return await copyLogs(
+      {
+        source,
+        target,
+        batchSize: options.batchSize,
+        masterKeyIds: run.masterKeyIds,
+        onBatch(log: LogId, leaves: number, added: number) {
+          recordLeaves(run.state, log.kind, log.tenantId, leaves);
+          saveCopyState(options.stateFile, run.state);
+          progress.advance(log.kind, added);
+          if (interrupt.signal !== undefined) {
+            throw new Error(
+              `${interrupt.signal}: stopped after a committed batch of the ${log.kind} log of tenant ` +
+                `${JSON.stringify(log.tenantId)}; run the same command again to continue from there`,
+            );
+          }
+        },
+      },
+      plans,
+    );
   } finally {
     interrupt.dispose();
     progress.stop();
-  }
-  return counts;
-}
-
-interface TableRun {
-  state: CopyState;
-  stateFile: string;
-  progress: CopyProgress;
-  counts: CopyCounts;
-  interrupt: InterruptFlag;
-}
-
-/** Writes batch after batch, saving the checkpoint once each is committed. */
-async function copyTable<Row>(
-  run: TableRun,
-  table: string,
-  batches: (after: ExportKey | undefined) => Iterable<Row[]>,
-  target: { write: (rows: Row[]) => Promise<InsertOutcome>; keyOf: (row: Row) => ExportKey },
-): Promise<void> {
-  run.progress.advance(table, 0);
-  for (const rows of batches(run.state.after[table])) {
-    const last = rows[rows.length - 1];
-    if (last === undefined) continue;
-    const outcome = await target.write(rows);
-    run.state.after[table] = target.keyOf(last);
-    saveCopyState(run.stateFile, run.state);
-    run.counts.inserted += outcome.ids.length - outcome.duplicates.length;
-    run.counts.present += outcome.duplicates.length;
-    run.progress.advance(table, rows.length);
-    if (run.interrupt.signal !== undefined) {
-      throw new Error(
-        `${run.interrupt.signal}: stopped after a committed batch of ${table}; ` +
-          'run the same command again to continue from there',
-      );
-    }
   }
 }
 

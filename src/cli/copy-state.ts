@@ -9,20 +9,22 @@ import {
   writeSync,
 } from 'node:fs';
 import { LOG_TABLES } from '../kinds/log-tables.js';
-import type { ExportKey } from '../storage/sqlite/sqlite-export.js';
 import { UsageError } from './settings-options.js';
 
 /**
- * How far an interrupted `sealog copy` got: per table, the key of the last row of the last
- * committed batch. Rows up to and including that key are in the target; the copy resumes after it.
+ * How far a `sealog copy` got: per log kind and tenant, the leaves the target held after the last
+ * committed batch. A record of the progress for whoever looks (and for the note on resuming): the
+ * copy itself always goes on from the leaves the target holds, once it has checked they are the
+ * source's.
  */
 export interface CopyState {
-  version: 1;
+  version: 2;
   /** Absolute path of the source file. */
   source: string;
   /** The target URL without its password (see withoutPassword). */
   target: string;
-  after: Partial<Record<string, ExportKey>>;
+  /** Leaves copied, by kind, then tenant. */
+  leaves: Partial<Record<string, Record<string, number>>>;
 }
 
 /** The state to continue from, and a note for the user when an existing state file was set aside. */
@@ -39,7 +41,7 @@ export interface LoadedCopyState {
 export function loadCopyState(file: string, source: string, target: string): LoadedCopyState {
   const fresh = freshCopyState(source, target);
   if (!existsSync(file)) return { state: fresh, note: undefined };
-  let saved: CopyState;
+  let saved: CopyState | 'earlier';
   try {
     saved = parseCopyState(readFileSync(file, 'utf8'));
   } catch (error) {
@@ -47,11 +49,17 @@ export function loadCopyState(file: string, source: string, target: string): Loa
       `${file} is not a sealog copy state file (${(error as Error).message}): delete it or pass --restart`,
     );
   }
+  if (saved === 'earlier') {
+    return {
+      state: fresh,
+      note: `${file} was written by an earlier sealog; going on from what the target holds`,
+    };
+  }
   if (saved.source !== source || saved.target !== target) {
     const was = saved.source === source ? saved.target : `${saved.source} → ${saved.target}`;
     return {
       state: fresh,
-      note: `${file} records a copy ${saved.source === source ? 'into' : 'of'} ${was}; starting over for this one`,
+      note: `${file} records a copy ${saved.source === source ? 'into' : 'of'} ${was}; recording this one in its place`,
     };
   }
   return { state: saved, note: undefined };
@@ -59,7 +67,7 @@ export function loadCopyState(file: string, source: string, target: string): Loa
 
 /** The state of a copy that has not copied anything yet. */
 export function freshCopyState(source: string, target: string): CopyState {
-  return { version: 1, source, target, after: {} };
+  return { version: 2, source, target, leaves: {} };
 }
 
 /**
@@ -122,19 +130,32 @@ function safeDecode(text: string): string {
   }
 }
 
-function parseCopyState(text: string): CopyState {
+/** `leaves` of the log of `kind` and `tenantId` recorded in `state`. */
+export function recordLeaves(state: CopyState, kind: string, tenantId: string, leaves: number): void {
+  const tenants = state.leaves[kind] ?? {};
+  tenants[tenantId] = leaves;
+  state.leaves[kind] = tenants;
+}
+
+/** The state in `text`; 'earlier' for a state file of an earlier sealog (which walked tables). */
+function parseCopyState(text: string): CopyState | 'earlier' {
   const value = JSON.parse(text) as unknown;
   if (typeof value !== 'object' || value === null) throw new Error('not a JSON object');
-  const { version, source, target, after } = value as Record<string, unknown>;
-  if (version !== 1) throw new Error(`unknown version ${JSON.stringify(version)}`);
+  const { version, source, target, leaves } = value as Record<string, unknown>;
+  if (version === 1) return 'earlier';
+  if (version !== 2) throw new Error(`unknown version ${JSON.stringify(version)}`);
   if (typeof source !== 'string' || typeof target !== 'string') throw new Error('no source or target');
-  if (typeof after !== 'object' || after === null) throw new Error('no "after" object');
-  const keys: Partial<Record<string, ExportKey>> = {};
-  for (const [table, key] of Object.entries(after)) {
-    if (!LOG_TABLES.some((known) => known.table === table)) throw new Error(`unknown table ${table}`);
-    const { tenantId, id } = (key ?? {}) as Record<string, unknown>;
-    if (typeof tenantId !== 'string' || typeof id !== 'string') throw new Error(`bad key for ${table}`);
-    keys[table] = { tenantId, id };
+  if (typeof leaves !== 'object' || leaves === null) throw new Error('no "leaves" object');
+  const parsed: CopyState['leaves'] = {};
+  for (const [kind, tenants] of Object.entries(leaves)) {
+    if (!LOG_TABLES.some((known) => known.kind === kind)) throw new Error(`unknown log kind ${kind}`);
+    if (typeof tenants !== 'object' || tenants === null) throw new Error(`bad leaves of ${kind}`);
+    const counts: Record<string, number> = {};
+    for (const [tenantId, count] of Object.entries(tenants as Record<string, unknown>)) {
+      if (!Number.isSafeInteger(count) || (count as number) < 0) throw new Error(`bad count for ${kind}`);
+      counts[tenantId] = count as number;
+    }
+    parsed[kind] = counts;
   }
-  return { version, source, target, after: keys };
+  return { version, source, target, leaves: parsed };
 }

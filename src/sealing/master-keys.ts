@@ -93,6 +93,19 @@ export class MasterKeys {
     return createHash('sha256').update(FINGERPRINT_LABEL).update(key.export()).digest('hex').slice(0, 16);
   }
 
+  /**
+   * The same keys with `id` (one of them) as the wrapping key: for a process that wraps nothing
+   * itself (`sealog copy`), so that the key it records in a store is one already in use.
+   */
+  preferring(id: string): MasterKeys {
+    const key = this.keys.get(id);
+    if (key === undefined) throw new RangeError(`no master key ${id}`);
+    return new MasterKeys(
+      [[id, key], ...[...this.keys].filter(([other]) => other !== id)],
+      this.generatedFile,
+    );
+  }
+
   /** Wraps a 32-byte subject key for `owner` under the wrapping master key. */
   wrap(owner: SubjectKeyOwner, subjectKey: KeyObject): WrappedKey {
     const master = this.keys.get(this.wrappingKeyId);

@@ -46,6 +46,20 @@ test('master keys: the first wraps, every configured key unwraps (rotation)', ()
   );
 });
 
+test('master keys: preferring another key makes it the wrapping one, the same keys otherwise', () => {
+  const keys = parseMasterKeys(`new:${material()}, old:${material()}`, 'test', '/data/data-keys');
+  const preferred = keys.preferring('old');
+  assert.deepEqual(preferred.ids, ['old', 'new']);
+  assert.equal(preferred.wrappingKeyId, 'old');
+  assert.equal(preferred.generatedFile, '/data/data-keys');
+  for (const id of keys.ids) assert.equal(preferred.fingerprint(id), keys.fingerprint(id));
+  const key = subjectKey();
+  const wrapped = preferred.wrap(OWNER, key);
+  assert.equal(wrapped.master_key_id, 'old');
+  assert.deepEqual(keys.unwrap(OWNER, wrapped).export(), key.export());
+  assert.throws(() => keys.preferring('other'), RangeError);
+});
+
 test('master keys: a wrapped key moved to another tenant, subject or key id, or altered, does not unwrap', () => {
   const keys = parseMasterKeys(`k1:${material()}`, 'test');
   const wrapped = keys.wrap(OWNER, subjectKey());

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../src/kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
-import { OPERATE_LOG_TABLE } from '../../src/kinds/operate-log/operate-log-table.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { NotASealogStoreError, SqliteExport } from '../../src/storage/sqlite/sqlite-export.js';
 import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
-import { ACCESS_LOG_TABLE } from '../../src/kinds/access-log/access-log-table.js';
-import { COMMUNICATION_LOG_TABLE } from '../../src/kinds/communication-log/communication-log-table.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { communicationLog, mfaLog, operateLog } from './store-contract.js';
 
@@ -58,58 +54,86 @@ describe('SqliteExport', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('walks each table in (tenant_id, id) order, in batches, resuming strictly after a key', async () => {
+  test('reads a log leaf by leaf, raw, each batch whole as of its last leaf', () => {
     const source = new SqliteExport(path);
     try {
-      const batches = [...source.communicationLogBatches(undefined, 2)];
+      assert.equal(source.notCopyable(), undefined, 'a store of this version is copyable');
       assert.deepEqual(
-        batches.map((batch) => batch.map(({ log }) => `${log.tenant_id}/${log.id}`)),
+        source.logStates().map((log) => [log.kind, log.tenantId, log.assigned]),
         [
-          ['tnt_0/c9', 'tnt_a/c1'],
-          ['tnt_a/c2', 'tnt_a/c3'],
-          ['tnt_a/c4', 'tnt_a/c5'],
+          ['communication-log', 'tnt_0', 1],
+          ['communication-log', 'tnt_a', 9],
+          ['mfa-config-audit-log', 'tnt_a', 2],
+          ['operate-log', 'tnt_a', 1],
+          ['operate-log', 'tnt_b', 1],
+        ],
+        'kinds in their order, then tenants',
+      );
+      const log = { tenantId: 'tnt_a', kind: 'communication-log' };
+      const batches = [0, 2, 4, 6, 8].map((start) => source.leafBatch(log, start, 2));
+      assert.deepEqual(
+        batches.map((batch) => batch.leaves.map((leaf) => `${leaf.recordId}#${leaf.transition}`)),
+        [['c1#0', 'c2#0'], ['c3#0', 'c4#0'], ['c5#0', 'c2#1'], ['c2#2', 'c4#1'], ['c5#1']],
+        'records in id order as written, then transitions in the order accepted',
+      );
+      assert.deepEqual(source.leafBatch(log, 9, 2).leaves, [], 'past the end');
+      const at = (position: number) => {
+        const batch = batches[position];
+        assert.ok(batch);
+        return batch;
+      };
+      const [first, third, fourth, fifth] = [at(0), at(2), at(3), at(4)];
+      // Sealed as stored; c2 travels as it was before its transitions, which come later.
+      assert.equal(first.records[0]?.recipient, '');
+      assert.match(String(first.records[0].sealed), /^s1\./);
+      assert.deepEqual(
+        first.records.map((record) => [record.id, record.status, record.updated_at]),
+        [
+          ['c1', 'pending', communicationLog({ id: 'c1' }).updated_at],
+          ['c2', 'pending', communicationLog({ id: 'c2' }).updated_at],
         ],
       );
-      const histories = new Map(
-        batches.flat().map(({ log, transitions }) => [log.id, transitions.map((t) => t.to_status)]),
-      );
-      assert.deepEqual(Object.fromEntries(histories), {
-        c9: [],
-        c1: [],
-        c2: ['sent', 'delivered'],
-        c3: [],
-        c4: ['failed'],
-        c5: ['sent'],
-      });
-      // Batches hold rows as stored (personal fields sealed); open() gives them as the APIs do.
-      const c1 = batches
-        .flat()
-        .filter(({ log }) => log.id === 'c1')
-        .map(({ log }) => log);
-      assert.equal(c1[0]?.recipient, '');
-      assert.deepEqual(await source.open(COMMUNICATION_LOG_TABLE, c1), [communicationLog({ id: 'c1' })]);
-
-      const resumed = [...source.communicationLogBatches({ tenantId: 'tnt_a', id: 'c3' }, 10)];
+      const keyIds = new Set(first.records.map((record) => String(record.sealed).split('.')[1]));
       assert.deepEqual(
-        resumed.map((batch) => batch.map(({ log }) => log.id)),
-        [['c4', 'c5']],
+        new Set(first.subjectKeys.map((key) => key.key_id)),
+        keyIds,
+        'the keys of its envelopes',
       );
-      assert.equal(source.countRows('communication_logs', undefined), 6);
-      assert.equal(source.countRows('communication_logs', { tenantId: 'tnt_a', id: 'c3' }), 2);
-      assert.equal(source.countRows('communication_logs', { tenantId: 'tnt_z', id: '' }), 0);
-      assert.deepEqual([...source.communicationLogBatches({ tenantId: 'tnt_z', id: '' }, 10)], []);
-
-      const mfa = [...source.batches(MFA_CONFIG_AUDIT_LOG_TABLE, undefined, 1000)].flat();
-      assert.deepEqual(await source.open(MFA_CONFIG_AUDIT_LOG_TABLE, mfa), [
-        mfaLog({ id: 'm1' }),
-        mfaLog({ id: 'm2' }),
-      ]);
-      const operate = [...source.batches(OPERATE_LOG_TABLE, undefined, 1)];
+      assert.ok(first.subjectKeys.every((key) => key.wrapped.length > 0 && key.tenant_id === 'tnt_a'));
+      // c2's first transition: stored with what it replaced; c2 moves to where it leaves it.
       assert.deepEqual(
-        await Promise.all(operate.map((batch) => source.open(OPERATE_LOG_TABLE, batch))),
-        [[operateLog({ id: 'o2' })], [operateLog({ tenant_id: 'tnt_b', id: 'o1' })]],
-        'without the internal seq column',
+        third.transitions.map((t) => [t.log_id, t.from_status, t.to_status, t.prev_updated_at]),
+        [['c2', 'pending', 'sent', communicationLog({ id: 'c2' }).updated_at]],
       );
+      assert.deepEqual(
+        third.records.map((record) => [record.id, record.status]),
+        [['c5', 'pending']],
+      );
+      assert.deepEqual(
+        third.moved.map((state) => [state.id, state.status, state.updated_at]),
+        [['c2', 'sent', 1]],
+      );
+      assert.deepEqual(
+        fourth.moved.map((state) => [state.id, state.status]),
+        [
+          ['c2', 'delivered'],
+          ['c4', 'failed'],
+        ],
+      );
+      assert.deepEqual(
+        fifth.moved.map((state) => [state.id, state.status]),
+        [['c5', 'sent']],
+      );
+
+      const mfa = source.leafBatch({ tenantId: 'tnt_a', kind: 'mfa-config-audit-log' }, 0, 10);
+      assert.deepEqual(
+        mfa.records.map((record) => [record.id, record.message]),
+        [
+          ['m1', ''],
+          ['m2', ''],
+        ],
+      );
+      assert.deepEqual([mfa.transitions, mfa.moved], [[], []]);
     } finally {
       source.close();
     }
@@ -133,15 +157,17 @@ describe('SqliteExport', () => {
     );
   });
 
-  test('reads a store of an older version: the tables of kinds added since hold no row', () => {
+  test('says a store of an older version cannot be copied as it is', () => {
     const older = join(dir, 'older.db');
     const db = new Database(older);
-    applyMigrations(db, 4); // before the access log (migration 5)
+    applyMigrations(db, 4); // before sealing and the integrity log
     db.close();
     const source = new SqliteExport(older);
     try {
-      assert.equal(source.countRows('access_logs', undefined), 0);
-      assert.deepEqual([...source.batches(ACCESS_LOG_TABLE, undefined, 10)], []);
+      assert.match(
+        source.notCopyable() ?? '',
+        /is at schema version 4, before its rows were sealed and signed/,
+      );
       assert.deepEqual(source.tally(), []);
     } finally {
       source.close();

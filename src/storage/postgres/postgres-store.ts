@@ -45,6 +45,11 @@ import { sealExistingRows } from './seal-existing-rows.js';
 export interface PostgresStoreOptions extends StoreSealingOptions {
   /** Hears of failures of background work (the integrity sequencer), logged by the app. */
   onBackgroundFailure?: (component: string, error: Error) => void;
+  /**
+   * Whether this process takes part in numbering and hashing leaves once migrated (default true).
+   * `sealog copy` does not: it brings its leaves numbered and hashes its own logs.
+   */
+  sequencing?: boolean | undefined;
 }
 
 /**
@@ -71,6 +76,7 @@ export class PostgresStore implements AuditStore {
   private sequencerLoop: SequencerLoop | undefined;
   private sequencer: PgSequencer | undefined;
   private readonly onBackgroundFailure: (component: string, error: Error) => void;
+  private readonly sequencing: boolean;
 
   /**
    * `sealing.masterKeys` wrap the subject keys (DATA_KEY); by default those of ./data/data-keys,
@@ -83,6 +89,7 @@ export class PostgresStore implements AuditStore {
   ) {
     this.pool = new PgPool(settings);
     this.onBackgroundFailure = options.onBackgroundFailure ?? (() => undefined);
+    this.sequencing = options.sequencing ?? true;
     this.masterKeys = options.masterKeys ?? loadMasterKeys(undefined, './data');
     this.sealer = new RowSealer(
       new SubjectKeyRing(new PgSubjectKeyRepository(this.pool), this.masterKeys),
@@ -139,7 +146,7 @@ export class PostgresStore implements AuditStore {
           await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         }
         await this.partitions.prepareAhead(db);
-        this.startSequencer();
+        if (this.sequencing) this.startSequencer();
         return applied;
       });
     } catch (error) {

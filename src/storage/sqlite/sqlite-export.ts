@@ -1,29 +1,17 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { TableTally } from '../../domain/audit-store.js';
+import type { LogIdentity } from '../../integrity/integrity-log.js';
+import { EMPTY_ROOT } from '../../integrity/merkle/rfc6962-hashing.js';
+import type { TileAddress } from '../../integrity/merkle/tile-layout.js';
+import type { LogId, LogState, LogStatus } from '../../integrity/sequencing/integrity-store.js';
 import { LOG_TABLES } from '../../kinds/log-tables.js';
-import type { CommunicationLogWithHistory } from '../../kinds/communication-log/communication-log-repository.js';
-import {
-  COMMUNICATION_LOG_TABLE,
-  TRANSITION_COLUMNS,
-  type StatusTransition,
-} from '../../kinds/communication-log/communication-log-table.js';
-import type { LogRow, LogTable } from '../../kinds/log-table.js';
+import type { RecordedMasterKey } from '../../sealing/master-key-check.js';
+import type { RawCheckpoint, RawLeafBatch } from '../log-transfer.js';
+import { readLeafBatch } from './integrity/sqlite-leaf-export.js';
+import { SqliteLeafReader } from './integrity/sqlite-leaf-reader.js';
+import { knownMigrations } from './migrations.js';
 import { tallyTables } from './tables/table-tally.js';
-import { dirname } from 'node:path';
-import { openTransitions } from '../../kinds/communication-log/sealed-history.js';
-import { SEALED_COLUMN } from '../../kinds/log-table.js';
-import { loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
-import { PlaintextCache } from '../../sealing/plaintext-cache.js';
-import { RowSealer, type StoredRow } from '../../sealing/row-sealer.js';
-import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
-import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
-
-/** A position in a table walk: the (tenant_id, id) of the last row already read. */
-export interface ExportKey {
-  tenantId: string;
-  id: string;
-}
 
 /** The file given is missing, not an SQLite database, or not a sealog store. */
 export class NotASealogStoreError extends Error {
@@ -39,31 +27,34 @@ export class NotASealogStoreError extends Error {
 /** The first kind's table: every sealog store file has it. */
 const FIRST_TABLE = LOG_TABLES[0]?.table ?? 'communication_logs';
 
-const TRANSITION_SELECT = TRANSITION_COLUMNS.map(([column]) => column).join(', ');
+/** The schema version a store of this sealog has (the newest migration it knows). */
+const CURRENT_VERSION = Math.max(...knownMigrations().map((migration) => migration.version));
+
+/** A row of integrity_logs. */
+interface LogRow {
+  tenant_id: string;
+  kind: string;
+  assigned: number;
+  tree_size: number;
+  root: Buffer;
+}
 
 /**
- * Read-only view of an existing SQLite store file, for moving its rows to another store. Each
- * table is read in batches in (tenant_id, id) byte order, every batch a keyset query strictly
- * after the previous one's last key, so memory holds one batch and a walk can resume from any key.
- * Opening never creates, migrates or writes the database file (like any reader of a WAL database,
- * SQLite may leave an empty -wal and a -shm file beside it). A server may keep writing to the
- * file meanwhile; rows it adds behind a walk's position are not seen by that walk.
+ * Read-only view of an existing SQLite store file, for moving its logs to another store as they
+ * are stored: each log's leaves in order with their rows (readLeafBatch), its tiles, checkpoints,
+ * the log identity and the master keys recorded. Opening never creates, migrates or writes the
+ * database file (like any reader of a WAL database, SQLite may leave an empty -wal and a -shm file
+ * beside it). A server may keep writing to the file meanwhile: each read is one snapshot, and a
+ * log only ever grows at its end.
  */
 export class SqliteExport {
   private readonly db: Database.Database;
   /** The tables the file has. */
   private tables = new Set<string>();
-  /** Opens sealed rows; made when first needed (a store older than sealing needs no key). */
-  private sealer: RowSealer | undefined;
+  private readonly leaves: SqliteLeafReader;
 
-  /**
-   * Throws NotASealogStoreError when `path` is missing or holds no sealog schema. `masterKeys`
-   * open its sealed fields (DATA_KEY); by default those of `data-keys` beside the file.
-   */
-  constructor(
-    readonly path: string,
-    private readonly masterKeys?: MasterKeys,
-  ) {
+  /** Throws NotASealogStoreError when `path` is missing or holds no sealog schema. */
+  constructor(readonly path: string) {
     if (!existsSync(path)) throw new NotASealogStoreError(path, 'does not exist');
     try {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
@@ -78,8 +69,7 @@ export class SqliteExport {
         ).map((row) => row.name),
       );
       this.tables = tables;
-      // A store of an older version lacks the tables of kinds added since: they hold no row. The
-      // first kind's table and the migration record make a file a sealog store.
+      // The first kind's table and the migration record make a file a sealog store.
       const missing = ['schema_migrations', FIRST_TABLE].filter((table) => !tables.has(table));
       if (missing.length > 0) {
         throw new NotASealogStoreError(
@@ -98,133 +88,123 @@ export class SqliteExport {
           : `cannot be read: ${(error as Error).message}`,
       );
     }
-  }
-
-  /** Rows of `table` strictly after `after` (every row when undefined); counts the index, no row is read. */
-  countRows(table: string, after: ExportKey | undefined): number {
-    if (!this.tables.has(table)) return 0;
-    const row = (
-      after === undefined
-        ? this.db.prepare(`SELECT count(*) AS rows FROM ${table}`).get()
-        : this.db
-            .prepare(`SELECT count(*) AS rows FROM ${table} WHERE (tenant_id, id) > (?, ?)`)
-            .get(after.tenantId, after.id)
-    ) as { rows: number };
-    return row.rows;
-  }
-
-  /** Communication logs after `after`, up to `batchSize` (≥ 1) a batch, each with its transitions oldest first. */
-  *communicationLogBatches(
-    after: ExportKey | undefined,
-    batchSize: number,
-  ): Generator<CommunicationLogWithHistory[]> {
-    const transitions = this.db.prepare(
-      `SELECT ${TRANSITION_SELECT} FROM communication_log_transitions
-        WHERE (tenant_id, log_id) >= (?, ?) AND (tenant_id, log_id) <= (?, ?)
-        ORDER BY tenant_id, log_id, seq`,
-    );
-    for (const logs of this.batches(COMMUNICATION_LOG_TABLE, after, batchSize)) {
-      const first = logs[0];
-      const last = logs[logs.length - 1];
-      if (first === undefined || last === undefined) continue;
-      // One range query per batch over the (tenant_id, log_id, seq) index instead of one per log.
-      const byLog = new Map<string, StatusTransition[]>();
-      for (const transition of transitions.all(
-        first.tenant_id,
-        first.id,
-        last.tenant_id,
-        last.id,
-      ) as StatusTransition[]) {
-        const key = logKey(transition.tenant_id, transition.log_id);
-        const history = byLog.get(key);
-        if (history) history.push(transition);
-        else byLog.set(key, [transition]);
-      }
-      yield logs.map((log) => ({ log, transitions: byLog.get(logKey(log.tenant_id, log.id)) ?? [] }));
-    }
+    this.leaves = new SqliteLeafReader(this.db);
   }
 
   /**
-   * Rows of `table` after `after`, up to `batchSize` (≥ 1) a batch; store-internal columns (seq)
-   * are left behind. Each batch is read when asked for.
+   * Why the file cannot be copied as it is stored, or undefined when it can: a store of another
+   * version, or one whose rows from before the integrity log are not all numbered yet. Both are
+   * mended by migrating it (`sealog migrate`, or starting a server of this version on it).
    */
-  *batches<Row extends LogRow>(
-    table: LogTable<Row>,
-    after: ExportKey | undefined,
-    batchSize: number,
-  ): Generator<Row[]> {
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1)
-      throw new RangeError(`batch size must be ≥ 1 (got ${batchSize})`);
-    if (!this.tables.has(table.table)) return;
-    const columns = [...table.columns.map(([column]) => column), ...(this.isSealed() ? [SEALED_COLUMN] : [])]
-      .map((column) => `"${column}"`)
-      .join(', ');
-    const select = `SELECT ${columns} FROM ${table.table}`;
-    const firstBatch = this.db.prepare(`${select} ORDER BY tenant_id, id LIMIT ?`);
-    const nextBatch = this.db.prepare(
-      `${select} WHERE (tenant_id, id) > (?, ?) ORDER BY tenant_id, id LIMIT ?`,
-    );
-    let position = after;
-    for (;;) {
-      const rows = (
-        position === undefined
-          ? firstBatch.all(batchSize)
-          : nextBatch.all(position.tenantId, position.id, batchSize)
-      ) as Row[];
-      const last = rows[rows.length - 1];
-      if (last === undefined) return;
-      yield rows;
-      if (rows.length < batchSize) return;
-      position = { tenantId: last.tenant_id, id: last.id };
+  notCopyable(): string | undefined {
+    const { version } = this.db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as {
+      version: number | null;
+    };
+    if ((version ?? 0) > CURRENT_VERSION) {
+      return `is at schema version ${version}, newer than this sealog knows (${CURRENT_VERSION}): copy it with the sealog that wrote it`;
     }
+    if ((version ?? 0) < CURRENT_VERSION) {
+      return `is at schema version ${version ?? 0}, before its rows were sealed and signed (${CURRENT_VERSION})`;
+    }
+    const pending = this.db
+      .prepare('SELECT count(*) AS pending FROM integrity_backfill WHERE done = 0')
+      .get() as {
+      pending: number;
+    };
+    return pending.pending > 0
+      ? 'has rows from before its integrity log that are not numbered yet'
+      : undefined;
   }
 
-  /**
-   * Rows of `table` as the batches yield them (personal fields sealed, in a store of this version)
-   * as the APIs show them, opened with the store's subject keys.
-   */
-  open<Row extends LogRow>(table: LogTable<Row>, rows: readonly Row[]): Promise<Row[]> {
-    if (!this.isSealed()) return Promise.resolve([...rows]);
-    return this.opener().openRows(table, rows as unknown as readonly StoredRow[]);
+  /** Every log with at least one leaf, in LOG_TABLES order of kinds, then tenants by UTF-8 bytes. */
+  logStates(): LogStatus[] {
+    const rows = this.db
+      .prepare('SELECT tenant_id, kind, assigned, tree_size, root FROM integrity_logs WHERE assigned > 0')
+      .all() as LogRow[];
+    const rank = (kind: string) => LOG_TABLES.findIndex((table) => table.kind === kind);
+    return rows
+      .map(statusOf)
+      .sort(
+        (a, b) =>
+          rank(a.kind) - rank(b.kind) || Buffer.compare(Buffer.from(a.tenantId), Buffer.from(b.tenantId)),
+      );
   }
 
-  /** Communication logs and their histories as communicationLogBatches yields them, opened. */
-  async openHistories(
-    entries: readonly CommunicationLogWithHistory[],
-  ): Promise<CommunicationLogWithHistory[]> {
-    if (!this.isSealed()) return [...entries];
-    const logs = await this.open(
-      COMMUNICATION_LOG_TABLE,
-      entries.map(({ log }) => log),
+  /** Where `log` stands now; a log without leaves is empty. */
+  logState(log: LogId): LogState {
+    const row = this.db
+      .prepare(
+        'SELECT tenant_id, kind, assigned, tree_size, root FROM integrity_logs WHERE tenant_id = ? AND kind = ?',
+      )
+      .get(log.tenantId, log.kind) as LogRow | undefined;
+    return row === undefined ? { assigned: 0, treeSize: 0, root: Buffer.from(EMPTY_ROOT) } : statusOf(row);
+  }
+
+  /** Up to `limit` (≥ 1) leaves of `log` from `start` on, raw (see readLeafBatch). */
+  leafBatch(log: LogId, start: number, limit: number): RawLeafBatch {
+    return readLeafBatch(this.db, log, start, limit);
+  }
+
+  /** The bytes of leaves `start` … `end − 1` of `log`, recomputed from the stored rows. */
+  leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
+    return this.leaves.leafBytes(log, start, end);
+  }
+
+  /** The stored hashes of `tiles` (undefined for a tile not written), as IntegrityStore.readTiles. */
+  readTiles(log: LogId, tiles: readonly TileAddress[]): Promise<(Buffer | undefined)[]> {
+    const read = this.db.prepare(
+      'SELECT hashes FROM integrity_tiles WHERE tenant_id = ? AND kind = ? AND level = ? AND tile_index = ?',
     );
-    const histories = await openTransitions(
-      this.opener(),
-      entries.flatMap(({ transitions }) => transitions),
+    return Promise.resolve(
+      tiles.map((tile) => {
+        const row = read.get(log.tenantId, log.kind, tile.level, tile.index) as
+          { hashes: Buffer } | undefined;
+        return row === undefined ? undefined : Buffer.from(row.hashes);
+      }),
     );
-    let next = 0;
-    return entries.map(({ transitions }, index) => {
-      const log = logs[index];
-      if (log === undefined) throw new Error('an opened batch lost a log');
-      const opened = histories.slice(next, next + transitions.length);
-      next += transitions.length;
-      return { log, transitions: opened };
-    });
   }
 
-  /** Whether the file's rows may hold sealed fields (its schema has the column). */
-  private isSealed(): boolean {
-    return this.tables.has('subject_keys');
+  /** The checkpoints of `log` up to tree size `maxSize`, smallest first, with their outbox state. */
+  checkpoints(log: LogId, maxSize: number): RawCheckpoint[] {
+    const rows = this.db
+      .prepare(
+        `SELECT tree_size, root, note, signed_at, dir_published, url_published, url_attempts, url_next_at
+           FROM integrity_checkpoints WHERE tenant_id = ? AND kind = ? AND tree_size <= ? ORDER BY tree_size`,
+      )
+      .all(log.tenantId, log.kind, maxSize) as {
+      tree_size: number;
+      root: Buffer;
+      note: string;
+      signed_at: number;
+      dir_published: number;
+      url_published: number;
+      url_attempts: number;
+      url_next_at: number;
+    }[];
+    return rows.map((row) => ({
+      treeSize: row.tree_size,
+      root: Buffer.from(row.root),
+      note: row.note,
+      signedAt: row.signed_at,
+      dirPublished: row.dir_published !== 0,
+      urlPublished: row.url_published !== 0,
+      urlAttempts: row.url_attempts,
+      urlNextAt: row.url_next_at,
+    }));
   }
 
-  private opener(): RowSealer {
-    this.sealer ??= new RowSealer(
-      new SubjectKeyRing(
-        new SqliteSubjectKeyRepository(this.db),
-        this.masterKeys ?? loadMasterKeys(undefined, dirname(this.path)),
-      ),
-      new PlaintextCache(),
-    );
-    return this.sealer;
+  /** The logs' identity (origin prefix, signing key), recorded at the first signature. */
+  identity(): LogIdentity | undefined {
+    return this.db
+      .prepare('SELECT origin_prefix AS originPrefix, public_key AS publicKey FROM integrity_identity')
+      .get() as LogIdentity | undefined;
+  }
+
+  /** Every master key that wrapped a subject key of the store, by id and fingerprint. */
+  masterKeys(): RecordedMasterKey[] {
+    return this.db
+      .prepare('SELECT id, fingerprint FROM master_keys ORDER BY id')
+      .all() as RecordedMasterKey[];
   }
 
   /** Same as AuditStore.tally() of a SqliteStore on this file, read without opening it for writing. */
@@ -237,6 +217,12 @@ export class SqliteExport {
   }
 }
 
-function logKey(tenantId: string, id: string): string {
-  return JSON.stringify([tenantId, id]);
+function statusOf(row: LogRow): LogStatus {
+  return {
+    tenantId: row.tenant_id,
+    kind: row.kind,
+    assigned: row.assigned,
+    treeSize: row.tree_size,
+    root: Buffer.from(row.root),
+  };
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -169,6 +169,8 @@ const dialect = (sqlite: string, postgresSql: string) => (postgres ? postgresSql
 
 interface Case {
   name: string;
+  /** Only on this store (a value its column types would refuse elsewhere). */
+  only?: 'sqlite';
   tamper: (sql: RawSql) => Promise<void>;
   /** The findings expected, each as `finding recordId` or `finding @size` (checked to be present). */
   expect: string[];
@@ -207,6 +209,28 @@ const CASES: Case[] = [
         "UPDATE communication_logs SET status = 'delivered' WHERE tenant_id = 'tnt_a' AND id = 'log_2'",
       ),
     expect: ['edited log_2'],
+  },
+  {
+    name: 'a real stored in an integer column',
+    only: 'sqlite',
+    tamper: (sql) =>
+      sql.run("UPDATE operate_logs SET record_time = record_time + 0.5 WHERE tenant_id = 'tnt_a' AND id = 'op_05'"),
+    expect: ['edited op_05'],
+  },
+  {
+    name: 'a blob stored in a text column',
+    only: 'sqlite',
+    tamper: (sql) =>
+      sql.run("UPDATE operate_logs SET uid = X'7531' WHERE tenant_id = 'tnt_a' AND id = 'op_02'"),
+    expect: ['edited op_02'],
+  },
+  {
+    name: 'a delivery-status transition deleted',
+    tamper: (sql) =>
+      sql.run(
+        "DELETE FROM communication_log_transitions WHERE tenant_id = 'tnt_a' AND log_id = 'log_1' AND to_status = 'sent'",
+      ),
+    expect: ['removed log_1'],
   },
   {
     name: 'a row deleted',
@@ -300,7 +324,7 @@ describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () =>
     }
   });
 
-  for (const { name, tamper, expect } of CASES) {
+  for (const { name, only, tamper, expect } of CASES.filter(({ only }) => only === undefined || only === TEST_STORE)) {
     test(`${name}: exit 1, and it says so`, async () => {
       const { api, checkpoints } = await preparedStore();
       try {
@@ -329,4 +353,26 @@ describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () =>
       }
     });
   }
+
+  test('no verdict (exit 2, not 1): a tenant without logs, a published key that is no key', async () => {
+    const { api, checkpoints } = await preparedStore();
+    try {
+      const env = { DATABASE_URL: api.databaseUrl, DATA_KEY };
+      const typo = await runCli(['verify', '--tenant', 'tnt_b', '--checkpoints', checkpoints], env);
+      assert.equal(typo.code, 2, `${typo.stdout}${typo.stderr}`);
+      assert.match(typo.stderr, /no log of tenant "tnt_b" in this store: check --tenant/);
+
+      const keys = readdirSync(checkpoints, { recursive: true, encoding: 'utf8' }).filter((file) =>
+        file.endsWith('key.vkey'),
+      );
+      assert.ok(keys.length > 0, 'published keys');
+      writeFileSync(join(checkpoints, keys[0] ?? ''), 'not a verifier key\n');
+      const garbled = await runCli(['verify', '--checkpoints', checkpoints], env);
+      assert.equal(garbled.code, 2, `${garbled.stdout}${garbled.stderr}`);
+      assert.match(garbled.stderr, /--checkpoints: /);
+    } finally {
+      await api.close();
+      rmSync(checkpoints, { recursive: true, force: true });
+    }
+  });
 });

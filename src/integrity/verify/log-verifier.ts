@@ -80,7 +80,6 @@ export async function verifyLog(
     for (let index = start; index < end; index++) {
       // Listed in leaf order: the leaf is the next entry, or its numbering row is gone.
       const at = checks.leafIndexes[position] === index ? position++ : -1;
-      const storedHash = storedHashes.at(index);
       const text = at === -1 ? undefined : checks.texts[at];
       const refusal = at === -1 ? undefined : checks.refusals.get(at);
       if (text !== undefined || refusal !== undefined) {
@@ -90,7 +89,7 @@ export async function verifyLog(
       let hash: string;
       if (text !== undefined) {
         hash = leafHashOfText(text);
-        if (storedHash !== undefined && storedHash !== hash) {
+        if (storedHashes.holds(index, hash) === false) {
           leafFindings++;
           found({
             finding: 'edited',
@@ -109,7 +108,7 @@ export async function verifyLog(
           transition: checks.transitions[at],
           detail: `the stored row holds what no leaf can (${refusal})`,
         });
-        hash = storedHash ?? ZERO_HASH;
+        hash = storedHashes.at(index) ?? ZERO_HASH;
       } else {
         const transition = at === -1 ? undefined : checks.transitions[at];
         removed.push({
@@ -123,7 +122,7 @@ export async function verifyLog(
               ? 'the leaf itself is gone'
               : `its ${transition === 0 ? 'record' : 'transition'} is not stored`,
         });
-        hash = storedHash ?? ZERO_HASH;
+        hash = storedHashes.at(index) ?? ZERO_HASH;
       }
       if (at !== -1 && checks.currentDiffers[nextDiffer] === at) {
         nextDiffer++;
@@ -237,19 +236,43 @@ function opened(note: string, verifiers: readonly NoteVerifier[]): string | unde
 
 /** The stored level-0 hashes of a window of leaves, as binary strings (rfc6962-hashing.ts). */
 class StoredLeafHashes {
+  /** Each tile's hashes as one binary string: compared in place, without a string a leaf. */
+  private readonly tiles: (string | undefined)[];
+
   constructor(
     private readonly firstTile: number,
-    private readonly tiles: readonly (Buffer | undefined)[],
+    tiles: readonly (Buffer | undefined)[],
     private readonly end: number,
-  ) {}
+  ) {
+    this.tiles = tiles.map((tile) => tile?.toString('latin1'));
+  }
+
+  /** Whether the stored hash of leaf `index` is `hash`; undefined when there is none (see at). */
+  holds(index: number, hash: string): boolean | undefined {
+    const offset = this.offsetOf(index);
+    return offset === undefined
+      ? undefined
+      : (this.tiles[this.tileOf(index)] as string).startsWith(hash, offset);
+  }
 
   /** The stored hash of leaf `index`; undefined when not hashed yet or its tile is gone or short. */
   at(index: number): string | undefined {
+    const offset = this.offsetOf(index);
+    return offset === undefined
+      ? undefined
+      : this.tiles[this.tileOf(index)]?.slice(offset, offset + HASH_BYTES);
+  }
+
+  private tileOf(index: number): number {
+    return Math.floor(index / TILE_WIDTH) - this.firstTile;
+  }
+
+  /** Where leaf `index`'s hash is in its tile's string; undefined when it is not stored. */
+  private offsetOf(index: number): number | undefined {
     if (index >= this.end) return undefined;
-    const tile = this.tiles[Math.floor(index / TILE_WIDTH) - this.firstTile];
+    const tile = this.tiles[this.tileOf(index)];
     const offset = (index % TILE_WIDTH) * HASH_BYTES;
-    if (tile === undefined || offset + HASH_BYTES > tile.length) return undefined;
-    return tile.toString('latin1', offset, offset + HASH_BYTES);
+    return tile === undefined || offset + HASH_BYTES > tile.length ? undefined : offset;
   }
 }
 

@@ -214,7 +214,9 @@ const CASES: Case[] = [
     name: 'a real stored in an integer column',
     only: 'sqlite',
     tamper: (sql) =>
-      sql.run("UPDATE operate_logs SET record_time = record_time + 0.5 WHERE tenant_id = 'tnt_a' AND id = 'op_05'"),
+      sql.run(
+        "UPDATE operate_logs SET record_time = record_time + 0.5 WHERE tenant_id = 'tnt_a' AND id = 'op_05'",
+      ),
     expect: ['edited op_05'],
   },
   {
@@ -272,13 +274,14 @@ const CASES: Case[] = [
   {
     name: 'a stored checkpoint’s root replaced',
     tamper: async (sql) => {
+      // The newest one: a log may also have checkpoints of fewer leaves, signed while it was written.
       const [row] = await sql.rows(
-        "SELECT note FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log'",
+        "SELECT note, tree_size FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log' ORDER BY tree_size DESC LIMIT 1",
       );
       const lines = String(row?.note).split('\n');
       lines[2] = randomBytes(32).toString('base64');
       await sql.run(
-        `UPDATE integrity_checkpoints SET note = '${lines.join('\n')}' WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log'`,
+        `UPDATE integrity_checkpoints SET note = '${lines.join('\n')}' WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log' AND tree_size = ${Number(row?.tree_size)}`,
       );
     },
     expect: ['bad-signature @3'],
@@ -301,10 +304,10 @@ const CASES: Case[] = [
     name: 'a validly signed checkpoint of another root at a published size',
     tamper: async (sql) => {
       const [row] = await sql.rows(
-        "SELECT note FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'",
+        "SELECT note, tree_size FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'operate-log' ORDER BY tree_size DESC LIMIT 1",
       );
       await sql.run(
-        `UPDATE integrity_checkpoints SET note = '${resigned(String(row?.note), SIGNING_KEY, randomBytes(32))}' WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'`,
+        `UPDATE integrity_checkpoints SET note = '${resigned(String(row?.note), SIGNING_KEY, randomBytes(32))}' WHERE tenant_id = 'tnt_a' AND kind = 'operate-log' AND tree_size = ${Number(row?.tree_size)}`,
       );
     },
     expect: ['forked @10'],
@@ -324,7 +327,9 @@ describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () =>
     }
   });
 
-  for (const { name, only, tamper, expect } of CASES.filter(({ only }) => only === undefined || only === TEST_STORE)) {
+  for (const { name, tamper, expect } of CASES.filter(
+    ({ only }) => only === undefined || only === TEST_STORE,
+  )) {
     test(`${name}: exit 1, and it says so`, async () => {
       const { api, checkpoints } = await preparedStore();
       try {

@@ -121,7 +121,11 @@ function store(kind: string, records: readonly Generated[], gaps: ReadonlySet<nu
   return db.transaction(() => storeRows(kind, records, gaps))();
 }
 
-function storeRows(kind: string, records: readonly Generated[], gaps: ReadonlySet<number>): Map<number, string> {
+function storeRows(
+  kind: string,
+  records: readonly Generated[],
+  gaps: ReadonlySet<number>,
+): Map<number, string> {
   const table = LOG_TABLES.find((candidate) => candidate.kind === kind)?.table ?? '';
   db.exec(`DELETE FROM ${table}; DELETE FROM communication_log_transitions; DELETE FROM integrity_leaves`);
   const encoder = recordLeafEncoder(kind);
@@ -179,7 +183,9 @@ for (const table of LOG_TABLES) {
     const generated = fc.record({
       inserted: recordOf(format, table.table),
       changes:
-        table.kind === COMMUNICATION ? fc.array(change, { maxLength: 3 }) : fc.constant<readonly Change[]>([]),
+        table.kind === COMMUNICATION
+          ? fc.array(change, { maxLength: 3 })
+          : fc.constant<readonly Change[]>([]),
     });
     fc.assert(
       fc.property(
@@ -243,7 +249,9 @@ test('a communication log: its current state edited, a transition gone, a record
     store(COMMUNICATION, [{ inserted, changes }], new Set());
     db.exec("UPDATE communication_logs SET status = 'edited'");
     assert.deepEqual(reader.read(log, 0, 3).currentDiffers, [0]);
-    db.exec('DELETE FROM communication_log_transitions WHERE seq = (SELECT max(seq) FROM communication_log_transitions)');
+    db.exec(
+      'DELETE FROM communication_log_transitions WHERE seq = (SELECT max(seq) FROM communication_log_transitions)',
+    );
     const withoutTransition = reader.read(log, 0, 3);
     assert.deepEqual(withoutTransition.leafIndexes, [0, 1, 2]);
     assert.equal(withoutTransition.texts[2], undefined);

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { CompactRange } from '../../src/integrity/merkle/compact-range.js';
-import { EMPTY_ROOT, leafHashOfText, nodeHash, nodeHashOfStrings } from '../../src/integrity/merkle/rfc6962-hashing.js';
+import {
+  EMPTY_ROOT,
+  leafHashOfText,
+  nodeHash,
+  nodeHashOfStrings,
+} from '../../src/integrity/merkle/rfc6962-hashing.js';
 import { StringCompactRange } from '../../src/integrity/merkle/string-compact-range.js';
 import { hashLeaf, merkleTreeHash } from '../helpers/independent-merkle.js';
 
@@ -27,7 +32,9 @@ test('property: the leaf hash of a text is the RFC 6962 hash of its UTF-8 bytes'
 });
 
 test('property: node hashes of binary strings are those of their bytes', () => {
-  const hash = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((array) => Buffer.from(array).toString('latin1'));
+  const hash = fc
+    .uint8Array({ minLength: 32, maxLength: 32 })
+    .map((array) => Buffer.from(array).toString('latin1'));
   fc.assert(
     fc.property(hash, hash, (left, right) => {
       assert.deepEqual(bytes(nodeHashOfStrings(left, right)), nodeHash(bytes(left), bytes(right)));

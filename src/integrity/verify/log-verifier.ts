@@ -44,7 +44,9 @@ export async function verifyLog(
   onLeaves: (count: number) => void = () => undefined,
 ): Promise<LogVerification> {
   const findings: Finding[] = [];
-  const found = (finding: Omit<Finding, 'tenantId' | 'kind'>) => findings.push({ ...log, ...finding });
+  // The log's name only: a LogStatus passed as `log` would put its size and root in every finding.
+  const logName: LogId = { tenantId: log.tenantId, kind: log.kind };
+  const found = (finding: Omit<Finding, 'tenantId' | 'kind'>) => findings.push({ ...logName, ...finding });
   const state = await source.logState(log);
   const stored = await signedHeads(await allCheckpoints(source, log), verifiers, 'stored', found);
   const outside = await signedHeads(
@@ -112,7 +114,7 @@ export async function verifyLog(
       } else {
         const transition = at === -1 ? undefined : checks.transitions[at];
         removed.push({
-          ...log,
+          ...logName,
           finding: 'removed',
           leafIndex: index,
           recordId: at === -1 ? undefined : checks.recordIds[at],

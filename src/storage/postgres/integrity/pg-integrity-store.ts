@@ -103,7 +103,7 @@ export class PgIntegrityStore implements IntegrityLog {
     const count = async (sql: string, field: 'records' | 'transitions') => {
       for (const row of await this.pool.query<{ tenant_id: string; n: number }>(sql)) {
         const entry = counts.get(row.tenant_id) ?? { tenantId: row.tenant_id, records: 0, transitions: 0 };
-        entry[field] = Number(row.n);
+        entry[field] = row.n;
         counts.set(row.tenant_id, entry);
       }
     };

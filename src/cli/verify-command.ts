@@ -29,7 +29,8 @@ Trust: the key.vkey of each log's directory under --checkpoints, else a
 --verifier-key naming the log's origin, else the key recorded in the store (which
 whoever can rewrite the store can replace too: give published copies).
 
-Exit status: 0 nothing found, 1 tampering found, 2 usage or access error.
+Exit status: 0 nothing found, 1 tampering found, 2 no verdict (usage, no store at the
+path, or the store or published checkpoints unreadable). Creates nothing.
 
 Options:
 ${formatOptions([

@@ -13,7 +13,6 @@ import { checkLeaf, type LeafCheck, type LeafLocation, type LeafWindow } from '.
  */
 export class LeafChecks {
   readonly leafIndexes: number[] = [];
-  readonly recordIds: string[] = [];
   /** 0 for a record's leaf, K for its K-th status transition. */
   readonly transitions: number[] = [];
   /** The leaf's JCS text (the leaf bytes are its UTF-8), or undefined when it cannot be made. */
@@ -22,10 +21,45 @@ export class LeafChecks {
   readonly refusals = new Map<number, string>();
   /** Positions of communication-log records whose current row is not their history's outcome. */
   readonly currentDiffers: number[] = [];
+  private recordIds: (string | undefined)[] = [];
+
+  /**
+   * `readRecordIds`, when given, reads the record ids of every entry, in order, the first time one
+   * is asked for (recordId): a window of records alone needs them only to name a finding.
+   */
+  constructor(private readRecordIds?: () => (string | undefined)[]) {}
+
+  /**
+   * The checks of leaves `start`, `start + 1`, … (every leaf of the range numbered), each a record's
+   * with its text in `texts`; the others, null there, are set after by setCheck. Their record ids
+   * are read by `readRecordIds` if one is needed.
+   */
+  static ofRecords(
+    start: number,
+    texts: readonly (string | null)[],
+    readRecordIds: () => (string | undefined)[],
+  ): LeafChecks {
+    const checks = new LeafChecks(readRecordIds);
+    for (let position = 0; position < texts.length; position++) {
+      checks.leafIndexes.push(start + position);
+      checks.transitions.push(0);
+      checks.texts.push(texts[position] ?? undefined);
+    }
+    return checks;
+  }
 
   /** Entries so far. */
   get length(): number {
     return this.leafIndexes.length;
+  }
+
+  /** The id of the record of the entry at `position` (a transition's: its communication log's). */
+  recordId(position: number): string | undefined {
+    if (this.readRecordIds !== undefined) {
+      this.recordIds = this.readRecordIds();
+      this.readRecordIds = undefined;
+    }
+    return this.recordIds[position];
   }
 
   /** Adds the next leaf (by index, ascending) with its text, undefined when its row is not stored. */
@@ -34,6 +68,17 @@ export class LeafChecks {
     this.recordIds.push(recordId);
     this.transitions.push(transition);
     this.texts.push(text);
+  }
+
+  /**
+   * Sets the entry at `position` (made by ofRecords) as checkLeaf found it; positions set in
+   * ascending order.
+   */
+  setCheck(position: number, location: LeafLocation, check: LeafCheck): void {
+    this.transitions[position] = location.transition;
+    this.texts[position] = check.text;
+    if (check.refusal !== undefined) this.refusals.set(position, check.refusal);
+    if (check.currentDiffers) this.currentDiffers.push(position);
   }
 
   /** Adds the next leaf as checkLeaf found it. */

@@ -96,7 +96,7 @@ export async function verifyLog(
           found({
             finding: 'edited',
             leafIndex: index,
-            recordId: checks.recordIds[at],
+            recordId: checks.recordId(at),
             transition: checks.transitions[at],
             detail: 'the stored row no longer hashes to its leaf',
           });
@@ -106,7 +106,7 @@ export async function verifyLog(
         found({
           finding: 'edited',
           leafIndex: index,
-          recordId: checks.recordIds[at],
+          recordId: checks.recordId(at),
           transition: checks.transitions[at],
           detail: `the stored row holds what no leaf can (${refusal})`,
         });
@@ -117,7 +117,7 @@ export async function verifyLog(
           ...logName,
           finding: 'removed',
           leafIndex: index,
-          recordId: at === -1 ? undefined : checks.recordIds[at],
+          recordId: at === -1 ? undefined : checks.recordId(at),
           transition,
           detail:
             at === -1
@@ -132,7 +132,7 @@ export async function verifyLog(
         found({
           finding: 'edited',
           leafIndex: index,
-          recordId: checks.recordIds[at],
+          recordId: checks.recordId(at),
           detail: 'its current delivery state is not what its recorded transitions give',
         });
       }

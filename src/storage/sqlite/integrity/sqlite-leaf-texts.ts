@@ -75,6 +75,82 @@ export class SqliteLeafTexts {
   }
 
   private readWindow(log: LogId, start: number, end: number, fast: boolean): LeafChecks {
+    if (fast) {
+      const texts = this.plainTexts(log, start, end);
+      // leaf_index is a key: as many rows as leaves is every leaf of the window numbered.
+      if (texts.length === end - start) {
+        const checks = LeafChecks.ofRecords(start, texts, () => this.recordIds(log, start, end));
+        const others: number[] = [];
+        texts.forEach((text, position) => {
+          if (text === null) others.push(start + position);
+        });
+        if (others.length > 0) this.checkOthers(log, start, others, checks);
+        return checks;
+      }
+    }
+    return this.checkAll(log, start, end, fast);
+  }
+
+  /**
+   * The text of each leaf numbered in [start, end), in leaf order, made by SQLite when the leaf is
+   * a stored record as it is (for a communication log: one without transitions); null for the
+   * others (transitions, records changed since their leaf, records gone).
+   */
+  private plainTexts(log: LogId, start: number, end: number): (string | null)[] {
+    const table = logTableOfKind(log.kind);
+    const unchanged =
+      table.table === COMMUNICATION_LOG_TABLE.table
+        ? `AND NOT EXISTS (SELECT 1 FROM communication_log_transitions t
+                            WHERE t.tenant_id = l.tenant_id AND t.log_id = l.record_id)`
+        : '';
+    return this.statements
+      .prepare(
+        `SELECT CASE WHEN l.transition = 0 AND r.id IS NOT NULL ${unchanged}
+                     THEN ${leafTextSql(recordLeafEncoder(log.kind).format, 'r')} END
+           FROM integrity_leaves l
+           LEFT JOIN ${table.table} r ON r.tenant_id = l.tenant_id AND r.id = l.record_id
+          WHERE l.tenant_id = ? AND l.kind = ? AND l.leaf_index >= ? AND l.leaf_index < ?
+          ORDER BY l.leaf_index`,
+      )
+      .pluck()
+      .all(log.tenantId, log.kind, start, end) as (string | null)[];
+  }
+
+  /** Checks the leaves `leafIndexes` (ascending) of the window from `start` in `checks`, row by row. */
+  private checkOthers(log: LogId, start: number, leafIndexes: readonly number[], checks: LeafChecks): void {
+    const table = logTableOfKind(log.kind);
+    const format = recordLeafEncoder(log.kind).format;
+    const rows = this.statements
+      .prepare(
+        `SELECT l.leaf_index, l.record_id, l.transition,
+                CASE WHEN l.transition = 0 AND r.id IS NOT NULL THEN ${leafTextSql(format, 'r')} END
+           FROM integrity_leaves l
+           LEFT JOIN ${table.table} r ON r.tenant_id = l.tenant_id AND r.id = l.record_id
+          WHERE l.tenant_id = ? AND l.kind = ? AND l.leaf_index IN (SELECT value FROM json_each(?))
+          ORDER BY l.leaf_index`,
+      )
+      .raw()
+      .all(log.tenantId, log.kind, JSON.stringify(leafIndexes)) as WindowRow[];
+    const histories =
+      table.table === COMMUNICATION_LOG_TABLE.table
+        ? this.histories(log, [...new Set(rows.map((row) => row[1]))])
+        : new Map<string, StoredTransition[]>();
+    for (const row of rows) {
+      const [leafIndex, recordId, transition, text] = row;
+      const location: LeafLocation = { leafIndex, recordId, transition };
+      // JSON.parse gives back the row's values as better-sqlite3 would have (a string, an integer
+      // as a number, null), including those the encoder then refuses.
+      const stored = typeof text === 'string' ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+      checks.setCheck(
+        leafIndex - start,
+        location,
+        checkLeaf(log.kind, location, stored, histories.get(recordId)),
+      );
+    }
+  }
+
+  /** The checks of every leaf numbered in [start, end), row by row (`fast`: records made by SQLite). */
+  private checkAll(log: LogId, start: number, end: number, fast: boolean): LeafChecks {
     const table = logTableOfKind(log.kind);
     const format = recordLeafEncoder(log.kind).format;
     const record = fast
@@ -92,42 +168,41 @@ export class SqliteLeafTexts {
       .all(log.tenantId, log.kind, start, end) as WindowRow[];
     const histories =
       table.table === COMMUNICATION_LOG_TABLE.table
-        ? this.histories(log, start, end)
+        ? this.histories(log, [...new Set(rows.map((row) => row[1]))])
         : new Map<string, StoredTransition[]>();
     const checks = new LeafChecks();
     for (const row of rows) {
       const [leafIndex, recordId, transition] = row;
-      const history = histories.get(recordId);
-      const text = row[3];
-      // The common case: a record leaf that is its row as stored, made by SQLite.
-      if (fast && typeof text === 'string' && history === undefined) {
-        checks.add(leafIndex, recordId, transition, text);
-        continue;
-      }
       const location: LeafLocation = { leafIndex, recordId, transition };
       let stored: Readonly<Record<string, unknown>> | undefined;
       if (transition === 0) {
         if (!fast) stored = row[3] === 1 ? recordOf(format, row, 4) : undefined;
-        // JSON.parse gives back the row's values as better-sqlite3 would have (a string, an integer
-        // as a number, null), including those the encoder then refuses.
-        else if (typeof text === 'string') stored = JSON.parse(text) as Record<string, unknown>;
+        else if (typeof row[3] === 'string') stored = JSON.parse(row[3]) as Record<string, unknown>;
       }
-      checks.addCheck(location, checkLeaf(log.kind, location, stored, history));
+      checks.addCheck(location, checkLeaf(log.kind, location, stored, histories.get(recordId)));
     }
     return checks;
   }
 
-  /** The histories of the communication logs whose leaves are in [start, end), by log id. */
-  private histories(log: LogId, start: number, end: number): Map<string, StoredTransition[]> {
+  /** The record ids of the leaves numbered in [start, end), in leaf order. */
+  private recordIds(log: LogId, start: number, end: number): string[] {
+    return this.statements
+      .prepare(
+        `SELECT record_id FROM integrity_leaves
+          WHERE tenant_id = ? AND kind = ? AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index`,
+      )
+      .pluck()
+      .all(log.tenantId, log.kind, start, end) as string[];
+  }
+
+  /** The histories of the communication logs `ids`, by log id, each in seq order. */
+  private histories(log: LogId, ids: readonly string[]): Map<string, StoredTransition[]> {
     const transitions = this.statements
       .prepare(
         `SELECT ${HISTORY_COLUMNS.join(', ')} FROM communication_log_transitions
-          WHERE tenant_id = ? AND log_id IN (
-                SELECT record_id FROM integrity_leaves
-                 WHERE tenant_id = ? AND kind = ? AND leaf_index >= ? AND leaf_index < ?)
-          ORDER BY log_id, seq`,
+          WHERE tenant_id = ? AND log_id IN (SELECT value FROM json_each(?)) ORDER BY log_id, seq`,
       )
-      .all(log.tenantId, log.tenantId, log.kind, start, end) as StoredTransition[];
+      .all(log.tenantId, JSON.stringify(ids)) as StoredTransition[];
     return historiesByLog(transitions);
   }
 

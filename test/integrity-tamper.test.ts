@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -169,6 +169,8 @@ const dialect = (sqlite: string, postgresSql: string) => (postgres ? postgresSql
 
 interface Case {
   name: string;
+  /** Only on this store (a value its column types would refuse elsewhere). */
+  only?: 'sqlite';
   tamper: (sql: RawSql) => Promise<void>;
   /** The findings expected, each as `finding recordId` or `finding @size` (checked to be present). */
   expect: string[];
@@ -207,6 +209,30 @@ const CASES: Case[] = [
         "UPDATE communication_logs SET status = 'delivered' WHERE tenant_id = 'tnt_a' AND id = 'log_2'",
       ),
     expect: ['edited log_2'],
+  },
+  {
+    name: 'a real stored in an integer column',
+    only: 'sqlite',
+    tamper: (sql) =>
+      sql.run(
+        "UPDATE operate_logs SET record_time = record_time + 0.5 WHERE tenant_id = 'tnt_a' AND id = 'op_05'",
+      ),
+    expect: ['edited op_05'],
+  },
+  {
+    name: 'a blob stored in a text column',
+    only: 'sqlite',
+    tamper: (sql) =>
+      sql.run("UPDATE operate_logs SET uid = X'7531' WHERE tenant_id = 'tnt_a' AND id = 'op_02'"),
+    expect: ['edited op_02'],
+  },
+  {
+    name: 'a delivery-status transition deleted',
+    tamper: (sql) =>
+      sql.run(
+        "DELETE FROM communication_log_transitions WHERE tenant_id = 'tnt_a' AND log_id = 'log_1' AND to_status = 'sent'",
+      ),
+    expect: ['removed log_1'],
   },
   {
     name: 'a row deleted',
@@ -248,13 +274,14 @@ const CASES: Case[] = [
   {
     name: 'a stored checkpoint’s root replaced',
     tamper: async (sql) => {
+      // The newest one: a log may also have checkpoints of fewer leaves, signed while it was written.
       const [row] = await sql.rows(
-        "SELECT note FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log'",
+        "SELECT note, tree_size FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log' ORDER BY tree_size DESC LIMIT 1",
       );
       const lines = String(row?.note).split('\n');
       lines[2] = randomBytes(32).toString('base64');
       await sql.run(
-        `UPDATE integrity_checkpoints SET note = '${lines.join('\n')}' WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log'`,
+        `UPDATE integrity_checkpoints SET note = '${lines.join('\n')}' WHERE tenant_id = 'tnt_a' AND kind = 'mfa-config-audit-log' AND tree_size = ${Number(row?.tree_size)}`,
       );
     },
     expect: ['bad-signature @3'],
@@ -277,10 +304,10 @@ const CASES: Case[] = [
     name: 'a validly signed checkpoint of another root at a published size',
     tamper: async (sql) => {
       const [row] = await sql.rows(
-        "SELECT note FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'",
+        "SELECT note, tree_size FROM integrity_checkpoints WHERE tenant_id = 'tnt_a' AND kind = 'operate-log' ORDER BY tree_size DESC LIMIT 1",
       );
       await sql.run(
-        `UPDATE integrity_checkpoints SET note = '${resigned(String(row?.note), SIGNING_KEY, randomBytes(32))}' WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'`,
+        `UPDATE integrity_checkpoints SET note = '${resigned(String(row?.note), SIGNING_KEY, randomBytes(32))}' WHERE tenant_id = 'tnt_a' AND kind = 'operate-log' AND tree_size = ${Number(row?.tree_size)}`,
       );
     },
     expect: ['forked @10'],
@@ -300,7 +327,9 @@ describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () =>
     }
   });
 
-  for (const { name, tamper, expect } of CASES) {
+  for (const { name, tamper, expect } of CASES.filter(
+    ({ only }) => only === undefined || only === TEST_STORE,
+  )) {
     test(`${name}: exit 1, and it says so`, async () => {
       const { api, checkpoints } = await preparedStore();
       try {
@@ -329,4 +358,26 @@ describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () =>
       }
     });
   }
+
+  test('no verdict (exit 2, not 1): a tenant without logs, a published key that is no key', async () => {
+    const { api, checkpoints } = await preparedStore();
+    try {
+      const env = { DATABASE_URL: api.databaseUrl, DATA_KEY };
+      const typo = await runCli(['verify', '--tenant', 'tnt_b', '--checkpoints', checkpoints], env);
+      assert.equal(typo.code, 2, `${typo.stdout}${typo.stderr}`);
+      assert.match(typo.stderr, /no log of tenant "tnt_b" in this store: check --tenant/);
+
+      const keys = readdirSync(checkpoints, { recursive: true, encoding: 'utf8' }).filter((file) =>
+        file.endsWith('key.vkey'),
+      );
+      assert.ok(keys.length > 0, 'published keys');
+      writeFileSync(join(checkpoints, keys[0] ?? ''), 'not a verifier key\n');
+      const garbled = await runCli(['verify', '--checkpoints', checkpoints], env);
+      assert.equal(garbled.code, 2, `${garbled.stdout}${garbled.stderr}`);
+      assert.match(garbled.stderr, /--checkpoints: /);
+    } finally {
+      await api.close();
+      rmSync(checkpoints, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,24 +1,43 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config.js';
-import { copyCommand, COPY_HELP } from './copy-command.js';
-import { migrateCommand, MIGRATE_HELP } from './migrate-command.js';
-import { openApiCommand, OPENAPI_HELP } from './openapi-command.js';
-import { serveCommand, SERVE_HELP } from './serve-command.js';
 import { UsageError } from './settings-options.js';
-import { tokenCommand, TOKEN_HELP } from './token-command.js';
-import { verifyCommand, VERIFY_HELP } from './verify-command.js';
 import { packageVersion } from '../version.js';
 
-const COMMANDS: Record<
-  string,
-  { run: (args: string[], env: NodeJS.ProcessEnv) => Promise<void>; help: string }
-> = {
-  serve: { run: serveCommand, help: SERVE_HELP },
-  token: { run: tokenCommand, help: TOKEN_HELP },
-  migrate: { run: migrateCommand, help: MIGRATE_HELP },
-  copy: { run: copyCommand, help: COPY_HELP },
-  openapi: { run: openApiCommand, help: OPENAPI_HELP },
-  verify: { run: verifyCommand, help: VERIFY_HELP },
+/** A command: how it runs, and its --help text. */
+interface Command {
+  run: (args: string[], env: NodeJS.ProcessEnv) => Promise<void>;
+  help: string;
+}
+
+/**
+ * Each command's module, loaded when the command runs: loading all of them (the server's Fastify
+ * among them) cost every command about a second of CPU before it started, `sealog verify` included.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => {
+    const { serveCommand, SERVE_HELP } = await import('./serve-command.js');
+    return { run: serveCommand, help: SERVE_HELP };
+  },
+  token: async () => {
+    const { tokenCommand, TOKEN_HELP } = await import('./token-command.js');
+    return { run: tokenCommand, help: TOKEN_HELP };
+  },
+  migrate: async () => {
+    const { migrateCommand, MIGRATE_HELP } = await import('./migrate-command.js');
+    return { run: migrateCommand, help: MIGRATE_HELP };
+  },
+  copy: async () => {
+    const { copyCommand, COPY_HELP } = await import('./copy-command.js');
+    return { run: copyCommand, help: COPY_HELP };
+  },
+  openapi: async () => {
+    const { openApiCommand, OPENAPI_HELP } = await import('./openapi-command.js');
+    return { run: openApiCommand, help: OPENAPI_HELP };
+  },
+  verify: async () => {
+    const { verifyCommand, VERIFY_HELP } = await import('./verify-command.js');
+    return { run: verifyCommand, help: VERIFY_HELP };
+  },
 };
 
 const HELP = `Usage: sealog <command> [options]
@@ -37,21 +56,23 @@ Run sealog <command> --help for a command's options; sealog --version prints the
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(name === 'help' && args[0] !== undefined ? (COMMANDS[args[0]]?.help ?? HELP) : HELP);
+    const helped = name === 'help' && args[0] !== undefined ? COMMANDS[args[0]] : undefined;
+    process.stdout.write(helped === undefined ? HELP : (await helped()).help);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
     process.stdout.write(`sealog ${packageVersion()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const load = COMMANDS[name];
+  if (load === undefined) {
     process.stderr.write(
       `sealog: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}\n`,
     );
     return 2;
   }
   try {
+    const command = await load();
     await command.run(args, process.env);
     return 0;
   } catch (error) {

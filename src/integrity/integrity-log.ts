@@ -1,7 +1,7 @@
 import type { CheckpointOutbox } from './checkpoints/checkpoint-outbox.js';
 import type { IntegrityStore, LogId } from './sequencing/integrity-store.js';
 import type { LeafReader } from './sequencing/tree-builder.js';
-import type { LeafWindow } from './leaves/leaf-builder.js';
+import type { LeafChecks } from './leaves/leaf-checks.js';
 
 /** Who the logs of a store are: fixed at the first signature, never changed after. */
 export interface LogIdentity {
@@ -21,6 +21,14 @@ export interface UnnumberedRow {
   pending: boolean;
 }
 
+/** How many rows of a kind one tenant has stored: what the leaves of its log must account for. */
+export interface StoredRowCount {
+  tenantId: string;
+  records: number;
+  /** Status transitions (communication logs; 0 for the other kinds). */
+  transitions: number;
+}
+
 /**
  * Everything a store keeps for tamper evidence, as the domain uses it: the trees and checkpoints
  * (IntegrityStore), the publishing outbox, leaf bytes, where a record's leaf is, and the identity.
@@ -28,13 +36,23 @@ export interface UnnumberedRow {
 export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafReader {
   /** The index of a record's leaf (transition 0) or of its transition number `transition`; undefined when not numbered yet. */
   findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined>;
-  /** The leaves numbered in [start, end) of `log` and their rows (a deleted leaf is not listed). */
-  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow>;
+  /**
+   * What `sealog verify` needs of the leaves numbered in [start, end) of `log`, in leaf order: each
+   * one's text recomputed from the stored rows, or why it cannot be; a leaf whose numbering row is
+   * gone is not listed. Never throws for a row that is missing or holds a value no leaf can.
+   */
+  leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks>;
   /**
    * Up to `limit` records (transition 0) and status transitions of `kind`, in any tenant, that are
    * in no leaf: inserted behind sealog's back, or (`pending`) written and not numbered yet.
    */
   unnumbered(kind: string, limit: number): Promise<UnnumberedRow[]>;
+  /**
+   * The records and transitions of `kind` stored per tenant (tenants with none are not listed):
+   * when a log's leaves find as many rows, no row of it is outside them, and unnumbered() (a probe
+   * of every row) need not run.
+   */
+  rowCounts(kind: string): Promise<StoredRowCount[]>;
   /** Whether the store has record `recordId` of the log's kind and tenant. */
   hasRecord(log: LogId, recordId: string): Promise<boolean>;
   /** The identity recorded at the first signature; undefined before it. */

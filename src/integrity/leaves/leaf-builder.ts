@@ -77,59 +77,75 @@ export function windowLeafBytes(kind: string, start: number, end: number, window
   return leafBytesOf(kind, window.locations, window.rows);
 }
 
-/**
- * What a verifier makes of one leaf: its bytes recomputed from the rows, or that its row is gone;
- * and, for a communication log's record, whether its current row is what its history yields.
- */
+/** What checkLeaf makes of one leaf. */
 export interface LeafCheck {
-  location: LeafLocation;
-  bytes: Buffer | undefined;
-  /** A record whose stored current state is not its first state with its history applied. */
+  /** The leaf's text; undefined when its row is not stored or is refused. */
+  text: string | undefined;
+  /** Set when the row is stored but holds a value no leaf can (the encoder's TypeError). */
+  refusal?: string | undefined;
+  /** A communication log's record whose stored current state is not its first state with its history applied. */
   currentDiffers: boolean;
 }
 
-/** The LeafCheck of each of `locations`, never throwing for a missing row (verify reports it). */
-export function checkLeaves(kind: string, locations: readonly LeafLocation[], rows: LeafRows): LeafCheck[] {
-  return locations.map((location) => {
-    let bytes: Buffer | undefined;
-    try {
-      bytes = leafOf(kind, location, rows);
-    } catch (error) {
-      if (!(error instanceof MissingLeafRowError)) throw error;
+/**
+ * The check of the leaf at `location` of a log of `kind` from its rows: `record` as stored (by
+ * column name; undefined when not stored) and, for a communication log, the record's whole history
+ * in seq order. A record leaf of a communication log holds the record as first stored, recomputed
+ * from its current row and its history (delivery-history.ts); a transition leaf, the transition.
+ */
+export function checkLeaf(
+  kind: string,
+  location: LeafLocation,
+  record: Readonly<Record<string, unknown>> | undefined,
+  history: readonly StoredTransition[] | undefined,
+): LeafCheck {
+  const communication = kind === COMMUNICATION_LOG_TABLE.kind;
+  let currentDiffers = false;
+  let text: string | undefined;
+  let refusal: string | undefined;
+  try {
+    if (location.transition === 0) {
+      if (record !== undefined) {
+        if (!communication) {
+          text = recordLeafEncoder(kind).encodeText(record);
+        } else {
+          const current = record as unknown as StoredCommunicationLog;
+          const transitions = history ?? [];
+          const initial = initialState(current, transitions);
+          const expected = expectedCurrent(initial, transitions);
+          currentDiffers = MUTABLE.some((column) => expected[column] !== current[column]);
+          text = recordLeafEncoder(kind).encodeText(initial);
+        }
+      }
+    } else {
+      const transition = history?.[location.transition - 1];
+      if (transition !== undefined) {
+        text = TRANSITION_LEAF_ENCODER.encodeText({
+          ...(transition as unknown as Record<string, LeafValue>),
+          transition: location.transition,
+        });
+      }
     }
-    return { location, bytes, currentDiffers: currentDiffers(kind, location, rows) };
-  });
-}
-
-/** Whether a communication log's stored row differs from its first state with its history replayed. */
-function currentDiffers(kind: string, location: LeafLocation, rows: LeafRows): boolean {
-  if (kind !== COMMUNICATION_LOG_TABLE.kind || location.transition !== 0) return false;
-  const record = rows.records.get(location.recordId);
-  if (record === undefined) return false;
-  const current = record as unknown as StoredCommunicationLog;
-  const history = rows.histories.get(location.recordId) ?? [];
-  const expected = expectedCurrent(initialState(current, history), history);
-  return MUTABLE.some((column) => expected[column] !== current[column]);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    refusal = error.message;
+  }
+  return { text, refusal, currentDiffers };
 }
 
 /** The columns a delivery-status transition changes. */
 const MUTABLE = ['status', 'error', 'response', 'sent_at', 'updated_at'] as const;
 
 function leafOf(kind: string, location: LeafLocation, rows: LeafRows): Buffer {
-  const encoder = recordLeafEncoder(kind);
-  const record = rows.records.get(location.recordId);
-  if (location.transition === 0) {
-    if (record === undefined) throw new MissingLeafRowError(kind, location);
-    if (kind !== COMMUNICATION_LOG_TABLE.kind) return encoder.encode(record);
-    const history = rows.histories.get(location.recordId) ?? [];
-    return encoder.encode(initialState(record as unknown as StoredCommunicationLog, history));
-  }
-  const transition = rows.histories.get(location.recordId)?.[location.transition - 1];
-  if (transition === undefined) throw new MissingLeafRowError(kind, location);
-  return TRANSITION_LEAF_ENCODER.encode({
-    ...(transition as unknown as Record<string, LeafValue>),
-    transition: location.transition,
-  });
+  const check = checkLeaf(
+    kind,
+    location,
+    rows.records.get(location.recordId),
+    rows.histories.get(location.recordId),
+  );
+  if (check.refusal !== undefined) throw new TypeError(check.refusal);
+  if (check.text === undefined) throw new MissingLeafRowError(kind, location);
+  return Buffer.from(check.text, 'utf8');
 }
 
 /** Transitions read in (log_id, seq) order, grouped by log for LeafRows.histories. */

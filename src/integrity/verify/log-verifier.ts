@@ -1,17 +1,13 @@
 import { parseCheckpointText } from '../checkpoints/checkpoint-body.js';
 import { openNote, type NoteVerifier } from '../checkpoints/signed-note.js';
 import type { IntegrityLog } from '../integrity-log.js';
-import { checkLeaves, type LeafWindow } from '../leaves/leaf-builder.js';
-import { CompactRange } from '../merkle/compact-range.js';
-import { HASH_BYTES, leafHash } from '../merkle/rfc6962-hashing.js';
+import { HASH_BYTES, leafHashOfText } from '../merkle/rfc6962-hashing.js';
+import { StringCompactRange } from '../merkle/string-compact-range.js';
 import type { LogId, StoredCheckpoint } from '../sequencing/integrity-store.js';
 import type { Finding } from './verify-findings.js';
 
-/** What the verifier reads of a store: IntegrityLog, with leaf windows that never throw for a gap. */
-export interface VerifySource extends Pick<IntegrityLog, 'logState' | 'readTiles' | 'listCheckpoints'> {
-  /** The leaves numbered in [start, end) and their rows; a leaf deleted is simply not listed. */
-  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow>;
-}
+/** What the verifier reads of a store. */
+export type VerifySource = Pick<IntegrityLog, 'logState' | 'readTiles' | 'listCheckpoints' | 'leafChecks'>;
 
 /** A checkpoint as found outside the store (CHECKPOINT_DIR), to compare the store with. */
 export interface PublishedCheckpoint {
@@ -24,11 +20,15 @@ export interface PublishedCheckpoint {
 export interface LogVerification {
   findings: Finding[];
   leaves: number;
+  /** The leaves whose record, or transition, is stored (see IntegrityLog.rowCounts). */
+  rowsFound: { records: number; transitions: number };
 }
 
 /** Leaves read per window. */
 const WINDOW = 4096;
 const TILE_WIDTH = 256;
+/** The hash a leaf counts as when neither its row nor its stored hash is left (binary string). */
+const ZERO_HASH = '\u0000'.repeat(HASH_BYTES);
 
 /**
  * Verifies one log: the signatures of its stored and published checkpoints (against `verifiers`,
@@ -44,7 +44,9 @@ export async function verifyLog(
   onLeaves: (count: number) => void = () => undefined,
 ): Promise<LogVerification> {
   const findings: Finding[] = [];
-  const found = (finding: Omit<Finding, 'tenantId' | 'kind'>) => findings.push({ ...log, ...finding });
+  // The log's name only: a LogStatus passed as `log` would put its size and root in every finding.
+  const logName: LogId = { tenantId: log.tenantId, kind: log.kind };
+  const found = (finding: Omit<Finding, 'tenantId' | 'kind'>) => findings.push({ ...logName, ...finding });
   const state = await source.logState(log);
   const stored = await signedHeads(await allCheckpoints(source, log), verifiers, 'stored', found);
   const outside = await signedHeads(
@@ -67,53 +69,70 @@ export async function verifyLog(
   // Leaves, recomputed from the rows, against the stored tree; roots at every checkpoint's size.
   const wanted = new Set([...stored.keys(), ...outside.keys(), state.treeSize]);
   const roots = new Map<number, Buffer>();
-  const range = new CompactRange();
+  const range = new StringCompactRange();
   const removed: Finding[] = [];
+  const rowsFound = { records: 0, transitions: 0 };
   let leafFindings = 0;
   for (let start = 0; start < state.assigned; start += WINDOW) {
     const end = Math.min(state.assigned, start + WINDOW);
-    const window = await source.leafWindow(log, start, end);
-    const checks = new Map(
-      checkLeaves(log.kind, window.locations, window.rows).map((check) => [check.location.leafIndex, check]),
-    );
+    const checks = await source.leafChecks(log, start, end);
     const storedHashes = await storedLeafHashes(source, log, start, Math.min(end, state.treeSize));
+    let position = 0;
+    let nextDiffer = 0;
     for (let index = start; index < end; index++) {
-      const check = checks.get(index);
-      const storedHash = storedHashes.get(index);
-      let hash: Buffer;
-      if (check?.bytes === undefined) {
-        const recordId = check?.location.recordId;
-        removed.push({
-          ...log,
-          finding: 'removed',
-          leafIndex: index,
-          recordId,
-          transition: check?.location.transition,
-          detail:
-            check === undefined
-              ? 'the leaf itself is gone'
-              : `its ${check.location.transition === 0 ? 'record' : 'transition'} is not stored`,
-        });
-        hash = storedHash ?? Buffer.alloc(HASH_BYTES);
-      } else {
-        hash = leafHash(check.bytes);
-        if (storedHash !== undefined && !storedHash.equals(hash)) {
+      // Listed in leaf order: the leaf is the next entry, or its numbering row is gone.
+      const at = checks.leafIndexes[position] === index ? position++ : -1;
+      const text = at === -1 ? undefined : checks.texts[at];
+      const refusal = at === -1 ? undefined : checks.refusals.get(at);
+      if (text !== undefined || refusal !== undefined) {
+        if (checks.transitions[at] === 0) rowsFound.records++;
+        else rowsFound.transitions++;
+      }
+      let hash: string;
+      if (text !== undefined) {
+        hash = leafHashOfText(text);
+        if (storedHashes.holds(index, hash) === false) {
           leafFindings++;
           found({
             finding: 'edited',
             leafIndex: index,
-            recordId: check.location.recordId,
-            transition: check.location.transition,
+            recordId: checks.recordId(at),
+            transition: checks.transitions[at],
             detail: 'the stored row no longer hashes to its leaf',
           });
         }
-      }
-      if (check?.currentDiffers === true) {
+      } else if (refusal !== undefined) {
         leafFindings++;
         found({
           finding: 'edited',
           leafIndex: index,
-          recordId: check.location.recordId,
+          recordId: checks.recordId(at),
+          transition: checks.transitions[at],
+          detail: `the stored row holds what no leaf can (${refusal})`,
+        });
+        hash = storedHashes.at(index) ?? ZERO_HASH;
+      } else {
+        const transition = at === -1 ? undefined : checks.transitions[at];
+        removed.push({
+          ...logName,
+          finding: 'removed',
+          leafIndex: index,
+          recordId: at === -1 ? undefined : checks.recordId(at),
+          transition,
+          detail:
+            at === -1
+              ? 'the leaf itself is gone'
+              : `its ${transition === 0 ? 'record' : 'transition'} is not stored`,
+        });
+        hash = storedHashes.at(index) ?? ZERO_HASH;
+      }
+      if (at !== -1 && checks.currentDiffers[nextDiffer] === at) {
+        nextDiffer++;
+        leafFindings++;
+        found({
+          finding: 'edited',
+          leafIndex: index,
+          recordId: checks.recordId(at),
           detail: 'its current delivery state is not what its recorded transitions give',
         });
       }
@@ -149,7 +168,7 @@ export async function verifyLog(
         });
         continue;
       }
-      const root = size === 0 ? new CompactRange().root() : roots.get(size);
+      const root = size === 0 ? new StringCompactRange().root() : roots.get(size);
       if (root !== undefined && !root.equals(head.root) && leafFindings === 0) {
         found({
           finding: what === 'stored' ? 'edited' : 'forked',
@@ -167,7 +186,7 @@ export async function verifyLog(
       detail: 'the stored tree root is not the root of the leaves',
     });
   }
-  return { findings, leaves: state.assigned };
+  return { findings, leaves: state.assigned, rowsFound };
 }
 
 /** Every stored checkpoint of `log`, oldest first. */
@@ -217,31 +236,61 @@ function opened(note: string, verifiers: readonly NoteVerifier[]): string | unde
   return undefined;
 }
 
+/** The stored level-0 hashes of a window of leaves, as binary strings (rfc6962-hashing.ts). */
+class StoredLeafHashes {
+  /** Each tile's hashes as one binary string: compared in place, without a string a leaf. */
+  private readonly tiles: (string | undefined)[];
+
+  constructor(
+    private readonly firstTile: number,
+    tiles: readonly (Buffer | undefined)[],
+    private readonly end: number,
+  ) {
+    this.tiles = tiles.map((tile) => tile?.toString('latin1'));
+  }
+
+  /** Whether the stored hash of leaf `index` is `hash`; undefined when there is none (see at). */
+  holds(index: number, hash: string): boolean | undefined {
+    const offset = this.offsetOf(index);
+    return offset === undefined
+      ? undefined
+      : (this.tiles[this.tileOf(index)] as string).startsWith(hash, offset);
+  }
+
+  /** The stored hash of leaf `index`; undefined when not hashed yet or its tile is gone or short. */
+  at(index: number): string | undefined {
+    const offset = this.offsetOf(index);
+    return offset === undefined
+      ? undefined
+      : this.tiles[this.tileOf(index)]?.slice(offset, offset + HASH_BYTES);
+  }
+
+  private tileOf(index: number): number {
+    return Math.floor(index / TILE_WIDTH) - this.firstTile;
+  }
+
+  /** Where leaf `index`'s hash is in its tile's string; undefined when it is not stored. */
+  private offsetOf(index: number): number | undefined {
+    if (index >= this.end) return undefined;
+    const tile = this.tiles[this.tileOf(index)];
+    const offset = (index % TILE_WIDTH) * HASH_BYTES;
+    return tile === undefined || offset + HASH_BYTES > tile.length ? undefined : offset;
+  }
+}
+
 /** The stored level-0 tile hashes of leaves [start, end) (end ≤ the tree size). */
 async function storedLeafHashes(
   source: VerifySource,
   log: LogId,
   start: number,
   end: number,
-): Promise<Map<number, Buffer>> {
-  const hashes = new Map<number, Buffer>();
-  if (start >= end) return hashes;
+): Promise<StoredLeafHashes> {
+  if (start >= end) return new StoredLeafHashes(0, [], 0);
   const first = Math.floor(start / TILE_WIDTH);
   const last = Math.floor((end - 1) / TILE_WIDTH);
   const addresses = Array.from({ length: last - first + 1 }, (_, offset) => ({
     level: 0,
     index: first + offset,
   }));
-  const tiles = await source.readTiles(log, addresses);
-  tiles.forEach((tile, offset) => {
-    if (tile === undefined) return;
-    const base = (first + offset) * TILE_WIDTH;
-    for (let entry = 0; entry * HASH_BYTES < tile.length; entry++) {
-      const index = base + entry;
-      if (index >= start && index < end) {
-        hashes.set(index, tile.subarray(entry * HASH_BYTES, (entry + 1) * HASH_BYTES));
-      }
-    }
-  });
-  return hashes;
+  return new StoredLeafHashes(first, await source.readTiles(log, addresses), end);
 }

@@ -10,8 +10,13 @@ import type {
 } from '../../../integrity/sequencing/integrity-store.js';
 import type { PgPool } from '../pg-executor.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
-import type { IntegrityLog, LogIdentity, UnnumberedRow } from '../../../integrity/integrity-log.js';
-import type { LeafWindow } from '../../../integrity/leaves/leaf-builder.js';
+import type {
+  IntegrityLog,
+  LogIdentity,
+  StoredRowCount,
+  UnnumberedRow,
+} from '../../../integrity/integrity-log.js';
+import { checkWindow, type LeafChecks } from '../../../integrity/leaves/leaf-checks.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import {
   checkpointOf,
@@ -54,8 +59,8 @@ export class PgIntegrityStore implements IntegrityLog {
     return this.reader.leafBytes(log, start, end);
   }
 
-  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
-    return this.reader.leafWindow(log, start, end);
+  async leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {
+    return checkWindow(log.kind, await this.reader.leafWindow(log, start, end));
   }
 
   async unnumbered(kind: string, limit: number): Promise<UnnumberedRow[]> {
@@ -90,6 +95,26 @@ export class PgIntegrityStore implements IntegrityLog {
       [kind, limit],
     );
     return [...records, ...transitions].slice(0, limit);
+  }
+
+  async rowCounts(kind: string): Promise<StoredRowCount[]> {
+    const table = logTableOfKind(kind);
+    const counts = new Map<string, StoredRowCount>();
+    const count = async (sql: string, field: 'records' | 'transitions') => {
+      for (const row of await this.pool.query<{ tenant_id: string; n: number }>(sql)) {
+        const entry = counts.get(row.tenant_id) ?? { tenantId: row.tenant_id, records: 0, transitions: 0 };
+        entry[field] = row.n;
+        counts.set(row.tenant_id, entry);
+      }
+    };
+    await count(`SELECT tenant_id, count(*) AS n FROM ${table.table} GROUP BY tenant_id`, 'records');
+    if (table.table === COMMUNICATION_LOG_TABLE.table) {
+      await count(
+        'SELECT tenant_id, count(*) AS n FROM communication_log_transitions GROUP BY tenant_id',
+        'transitions',
+      );
+    }
+    return [...counts.values()];
   }
 
   async findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined> {

@@ -11,10 +11,16 @@ import type {
 import { asPromise } from '../engine/as-promise.js';
 import { StatementCache } from '../engine/statement-cache.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
-import type { IntegrityLog, LogIdentity, UnnumberedRow } from '../../../integrity/integrity-log.js';
-import type { LeafWindow } from '../../../integrity/leaves/leaf-builder.js';
+import type {
+  IntegrityLog,
+  LogIdentity,
+  StoredRowCount,
+  UnnumberedRow,
+} from '../../../integrity/integrity-log.js';
+import type { LeafChecks } from '../../../integrity/leaves/leaf-checks.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { SqliteLeafReader } from './sqlite-leaf-reader.js';
+import { SqliteLeafTexts } from './sqlite-leaf-texts.js';
 import { logTableOfKind } from '../../../kinds/log-tables.js';
 import {
   checkpointOf,
@@ -33,6 +39,7 @@ const CHECKPOINT_COLUMNS = 'tree_size, root, note, signed_at';
 export class SqliteIntegrityStore implements IntegrityLog {
   private readonly statements: StatementCache;
   private readonly reader: SqliteLeafReader;
+  private readonly texts: SqliteLeafTexts;
 
   constructor(
     db: Database.Database,
@@ -40,14 +47,15 @@ export class SqliteIntegrityStore implements IntegrityLog {
   ) {
     this.statements = new StatementCache(db);
     this.reader = new SqliteLeafReader(db);
+    this.texts = new SqliteLeafTexts(db);
   }
 
   leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
     return this.reader.leafBytes(log, start, end);
   }
 
-  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
-    return this.reader.leafWindow(log, start, end);
+  leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {
+    return asPromise(() => this.texts.read(log, start, end));
   }
 
   unnumbered(kind: string, limit: number): Promise<UnnumberedRow[]> {
@@ -77,6 +85,28 @@ export class SqliteIntegrityStore implements IntegrityLog {
               .all(kind, limit) as Omit<UnnumberedRow, 'pending'>[]);
       // The writer numbers every row in the transaction that stores it: none is ever pending.
       return [...records, ...transitions].slice(0, limit).map((row) => ({ ...row, pending: false }));
+    });
+  }
+
+  rowCounts(kind: string): Promise<StoredRowCount[]> {
+    return asPromise(() => {
+      const table = logTableOfKind(kind);
+      const counts = new Map<string, StoredRowCount>();
+      const count = (sql: string, field: 'records' | 'transitions') => {
+        for (const [tenantId, n] of this.statements.prepare(sql).raw().all() as [string, number][]) {
+          const entry = counts.get(tenantId) ?? { tenantId, records: 0, transitions: 0 };
+          entry[field] = n;
+          counts.set(tenantId, entry);
+        }
+      };
+      count(`SELECT tenant_id, count(*) FROM ${table.table} GROUP BY tenant_id`, 'records');
+      if (table.table === COMMUNICATION_LOG_TABLE.table) {
+        count(
+          'SELECT tenant_id, count(*) FROM communication_log_transitions GROUP BY tenant_id',
+          'transitions',
+        );
+      }
+      return [...counts.values()];
     });
   }
 

@@ -6,6 +6,7 @@ import { nonceWrites } from '../tables/nonce-writes.js';
 import { subjectKeyWrites } from '../tables/subject-key-repository.js';
 import { LeafAssignment } from '../tables/leaf-assignment.js';
 import { IntegrityWrites } from '../integrity/integrity-writes.js';
+import { InlineTreeGrowth } from '../integrity/inline-tree-growth.js';
 import { TableAccess } from '../tables/table-access.js';
 import { tuyaTokenWrites } from '../tables/tuya-token-writes.js';
 import type { WriteCommand, WriteHandlers } from './write-commands.js';
@@ -16,8 +17,8 @@ import type { WriteCommand, WriteHandlers } from './write-commands.js';
  */
 export function writeOperations(db: Database.Database): (command: WriteCommand) => unknown {
   const tables = new Map(LOG_TABLES.map((table) => [table.table, new TableAccess<LogRow>(db, table)]));
-  const leaves = new LeafAssignment(db);
   const integrity = new IntegrityWrites(db);
+  const leaves = new LeafAssignment(db, new InlineTreeGrowth(db, integrity));
   const communicationLogs = communicationLogWrites(db, leaves);
   const tuyaTokens = tuyaTokenWrites(db);
   const nonces = nonceWrites(db);

@@ -72,14 +72,10 @@ export function communicationLogWrites(db: Database.Database, leaves: LeafAssign
             typeof LEGACY | undefined;
           if (previous === undefined || update.run(transition).changes !== 1) return false;
           first?.();
-          append.run({ ...transition, ...previous } satisfies StoredTransition);
+          const stored = { ...transition, ...previous } satisfies StoredTransition;
+          append.run(stored);
           // Its rank in the log's history: transitions are only ever appended.
-          leaves.transition(
-            transition.tenant_id,
-            kind,
-            transition.log_id,
-            historyLength(transition.tenant_id, transition.log_id),
-          );
+          leaves.transition(kind, stored, historyLength(transition.tenant_id, transition.log_id));
           return true;
         })
         .immediate();

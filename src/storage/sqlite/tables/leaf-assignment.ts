@@ -1,19 +1,28 @@
 import type Database from 'better-sqlite3';
+import type { StoredTransition } from '../../../integrity/leaves/delivery-history.js';
+import { checkLeaf } from '../../../integrity/leaves/leaf-builder.js';
+import { TRANSITION_LEAF_ENCODER, type LeafValue } from '../../../integrity/leaves/leaf-encoder.js';
 import { EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
 import { recordsByLog } from '../../../integrity/sequencing/leaf-order.js';
 import type { LogRow } from '../../../kinds/log-table.js';
 import { StatementCache } from '../engine/statement-cache.js';
+import type { InlineTreeGrowth } from '../integrity/inline-tree-growth.js';
 
 /**
  * Numbers leaves in the writer's transaction, so that a log's leaf order is exactly the order its
  * writes committed and no acknowledged write can be left out (its leaves commit with it; a write
- * that rolls back takes its numbers back too). Hashing them into the tree comes later
- * (tree-hasher.ts). Synchronous, on the writing connection.
+ * that rolls back takes its numbers back too). With `growth`, the leaves of records and
+ * transitions stored as they are given are hashed into the tree in the same transaction; the
+ * others (imported histories, a backfill) wait for the store's TreeBuilder. Synchronous, on the
+ * writing connection.
  */
 export class LeafAssignment {
   private readonly statements: StatementCache;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly growth?: InlineTreeGrowth,
+  ) {
     this.statements = new StatementCache(db);
   }
 
@@ -30,23 +39,42 @@ export class LeafAssignment {
       const first = group[0];
       if (first === undefined) continue;
       const counts = group.map((row) => transitionsOf?.(row) ?? 0);
-      let next = this.reserve(
+      const start = this.reserve(
         first.tenant_id,
         kind,
         counts.reduce((sum, count) => sum + 1 + count, 0),
       );
+      let next = start;
       group.forEach((row, position) => {
         this.insert(row.tenant_id, kind, next++, row.id, 0);
         for (let rank = 1; rank <= (counts[position] ?? 0); rank++) {
           this.insert(row.tenant_id, kind, next++, row.id, rank);
         }
       });
+      // Records with a history of their own (a copy) are the TreeBuilder's: it reads the history.
+      if (next - start === group.length) {
+        this.growth?.grow({ tenantId: first.tenant_id, kind }, start, () => recordTexts(kind, group));
+      }
     }
   }
 
-  /** The leaf of transition number `rank` (from 1) of the record `recordId`, stored just now. */
-  transition(tenantId: string, kind: string, recordId: string, rank: number): void {
-    this.insert(tenantId, kind, this.reserve(tenantId, kind, 1), recordId, rank);
+  /** The leaf of transition number `rank` (from 1) of the record `recordId`: `stored`, stored just now. */
+  transition(kind: string, stored: StoredTransition, rank: number): void {
+    const index = this.reserve(stored.tenant_id, kind, 1);
+    this.insert(stored.tenant_id, kind, index, stored.log_id, rank);
+    this.growth?.grow({ tenantId: stored.tenant_id, kind }, index, () => {
+      try {
+        return [
+          TRANSITION_LEAF_ENCODER.encodeText({
+            ...(stored as unknown as Record<string, LeafValue>),
+            transition: rank,
+          }),
+        ];
+      } catch (error) {
+        if (error instanceof TypeError) return undefined;
+        throw error;
+      }
+    });
   }
 
   /** Takes `count` leaf numbers of a log; returns the first. */
@@ -69,4 +97,16 @@ export class LeafAssignment {
       )
       .run(tenantId, kind, index, recordId, transition);
   }
+}
+
+/** The leaf texts of records just stored (no history yet), in order; undefined if one makes no leaf. */
+function recordTexts(kind: string, rows: readonly LogRow[]): string[] | undefined {
+  const texts: string[] = [];
+  for (const row of rows) {
+    const location = { leafIndex: 0, recordId: row.id, transition: 0 };
+    const { text } = checkLeaf(kind, location, row as unknown as Record<string, unknown>, []);
+    if (text === undefined) return undefined;
+    texts.push(text);
+  }
+  return texts;
 }

@@ -6,14 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { checkpointText } from '../src/integrity/checkpoints/checkpoint-body.js';
-import { noteSigner, signNote } from '../src/integrity/checkpoints/signed-note.js';
+import { checkpointPath } from '../src/integrity/checkpoints/checkpoint-directory.js';
+import { noteSigner, signNote, verifierKeyText } from '../src/integrity/checkpoints/signed-note.js';
 import { runCli } from './helpers/cli-process.js';
 import { startTestServer, TEST_SECRET, TEST_STORE, type TestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -135,19 +136,60 @@ async function preparedStore(): Promise<{ api: TestServer; checkpoints: string }
   return { api, checkpoints };
 }
 
+/** Runs `check` on a store of its own, freshly prepared (preparedStore), then removes it. */
+async function onPreparedStore(
+  check: (api: TestServer, checkpoints: string) => Promise<void>,
+): Promise<void> {
+  const { api, checkpoints } = await preparedStore();
+  try {
+    await check(api, checkpoints);
+  } finally {
+    await api.close();
+    rmSync(checkpoints, { recursive: true, force: true });
+  }
+}
+
+/** Runs `tamper` on the store of `api` through its SQL, as someone with write access to it would. */
+async function tampered(api: TestServer, tamper: (sql: RawSql) => Promise<void>): Promise<void> {
+  const sql = await rawSql(api.databaseUrl);
+  try {
+    await tamper(sql);
+  } finally {
+    await sql.close();
+  }
+}
+
 interface VerifyRun {
   code: number | null;
-  findings: { finding: string; recordId?: string; kind: string; size?: number; leafIndex?: number }[];
+  findings: {
+    finding: string;
+    tenantId: string;
+    recordId?: string;
+    kind: string;
+    size?: number;
+    leafIndex?: number;
+  }[];
   output: string;
 }
 
-async function verify(api: TestServer, checkpoints: string): Promise<VerifyRun> {
-  const outcome = await runCli(['verify', '--json', '--checkpoints', checkpoints], {
-    DATABASE_URL: api.databaseUrl,
-    DATA_KEY,
-    SIGNING_KEY: SIGNING_PEM,
-    JWT_SECRET: TEST_SECRET,
-  });
+/** The environment verify runs in: the store's, as a server of it would have it. */
+const verifyEnv = (api: TestServer) => ({
+  DATABASE_URL: api.databaseUrl,
+  DATA_KEY,
+  SIGNING_KEY: SIGNING_PEM,
+  JWT_SECRET: TEST_SECRET,
+});
+
+/** `sealog verify --json`, against the published `checkpoints` unless undefined, with `args` more. */
+async function verify(
+  api: TestServer,
+  checkpoints: string | undefined,
+  args: readonly string[] = [],
+): Promise<VerifyRun> {
+  const outcome = await runCli(
+    ['verify', '--json', ...(checkpoints === undefined ? [] : ['--checkpoints', checkpoints]), ...args],
+    verifyEnv(api),
+  );
   const lines = outcome.stdout.split('\n').filter((line) => line.startsWith('{'));
   const findings = lines
     .map((line) => JSON.parse(line) as VerifyRun['findings'][number] & { summary?: unknown })
@@ -167,10 +209,35 @@ function resigned(note: string, key: typeof SIGNING_KEY, root?: Buffer): string 
 /** The SQL of one store or the other. */
 const dialect = (sqlite: string, postgresSql: string) => (postgres ? postgresSql : sqlite);
 
+/** Deletes the integrity rows of tenant tnt_a's operate log kept in `tables`. */
+async function deleteOperateLog(sql: RawSql, ...tables: string[]): Promise<void> {
+  for (const table of tables) {
+    await sql.run(`DELETE FROM ${table} WHERE tenant_id = 'tnt_a' AND kind = 'operate-log'`);
+  }
+}
+
+/**
+ * Deletes tenant tnt_a's operate log whole, as if it had never been: its rows (and on PostgreSQL
+ * their claims), its state, leaves, tiles and stored checkpoints. Only the published copies are left.
+ */
+async function deleteWholeOperateLog(sql: RawSql): Promise<void> {
+  await sql.run("DELETE FROM operate_logs WHERE tenant_id = 'tnt_a'");
+  if (postgres) await sql.run("DELETE FROM operate_log_keys WHERE tenant_id = 'tnt_a'");
+  await deleteOperateLog(
+    sql,
+    'integrity_logs',
+    'integrity_leaves',
+    'integrity_tiles',
+    'integrity_checkpoints',
+  );
+}
+
 interface Case {
   name: string;
   /** Only on this store (a value its column types would refuse elsewhere). */
   only?: 'sqlite';
+  /** Verified without the published checkpoints (no --checkpoints): the store alone must tell. */
+  unpublished?: true;
   tamper: (sql: RawSql) => Promise<void>;
   /** The findings expected, each as `finding recordId` or `finding @size` (checked to be present). */
   expect: string[];
@@ -272,6 +339,33 @@ const CASES: Case[] = [
     expect: ['truncated @10'],
   },
   {
+    name: 'a whole log deleted: its rows, state, leaves, tiles and stored checkpoints',
+    tamper: deleteWholeOperateLog,
+    expect: ['truncated @10'],
+  },
+  {
+    name: 'the state row of a log deleted, its rows, leaves and checkpoints left',
+    tamper: (sql) => deleteOperateLog(sql, 'integrity_logs'),
+    expect: ['truncated @10'],
+  },
+  {
+    name: 'the state row of a log deleted, verified without the published checkpoints',
+    unpublished: true,
+    tamper: (sql) => deleteOperateLog(sql, 'integrity_logs'),
+    expect: ['truncated @10'],
+  },
+  {
+    name: 'the state row and the stored checkpoints of a log deleted, verified without the published ones',
+    unpublished: true,
+    tamper: (sql) => deleteOperateLog(sql, 'integrity_logs', 'integrity_checkpoints'),
+    expect: ['truncated'],
+  },
+  {
+    name: 'the stored checkpoints of a log deleted, its published copies left',
+    tamper: (sql) => deleteOperateLog(sql, 'integrity_checkpoints'),
+    expect: ['removed @10'],
+  },
+  {
     name: 'a stored checkpoint’s root replaced',
     tamper: async (sql) => {
       // The newest one: a log may also have checkpoints of fewer leaves, signed while it was written.
@@ -316,30 +410,20 @@ const CASES: Case[] = [
 
 describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () => {
   test('an untouched store verifies clean (exit 0)', async () => {
-    const { api, checkpoints } = await preparedStore();
-    try {
+    await onPreparedStore(async (api, checkpoints) => {
       const run = await verify(api, checkpoints);
       assert.deepEqual(run.findings, [], run.output);
       assert.equal(run.code, 0, run.output);
-    } finally {
-      await api.close();
-      rmSync(checkpoints, { recursive: true, force: true });
-    }
+    });
   });
 
-  for (const { name, tamper, expect } of CASES.filter(
+  for (const { name, tamper, expect, unpublished } of CASES.filter(
     ({ only }) => only === undefined || only === TEST_STORE,
   )) {
     test(`${name}: exit 1, and it says so`, async () => {
-      const { api, checkpoints } = await preparedStore();
-      try {
-        const sql = await rawSql(api.databaseUrl);
-        try {
-          await tamper(sql);
-        } finally {
-          await sql.close();
-        }
-        const run = await verify(api, checkpoints);
+      await onPreparedStore(async (api, checkpoints) => {
+        await tampered(api, tamper);
+        const run = await verify(api, unpublished === true ? undefined : checkpoints);
         assert.equal(run.code, 1, run.output);
         const said = run.findings.map((finding) => [
           `${finding.finding} ${finding.recordId ?? ''}`.trim(),
@@ -352,16 +436,62 @@ describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () =>
             `expected "${wanted}" in:\n${run.output}`,
           );
         }
-      } finally {
-        await api.close();
-        rmSync(checkpoints, { recursive: true, force: true });
-      }
+      });
     });
   }
 
+  test('a log deleted whole: named from its published checkpoints in text and JSON, unless filtered out', async () => {
+    await onPreparedStore(async (api, checkpoints) => {
+      // A tenant the store never had, published as the publisher would: signed with the store's key.
+      const [published] = readdirSync(checkpoints, { recursive: true, encoding: 'utf8' }).filter(
+        (file) => file.includes('/tnt_a/operate-log/') && file.endsWith('.checkpoint'),
+      );
+      const origin = (readFileSync(join(checkpoints, published ?? ''), 'utf8').split('\n')[0] ?? '').replace(
+        '/tnt_a/',
+        '/tnt_z/',
+      );
+      assert.match(origin, /\/tnt_z\/operate-log$/, `an origin of tnt_z from ${published}`);
+      const signer = noteSigner(origin, SIGNING_KEY);
+      const file = checkpointPath(checkpoints, origin, 4);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, signNote(checkpointText({ origin, size: 4, root: randomBytes(32) }), signer));
+      writeFileSync(join(dirname(file), 'key.vkey'), `${verifierKeyText(signer)}\n`);
+
+      await tampered(api, deleteWholeOperateLog);
+      const text = await runCli(['verify', '--checkpoints', checkpoints], verifyEnv(api));
+      assert.equal(text.code, 1, `${text.stdout}${text.stderr}`);
+      assert.match(text.stdout, /^TRUNCATED tenant "tnt_a", operate-log, checkpoint size 10: /m);
+      assert.match(text.stdout, /^TRUNCATED tenant "tnt_z", operate-log, checkpoint size 4: /m);
+      // Each log named once or more (an older checkpoint of fewer leaves is a finding too), no other.
+      const named = (run: VerifyRun) => [
+        ...new Set(run.findings.map(({ finding, tenantId, kind }) => `${finding} ${tenantId}/${kind}`)),
+      ];
+      const json = await verify(api, checkpoints);
+      assert.equal(json.code, 1, json.output);
+      assert.deepEqual(
+        named(json),
+        ['truncated tnt_a/operate-log', 'truncated tnt_z/operate-log'],
+        json.output,
+      );
+      assert.ok(
+        json.findings.some(({ tenantId, size }) => tenantId === 'tnt_a' && size === 10),
+        json.output,
+      );
+
+      // Filtered to one tenant or kind: the other logs published are not looked at.
+      const tenant = await verify(api, checkpoints, ['--tenant', 'tnt_a']);
+      assert.equal(tenant.code, 1, tenant.output);
+      assert.deepEqual(named(tenant), ['truncated tnt_a/operate-log'], tenant.output);
+      const kind = await verify(api, checkpoints, ['--kind', 'communication-log']);
+      assert.equal(kind.code, 0, kind.output);
+      const only = await verify(api, checkpoints, ['--tenant', 'tnt_z']);
+      assert.equal(only.code, 1, only.output);
+      assert.deepEqual(named(only), ['truncated tnt_z/operate-log'], only.output);
+    });
+  });
+
   test('no verdict (exit 2, not 1): a tenant without logs, a published key that is no key', async () => {
-    const { api, checkpoints } = await preparedStore();
-    try {
+    await onPreparedStore(async (api, checkpoints) => {
       const env = { DATABASE_URL: api.databaseUrl, DATA_KEY };
       const typo = await runCli(['verify', '--tenant', 'tnt_b', '--checkpoints', checkpoints], env);
       assert.equal(typo.code, 2, `${typo.stdout}${typo.stderr}`);
@@ -375,9 +505,6 @@ describe(`sealog verify finds what was done to the store (${TEST_STORE})`, () =>
       const garbled = await runCli(['verify', '--checkpoints', checkpoints], env);
       assert.equal(garbled.code, 2, `${garbled.stdout}${garbled.stderr}`);
       assert.match(garbled.stderr, /--checkpoints: /);
-    } finally {
-      await api.close();
-      rmSync(checkpoints, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -3,7 +3,9 @@ import { logOrigin } from '../integrity/checkpoints/log-origin.js';
 import { verifyLog, type LogVerification } from '../integrity/verify/log-verifier.js';
 import { anchorsOf } from '../integrity/verify/trust-anchors.js';
 import { describeFinding, type Finding } from '../integrity/verify/verify-findings.js';
-import type { IntegrityLog } from '../integrity/integrity-log.js';
+import type { IntegrityLog, StoredRowCount, UnnumberedRow } from '../integrity/integrity-log.js';
+import type { LogId } from '../integrity/sequencing/integrity-store.js';
+import { publishedLogs } from '../integrity/verify/published-logs.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
 import { openIntegrityReadout, type IntegrityReadout } from '../storage/integrity-readout.js';
 import { createCopyProgress } from './copy-progress.js';
@@ -119,7 +121,11 @@ export async function verifyCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   }
 }
 
-/** Verifies every log `values` selects, then looks for rows in no leaf. */
+/**
+ * Verifies every log `values` selects, then looks for rows in no leaf. The logs are those the store
+ * lists, those published in `--checkpoints` (a log deleted from the store whole is only there) and
+ * those with stored rows (a log whose state row is gone still has its rows and checkpoints).
+ */
 async function verifyStore(
   integrity: IntegrityLog,
   values: { tenant?: string | undefined; kind?: string | undefined; checkpoints?: string | undefined },
@@ -130,87 +136,135 @@ async function verifyStore(
       `cannot read the store's integrity log (${(error as Error).message}): check DATABASE_URL, and run sealog migrate on a store of an older version`,
     );
   });
-  const logs = (await integrity.logStates()).filter(
-    (log) =>
-      (values.tenant === undefined || log.tenantId === values.tenant) &&
-      (values.kind === undefined || log.kind === values.kind),
-  );
+  const kinds = values.kind === undefined ? LOG_KINDS : [values.kind];
+  const ofTenant = (log: { tenantId: string }) =>
+    values.tenant === undefined || log.tenantId === values.tenant;
+  const states = (await integrity.logStates()).filter((log) => ofTenant(log) && kinds.includes(log.kind));
+  const published =
+    identity === undefined || values.checkpoints === undefined
+      ? []
+      : (
+          await publishedLogs(values.checkpoints, identity.originPrefix, kinds).catch((error: unknown) => {
+            throw new UsageError(`--checkpoints: ${(error as Error).message}`);
+          })
+        ).filter(ofTenant);
   const findings: Finding[] = [];
   let leaves = 0;
   let pending = 0;
+  let storeKeyTrusted = false;
+  /** Per tenant and kind, what verifying its log found: the leaves it read and the rows they found. */
+  const verified = new Map<string, Pick<LogVerification, 'leaves' | 'rowsFound'>>();
   const progress = createCopyProgress(process.stderr, { doing: 'verifying', line: 'verify' });
+
+  const verifyOne = async (log: LogId): Promise<void> => {
+    if (verified.has(logKey(log))) return;
+    const origin = identity === undefined ? undefined : logOrigin(identity.originPrefix, log);
+    // Read before the store's checkpoints (in verifyLog): every checkpoint published by then was
+    // stored before it, so one missing from the store was deleted, even with a server running.
+    const anchors =
+      origin === undefined
+        ? { verifiers: [], published: [], keySource: 'store' as const }
+        : await anchorsOf(
+            origin,
+            values.checkpoints,
+            given,
+            identity === undefined ? undefined : Buffer.from(identity.publicKey, 'base64'),
+          ).catch((error: unknown) => {
+            throw new UsageError(`--checkpoints: ${(error as Error).message}`);
+          });
+    if (anchors.keySource === 'store') storeKeyTrusted = true;
+    const result = await verifyLog(integrity, log, anchors.verifiers, anchors.published, (count) => {
+      progress.advance(`${log.tenantId}/${log.kind}`, count);
+    });
+    leaves += result.leaves;
+    findings.push(...result.findings);
+    verified.set(logKey(log), result);
+  };
+
   progress.start(
-    logs.reduce((sum, log) => sum + log.assigned, 0),
+    states.reduce((sum, log) => sum + log.assigned, 0),
     0,
   );
-  let storeKeyTrusted = false;
-  /** Per tenant and kind, the rows the leaves found. */
-  const rowsFound = new Map<string, LogVerification['rowsFound']>();
   try {
-    for (const log of logs) {
-      const origin = identity === undefined ? undefined : logOrigin(identity.originPrefix, log);
-      const anchors =
-        origin === undefined
-          ? { verifiers: [], published: [], keySource: 'store' as const }
-          : await anchorsOf(
-              origin,
-              values.checkpoints,
-              given,
-              identity === undefined ? undefined : Buffer.from(identity.publicKey, 'base64'),
-            ).catch((error: unknown) => {
-              throw new UsageError(`--checkpoints: ${(error as Error).message}`);
-            });
-      if (anchors.keySource === 'store') storeKeyTrusted = true;
-      const result: LogVerification = await verifyLog(
-        integrity,
-        log,
-        anchors.verifiers,
-        anchors.published,
-        (count) => {
-          progress.advance(`${log.tenantId}/${log.kind}`, count);
-        },
-      );
-      leaves += result.leaves;
-      findings.push(...result.findings);
-      rowsFound.set(`${log.tenantId}\u0000${log.kind}`, result.rowsFound);
+    for (const log of [...states, ...published]) await verifyOne(log);
+    for (const kind of kinds) {
+      const counts = (await integrity.rowCounts(kind)).filter(ofTenant);
+      for (const count of counts) await verifyOne({ tenantId: count.tenantId, kind });
+      // Each stored row a leaf found is a distinct row (a leaf names its row): as many found as
+      // stored leaves none outside the leaves, and the probe of every row is spared.
+      const accounted = counts.every((count) => {
+        const found = verified.get(logKey({ tenantId: count.tenantId, kind }))?.rowsFound;
+        return found?.records === count.records && found.transitions === count.transitions;
+      });
+      if (accounted) continue;
+      const probed = await integrity.unnumbered(kind, UNNUMBERED_LIMIT);
+      const unnumbered = probed.filter(ofTenant);
+      for (const row of unnumbered) {
+        if (row.pending) {
+          pending++;
+          continue;
+        }
+        findings.push({
+          tenantId: row.tenantId,
+          kind,
+          finding: 'inserted',
+          recordId: row.recordId,
+          transition: row.transition,
+          detail: `in no leaf of the log: stored behind sealog's back`,
+        });
+      }
+      // A probe cut short lists only some of the rows in no leaf: it leaves the rest unexplained.
+      if (probed.length < UNNUMBERED_LIMIT) {
+        findings.push(...(await numberedPastState(integrity, kind, counts, unnumbered, verified)));
+      }
     }
   } finally {
     progress.stop();
   }
-  for (const kind of values.kind === undefined ? LOG_KINDS : [values.kind]) {
-    // Each stored row a leaf found is a distinct row (a leaf names its row): as many found as
-    // stored leaves none outside the leaves, and the probe of every row is spared.
-    const counts = (await integrity.rowCounts(kind)).filter(
-      (count) => values.tenant === undefined || count.tenantId === values.tenant,
-    );
-    const accounted = counts.every((count) => {
-      const found = rowsFound.get(`${count.tenantId}\u0000${kind}`);
-      return found?.records === count.records && found.transitions === count.transitions;
-    });
-    if (accounted) continue;
-    for (const row of await integrity.unnumbered(kind, UNNUMBERED_LIMIT)) {
-      if (values.tenant !== undefined && row.tenantId !== values.tenant) continue;
-      if (row.pending) {
-        pending++;
-        continue;
-      }
-      findings.push({
-        tenantId: row.tenantId,
-        kind,
-        finding: 'inserted',
-        recordId: row.recordId,
-        transition: row.transition,
-        detail: `in no leaf of the log: stored behind sealog's back`,
-      });
-    }
-  }
-  if (values.tenant !== undefined && logs.length === 0 && findings.length === 0 && pending === 0) {
+  if (values.tenant !== undefined && verified.size === 0 && findings.length === 0 && pending === 0) {
     // Most likely a mistyped tenant: "nothing found" would read as the tenant's logs checked.
     throw new UsageError(
       `no log of tenant ${JSON.stringify(values.tenant)}${values.kind === undefined ? '' : ` and kind ${values.kind}`} in this store: check --tenant`,
     );
   }
-  return { findings, logs: logs.length, leaves, pending, storeKeyTrusted };
+  return { findings, logs: verified.size, leaves, pending, storeKeyTrusted };
+}
+
+/**
+ * The logs of `kind` with stored rows that neither their leaves found nor the probe listed as in no
+ * leaf: rows numbered in leaves past the log's state (its row deleted, or set back). Only when the
+ * state is still what was verified: leaves numbered since (a server running) would read the same.
+ */
+async function numberedPastState(
+  integrity: IntegrityLog,
+  kind: string,
+  counts: readonly StoredRowCount[],
+  unnumbered: readonly UnnumberedRow[],
+  verified: ReadonlyMap<string, Pick<LogVerification, 'leaves' | 'rowsFound'>>,
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const count of counts) {
+    const log = { tenantId: count.tenantId, kind };
+    const done = verified.get(logKey(log));
+    if (done === undefined) continue;
+    const listed = unnumbered.filter((row) => row.tenantId === count.tenantId);
+    const records = listed.filter((row) => row.transition === 0).length;
+    const beyond =
+      Math.max(0, count.records - done.rowsFound.records - records) +
+      Math.max(0, count.transitions - done.rowsFound.transitions - (listed.length - records));
+    if (beyond === 0 || (await integrity.logState(log)).assigned !== done.leaves) continue;
+    findings.push({
+      ...log,
+      finding: 'truncated',
+      detail: `${beyond} stored row(s) are numbered in leaves past the ${done.leaves} its log state counts: the state was deleted or set back`,
+    });
+  }
+  return findings;
+}
+
+/** The key of a log in maps. */
+function logKey(log: LogId): string {
+  return `${log.tenantId}\u0000${log.kind}`;
 }
 
 function report(

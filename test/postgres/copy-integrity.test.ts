@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { runCli, serveCli, startCli, stopCli, type ServingCli } from '../helpers/cli-process.js';
 import { hashLeaf, merkleTreeHash } from '../helpers/independent-merkle.js';
+import { leafCount, legacyRows, writeLegacySqlite } from '../helpers/legacy-store.js';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
 import { TEST_SECRET } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
@@ -25,9 +26,7 @@ import type { LogStatus } from '../../src/integrity/sequencing/integrity-store.j
 import { openStore } from '../../src/storage/open-store.js';
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { SqliteExport } from '../../src/storage/sqlite/sqlite-export.js';
-import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import { communicationLog } from '../storage/store-contract.js';
 
 const DATA_KEY = `k1:${randomBytes(32).toString('base64')}`;
 const SIGNING_KEY = generateKeyPairSync('ed25519')
@@ -146,6 +145,28 @@ async function writeThroughApi(server: ServingCli): Promise<void> {
   }
 }
 
+/** Writes one operate log `id` of `tenant` through the API of `server`. */
+async function writeOperateLog(
+  server: ServingCli,
+  tenant: string,
+  id: string,
+  content: string,
+): Promise<void> {
+  const writer = await token({ sub: 'svc', tenant_id: tenant, roles: ['audit:write'] });
+  const stored = await call(server.url, 'POST', '/v1/ingest/operate-logs', writer, [
+    {
+      id,
+      record_time: 1_767_225_600_000,
+      uid: 'u',
+      username: 'x',
+      operate_type: 'login',
+      operate_content: content,
+      user_id: 'usr_1',
+    },
+  ]);
+  assert.equal(stored.status, 200, stored.text);
+}
+
 /** The plaintext the APIs answer for `tenant`: lists, histories, MFA logs, Tuya operate logs. */
 async function readApi(server: ServingCli, tenant: string): Promise<unknown[]> {
   const as = await admin(tenant);
@@ -253,6 +274,17 @@ async function verify(
   };
 }
 
+/** What `query` answers on a client of `url`, connected for it alone. */
+async function onPostgres<T>(url: string, query: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await query(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A boolean column as SQLite (0 or 1) or PostgreSQL (a boolean) gives it. */
 const flag = (value: unknown) => value === true || value === 1;
 
@@ -268,10 +300,7 @@ async function checkpointRows(url: string): Promise<string[]> {
     rows = db.prepare(select).all() as Row[];
     db.close();
   } else {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    rows = (await client.query<Row>(select)).rows;
-    await client.end();
+    rows = await onPostgres(url, async (client) => (await client.query<Row>(select)).rows);
   }
   return rows.map(
     (row) =>
@@ -283,9 +312,7 @@ async function checkpointRows(url: string): Promise<string[]> {
 
 /** Rows of a few tables of a schema, to show a refused copy wrote nothing. */
 async function schemaRows(url: string): Promise<Record<string, number>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return onPostgres(url, async (client) => {
     const counts: Record<string, number> = {};
     for (const table of [
       'integrity_leaves',
@@ -304,9 +331,7 @@ async function schemaRows(url: string): Promise<Record<string, number>> {
           : Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
     }
     return counts;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 describe(
@@ -325,6 +350,14 @@ describe(
     };
     const copy = (target: string, env: Record<string, string> = { DATA_KEY }, extra: string[] = []) =>
       runCli(['copy', '--from', `sqlite:${sourcePath}`, '--to', target, ...extra], env);
+    /** A copy into `target` that is refused (exit 1) and writes nothing there: what it says. */
+    const refusedCopy = async (target: string, env?: Record<string, string>): Promise<string> => {
+      const before = await schemaRows(target);
+      const refused = await copy(target, env);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.deepEqual(await schemaRows(target), before, 'nothing written');
+      return refused.stderr;
+    };
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'sealog-copy-integrity-'));
@@ -421,32 +454,15 @@ describe(
       // The target's sequencer goes on after the copied leaves: a record written there now is the
       // next leaf of its log, and the log still verifies.
       const copiedLeaves = found.find((log) => log.log === 'tnt_a/operate-log')?.assigned ?? -1;
-      const writer = await token({ sub: 'svc', tenant_id: 'tnt_a', roles: ['audit:write'] });
-      const late = await call(targetServer.url, 'POST', '/v1/ingest/operate-logs', writer, [
-        {
-          id: 'op_late',
-          record_time: 1_767_225_600_000,
-          uid: 'u',
-          username: 'x',
-          operate_type: 'login',
-          operate_content: 'after the move',
-          user_id: 'usr_1',
-        },
-      ]);
-      assert.equal(late.status, 200, late.text);
-      const leafOf = async () => {
-        const client = new pg.Client({ connectionString: target });
-        await client.connect();
-        try {
+      await writeOperateLog(targetServer, 'tnt_a', 'op_late', 'after the move');
+      const leafOf = () =>
+        onPostgres(target, async (client) => {
           const { rows } = await client.query<{ leaf_index: string; tree_size: string }>(
             `SELECT l.leaf_index, g.tree_size FROM integrity_leaves l JOIN integrity_logs g USING (tenant_id, kind)
               WHERE l.tenant_id = 'tnt_a' AND l.kind = 'operate-log' AND l.record_id = 'op_late'`,
           );
           return rows[0];
-        } finally {
-          await client.end();
-        }
-      };
+        });
       await waitFor(
         'the target to number and hash the new record',
         async () => Number((await leafOf())?.tree_size) > copiedLeaves,
@@ -517,62 +533,32 @@ describe(
       // have no prev_* (legacy, numbered right after their records); newer ones follow.
       const legacyPath = join(dir, 'legacy', 'sealog.db');
       mkdirSync(join(dir, 'legacy'));
-      const db = new Database(legacyPath);
-      applyMigrations(db, 5);
-      const insert = (table: string, row: Record<string, unknown>) =>
-        db
-          .prepare(
-            `INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
-              .map((column) => `@${column}`)
-              .join(', ')})`,
-          )
-          .run(row);
-      const statuses = ['sent', 'delivered'] as const;
-      for (let n = 0; n < 12; n++) {
-        const legacy = n % 3;
-        const log = communicationLog({
-          id: `log_${n}`,
-          status: legacy === 0 ? 'pending' : statuses[legacy - 1],
-          created_at: 1000 + n,
-          updated_at: 2000 + n,
-        });
-        insert('communication_logs', { ...log, response: legacy === 0 ? null : `{"id":${n}}` });
-        for (let step = 0; step < legacy; step++) {
-          insert('communication_log_transitions', {
-            tenant_id: log.tenant_id,
-            log_id: log.id,
-            from_status: step === 0 ? 'pending' : 'sent',
-            to_status: statuses[step],
-            error: null,
-            response: step === 0 ? `{"id":${n}}` : null,
-            sent_at: null,
-            changed_at: 1500 + n + step,
-          });
-        }
-      }
-      db.close();
+      const rows = legacyRows(12, { communication: 12, mfa: 0, operate: 0, access: 0 }, ['tnt_a']);
+      writeLegacySqlite(legacyPath, rows);
+      let newer = 0;
       const store = new SqliteStore(legacyPath);
       try {
         await store.migrate();
-        for (let n = 0; n < 12; n += 2) {
-          const from = n % 3 === 0 ? 'pending' : n % 3 === 1 ? 'sent' : 'delivered';
-          if (from === 'delivered') continue;
+        for (const log of rows.communication_logs.filter((_, n) => n % 2 === 0)) {
+          if (log.status !== 'pending' && log.status !== 'sent') continue;
           assert.ok(
             await store.communicationLogs.applyTransition({
-              tenant_id: 'tnt_a',
-              log_id: `log_${n}`,
-              from_status: from,
+              tenant_id: String(log.tenant_id),
+              log_id: String(log.id),
+              from_status: log.status,
               to_status: 'failed',
-              error: `bounced ${n}`,
+              error: `bounced ${String(log.id)}`,
               response: null,
               sent_at: null,
-              changed_at: 3000 + n,
+              changed_at: Number(log.updated_at) + 1000,
             }),
           );
+          newer++;
         }
       } finally {
         await store.close();
       }
+      assert.ok(rows.communication_log_transitions.length > 0 && newer > 0, 'legacy and newer transitions');
       const target = await freshTarget();
       const copied = await runCli([
         'copy',
@@ -587,63 +573,45 @@ describe(
       assert.deepEqual(await targetPicture(target), await sourcePicture(legacyPath));
       const checked = await verify(target);
       assert.equal(checked.code, 0, checked.output);
-      assert.equal(checked.leaves, 12 + 12 + 4, 'records, legacy transitions, newer transitions');
+      assert.equal(checked.leaves, leafCount(rows) + newer, 'records, legacy transitions, newer transitions');
     });
 
     test('a target holding another log of the same tenant and kind is refused; nothing is written', async () => {
       const target = await freshTarget();
       const server = await serveCli([], { ...SERVER_ENV, DATABASE_URL: target });
       servers.push(server);
-      const writer = await token({ sub: 'svc', tenant_id: 'tnt_b', roles: ['audit:write'] });
-      const stored = await call(server.url, 'POST', '/v1/ingest/operate-logs', writer, [
-        {
-          id: 'op_elsewhere',
-          record_time: 1_767_225_600_000,
-          uid: 'u',
-          username: 'x',
-          operate_type: 'login',
-          operate_content: 'not the source’s',
-          user_id: 'usr_9',
-        },
-      ]);
-      assert.equal(stored.status, 200, stored.text);
+      await writeOperateLog(server, 'tnt_b', 'op_elsewhere', 'not the source’s');
       await waitFor(
         'the target to number its log',
         async () => ((await schemaRows(target)).integrity_leaves ?? 0) >= 1,
       );
       await stopCli(server);
-      const before = await schemaRows(target);
 
-      const refused = await copy(target);
-      assert.equal(refused.code, 1, refused.stderr);
+      const refused = await refusedCopy(target);
       assert.match(
-        refused.stderr,
+        refused,
         /^sealog copy: the target holds other logs than the source's .*nothing was copied/m,
       );
       assert.match(
-        refused.stderr,
+        refused,
         /operate-log of tenant "tnt_b": its first 1 leaves are not the source's|operate-log of tenant "tnt_b": leaf 0 is not the source's/,
       );
-      assert.doesNotMatch(refused.stderr, /tnt_a/, 'only the conflicting log is named');
-      assert.deepEqual(await schemaRows(target), before, 'nothing written');
+      assert.doesNotMatch(refused, /tnt_a/, 'only the conflicting log is named');
     });
 
     test('keys that are not the source’s are refused (exit 1), saying what to set; nothing is written', async () => {
       const target = await freshTarget();
-      const missing = await copy(target, {});
-      assert.equal(missing.code, 1, missing.stderr);
       assert.match(
-        missing.stderr,
+        await refusedCopy(target, {}),
         /the copy needs the master keys of the source's sealed fields: set DATA_KEY to the source's master keys/,
       );
 
-      const wrong = await copy(target, { DATA_KEY: `k1:${randomBytes(32).toString('base64')}` });
-      assert.equal(wrong.code, 1, wrong.stderr);
+      const wrong = await refusedCopy(target, { DATA_KEY: `k1:${randomBytes(32).toString('base64')}` });
       assert.match(
-        wrong.stderr,
+        wrong,
         /DATA_KEY holds another key under the id "k1" than the one that wrapped the source's subject keys .*set DATA_KEY/,
       );
-      assert.doesNotMatch(wrong.stderr, /k1:/, 'no key material');
+      assert.doesNotMatch(wrong, /k1:/, 'no key material');
       assert.deepEqual(
         Object.values(await schemaRows(target)),
         [-1, -1, -1, -1, -1, -1],
@@ -655,14 +623,10 @@ describe(
         DATA_KEY: `k9:${randomBytes(32).toString('base64')}`,
       });
       assert.equal(migrated.code, 0, migrated.stderr);
-      const before = await schemaRows(target);
-      const other = await copy(target);
-      assert.equal(other.code, 1, other.stderr);
       assert.match(
-        other.stderr,
+        await refusedCopy(target),
         /the target records master key "k9" \(fingerprint [0-9a-f]{16}\), which DATA_KEY does not hold/,
       );
-      assert.deepEqual(await schemaRows(target), before, 'nothing written');
     });
 
     test('a target signed by another origin or key is refused', async () => {
@@ -674,14 +638,10 @@ describe(
       });
       servers.push(server);
       await stopCli(server);
-      const before = await schemaRows(target);
-      const refused = await copy(target);
-      assert.equal(refused.code, 1, refused.stderr);
       assert.match(
-        refused.stderr,
+        await refusedCopy(target),
         /the target's logs are signed as elsewhere\.test\/… .* the source's as audit\.copy\.test\/…/,
       );
-      assert.deepEqual(await schemaRows(target), before);
     });
   },
 );

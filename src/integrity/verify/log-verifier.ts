@@ -1,6 +1,7 @@
 import { parseCheckpointText } from '../checkpoints/checkpoint-body.js';
 import { openNote, type NoteVerifier } from '../checkpoints/signed-note.js';
 import type { IntegrityLog } from '../integrity-log.js';
+import type { LeafChecks } from '../leaves/leaf-checks.js';
 import { HASH_BYTES, leafHashOfText } from '../merkle/rfc6962-hashing.js';
 import { StringCompactRange } from '../merkle/string-compact-range.js';
 import type { LogId, StoredCheckpoint } from '../sequencing/integrity-store.js';
@@ -48,7 +49,10 @@ export async function verifyLog(
   const logName: LogId = { tenantId: log.tenantId, kind: log.kind };
   const found = (finding: Omit<Finding, 'tenantId' | 'kind'>) => findings.push({ ...logName, ...finding });
   const state = await source.logState(log);
-  const stored = await signedHeads(await allCheckpoints(source, log), verifiers, 'stored', found);
+  const storedNotes = await allCheckpoints(source, log);
+  const stored = await signedHeads(storedNotes, verifiers, 'stored', found);
+  /** The sizes of every stored checkpoint, signed or not (a bad signature is its own finding). */
+  const storedSizes = new Set(storedNotes.map(({ note }) => noteSize(note)));
   const outside = await signedHeads(
     published.map((copy) => ({ note: copy.note, source: copy.source })),
     verifiers,
@@ -73,6 +77,17 @@ export async function verifyLog(
   const removed: Finding[] = [];
   const rowsFound = { records: 0, transitions: 0 };
   let leafFindings = 0;
+  /** Finds leaf `index` (entry `at` of `checks`) edited: its stored row is not what it committed to. */
+  const edited = (checks: LeafChecks, index: number, at: number, detail: string) => {
+    leafFindings++;
+    found({
+      finding: 'edited',
+      leafIndex: index,
+      recordId: checks.recordId(at),
+      transition: checks.transitions[at],
+      detail,
+    });
+  };
   for (let start = 0; start < state.assigned; start += WINDOW) {
     const end = Math.min(state.assigned, start + WINDOW);
     const checks = await source.leafChecks(log, start, end);
@@ -91,25 +106,10 @@ export async function verifyLog(
       let hash: string;
       if (text !== undefined) {
         hash = leafHashOfText(text);
-        if (storedHashes.holds(index, hash) === false) {
-          leafFindings++;
-          found({
-            finding: 'edited',
-            leafIndex: index,
-            recordId: checks.recordId(at),
-            transition: checks.transitions[at],
-            detail: 'the stored row no longer hashes to its leaf',
-          });
-        }
+        if (storedHashes.holds(index, hash) === false)
+          edited(checks, index, at, 'the stored row no longer hashes to its leaf');
       } else if (refusal !== undefined) {
-        leafFindings++;
-        found({
-          finding: 'edited',
-          leafIndex: index,
-          recordId: checks.recordId(at),
-          transition: checks.transitions[at],
-          detail: `the stored row holds what no leaf can (${refusal})`,
-        });
+        edited(checks, index, at, `the stored row holds what no leaf can (${refusal})`);
         hash = storedHashes.at(index) ?? ZERO_HASH;
       } else {
         const transition = at === -1 ? undefined : checks.transitions[at];
@@ -168,6 +168,14 @@ export async function verifyLog(
         });
         continue;
       }
+      if (what === 'published' && !storedSizes.has(size)) {
+        // Stored before it was published, and never deleted by sealog: taken out of the store.
+        found({
+          finding: 'removed',
+          size,
+          detail: `the store no longer holds its checkpoint of ${size} leaves, published as ${head.source}`,
+        });
+      }
       const root = size === 0 ? new StringCompactRange().root() : roots.get(size);
       if (root !== undefined && !root.equals(head.root) && leafFindings === 0) {
         found({
@@ -211,10 +219,9 @@ async function signedHeads(
   for (const { note, source } of notes) {
     const text = opened(note, verifiers);
     if (text === undefined) {
-      const size = Number(note.split('\n')[1]);
       found({
         finding: 'bad-signature',
-        size: Number.isSafeInteger(size) ? size : undefined,
+        size: noteSize(note),
         detail: `${source} (${what}) is not signed by a trusted key`,
       });
       continue;
@@ -223,6 +230,12 @@ async function signedHeads(
     heads.set(body.size, { root: body.root, source });
   }
   return Promise.resolve(heads);
+}
+
+/** The tree size a checkpoint note states (its second line), read without trusting it; undefined when none. */
+function noteSize(note: string): number | undefined {
+  const size = Number(note.split('\n')[1]);
+  return Number.isSafeInteger(size) ? size : undefined;
 }
 
 function opened(note: string, verifiers: readonly NoteVerifier[]): string | undefined {

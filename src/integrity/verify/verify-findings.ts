@@ -3,9 +3,10 @@ import type { LogId } from '../sequencing/integrity-store.js';
 /**
  * What `sealog verify` can find wrong with a log:
  * - `edited`: a record (or its current state, or the tree) differs from what its leaf committed to;
- * - `removed`: a leaf whose record is gone;
+ * - `removed`: a leaf whose record is gone, or a published checkpoint the store no longer holds;
  * - `inserted`: a record that is in no leaf;
- * - `truncated`: fewer leaves than a checkpoint (stored or published) covers;
+ * - `truncated`: fewer leaves than a checkpoint (stored or published) covers, or than the stored rows
+ *   numbered in leaves (the log's state deleted or set back);
  * - `forked`: a stored checkpoint that contradicts a published one;
  * - `bad-signature`: a checkpoint not signed by a trusted key.
  */

@@ -32,8 +32,8 @@ export interface SubjectKeyStore {
   /** The tenant's keys among `keyIds` (unique ids); ids without a key are left out. */
   findByIds(tenantId: string, keyIds: readonly string[]): Promise<StoredSubjectKey[]>;
   /**
-   * The newest key (greatest created_at, then greatest key_id) of each of `subjects` (unique) that
-   * has one.
+   * The keys of each of `subjects` (unique) that has one: at least its newest (greatest
+   * created_at, then greatest key_id); a store may return older ones too, the ring picks.
    */
   findCurrent(tenantId: string, subjects: readonly string[]): Promise<StoredSubjectKey[]>;
 }

@@ -5,6 +5,7 @@ import {
   type StoredCommunicationLog,
   type StoredTransition,
 } from './delivery-history.js';
+import { HASH_BYTES, leafHashOfText } from '../merkle/rfc6962-hashing.js';
 import { recordLeafEncoder, TRANSITION_LEAF_ENCODER, type LeafValue } from './leaf-encoder.js';
 
 /** The history's columns a transition leaf holds, as stored (for a store's SELECT). */
@@ -157,4 +158,37 @@ export function historiesByLog(transitions: readonly StoredTransition[]): Map<st
     else history.push(transition);
   }
   return histories;
+}
+
+/**
+ * The leaf hashes (RFC 6962, 32 bytes each, concatenated in the order of `rows`) of records of
+ * `kind` about to be stored as they are, with no history yet: what a write's tree growth needs,
+ * computed wherever the rows were sealed (the leaf bytes do not depend on the leaf's index).
+ * Undefined when a row can make no leaf (the encoder refuses one of its values): the store then
+ * numbers the rows all the same and its TreeBuilder reports the row.
+ */
+export function newRecordLeafHashes(kind: string, rows: readonly object[]): Buffer | undefined {
+  const hashes = Buffer.allocUnsafe(rows.length * HASH_BYTES);
+  for (const [position, row] of rows.entries()) {
+    const record = row as Readonly<Record<string, unknown>>;
+    const location = { leafIndex: 0, recordId: String(record.id), transition: 0 };
+    const { text } = checkLeaf(kind, location, record, []);
+    if (text === undefined) return undefined;
+    hashes.write(leafHashOfText(text), position * HASH_BYTES, HASH_BYTES, 'latin1');
+  }
+  return hashes;
+}
+
+/** The leaf hash of a communication log's transition number `rank` (from 1), as stored; undefined if it makes no leaf. */
+export function transitionLeafHash(stored: StoredTransition, rank: number): Buffer | undefined {
+  try {
+    const text = TRANSITION_LEAF_ENCODER.encodeText({
+      ...(stored as unknown as Record<string, LeafValue>),
+      transition: rank,
+    });
+    return Buffer.from(leafHashOfText(text), 'latin1');
+  } catch (error) {
+    if (error instanceof TypeError) return undefined;
+    throw error;
+  }
 }

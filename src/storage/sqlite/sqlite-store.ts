@@ -194,8 +194,8 @@ export class SqliteStore implements AuditStore {
         () => builder.catchUp(),
         (error) => this.onBackgroundFailure?.('integrity sequencer', threadError(error)),
       );
-      const { subscriber, options } = this.sequencer.subscriber();
-      this.afterCommit.subscribe(subscriber, options);
+      // Not woken by commits: a write hashes its own leaves (inline-tree-growth.ts), so the loop
+      // only sweeps up, on its ticks, what a write left behind (a backfill, an imported history).
       this.sequencer.start();
     }
     // The worker thread needs a file to read: an in-memory store searches by scanning.

@@ -16,7 +16,14 @@ import type { LogIdentity } from '../../../integrity/integrity-log.js';
  * travel sealed (as stored), with the subject keys created for them, stored in the same transaction.
  */
 export type WriteCommand =
-  | { type: 'insert-rows'; table: string; rows: readonly LogRow[]; subjectKeys: readonly StoredSubjectKey[] }
+  | {
+      type: 'insert-rows';
+      table: string;
+      rows: readonly LogRow[];
+      subjectKeys: readonly StoredSubjectKey[];
+      /** The rows' leaf hashes (32 bytes each, in the order of `rows`), when the sender made them. */
+      leafHashes?: Uint8Array;
+    }
   | { type: 'apply-transition'; transition: StatusTransition; subjectKeys: readonly StoredSubjectKey[] }
   | {
       type: 'import-communication-logs';

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { HASH_BYTES } from '../../../integrity/merkle/rfc6962-hashing.js';
 import type { LogRow } from '../../../kinds/log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { communicationLogWrites } from '../tables/communication-log-writes.js';
@@ -24,7 +25,7 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   const nonces = nonceWrites(db);
   const storeKeys = subjectKeyWrites(db);
   const handlers: WriteHandlers = {
-    'insert-rows': ({ table, rows, subjectKeys }) => {
+    'insert-rows': ({ table, rows, subjectKeys, leafHashes }) => {
       const access = tables.get(table);
       if (access === undefined) throw new Error(`no log table ${table}`);
       return access.insertMany(
@@ -33,7 +34,11 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
           storeKeys(subjectKeys);
         },
         (stored) => {
-          leaves.records(access.table.kind, stored);
+          leaves.records(
+            access.table.kind,
+            stored,
+            leafHashes && { leafHashOf: hashesByRow(rows, leafHashes) },
+          );
         },
       );
     },
@@ -69,4 +74,18 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   // TypeScript cannot narrow a handler by the command's type through an index.
   const run = handlers as unknown as Record<WriteCommand['type'], (command: WriteCommand) => unknown>;
   return (command) => run[command.type](command);
+}
+
+/**
+ * The leaf hash of each of `rows` from `hashes` (32 bytes per row, in order; bytes that crossed a
+ * thread arrive as a Uint8Array). A row without its 32 bytes has none: the TreeBuilder hashes it.
+ */
+function hashesByRow(rows: readonly LogRow[], hashes: Uint8Array): (row: LogRow) => Buffer | undefined {
+  const bytes = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+  const positions = new Map(rows.map((row, position) => [row, position]));
+  return (row) => {
+    const position = positions.get(row);
+    if (position === undefined || (position + 1) * HASH_BYTES > bytes.length) return undefined;
+    return bytes.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES);
+  };
 }

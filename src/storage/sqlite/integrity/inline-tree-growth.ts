@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { leafHashOfText } from '../../../integrity/merkle/rfc6962-hashing.js';
 import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
 import { edgeTiles, TreeAppender, TreeEdgeError } from '../../../integrity/sequencing/tree-appender.js';
 import { StatementCache } from '../engine/statement-cache.js';
@@ -35,23 +34,21 @@ export class InlineTreeGrowth {
   }
 
   /**
-   * Hashes leaves `first` … of `log`, just numbered in this transaction, into its tree. `texts`
-   * gives their leaf texts in leaf order (called only when the tree stands at `first`); it returns
-   * undefined for a row no leaf can be made of, which leaves the whole batch to the TreeBuilder
-   * (it reports the row). Returns whether the tree grew.
+   * Hashes leaves `first` … of `log`, just numbered in this transaction, into its tree.
+   * `leafHashes` gives their RFC 6962 leaf hashes in leaf order (called only when the tree stands
+   * at `first`); it returns undefined for a row no leaf can be made of, which leaves the whole
+   * batch to the TreeBuilder (it reports the row). Returns whether the tree grew.
    */
-  grow(log: LogId, first: number, texts: () => string[] | undefined): boolean {
+  grow(log: LogId, first: number, leafHashes: () => Buffer[] | undefined): boolean {
     const state = this.statements
       .prepare('SELECT tree_size, root FROM integrity_logs WHERE tenant_id = ? AND kind = ?')
       .get(log.tenantId, log.kind) as { tree_size: number; root: Buffer } | undefined;
     if (state?.tree_size !== first) return false;
-    const leaves = texts();
-    if (leaves === undefined || leaves.length === 0) return false;
+    const hashes = leafHashes();
+    if (hashes === undefined || hashes.length === 0) return false;
     const appender = this.appenderAt(log, state.tree_size, state.root);
     if (appender === undefined) return false;
-    const { update, next } = appender.append(
-      leaves.map((text) => Buffer.from(leafHashOfText(text), 'latin1')),
-    );
+    const { update, next } = appender.append(hashes);
     if (!this.integrity.appendTree(log, update)) return false;
     this.appenders.set(logKey(log), next);
     return true;

@@ -66,7 +66,7 @@ export function backfillLeaves(db: Database.Database, progress?: DataMigrationPr
           leaves.records(
             table.kind,
             [row],
-            history && ((record) => history.get(record.tenant_id, record.id) as number),
+            history && { transitionsOf: (record) => history.get(record.tenant_id, record.id) as number },
           );
         }
         if (last === undefined) advance.run(null, null, null, 1, table.kind);

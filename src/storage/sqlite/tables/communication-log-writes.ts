@@ -106,7 +106,7 @@ export function communicationLogWrites(db: Database.Database, leaves: LeafAssign
           leaves.records(
             kind,
             stored.map((index) => logs[index] as CommunicationLog),
-            (log) => historyLength(log.tenant_id, log.id),
+            { transitionsOf: (log) => historyLength(log.tenant_id, log.id) },
           );
           return existing;
         })

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StoredTransition } from '../../../integrity/leaves/delivery-history.js';
-import { checkLeaf } from '../../../integrity/leaves/leaf-builder.js';
-import { TRANSITION_LEAF_ENCODER, type LeafValue } from '../../../integrity/leaves/leaf-encoder.js';
-import { EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
+import { newRecordLeafHashes, transitionLeafHash } from '../../../integrity/leaves/leaf-builder.js';
+import { EMPTY_ROOT, HASH_BYTES } from '../../../integrity/merkle/rfc6962-hashing.js';
 import { recordsByLog } from '../../../integrity/sequencing/leaf-order.js';
 import type { LogRow } from '../../../kinds/log-table.js';
 import { StatementCache } from '../engine/statement-cache.js';
@@ -29,11 +28,13 @@ export class LeafAssignment {
   /**
    * Leaves for records of `kind` stored by one write: per tenant, in id order (leaf-order.ts),
    * each followed by the leaves of the `transitionsOf(record)` transitions it came with (a copy).
+   * `leafHashOf` gives a record's leaf hash when the writer's caller computed it (else it is
+   * computed here from the row).
    */
   records<Row extends LogRow>(
     kind: string,
     rows: readonly Row[],
-    transitionsOf?: (row: Row) => number,
+    { transitionsOf, leafHashOf }: RecordLeaves<Row> = {},
   ): void {
     for (const group of recordsByLog(rows)) {
       const first = group[0];
@@ -53,7 +54,11 @@ export class LeafAssignment {
       });
       // Records with a history of their own (a copy) are the TreeBuilder's: it reads the history.
       if (next - start === group.length) {
-        this.growth?.grow({ tenantId: first.tenant_id, kind }, start, () => recordTexts(kind, group));
+        this.growth?.grow({ tenantId: first.tenant_id, kind }, start, () =>
+          leafHashOf === undefined
+            ? splitHashes(newRecordLeafHashes(kind, group))
+            : allDefined(group.map(leafHashOf)),
+        );
       }
     }
   }
@@ -62,19 +67,9 @@ export class LeafAssignment {
   transition(kind: string, stored: StoredTransition, rank: number): void {
     const index = this.reserve(stored.tenant_id, kind, 1);
     this.insert(stored.tenant_id, kind, index, stored.log_id, rank);
-    this.growth?.grow({ tenantId: stored.tenant_id, kind }, index, () => {
-      try {
-        return [
-          TRANSITION_LEAF_ENCODER.encodeText({
-            ...(stored as unknown as Record<string, LeafValue>),
-            transition: rank,
-          }),
-        ];
-      } catch (error) {
-        if (error instanceof TypeError) return undefined;
-        throw error;
-      }
-    });
+    this.growth?.grow({ tenantId: stored.tenant_id, kind }, index, () =>
+      allDefined([transitionLeafHash(stored, rank)]),
+    );
   }
 
   /** Takes `count` leaf numbers of a log; returns the first. */
@@ -99,14 +94,22 @@ export class LeafAssignment {
   }
 }
 
-/** The leaf texts of records just stored (no history yet), in order; undefined if one makes no leaf. */
-function recordTexts(kind: string, rows: readonly LogRow[]): string[] | undefined {
-  const texts: string[] = [];
-  for (const row of rows) {
-    const location = { leafIndex: 0, recordId: row.id, transition: 0 };
-    const { text } = checkLeaf(kind, location, row as unknown as Record<string, unknown>, []);
-    if (text === undefined) return undefined;
-    texts.push(text);
-  }
-  return texts;
+/** Options of LeafAssignment.records. */
+export interface RecordLeaves<Row> {
+  /** How many transitions of its own a record came with (a copied history); none by default. */
+  transitionsOf?: (row: Row) => number;
+  /** The record's leaf hash, computed by the writer's caller; undefined if it makes no leaf. */
+  leafHashOf?: (row: Row) => Buffer | undefined;
+}
+
+/** `hashes` cut into its 32-byte hashes. */
+function splitHashes(hashes: Buffer | undefined): Buffer[] | undefined {
+  if (hashes === undefined) return undefined;
+  return Array.from({ length: hashes.length / HASH_BYTES }, (_, i) =>
+    hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
+  );
+}
+
+function allDefined(hashes: readonly (Buffer | undefined)[]): Buffer[] | undefined {
+  return hashes.every((hash) => hash !== undefined) ? (hashes as Buffer[]) : undefined;
 }

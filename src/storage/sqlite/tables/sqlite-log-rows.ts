@@ -7,6 +7,7 @@ import type {
   OffsetWindow,
 } from '../../../domain/audit-store.js';
 import type { Condition, TotalPart } from '../../../domain/conditions.js';
+import { newRecordLeafHashes } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogRow, LogTable } from '../../../kinds/log-table.js';
 import type { RowSealer, StoredRow } from '../../../sealing/row-sealer.js';
 import type { StoreWriter } from '../engine/store-writer.js';
@@ -29,14 +30,17 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     this.access = new TableAccess(db, table);
   }
 
-  /** Seals the rows here, in the process that received them, so the writer only stores them. */
+  /** Seals and hashes the rows here, in the process that received them, so the writer only stores them. */
   async insertMany(rows: readonly Row[]): Promise<InsertOutcome> {
     const sealed = await this.sealer.sealRows(this.table, rows);
+    // Hashed here too, so that the one writer only appends the hashes to the tree.
+    const leafHashes = newRecordLeafHashes(this.table.kind, sealed.rows);
     const { ids, duplicates } = await this.writer.run({
       type: 'insert-rows',
       table: this.table.table,
       rows: sealed.rows,
       subjectKeys: sealed.newKeys,
+      ...(leafHashes === undefined ? {} : { leafHashes }),
     });
     this.sealer.adopt(sealed.newKeys);
     return { ids, duplicates };

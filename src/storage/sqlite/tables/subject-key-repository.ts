@@ -29,18 +29,14 @@ export class SqliteSubjectKeyRepository implements SubjectKeyStore {
   }
 
   findCurrent(tenantId: string, subjects: readonly string[]): Promise<StoredSubjectKey[]> {
-    // Ties on created_at (two keys made in one ms by two processes) go to the greater key id, so
-    // every process picks the same one.
+    // Every key of the subjects (one, unless a subject's key was rotated): the ring keeps the
+    // newest of each. A plain index range per subject, where a window function sorted them all.
     return asPromise(
       () =>
         this.statements
           .prepare(
-            `SELECT ${KEY_COLUMNS} FROM (
-               SELECT ${KEY_COLUMNS}, row_number() OVER (
-                        PARTITION BY subject ORDER BY created_at DESC, key_id DESC) AS position
-                 FROM subject_keys
-                WHERE tenant_id = ? AND subject IN (SELECT value FROM json_each(?)))
-              WHERE position = 1`,
+            `SELECT ${KEY_COLUMNS} FROM subject_keys
+              WHERE tenant_id = ? AND subject IN (SELECT value FROM json_each(?))`,
           )
           .all(tenantId, JSON.stringify(subjects)) as StoredSubjectKey[],
     );

@@ -28,6 +28,7 @@ const RELEASED = {
     'd34fde33dea62f57',
     'f978820ff8dea487',
     '7234da751bdbcc23',
+    'c102586c797fac44',
   ],
 };
 

@@ -9,6 +9,12 @@ export interface LeafReader {
    * MissingLeafRowError (leaf-builder.ts) for a leaf whose row is not stored.
    */
   leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]>;
+  /**
+   * The leaf hashes of leaves `start` … `end − 1` of `log`, in order, when the store kept them
+   * with the rows (computed when the rows were written); undefined when it did not for every leaf
+   * of the range, which is then hashed from leafBytes.
+   */
+  leafHashes?(log: LogId, start: number, end: number): Promise<Buffer[] | undefined>;
 }
 
 /** Leaves hashed per step: a few ms of work, one tile write per level. */
@@ -46,12 +52,14 @@ export class TreeBuilder {
     let state = await this.store.logState(log);
     while (state.assigned > state.treeSize) {
       const end = Math.min(state.assigned, state.treeSize + this.batchLeaves);
-      const bytes = await this.reader.leafBytes(log, state.treeSize, end);
+      const hashes =
+        (await this.reader.leafHashes?.(log, state.treeSize, end)) ??
+        (await this.reader.leafBytes(log, state.treeSize, end)).map((leaf) => leafHash(leaf));
       const appender = await this.appenderAt(log, state.treeSize);
-      const { update, next } = appender.append(bytes.map((leaf) => leafHash(leaf)));
+      const { update, next } = appender.append(hashes);
       if (await this.store.appendTree(log, update)) {
         this.appenders.set(logKey(log), next);
-        hashed += bytes.length;
+        hashed += hashes.length;
       } else {
         // Another builder moved the tree on: start from what it stored.
         this.appenders.delete(logKey(log));

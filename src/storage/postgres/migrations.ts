@@ -563,6 +563,19 @@ const MIGRATIONS: readonly Migration[] = [
         ('communication-log', '0'), ('mfa-config-audit-log', '0'), ('operate-log', '0'), ('access-log', '0');
     `,
   },
+  {
+    version: 7,
+    name: 'leaf hashes in the claims',
+    sql: `
+      -- Each record's RFC 6962 leaf hash, computed where the record was sealed and stored with its
+      -- claim: the sequencer hashes numbered leaves into the tree from these 32 bytes instead of
+      -- reading each record back. NULL (older rows, copies): the sequencer reads the record.
+      ALTER TABLE communication_log_keys ADD COLUMN leaf_hash bytea;
+      ALTER TABLE mfa_config_audit_log_keys ADD COLUMN leaf_hash bytea;
+      ALTER TABLE operate_log_keys ADD COLUMN leaf_hash bytea;
+      ALTER TABLE access_log_keys ADD COLUMN leaf_hash bytea;
+    `,
+  },
 ];
 
 /**

@@ -5,7 +5,8 @@ import { ReachabilityMonitor } from './reachability.js';
 
 /** A value node-postgres binds: scalars and arrays of them (for unnest). */
 export type PgScalar = string | number | null;
-export type PgValue = PgScalar | readonly PgScalar[];
+/** A parameter: a scalar, bytes (bytea) or an array of scalars. */
+export type PgValue = PgScalar | Buffer | readonly PgScalar[];
 
 /** What every repository needs of the pool: parameterized queries and a dedicated client. */
 export interface PgExecutor {

@@ -7,6 +7,7 @@ import type {
   OffsetWindow,
 } from '../../domain/audit-store.js';
 import type { Condition, TotalPart } from '../../domain/conditions.js';
+import { newRecordLeafHashes } from '../../integrity/leaves/leaf-builder.js';
 import type { LogRow, LogTable } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor } from './pg-executor.js';
@@ -34,7 +35,9 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
   async insertMany(rows: readonly Row[]): Promise<InsertOutcome> {
     const sealed = await this.sealer.sealRows(this.table, rows);
     const stored = sealed.rows as unknown as Row[];
-    const outcome = await this.access.insertMany(stored, sealed.newKeys);
+    // Stored with the claims, so that the sequencer need not read the records back.
+    const leafHashes = newRecordLeafHashes(this.table.kind, stored);
+    const outcome = await this.access.insertMany(stored, sealed.newKeys, leafHashes);
     this.sealer.adopt(sealed.newKeys);
     return this.published(stored, outcome);
   }

@@ -39,17 +39,25 @@ export class PgTableAccess<Row extends LogRow> {
       const values = rows.map((row) => (row as unknown as Record<string, PgScalar>)[column] ?? null);
       return `${sql.bind(values)}::${type}[]`;
     });
-    return `input AS (SELECT * FROM unnest(${arrays.join(', ')}) AS input(${this.columnList}))`;
+    // `position` (from 1) finds a row's leaf hash in claimCte's bytes.
+    return `input AS (SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS input(${this.columnList}, position))`;
   }
 
   /**
    * `claimed` as a CTE: claims each input row's (tenant_id, id); rows stored already are not
    * claimed, which makes the insert idempotent across partitions and concurrent batches.
+   * `leafHashes`, a bound bytea of 32 bytes per input row in order, stores each row's leaf hash
+   * with its claim (pg-leaf-reader.ts).
    */
-  claimCte(): string {
+  claimCte(leafHashes?: string): string {
     const time = quote(this.spec.timeColumn);
+    const hash =
+      leafHashes === undefined
+        ? 'NULL'
+        : `substring(${leafHashes} from ((position - 1) * 32 + 1)::integer for 32)`;
     return `claimed AS (
-      INSERT INTO ${this.spec.keysTable} (tenant_id, id, ${time}) SELECT tenant_id, id, ${time} FROM input
+      INSERT INTO ${this.spec.keysTable} (tenant_id, id, ${time}, leaf_hash)
+      SELECT tenant_id, id, ${time}, ${hash} FROM input
       ON CONFLICT DO NOTHING RETURNING tenant_id, id)`;
   }
 
@@ -75,6 +83,7 @@ export class PgTableAccess<Row extends LogRow> {
   async insertMany(
     rows: readonly Row[],
     subjectKeys: readonly StoredSubjectKey[] = [],
+    leafHashes?: Buffer,
   ): Promise<StoredOutcome> {
     if (rows.length === 0) return { ids: [], duplicates: [], stored: [] };
     await this.preparePartitions(rows);
@@ -82,14 +91,21 @@ export class PgTableAccess<Row extends LogRow> {
     const ctes = [
       this.inputCte(rows, sql),
       ...subjectKeysCte(subjectKeys, sql),
-      this.claimCte(),
+      this.claimCte(leafHashes === undefined ? undefined : `${sql.bind(leafHashes)}::bytea`),
       this.storeCte(),
     ];
-    const stored = await this.db.query<StoredKey>(
-      `WITH ${ctes.join(', ')} SELECT tenant_id, id FROM stored`,
+    // Only the rows not stored come back (usually none): reading back every stored key cost the
+    // client about as much as sealing the batch.
+    const skipped = await this.db.query<{ position: number }>(
+      `WITH ${ctes.join(', ')}
+       SELECT input.position::integer AS position FROM input
+        WHERE NOT EXISTS (SELECT 1 FROM stored WHERE stored.tenant_id = input.tenant_id AND stored.id = input.id)`,
       sql.params,
     );
-    return outcome(rows, stored);
+    return outcomeWithout(
+      rows,
+      skipped.map(({ position }) => position - 1),
+    );
   }
 
   /**
@@ -154,6 +170,18 @@ export interface StoredKey {
 }
 
 const keyOf = (row: StoredKey) => `${row.tenant_id}\u0000${row.id}`;
+
+/** The outcome of inserting `rows` when those at `skipped` positions (from 0) were stored already. */
+export function outcomeWithout(rows: readonly StoredKey[], skipped: readonly number[]): StoredOutcome {
+  const notStored = new Set(skipped);
+  const positions: number[] = [];
+  const duplicates: string[] = [];
+  rows.forEach((row, index) => {
+    if (notStored.has(index)) duplicates.push(row.id);
+    else positions.push(index);
+  });
+  return { ids: rows.map((row) => row.id), duplicates, stored: positions };
+}
 
 /** The outcome of a batch from the keys the statement stored. */
 export function outcome(rows: readonly StoredKey[], stored: readonly StoredKey[]): StoredOutcome {

@@ -255,16 +255,26 @@ export class PgIntegrityStore implements IntegrityLog {
           );
         }
       }
+      // The tiles' hashes as one bytea cut in SQL: an array of bytea would travel as escaped text.
+      const offsets: number[] = [];
+      let offset = 0;
+      for (const tile of update.tiles) {
+        offsets.push(offset);
+        offset += tile.hashes.length;
+      }
       await client.query(
         `INSERT INTO integrity_tiles (tenant_id, kind, level, tile_index, hashes)
-         SELECT $1, $2, * FROM unnest($3::integer[], $4::bigint[], $5::bytea[])
+         SELECT $1, $2, t.level, t.tile_index, substring($5::bytea from t.start + 1 for t.length)
+           FROM unnest($3::integer[], $4::bigint[], $6::integer[], $7::integer[]) AS t(level, tile_index, start, length)
          ON CONFLICT (tenant_id, kind, level, tile_index) DO UPDATE SET hashes = excluded.hashes`,
         [
           log.tenantId,
           log.kind,
           update.tiles.map((tile) => tile.level),
           update.tiles.map((tile) => tile.index),
-          update.tiles.map((tile) => tile.hashes),
+          Buffer.concat(update.tiles.map((tile) => tile.hashes)),
+          offsets,
+          update.tiles.map((tile) => tile.hashes.length),
         ],
       );
       await client.query(

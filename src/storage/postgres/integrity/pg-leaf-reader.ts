@@ -6,6 +6,7 @@ import {
   type LeafLocation,
   type LeafWindow,
 } from '../../../integrity/leaves/leaf-builder.js';
+import { HASH_BYTES } from '../../../integrity/merkle/rfc6962-hashing.js';
 import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
 import type { LeafReader } from '../../../integrity/sequencing/tree-builder.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
@@ -23,6 +24,29 @@ export class PgLeafReader implements LeafReader {
 
   async leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
     return windowLeafBytes(log.kind, start, end, await this.leafWindow(log, start, end));
+  }
+
+  /**
+   * The leaf hashes stored with the records' claims (pg-log-rows.ts), in one index walk; undefined
+   * when a leaf of the range has none (a transition, a record stored before the hashes were, a
+   * copy): the TreeBuilder then reads the rows.
+   */
+  async leafHashes(log: LogId, start: number, end: number): Promise<Buffer[] | undefined> {
+    const table = logTableOfKind(log.kind);
+    const rows = await this.db.query<{ leaf_hash: Buffer | null }>(
+      `SELECT k.leaf_hash FROM integrity_leaves l
+         LEFT JOIN ${table.keysTable} k ON l.transition = 0 AND k.tenant_id = l.tenant_id AND k.id = l.record_id
+        WHERE l.tenant_id = $1 AND l.kind = $2 AND l.leaf_index >= $3 AND l.leaf_index < $4
+        ORDER BY l.leaf_index`,
+      [log.tenantId, log.kind, start, end],
+    );
+    if (rows.length !== end - start) return undefined;
+    const hashes: Buffer[] = [];
+    for (const { leaf_hash: hash } of rows) {
+      if (hash?.length !== HASH_BYTES) return undefined;
+      hashes.push(hash);
+    }
+    return hashes;
   }
 
   async leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {

@@ -113,6 +113,14 @@ export function storedColumns(table: LogTable): ReadonlyArray<readonly [string, 
   ];
 }
 
+/**
+ * The stored columns a read of `table`'s rows needs: the record's own columns and the envelope.
+ * Not the search copy, which only searches read (in their WHERE), never the APIs.
+ */
+export function readColumns(table: LogTable): ReadonlyArray<readonly [string, ColumnType]> {
+  return [...table.columns, [SEALED_COLUMN, 'text']];
+}
+
 /** A row's values in the order of its table's columns, for positional binding. */
 export function columnValues(table: LogTable, row: LogRow): unknown[] {
   const record = row as unknown as Record<string, unknown>;

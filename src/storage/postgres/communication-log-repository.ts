@@ -43,7 +43,7 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
 
   async find(tenantId: string, id: string): Promise<CommunicationLog | undefined> {
     const rows = await this.db.query<CommunicationLog>(
-      `SELECT ${this.rows.access.columnList} FROM communication_logs WHERE ${THIS_LOG}`,
+      `SELECT ${this.rows.access.readList} FROM communication_logs WHERE ${THIS_LOG}`,
       [tenantId, id],
     );
     return (await this.rows.open(rows))[0];

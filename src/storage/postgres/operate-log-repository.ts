@@ -94,7 +94,7 @@ export class PgOperateLogRepository implements OperateLogRepository {
       ORDER BY ${access.orderBy} LIMIT ${sql.bind(PROBE_ROWS)}`;
     const contains = containsTerm(sql, term);
     return this.db.query<OperateLog>(
-      `SELECT ${access.columnList} FROM (${newestRows}) AS newest WHERE ${contains}
+      `SELECT ${access.readList} FROM (${newestRows}) AS newest WHERE ${contains}
         ORDER BY ${access.orderBy} LIMIT ${sql.bind(limit)}`,
       sql.params,
     );

@@ -1,7 +1,13 @@
 import type { StoredOutcome } from '../../domain/after-commit.js';
 import type { CountedPage, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
 import { whereRow, type Condition, type TotalPart } from '../../domain/conditions.js';
-import { keysetOrder, storedColumns, type LogRow, type LogTable } from '../../kinds/log-table.js';
+import {
+  keysetOrder,
+  readColumns,
+  storedColumns,
+  type LogRow,
+  type LogTable,
+} from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor, PgScalar } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
@@ -18,6 +24,8 @@ export class PgTableAccess<Row extends LogRow> {
   /** The table's stored columns (see storedColumns), and as a list for SELECT. */
   readonly columns: ReadonlyArray<readonly [string, 'text' | 'bigint']>;
   readonly columnList: string;
+  /** The stored columns a read returns (readColumns: not the search copy, which only searches use). */
+  readonly readList: string;
   readonly orderBy: string;
 
   constructor(
@@ -27,6 +35,9 @@ export class PgTableAccess<Row extends LogRow> {
   ) {
     this.columns = storedColumns(spec);
     this.columnList = this.columns.map(([column]) => quote(column)).join(', ');
+    this.readList = readColumns(spec)
+      .map(([column]) => quote(column))
+      .join(', ');
     this.orderBy = keysetOrder(spec);
   }
 
@@ -131,7 +142,7 @@ export class PgTableAccess<Row extends LogRow> {
     const [result] = await this.db.query<{ total: number; rows: Row[] }>(
       `SELECT (${total})::bigint AS total,
               (SELECT coalesce(json_agg(page ORDER BY ${this.orderBy}), '[]')
-                 FROM (SELECT ${this.columnList} FROM ${this.spec.table} ${where}
+                 FROM (SELECT ${this.readList} FROM ${this.spec.table} ${where}
                         ORDER BY ${this.orderBy} LIMIT ${limit} OFFSET ${offset}) AS page) AS rows`,
       sql.params,
     );
@@ -152,7 +163,7 @@ export class PgTableAccess<Row extends LogRow> {
   ): Promise<Row[]> {
     const where = sql.where([...conditions, this.after(after)], fragments);
     return this.db.query<Row>(
-      `SELECT ${this.columnList} FROM ${this.spec.table} ${where} ORDER BY ${order} LIMIT ${sql.bind(limit)}`,
+      `SELECT ${this.readList} FROM ${this.spec.table} ${where} ORDER BY ${order} LIMIT ${sql.bind(limit)}`,
       sql.params,
     );
   }

@@ -2,7 +2,13 @@ import type Database from 'better-sqlite3';
 import type { StoredOutcome } from '../../../domain/after-commit.js';
 import type { CountedPage, KeysetPosition, OffsetWindow } from '../../../domain/audit-store.js';
 import { whereRow, type Condition, type TotalPart } from '../../../domain/conditions.js';
-import { keysetOrder, storedColumns, type LogRow, type LogTable } from '../../../kinds/log-table.js';
+import {
+  keysetOrder,
+  readColumns,
+  storedColumns,
+  type LogRow,
+  type LogTable,
+} from '../../../kinds/log-table.js';
 import { whereClause, type SqlValue, type SqliteFragment } from './sql-fragments.js';
 import { StatementCache } from '../engine/statement-cache.js';
 
@@ -13,7 +19,7 @@ import { StatementCache } from '../engine/statement-cache.js';
 export class TableAccess<Row extends LogRow> {
   private readonly statements: StatementCache;
   private readonly insertSql: string;
-  /** The table's stored columns for SELECT (never the store-internal seq). */
+  /** The stored columns a read returns (readColumns: never the search copy nor the store-internal seq). */
   readonly selectColumns: string;
   readonly orderBy: string;
   /** Runs its argument in one read transaction (one snapshot); made once, not per list. */
@@ -26,9 +32,11 @@ export class TableAccess<Row extends LogRow> {
   ) {
     this.statements = new StatementCache(db);
     const columns = storedColumns(table);
-    this.selectColumns = columns.map(([column]) => `"${column}"`).join(', ');
+    this.selectColumns = readColumns(table)
+      .map(([column]) => `"${column}"`)
+      .join(', ');
     const placeholders = columns.map(([column]) => `@${column}`).join(', ');
-    this.insertSql = `INSERT INTO ${table.table} (${this.selectColumns}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
+    this.insertSql = `INSERT INTO ${table.table} (${columns.map(([column]) => `"${column}"`).join(', ')}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
     this.orderBy = keysetOrder(table);
     this.snapshot = db.transaction((work: () => unknown) => work());
   }

@@ -1,175 +1,238 @@
 /**
- * How fast `sealog verify` recomputes leaves: builds a SQLite store of realistic rows (sealed
- * personal fields, delivery-status transitions, signed and published checkpoints), then times the
- * CLI itself, pinned to one core with `taskset -c 0`, and prints leaves/s. Standalone: not part of
- * `npm run bench`.
- *
- *   npx tsc -p tsconfig.build.json && npx tsx bench/verify-speed.ts [--rows N] [--dir DIR] [--runs K]
- *     [--baseline PATH/dist/cli/main.js] [--postgres URL --schema NAME]
- *
- * --rows is per kind (communication, MFA and operate logs: 3 × N records, plus the transitions);
- * the store is built once per (N, data version) in DIR and reused. --baseline times another build
- * of the CLI (an older checkout) in turn with this one, run for run, so that both see the same
- * load. Each run reports the command's own seconds, the wall time and the CPU time of the process
- * (user + system, from /usr/bin/time): on a machine shared with other work, the CPU time is the
- * figure of one core. With --postgres, the store is also copied into schema NAME of that database
- * (`sealog copy`) and verified there: the server's CPU is then a second process beside the pinned
- * CLI, not counted in the CPU time.
+ * How fast `sealog verify` recomputes leaves, on one core: builds a store of operate-log records in
+ * the form a server writes them (sealed by the write path's own sealer, stored by the store's own
+ * write operations or COPY, numbered and hashed into their logs' trees, a checkpoint of each log
+ * signed and published), keeps it under bench/.data/ for reuse, then times
+ * `taskset -c 0 node dist/cli/main.js verify --kind operate-log --json` a few times and prints
+ * leaves/s, best and median. Standalone: not part of `npm run bench`. Run with --help for usage.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type { IntegrityLog } from '../src/integrity/integrity-log.js';
 import { startIntegrity } from '../src/integrity/integrity-runtime.js';
-import type { StatusTransition } from '../src/kinds/communication-log/communication-log-table.js';
-import { applyMigrations } from '../src/storage/sqlite/migrations.js';
+import type { LogRow } from '../src/kinds/log-table.js';
+import { logTableNamed } from '../src/kinds/log-tables.js';
+import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
+import { writeOperations } from '../src/storage/sqlite/engine/write-operations.js';
+import { searchFilePath } from '../src/storage/sqlite/search/search-index-file.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { BENCH_DATA_KEY, BENCH_SIGNING_KEY, benchSealing } from './bench-keys.js';
-import { communicationLog, mfaConfigAuditLog, operateLog } from './data-generator.js';
+import { LoaderSealer } from './bench-sealer.js';
+import { loadPostgres } from './bulk-load.js';
+import { operateLog } from './data-generator.js';
+
+const HELP = `Usage: npx tsc -p tsconfig.build.json && npx tsx bench/verify-speed.ts [options]
+
+Builds (once) a store of N operate-log records spread over the generator's tenants, in the form
+a server writes them, with a signed and published checkpoint of each log; then times
+\`taskset -c 0 node dist/cli/main.js verify --kind operate-log --json\` on it and prints leaves/s
+(best and median of the runs) by the command's own time, the wall time and the CPU time of the
+verify process (user + system: the figure of one core on a machine shared with other work; on
+PostgreSQL the database server's work is not in it).
+
+Options:
+  --rows N             operate-log records (default 1000000)
+  --stores LIST        sqlite, postgres or both, comma-separated (default sqlite)
+  --database-url URL   the PostgreSQL database (default $TEST_DATABASE_URL); the store is loaded
+                       into schema sealog_verify_<N> there (bench/bulk-load.ts loadPostgres: N
+                       records of each of the three kinds; only the operate logs are verified)
+  --runs K             timed runs per store (default 3)
+  --baseline CLI       also time another build's dist/cli/main.js (an older checkout), run for
+                       run with this one, so that both see the same load
+  --dir DIR            where the SQLite store and the published checkpoints are kept
+                       (default bench/.data/verify-speed)
+  --help               this text
+`;
 
 /** Bumped whenever what is built changes, so that a stale store is never reused. */
 const DATA_VERSION = 1;
-/** The schema version the raw rows go into: before sealing and the integrity log, which migrate adds. */
-const RAW_SCHEMA_VERSION = 2;
-/** Communication logs given transitions (pending → sent → delivered: two leaves each). */
-const TRANSITION_LOGS = 5_000;
-const ORIGIN = 'bench.invalid/verify-speed';
+const KIND = 'operate-log';
 const CLI = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 
 const { values } = parseArgs({
   options: {
-    rows: { type: 'string', default: '340000' },
-    dir: { type: 'string', default: join(import.meta.dirname, '.data', 'verify') },
+    rows: { type: 'string', default: '1000000' },
+    stores: { type: 'string', default: 'sqlite' },
+    'database-url': { type: 'string' },
     runs: { type: 'string', default: '3' },
     baseline: { type: 'string' },
-    postgres: { type: 'string' },
-    schema: { type: 'string', default: 'bench_verify_speed' },
+    dir: { type: 'string', default: join(import.meta.dirname, '.data', 'verify-speed') },
+    help: { type: 'boolean' },
   },
 });
-const rows = Number(values.rows);
-const runs = Number(values.runs);
-const dir = resolve(values.dir);
-const path = join(dir, `store-${rows}.db`);
-const checkpoints = join(dir, `checkpoints-${rows}`);
-
-const TABLES = [
-  { table: 'communication_logs', make: communicationLog as (i: number, n: number) => object },
-  { table: 'mfa_config_audit_logs', make: mfaConfigAuditLog as (i: number, n: number) => object },
-  { table: 'operate_logs', make: operateLog as (i: number, n: number) => object },
-] as const;
 
 function say(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-/** Raw rows into the schema before sealing; migrate() then seals and numbers them as on an upgrade. */
-function insertRawRows(): void {
-  mkdirSync(dir, { recursive: true });
-  for (const suffix of ['', '-wal', '-shm', '.search', '.search-wal', '.search-shm']) {
-    rmSync(path + suffix, { force: true });
+/** Progress of a long load, to stderr. */
+function progress(what: string, done: number, total: number, startedMs: number): void {
+  const rate = Math.round(done / ((performance.now() - startedMs) / 1000));
+  process.stderr.write(
+    `\r  ${what}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${rate.toLocaleString('en')}/s)   `,
+  );
+  if (done === total) process.stderr.write('\n');
+}
+
+/** Checkpoint files under `directory`, counted. */
+function checkpointFiles(directory: string): number {
+  if (!existsSync(directory)) return 0;
+  return readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((name) =>
+    name.endsWith('.checkpoint'),
+  ).length;
+}
+
+/**
+ * Waits until every log's tree covers all its leaves, then signs a checkpoint of each log and
+ * waits until each is published in `checkpoints`: verify then compares roots with stored and
+ * published checkpoints as it would on a server's store.
+ */
+async function signAll(integrity: IntegrityLog, checkpoints: string, dataDir: string): Promise<void> {
+  const started = performance.now();
+  for (let waited = false; ; waited = true) {
+    const states = await integrity.logStates();
+    const assigned = states.reduce((sum, state) => sum + state.assigned, 0);
+    const hashed = states.reduce((sum, state) => sum + state.treeSize, 0);
+    if (waited || hashed !== assigned) progress('leaves hashed into the trees', hashed, assigned, started);
+    if (hashed === assigned) break;
+    await sleep(1000);
   }
   rmSync(checkpoints, { recursive: true, force: true });
+  const runtime = await startIntegrity(
+    integrity,
+    {
+      dataKey: BENCH_DATA_KEY,
+      sealedCacheBytes: 32 << 20,
+      originPrefix: undefined,
+      signingKey: BENCH_SIGNING_KEY,
+      checkpointIntervalMs: 3_600_000,
+      checkpointDir: checkpoints,
+      checkpointUrl: undefined,
+    },
+    dataDir,
+    {
+      onAlarm: (message) => {
+        throw new Error(message);
+      },
+      onError: (error) => {
+        throw error;
+      },
+    },
+  );
+  try {
+    const logs = (await integrity.logStates()).filter((state) => state.kind === KIND);
+    for (const log of logs) await runtime.service.sign(log);
+    while (checkpointFiles(checkpoints) < logs.length) await sleep(100);
+    say(`  ${logs.length} ${KIND} logs signed and published`);
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/**
+ * The SQLite store of `rows` operate-log records at `path`: created at the current schema, then
+ * the records sealed as a server seals them and stored by the store's own write operations (which
+ * number them and grow their logs' trees in the same transaction), 10,000 a transaction.
+ */
+async function buildSqlite(path: string, rows: number, checkpoints: string): Promise<void> {
+  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  for (const file of [path, searchFilePath(path)]) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+  const created = new SqliteStore(path, benchSealing());
+  await created.migrate();
+  await created.close();
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  applyMigrations(db, RAW_SCHEMA_VERSION);
-  for (const { table, make } of TABLES) {
-    const columns = Object.keys(make(0, rows));
-    const insert = db.prepare(
-      `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
-    );
-    db.transaction(() => {
-      for (let i = 0; i < rows; i++) insert.run(make(i, rows));
-    })();
-    say(`  ${table}: ${rows} rows`);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -1000000');
+    const write = writeOperations(db);
+    const sealer = new LoaderSealer();
+    const table = logTableNamed('operate_logs');
+    if (table === undefined) throw new Error('no log table operate_logs');
+    const started = performance.now();
+    const chunk = 10_000;
+    for (let from = 0; from < rows; from += chunk) {
+      const batch: LogRow[] = [];
+      for (let i = from; i < Math.min(rows, from + chunk); i++) batch.push(operateLog(i, rows));
+      const sealed = await sealer.seal(table, batch);
+      db.transaction(() =>
+        write({ type: 'insert-rows', table: table.table, rows: sealed.rows, subjectKeys: sealed.newKeys }),
+      )();
+      if ((from / chunk) % 10 === 9 || from + chunk >= rows) {
+        progress('sqlite operate_logs', Math.min(rows, from + chunk), rows, started);
+      }
+    }
+    db.exec('ANALYZE');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
   }
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
-}
-
-/** Resolves once every log's tree covers all its leaves. */
-async function treesCaughtUp(store: SqliteStore): Promise<void> {
-  for (;;) {
-    const states = await store.integrity.logStates();
-    if (states.every((state) => state.treeSize === state.assigned)) return;
-    await new Promise((done) => setTimeout(done, 200));
-  }
-}
-
-/** Seals and numbers the rows (migrate), signs a checkpoint of each log, adds transitions, signs again. */
-async function buildStore(): Promise<void> {
-  const started = performance.now();
-  insertRawRows();
+  // Opened as a server opens it: its search indexer and tree builder catch up before signing.
   const store = new SqliteStore(path, benchSealing());
   try {
     await store.migrate();
-    say(`  sealed and numbered: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    const integrity = await startIntegrity(
-      store.integrity,
-      {
-        dataKey: BENCH_DATA_KEY,
-        sealedCacheBytes: 32 << 20,
-        originPrefix: ORIGIN,
-        signingKey: BENCH_SIGNING_KEY,
-        checkpointIntervalMs: 3_600_000,
-        checkpointDir: checkpoints,
-        checkpointUrl: undefined,
-      },
-      dir,
-      {
-        onAlarm: (message) => {
-          throw new Error(message);
-        },
-        onError: (error) => {
-          throw error;
-        },
-      },
-    );
-    try {
-      const signAll = async () => {
-        await treesCaughtUp(store);
-        for (const log of await store.integrity.logStates()) await integrity.service.sign(log);
-      };
-      await signAll();
-      // Pending logs of the data set, each moved to sent then delivered through the store's own path.
-      const pending: { tenant_id: string; id: string }[] = [];
-      for (let i = 0; i < rows && pending.length < TRANSITION_LOGS; i++) {
-        const log = communicationLog(i, rows);
-        if (log.status === 'pending') pending.push(log);
-      }
-      for (const [from, to] of [
-        ['pending', 'sent'],
-        ['sent', 'delivered'],
-      ] as const) {
-        for (let at = 0; at < pending.length; at += 500) {
-          const applied = await Promise.all(
-            pending.slice(at, at + 500).map((log, offset) => {
-              const transition: StatusTransition = {
-                tenant_id: log.tenant_id,
-                log_id: log.id,
-                from_status: from,
-                to_status: to,
-                error: null,
-                response: to === 'sent' ? '{"Code":"OK","BizId":"' + String(at + offset) + '"}' : null,
-                sent_at: to === 'sent' ? Date.UTC(2026, 10, 1) : null,
-                changed_at: Date.UTC(2026, 10, 1) + (to === 'sent' ? 1 : 2),
-              };
-              return store.communicationLogs.applyTransition(transition);
-            }),
-          );
-          if (applied.some((done) => !done)) throw new Error('a transition was not applied');
-        }
-      }
-      await signAll();
-    } finally {
-      await integrity.stop();
-    }
-    say(`  store built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    await store.searchIndexer?.whenCaughtUp();
+    await signAll(store.integrity, checkpoints, resolve(path, '..'));
   } finally {
     await store.close();
   }
+  // The WAL folded into the file: every timed run reads the same file.
+  const settled = new Database(path);
+  settled.pragma('wal_checkpoint(TRUNCATE)');
+  settled.close();
+}
+
+/** The SQLite store of `rows` records, built unless a complete one is there; its DATABASE_URL. */
+async function sqliteStore(rows: number, dir: string): Promise<{ url: string; checkpoints: string }> {
+  const path = join(dir, `sqlite-${rows}.db`);
+  const checkpoints = join(dir, `sqlite-${rows}-checkpoints`);
+  const marker = `${path}.built-v${DATA_VERSION}`;
+  if (!existsSync(marker) || !existsSync(path)) {
+    rmSync(marker, { force: true });
+    say(`building ${path} (${rows.toLocaleString('en')} operate-log records)…`);
+    const started = performance.now();
+    await buildSqlite(path, rows, checkpoints);
+    writeFileSync(marker, new Date().toISOString());
+    say(`  built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  return { url: `sqlite:${path}`, checkpoints };
+}
+
+/**
+ * The PostgreSQL store: schema sealog_verify_<rows>, loaded by loadPostgres (which waits until the
+ * trees cover every leaf), then a checkpoint of each operate log signed and published (once).
+ */
+async function postgresStore(
+  databaseUrl: string,
+  rows: number,
+  dir: string,
+): Promise<{ url: string; checkpoints: string }> {
+  const schema = `sealog_verify_${rows}`;
+  const checkpoints = join(dir, `postgres-${rows}-checkpoints`);
+  const marker = join(dir, `postgres-${rows}.signed-v${DATA_VERSION}`);
+  say(`postgres schema ${schema} (${rows.toLocaleString('en')} records of each kind)…`);
+  const url = await loadPostgres(databaseUrl, schema, rows);
+  if (!existsSync(marker) || checkpointFiles(checkpoints) === 0) {
+    const store = new PostgresStore(
+      { url, poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
+      () => Date.now(),
+      benchSealing(),
+    );
+    try {
+      await store.migrate();
+      await signAll(store.integrity, checkpoints, dir);
+    } finally {
+      await store.close();
+    }
+    writeFileSync(marker, new Date().toISOString());
+  }
+  return { url, checkpoints };
 }
 
 interface VerifyRun {
@@ -178,35 +241,45 @@ interface VerifyRun {
   commandSeconds: number;
   /** The whole process, start-up included. */
   wallSeconds: number;
-  /** User and system CPU time of the process. */
+  /** User and system CPU time of the verify process. */
   cpuSeconds: number;
   code: number | null;
 }
 
 /** Runs `sealog verify --json` of the CLI at `cli`, pinned to CPU 0, and reads its summary line. */
-function timeVerify(cli: string, databaseUrl: string): Promise<VerifyRun> {
-  const times = join(dir, 'verify-time.txt');
+function timeVerify(
+  cli: string,
+  store: { url: string; checkpoints: string },
+  timesFile: string,
+): Promise<VerifyRun> {
   return new Promise((done, fail) => {
-    const started = performance.now();
     const child = spawn(
       '/usr/bin/time',
       [
         '-o',
-        times,
+        timesFile,
         '-f',
-        '%U %S',
+        '%U %S %e',
         'taskset',
         '-c',
         '0',
         process.execPath,
         cli,
         'verify',
+        '--kind',
+        KIND,
         '--json',
         '--checkpoints',
-        checkpoints,
+        store.checkpoints,
       ],
       {
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, DATA_KEY: BENCH_DATA_KEY },
+        // As bench/run.ts sets them for the servers it starts.
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: store.url,
+          DATA_KEY: BENCH_DATA_KEY,
+          SIGNING_KEY: BENCH_SIGNING_KEY,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -216,16 +289,20 @@ function timeVerify(cli: string, databaseUrl: string): Promise<VerifyRun> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', fail);
     child.on('close', (code) => {
-      const wallSeconds = (performance.now() - started) / 1000;
       const last = stdout.trim().split('\n').at(-1) ?? '';
       try {
         const { summary } = JSON.parse(last) as { summary: { leaves: number; seconds: number } };
         if (code !== 0) say(`  verify exited ${code}: ${stdout.slice(0, 2000)}${stderr.slice(-2000)}`);
-        const [user = NaN, system = NaN] = readFileSync(times, 'utf8').trim().split(/\s+/).map(Number);
+        const [user = NaN, system = NaN, wall = NaN] = readFileSync(timesFile, 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1)
+          ?.split(/\s+/)
+          .map(Number) ?? [NaN, NaN, NaN];
         done({
           leaves: summary.leaves,
           commandSeconds: summary.seconds,
-          wallSeconds,
+          wallSeconds: wall,
           cpuSeconds: user + system,
           code,
         });
@@ -238,67 +315,89 @@ function timeVerify(cli: string, databaseUrl: string): Promise<VerifyRun> {
   });
 }
 
-async function timeRuns(store: string, databaseUrl: string): Promise<void> {
+function median(numbers: readonly number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+}
+
+const rate = (leaves: number, seconds: number) => Math.round(leaves / seconds).toLocaleString('en');
+
+/** Times `runs` runs of each build on `store`, prints each and then the best and median rates. */
+async function timeRuns(
+  name: string,
+  store: { url: string; checkpoints: string },
+  runs: number,
+  dir: string,
+): Promise<void> {
   const builds = [
     ...(values.baseline === undefined ? [] : [{ label: 'baseline', cli: resolve(values.baseline) }]),
     { label: 'this build', cli: CLI },
   ];
+  const results = new Map<string, VerifyRun[]>(builds.map(({ label }) => [label, []]));
   for (let run = 1; run <= runs; run++) {
     for (const { label, cli } of builds) {
-      const result = await timeVerify(cli, databaseUrl);
-      const rate = (seconds: number) => Math.round(result.leaves / seconds).toLocaleString('en');
+      const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+      const result = await timeVerify(cli, store, join(dir, 'verify-time.txt'));
+      results.get(label)?.push(result);
       process.stdout.write(
-        `${store}, ${label}, run ${run}: ${result.leaves.toLocaleString('en')} leaves, exit ${result.code}; ` +
-          `command ${result.commandSeconds.toFixed(2)} s (${rate(result.commandSeconds)} leaves/s), ` +
-          `wall ${result.wallSeconds.toFixed(2)} s (${rate(result.wallSeconds)}), ` +
-          `CPU ${result.cpuSeconds.toFixed(2)} s (${rate(result.cpuSeconds)} leaves/s of one core)\n`,
+        `${name}, ${label}, run ${run}: ${result.leaves.toLocaleString('en')} leaves, exit ${result.code}; ` +
+          `command ${result.commandSeconds.toFixed(2)} s (${rate(result.leaves, result.commandSeconds)} leaves/s), ` +
+          `wall ${result.wallSeconds.toFixed(2)} s (${rate(result.leaves, result.wallSeconds)}), ` +
+          `CPU ${result.cpuSeconds.toFixed(2)} s (${rate(result.leaves, result.cpuSeconds)}); load average before ${load}\n`,
       );
     }
   }
-}
-
-/** The SQLite store copied into `schema` of the PostgreSQL database (once; marked by a table). */
-async function copyToPostgres(url: string, schema: string): Promise<string> {
-  const target = new URL(url);
-  target.searchParams.set('options', `-c search_path=${schema}`);
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    const marker = `verify_speed_${rows}_v${DATA_VERSION}`;
-    const done = await admin.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [
-      schema,
-      marker,
-    ]);
-    if (done.rowCount === 1) return target.toString();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
-    const copied = await new Promise<number | null>((finished, fail) => {
-      const child = spawn(
-        process.execPath,
-        [CLI, 'copy', '--from', `sqlite:${path}`, '--to', target.toString()],
-        {
-          env: { PATH: process.env.PATH ?? '', DATA_KEY: BENCH_DATA_KEY, SIGNING_KEY: BENCH_SIGNING_KEY },
-          stdio: ['ignore', 'inherit', 'inherit'],
-        },
-      );
-      child.on('error', fail);
-      child.on('close', finished);
-    });
-    if (copied !== 0) throw new Error(`sealog copy exited ${copied}`);
-    await admin.query(`CREATE TABLE ${schema}.${marker} (copied_at timestamptz DEFAULT now())`);
-    return target.toString();
-  } finally {
-    await admin.end();
+  for (const [label, done] of results) {
+    const leaves = done[0]?.leaves ?? 0;
+    const line = (what: string, seconds: number[]) =>
+      `${what} ${rate(leaves, Math.min(...seconds))} best, ${rate(leaves, median(seconds))} median`;
+    process.stdout.write(
+      `${name}, ${label}: leaves/s by ` +
+        [
+          line(
+            'command',
+            done.map((run) => run.commandSeconds),
+          ),
+          line(
+            'wall',
+            done.map((run) => run.wallSeconds),
+          ),
+          line(
+            'CPU',
+            done.map((run) => run.cpuSeconds),
+          ),
+        ].join('; ') +
+        '\n',
+    );
   }
 }
 
-if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p tsconfig.build.json first`);
-const marker = `${path}.built-v${DATA_VERSION}`;
-if (!existsSync(marker) || !existsSync(path)) {
-  say(`building ${path} (${rows} rows per kind)…`);
-  await buildStore();
-  writeFileSync(marker, new Date().toISOString());
-}
-await timeRuns('sqlite', `sqlite:${path}`);
-if (values.postgres !== undefined) {
-  await timeRuns('postgres', await copyToPostgres(values.postgres, values.schema));
+if (values.help === true) {
+  process.stdout.write(HELP);
+} else {
+  const rows = Number(values.rows);
+  const runs = Number(values.runs);
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`--rows: not a count: ${values.rows}`);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs: not a count: ${values.runs}`);
+  const stores = values.stores.split(',').map((store) => store.trim());
+  for (const store of stores) {
+    if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--stores: no store ${store}`);
+  }
+  const databaseUrl = values['database-url'] ?? process.env.TEST_DATABASE_URL;
+  if (stores.includes('postgres') && databaseUrl === undefined) {
+    throw new Error('--stores postgres needs --database-url (or TEST_DATABASE_URL)');
+  }
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p tsconfig.build.json first`);
+  const dir = resolve(values.dir);
+  mkdirSync(dir, { recursive: true });
+  for (const name of stores) {
+    const store =
+      name === 'sqlite'
+        ? await sqliteStore(rows, dir)
+        : await postgresStore(databaseUrl as string, rows, dir);
+    await timeRuns(name, store, runs, dir);
+  }
 }

@@ -25,8 +25,13 @@ export interface LogVerification {
   rowsFound: { records: number; transitions: number };
 }
 
-/** Leaves read per window. */
-const WINDOW = 4096;
+/**
+ * Leaves read per window. SQLite reads 1,024 as fast as 4,096. PostgreSQL finds a window's records
+ * by their ids (pg-leaf-reader.ts): its planner looked up 1,024 ids by index but scanned the whole
+ * claim table for 2,048 (1 million records), and the rows of a smaller window die young in
+ * verify's heap instead of being collected from the old generation.
+ */
+const WINDOW = 1024;
 const TILE_WIDTH = 256;
 /** The hash a leaf counts as when neither its row nor its stored hash is left (binary string). */
 const ZERO_HASH = '\u0000'.repeat(HASH_BYTES);
@@ -88,10 +93,24 @@ export async function verifyLog(
       detail,
     });
   };
+  /** The checks and stored hashes of the window from `start`. */
+  const readWindow = (start: number) => {
+    const end = Math.min(state.assigned, start + WINDOW);
+    const reading = Promise.all([
+      source.leafChecks(log, start, end),
+      storedLeafHashes(source, log, start, Math.min(end, state.treeSize)),
+    ]);
+    // Awaited in its turn; this only keeps a stop before then from leaving it unhandled.
+    reading.catch(() => undefined);
+    return reading;
+  };
+  // Each window is read while the one before is hashed: a database server (PostgreSQL) then
+  // works beside verify rather than in turn with it.
+  let next = state.assigned > 0 ? readWindow(0) : undefined;
   for (let start = 0; start < state.assigned; start += WINDOW) {
     const end = Math.min(state.assigned, start + WINDOW);
-    const checks = await source.leafChecks(log, start, end);
-    const storedHashes = await storedLeafHashes(source, log, start, Math.min(end, state.treeSize));
+    const [checks, storedHashes] = await (next as NonNullable<typeof next>);
+    next = end < state.assigned ? readWindow(end) : undefined;
     let position = 0;
     let nextDiffer = 0;
     for (let index = start; index < end; index++) {

@@ -114,17 +114,7 @@ function seconds(sinceMs: number): string {
  * transaction with synchronous=OFF: the store is created at the current schema first.
  */
 async function insertSqliteRows(path: string, rows: number): Promise<void> {
-  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-  for (const file of [path, searchFilePath(path)]) {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-  }
-  const created = new SqliteStore(path, benchSealing());
-  await created.migrate();
-  await created.close();
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -1000000');
+  const db = await emptySqliteForLoading(path);
   const write = writeOperations(db);
   const sealer = new LoaderSealer();
   for (const { table, make } of TABLES) {
@@ -158,6 +148,25 @@ function claimsOf(table: LogTable, rows: readonly LogRow[]): Record<string, unkn
     ...row,
     leaf_hash: `\\x${hashes.toString('hex', position * HASH_BYTES, (position + 1) * HASH_BYTES)}`,
   }));
+}
+
+/**
+ * A new, empty SQLite store at `path` (any older one and its search file removed), created at the
+ * current schema and opened for bulk loading: WAL, synchronous=OFF, a large page cache.
+ */
+export async function emptySqliteForLoading(path: string): Promise<Database.Database> {
+  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  for (const file of [path, searchFilePath(path)]) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+  const created = new SqliteStore(path, benchSealing());
+  await created.migrate();
+  await created.close();
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -1000000');
+  return db;
 }
 
 /** COPY text format: tabs, newlines and backslashes escaped, null as \N. */

@@ -18,11 +18,10 @@ import type { LogRow } from '../src/kinds/log-table.js';
 import { logTableNamed } from '../src/kinds/log-tables.js';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import { writeOperations } from '../src/storage/sqlite/engine/write-operations.js';
-import { searchFilePath } from '../src/storage/sqlite/search/search-index-file.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { BENCH_DATA_KEY, BENCH_SIGNING_KEY, benchSealing } from './bench-keys.js';
 import { LoaderSealer } from './bench-sealer.js';
-import { loadPostgres } from './bulk-load.js';
+import { emptySqliteForLoading, loadPostgres } from './bulk-load.js';
 import { operateLog } from './data-generator.js';
 
 const HELP = `Usage: npx tsc -p tsconfig.build.json && npx tsx bench/verify-speed.ts [options]
@@ -139,18 +138,8 @@ async function signAll(integrity: IntegrityLog, checkpoints: string, dataDir: st
  * number them and grow their logs' trees in the same transaction), 10,000 a transaction.
  */
 async function buildSqlite(path: string, rows: number, checkpoints: string): Promise<void> {
-  mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-  for (const file of [path, searchFilePath(path)]) {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-  }
-  const created = new SqliteStore(path, benchSealing());
-  await created.migrate();
-  await created.close();
-  const db = new Database(path);
+  const db = await emptySqliteForLoading(path);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -1000000');
     const write = writeOperations(db);
     const sealer = new LoaderSealer();
     const table = logTableNamed('operate_logs');

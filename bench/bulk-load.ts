@@ -313,6 +313,9 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
         report(`postgres ${table}`, to, rows, started);
       }
     }
+    // Statistics first: on tables just filled by COPY the sequencer's planner guessed badly (one
+    // of its queries ran for minutes on a million rows).
+    for (const { table, keysTable } of TABLES) await client.query(`ANALYZE ${table}, ${keysTable}`);
     const sequencer = new PostgresStore(
       { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
       () => Date.UTC(2026, 10, 1),

@@ -4,7 +4,7 @@ import { verifyLog, type LogVerification } from '../integrity/verify/log-verifie
 import { anchorsOf } from '../integrity/verify/trust-anchors.js';
 import { describeFinding, type Finding } from '../integrity/verify/verify-findings.js';
 import type { IntegrityLog, StoredRowCount, UnnumberedRow } from '../integrity/integrity-log.js';
-import type { LogId } from '../integrity/sequencing/integrity-store.js';
+import { logKey, type LogId } from '../integrity/sequencing/integrity-store.js';
 import { publishedLogs } from '../integrity/verify/published-logs.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
 import { openIntegrityReadout, type IntegrityReadout } from '../storage/integrity-readout.js';
@@ -260,11 +260,6 @@ async function numberedPastState(
     });
   }
   return findings;
-}
-
-/** The key of a log in maps. */
-function logKey(log: LogId): string {
-  return `${log.tenantId}\u0000${log.kind}`;
 }
 
 function report(

@@ -7,7 +7,7 @@ import type { CheckpointSigner } from './checkpoints/checkpoint-signer.js';
 import type { IntegrityLog } from './integrity-log.js';
 import { consistencyProof, inclusionProof } from './merkle/merkle-proofs.js';
 import type { TileCache } from './merkle/tile-cache.js';
-import type { LogId } from './sequencing/integrity-store.js';
+import { logKey, type LogId } from './sequencing/integrity-store.js';
 
 /** The kinds whose logs the API serves, as they appear in its paths. */
 export const LOG_KIND_NAMES = LOG_TABLES.map((table) => table.kind);
@@ -141,7 +141,7 @@ export class IntegrityService {
   }
 
   private tree(log: LogId) {
-    return this.tiles.log(`${log.tenantId}\u0000${log.kind}`, (tiles) => this.log.readTiles(log, tiles));
+    return this.tiles.log(logKey(log), (tiles) => this.log.readTiles(log, tiles));
   }
 }
 

@@ -14,6 +14,11 @@ export interface LogId {
   kind: string;
 }
 
+/** A log's key in maps and caches: its tenant and kind, joined by NUL (which neither holds). */
+export function logKey(log: LogId): string {
+  return `${log.tenantId}\u0000${log.kind}`;
+}
+
 /** Where a log stands. Invariant: 0 ≤ treeSize ≤ assigned. */
 export interface LogState {
   /** Leaves numbered so far (indexes 0 … assigned − 1), hashed into the tree or not yet. */

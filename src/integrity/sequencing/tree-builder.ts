@@ -1,5 +1,5 @@
 import { leafHash } from '../merkle/rfc6962-hashing.js';
-import type { IntegrityStore, LogId } from './integrity-store.js';
+import { logKey, type IntegrityStore, type LogId } from './integrity-store.js';
 import { edgeTiles, TreeAppender } from './tree-appender.js';
 
 /** Reads the leaf bytes of numbered leaves; each store reads its rows its own way. */
@@ -19,8 +19,6 @@ export interface LeafReader {
 
 /** Leaves hashed per step: a few ms of work, one tile write per level. */
 export const DEFAULT_BATCH_LEAVES = 2000;
-
-const logKey = (log: LogId) => `${log.tenantId}\u0000${log.kind}`;
 
 /**
  * Hashes numbered leaves into their log's tree (tiles, size, root), in leaf order, a batch per

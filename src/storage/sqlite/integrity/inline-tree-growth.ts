@@ -1,10 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
+import { logKey, type LogId } from '../../../integrity/sequencing/integrity-store.js';
 import { edgeTiles, TreeAppender, TreeEdgeError } from '../../../integrity/sequencing/tree-appender.js';
 import { StatementCache } from '../engine/statement-cache.js';
 import type { IntegrityWrites } from './integrity-writes.js';
-
-const logKey = (log: LogId) => `${log.tenantId}\u0000${log.kind}`;
 
 /**
  * Grows a log's tree in the very write that numbered its leaves, from the rows that write holds:

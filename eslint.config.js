@@ -2,7 +2,12 @@ import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const KIND_HTTP_FILES = kindHttp('.ts').flatMap((name) => [`src/kinds/**/${name}`, `src/integrity/${name}`]);
+/** Capabilities beside the kinds: each a domain folder with its own routes and schemas. */
+const CAPABILITIES = ['integrity', 'privacy', 'retention'];
+const KIND_HTTP_FILES = kindHttp('.ts').flatMap((name) => [
+  `src/kinds/**/${name}`,
+  ...CAPABILITIES.map((folder) => `src/${folder}/${name}`),
+]);
 /** Packages only a store adapter may use, and packages only HTTP code may use. */
 const STORE_DRIVERS = ['pg', 'better-sqlite3'];
 const HTTP_PACKAGES = ['fastify', '@fastify/*', 'typebox'];
@@ -42,7 +47,7 @@ export default tseslint.config(
     'HTTP code never imports storage/: use the port in src/domain/audit-store.ts',
   ),
   layer(
-    ['src/domain/**', 'src/kinds/**', 'src/integrity/**', 'src/sealing/**'],
+    ['src/domain/**', 'src/kinds/**', 'src/sealing/**', ...CAPABILITIES.map((folder) => `src/${folder}/**`)],
     [...folders('storage', 'http'), ...KIND_HTTP_IMPORTS, ...STORE_DRIVERS, ...HTTP_PACKAGES],
     "the domain (domain/, a kind's tables, services and repositories, the integrity log, sealing) knows neither storage/ nor HTTP",
     KIND_HTTP_FILES,

@@ -19,6 +19,8 @@ import { packageVersion } from './version.js';
 import type { AuditStore } from './domain/audit-store.js';
 import type { IntegrityService } from './integrity/integrity-service.js';
 import { INTEGRITY_TAG, integrityRoutes } from './integrity/integrity-routes.js';
+import { erasureRoutes, PRIVACY_TAG } from './privacy/erasure-routes.js';
+import { ErasureService } from './privacy/erasure-service.js';
 
 export interface AppDependencies {
   store: AuditStore;
@@ -85,6 +87,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...LOG_KINDS.map((kind) => kind.tag),
     INGEST_TAG,
     INTEGRITY_TAG,
+    PRIVACY_TAG,
   ]);
 
   const now = deps.now ?? Date.now;
@@ -95,6 +98,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
     await api.register(integrityRoutes, { service: deps.integrity });
+    await api.register(erasureRoutes, { service: new ErasureService(deps.store, now) });
   });
   await app.register(tuyaApi, {
     projects: new Map(deps.tuya.projects.map((project) => [project.clientId, project])),

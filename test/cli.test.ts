@@ -36,7 +36,8 @@ describe('sealog CLI', { skip: pass }, () => {
   });
 
   test('every command has --help', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['token', '--help'], ['migrate', '--help']]) {
+    const commands = ['serve', 'token', 'migrate', 'copy', 'verify', 'erase', 'openapi'];
+    for (const args of [['--help'], ...commands.map((command) => [command, '--help'])]) {
       const { code, stdout } = await run(args);
       assert.equal(code, 0, args.join(' '));
       assert.match(stdout, /^Usage: sealog/, args.join(' '));

@@ -34,6 +34,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const { openApiCommand, OPENAPI_HELP } = await import('./openapi-command.js');
     return { run: openApiCommand, help: OPENAPI_HELP };
   },
+  erase: async () => {
+    const { eraseCommand, ERASE_HELP } = await import('./erase-command.js');
+    return { run: eraseCommand, help: ERASE_HELP };
+  },
   verify: async () => {
     const { verifyCommand, VERIFY_HELP } = await import('./verify-command.js');
     return { run: verifyCommand, help: VERIFY_HELP };
@@ -48,6 +52,7 @@ Commands:
   migrate   bring the store's schema up to date
   copy      copy a SQLite store into PostgreSQL (resumable, verified)
   verify    check the store against its signed integrity logs
+  erase     erase a data subject: its personal fields read [erased], proofs stay valid
   openapi   print the OpenAPI document of the HTTP API (JSON, on stdout)
 
 Run sealog <command> --help for a command's options; sealog --version prints the version.

@@ -6,6 +6,7 @@ import type { MfaConfigAuditLogRepository } from '../kinds/mfa-config-audit-log/
 import type { OperateLogRepository } from '../kinds/operate-log/operate-log-repository.js';
 import type { LogRows } from './log-rows.js';
 import type { IntegrityLog } from '../integrity/integrity-log.js';
+import type { SubjectErasure } from '../sealing/subject-erasure.js';
 
 export type { CountedPage, InsertOutcome, KeysetPosition, LogRows, OffsetWindow } from './log-rows.js';
 
@@ -14,7 +15,7 @@ export type { CountedPage, InsertOutcome, KeysetPosition, LogRows, OffsetWindow 
  * the same contract tests; nothing above this interface knows which store is underneath.
  * Every list is ordered newest first by (time, id), the keyset both paging styles rely on.
  */
-export interface AuditStore {
+export interface AuditStore extends SubjectErasure {
   /** The common rows of any log kind: insert, counted list, keyset page. */
   rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row>;
   readonly communicationLogs: CommunicationLogRepository;

@@ -1,17 +1,14 @@
-import { Type, type TProperties } from 'typebox';
-import { authmsErrorResponses, SimpleResponse, TenantQuery } from '../http/schemas/authms-envelope.js';
+import { Type } from 'typebox';
+import {
+  authmsErrorResponses,
+  enveloped,
+  SimpleResponse,
+  TenantQuery,
+} from '../http/schemas/authms-envelope.js';
 import { QueryObject } from '../http/schemas/query-object.js';
 import { LOG_KIND_NAMES } from './integrity-service.js';
 
 const Base64 = (description: string) => Type.String({ contentEncoding: 'base64', description });
-
-/** An AuthMS envelope (`code` 200, `message`, `timestamp`) around `fields`, as every /v1/ answer. */
-function enveloped<Fields extends TProperties>(fields: Fields, title: string) {
-  return Type.Object(
-    { code: Type.Integer(), message: Type.String(), ...fields, timestamp: Type.String() },
-    { title },
-  );
-}
 
 export const KindParams = Type.Object({
   kind: Type.Union(

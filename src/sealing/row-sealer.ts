@@ -114,6 +114,16 @@ export class RowSealer {
     return { values: sealed, newKeys };
   }
 
+  /**
+   * Drops what this process caches of an erased subject: its keys, which key is its current one,
+   * and every plaintext opened with those keys. Reads then find the keys gone and answer ERASED.
+   */
+  forgetErased(tenantId: string, subject: string, keyIds: readonly string[]): void {
+    this.ring.forgetKeys(tenantId, keyIds);
+    this.ring.forgetSubject(tenantId, subject);
+    this.plaintexts.evictKeyIds(keyIds);
+  }
+
   /** After the write that stored `newKeys` committed: see SubjectKeyRing.adopt. */
   adopt(newKeys: readonly StoredSubjectKey[]): void {
     this.ring.adopt(newKeys);

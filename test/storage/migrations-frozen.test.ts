@@ -20,6 +20,7 @@ const RELEASED = {
     '2f55f1e2afa732c1',
     '5139929ecd9990e5',
     '32abcdd3918caa89',
+    '7c2eb93510962dc4',
   ],
   postgres: [
     '4f1b0c0853f93ccc',
@@ -29,6 +30,7 @@ const RELEASED = {
     'f978820ff8dea487',
     '7234da751bdbcc23',
     'c102586c797fac44',
+    '1a119faf56892610',
   ],
 };
 

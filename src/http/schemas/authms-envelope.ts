@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type TProperties, type TSchema } from 'typebox';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE } from '../../domain/paging.js';
 
 /** AuthMS `dto.SimpleResponse`: every AuthMS error, and acknowledgements without data. */
@@ -10,6 +10,14 @@ export const SimpleResponse = Type.Object(
   },
   { title: 'dto.SimpleResponse' },
 );
+
+/** An AuthMS envelope (`code` 200, `message`, `timestamp`) around `fields`, as every /v1/ answer. */
+export function enveloped<Fields extends TProperties>(fields: Fields, title: string) {
+  return Type.Object(
+    { code: Type.Integer(), message: Type.String(), ...fields, timestamp: Type.String() },
+    { title },
+  );
+}
 
 /** AuthMS `dto.PageInfo`. */
 export const PageInfo = Type.Object(

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { generateId } from '../../domain/ids.js';
+import { ERASED } from '../../sealing/personal-fields.js';
 import { isAdmin } from '../../domain/principal.js';
 import { isStorableText } from '../../domain/storable-text.js';
 import { formatRfc3339 } from '../../domain/time.js';
@@ -13,6 +14,14 @@ import { ACCESS_LOG_TABLE, type AccessLog } from './access-log-table.js';
 import { AccessRecorder } from './access-recorder.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Record this route in the access log although it is no read: a change made through the API
+     * (an erasure, a retention setting), with its path parameters, so the record says whom or
+     * what it changed.
+     */
+    audited?: boolean;
+  }
   interface FastifyRequest {
     /** Log rows the answer carries (set as it is serialized), for the access log. */
     readRows: number;
@@ -72,7 +81,8 @@ const accessLogRoutes: FastifyPluginAsyncTypebox<{ service: AccessLogService }> 
 function presentAccessLog(log: AccessLog) {
   return {
     ...log,
-    query: JSON.parse(log.query) as Record<string, unknown>,
+    // The query is sealed for the actor: once the actor is erased it reads ERASED, no JSON.
+    query: log.query === ERASED ? ERASED : (JSON.parse(log.query) as Record<string, unknown>),
     accessed_at: formatRfc3339(log.accessed_at),
   };
 }
@@ -86,8 +96,9 @@ function clientIp(request: FastifyRequest): string {
 }
 
 /**
- * Records every GET and HEAD a verified caller makes on `app` (an authenticated API): the record is handed
- * to `recorder` after the answer was sent, so a read waits for nothing.
+ * Records every GET and HEAD a verified caller makes on `app` (an authenticated API), and every
+ * request to a route marked `audited`: the record is handed to `recorder` after the answer was
+ * sent, so a read waits for nothing.
  */
 function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorder, now: () => number): void {
   app.decorateRequest('readRows', 0);
@@ -105,8 +116,9 @@ function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorde
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
+    const audited = request.routeOptions.config.audited === true;
     const isRead = request.method === 'GET' || request.method === 'HEAD';
-    const who = isRead ? callerOf(request, api, reply.statusCode) : undefined;
+    const who = isRead || audited ? callerOf(request, api, reply.statusCode) : undefined;
     const route = request.routeOptions.url;
     if (who !== undefined && route !== undefined) {
       const accessedAt = now();
@@ -118,7 +130,10 @@ function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorde
         api,
         method: request.method,
         route,
-        query: JSON.stringify(declaredParameters(request)),
+        query: JSON.stringify({
+          ...(audited ? pathParameters(request) : {}),
+          ...declaredParameters(request),
+        }),
         row_count: request.readRows,
         status: reply.statusCode,
         error: storable(request.readError),
@@ -191,6 +206,13 @@ function declaredParameters(request: FastifyRequest): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(query).filter(([name]) => declared.has(name) && !isSecretName(name)),
   );
+}
+
+/** The path parameters of an audited change (whom or what it changed), secrets never. */
+function pathParameters(request: FastifyRequest): Record<string, unknown> {
+  const params = request.params;
+  if (typeof params !== 'object' || params === null) return {};
+  return Object.fromEntries(Object.entries(params).filter(([name]) => !isSecretName(name)));
 }
 
 /**

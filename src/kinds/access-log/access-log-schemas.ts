@@ -8,11 +8,15 @@ export const AccessLogItem = Type.Object(
     id: Type.String({ examples: ['acc_019a2b3c4d5e6f7a8b9c0d1e2f'] }),
     tenant_id: Type.String({ description: "the tenant the read was scoped to; '' for every tenant" }),
     actor: Type.String({ description: 'the token’s sub, or the Tuya client_id', examples: ['usr_admin'] }),
-    api: Type.Union([Type.Literal('authms'), Type.Literal('tuya')]),
+    api: Type.Union([Type.Literal('authms'), Type.Literal('tuya'), Type.Literal('cli')], {
+      description: 'the API the request came through; cli: a sealog command (sealog erase)',
+    }),
     method: Type.String({ examples: ['GET'] }),
     route: Type.String({ examples: ['/admin/communication/logs'] }),
-    query: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'the query parameters the read was answered with (secrets never)',
+    query: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Literal('[erased]')], {
+      description:
+        'the query parameters the read was answered with, and the path parameters of a change (secrets never); ' +
+        '[erased] once the actor was erased',
     }),
     row_count: Type.Integer({ description: 'log rows the answer carried' }),
     status: Type.Integer({ description: 'HTTP status of the answer' }),

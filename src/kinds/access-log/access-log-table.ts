@@ -1,7 +1,7 @@
 import { logTable } from '../log-table.js';
 
-/** The API a read came through. */
-export type AccessApi = 'authms' | 'tuya';
+/** The API a request came through; `cli` for a sealog command that changes data (sealog erase). */
+export type AccessApi = 'authms' | 'tuya' | 'cli';
 
 /**
  * One read of sealog's logs: who asked which route with what, and what came back. Recorded by

@@ -1,5 +1,6 @@
 import { maskRecipient } from '../../domain/masking.js';
 import { formatRfc3339 } from '../../domain/time.js';
+import { ERASED } from '../../sealing/personal-fields.js';
 import type { CommunicationLog, StatusTransition } from './communication-log-table.js';
 
 /**
@@ -13,7 +14,8 @@ export function presentCommunicationLog(log: CommunicationLog) {
     user_id: log.user_id,
     channel: log.channel,
     status: log.status,
-    recipient: maskRecipient(log.recipient),
+    // An erased recipient says so plainly: masked, [erased] would read as a value of its own.
+    recipient: log.recipient === ERASED ? ERASED : maskRecipient(log.recipient),
     content: log.content,
     provider: log.provider,
     template_id: log.template_id,

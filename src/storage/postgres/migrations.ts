@@ -576,6 +576,27 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE access_log_keys ADD COLUMN leaf_hash bytea;
     `,
   },
+  {
+    version: 8,
+    name: 'subject erasure',
+    sql: `
+      -- Every erasure that destroyed keys: who erased whom, which keys, how many records. Other
+      -- processes read it (by seq) to drop the keys and plaintexts they cache.
+      CREATE TABLE subject_erasures (
+        seq        bigserial PRIMARY KEY,
+        tenant_id  text COLLATE "C" NOT NULL,
+        subject    text COLLATE "C" NOT NULL,
+        key_ids    text NOT NULL,
+        records    text NOT NULL,
+        erased_at  bigint NOT NULL,
+        erased_by  text NOT NULL
+      );
+      CREATE INDEX subject_erasures_by_subject ON subject_erasures (tenant_id, subject, erased_at);
+      -- An erasure finds a subject's operate logs (to count them and clear their search text)
+      -- without reading the tenant's every row.
+      CREATE INDEX operate_logs_by_user ON operate_logs (tenant_id, user_id);
+    `,
+  },
 ];
 
 /**

@@ -35,6 +35,9 @@ import { PgTuyaTokenRepository } from './tuya-token-repository.js';
 import { loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
 import { PlaintextCache } from '../../sealing/plaintext-cache.js';
 import { RowSealer } from '../../sealing/row-sealer.js';
+import { ErasureFollower } from '../../sealing/erasure-follower.js';
+import type { ErasureOutcome, ErasureRequest } from '../../sealing/subject-erasure.js';
+import { eraseInTransaction, PgErasureSource, vacuumSubjectKeys } from './subject-erasure.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import type { StoreSealingOptions } from '../../sealing/store-sealing.js';
 import { PgSubjectKeyRepository } from './subject-key-repository.js';
@@ -75,6 +78,8 @@ export class PostgresStore implements AuditStore {
   /** Numbers and hashes leaves while this process is the schema's sequencer; runs after migrate(). */
   private sequencerLoop: SequencerLoop | undefined;
   private sequencer: PgSequencer | undefined;
+  /** Drops cached keys of subjects other processes erase; runs after migrate(). */
+  private erasures: ErasureFollower | undefined;
   private readonly onBackgroundFailure: (component: string, error: Error) => void;
   private readonly sequencing: boolean;
 
@@ -132,7 +137,7 @@ export class PostgresStore implements AuditStore {
     progress?: DataMigrationProgress,
   ): Promise<AppliedMigration[]> {
     try {
-      return await withUntimedClient(this.settings.url, async (client) => {
+      const applied = await withUntimedClient(this.settings.url, async (client) => {
         const applied = await applyMigrations(client, Infinity, onApplying);
         const db = executorOf(client);
         await registerMasterKeys(db, this.masterKeys);
@@ -149,6 +154,8 @@ export class PostgresStore implements AuditStore {
         if (this.sequencing) this.startSequencer();
         return applied;
       });
+      await this.followErasures();
+      return applied;
     } catch (error) {
       // Start-up and `sealog migrate` say where they tried; the host is no secret, the password is.
       if (!(error instanceof UnavailableError)) throw error;
@@ -184,6 +191,28 @@ export class PostgresStore implements AuditStore {
     this.sequencerLoop.start();
   }
 
+  private async followErasures(): Promise<void> {
+    if (this.erasures !== undefined) return;
+    this.erasures = new ErasureFollower(new PgErasureSource(this.pool), this.sealer, (error) => {
+      this.onBackgroundFailure('erasure follower', error instanceof Error ? error : new Error(String(error)));
+    });
+    await this.erasures.start();
+  }
+
+  async eraseSubject(request: ErasureRequest): Promise<ErasureOutcome> {
+    const erased = await eraseInTransaction(this.pool, request);
+    this.sealer.forgetErased(request.tenantId, request.subject, erased.keyIds);
+    await vacuumSubjectKeys(this.settings.url);
+    return {
+      tenantId: request.tenantId,
+      subject: request.subject,
+      keysDestroyed: erased.keyIds.length,
+      records: erased.records,
+      erasedAt: erased.erasedAt,
+      scrubbed: true,
+    };
+  }
+
   health(): StoreHealth {
     return { pool: this.pool.usage() };
   }
@@ -206,6 +235,7 @@ export class PostgresStore implements AuditStore {
   }
 
   async close(): Promise<void> {
+    await this.erasures?.stop();
     // Closing first ends the sequencer's session, so a pass waiting on a silent database ends too;
     // resigning after the loop stopped ends one its last pass may have opened.
     await this.sequencer?.close();

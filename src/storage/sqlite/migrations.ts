@@ -334,6 +334,46 @@ const MIGRATIONS: readonly Migration[] = [
         ('communication-log'), ('mfa-config-audit-log'), ('operate-log'), ('access-log');
     `,
   },
+  {
+    version: 8,
+    name: 'subject erasure',
+    sql: `
+      -- Erasure deletes a subject's keys with secure_delete on, so their bytes do not stay in free
+      -- space. The keys stored before this version sat in pages split while it was off, which can
+      -- leave stale copies of a moved row; the table is rebuilt (its old pages zeroed as they are
+      -- freed) so that every key has one copy, which an erasure wipes.
+      PRAGMA secure_delete = ON;
+      CREATE TABLE subject_keys_rebuilt (
+        tenant_id   TEXT    NOT NULL,
+        key_id      TEXT    NOT NULL,
+        subject     TEXT    NOT NULL,
+        master_key_id TEXT    NOT NULL,
+        wrapped     TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, key_id)
+      ) WITHOUT ROWID;
+      INSERT INTO subject_keys_rebuilt SELECT * FROM subject_keys ORDER BY tenant_id, key_id;
+      DROP TABLE subject_keys;
+      ALTER TABLE subject_keys_rebuilt RENAME TO subject_keys;
+      CREATE INDEX subject_keys_by_subject ON subject_keys (tenant_id, subject, created_at);
+      PRAGMA secure_delete = FAST;
+      -- Every erasure that destroyed keys: who erased whom, which keys, how many records. Other
+      -- processes read it (by seq) to drop the keys and plaintexts they cache.
+      CREATE TABLE subject_erasures (
+        seq        INTEGER PRIMARY KEY,
+        tenant_id  TEXT    NOT NULL,
+        subject    TEXT    NOT NULL,
+        key_ids    TEXT    NOT NULL,
+        records    TEXT    NOT NULL,
+        erased_at  INTEGER NOT NULL,
+        erased_by  TEXT    NOT NULL
+      );
+      CREATE INDEX subject_erasures_by_subject ON subject_erasures (tenant_id, subject, erased_at);
+      -- An erasure finds a subject's operate logs (to count them, clear their search text and
+      -- their trigram entries) without reading the tenant's every row.
+      CREATE INDEX operate_logs_by_user ON operate_logs (tenant_id, user_id);
+    `,
+  },
 ];
 
 /**

@@ -40,6 +40,9 @@ import { WriterThread } from './engine/writer-thread.js';
 import { ephemeralMasterKeys, loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
 import { PlaintextCache } from '../../sealing/plaintext-cache.js';
 import { RowSealer } from '../../sealing/row-sealer.js';
+import { ErasureFollower } from '../../sealing/erasure-follower.js';
+import type { ErasureOutcome, ErasureRequest } from '../../sealing/subject-erasure.js';
+import { SqliteErasureSource } from './tables/subject-erasure-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
 import { checkMasterKeys, registerMasterKeys } from './tables/master-key-registry.js';
@@ -105,6 +108,8 @@ export class SqliteStore implements AuditStore {
   /** Hashes numbered leaves into their trees; runs where the writer is, after migrate(). */
   private sequencer: SequencerLoop | undefined;
   private readonly masterKeys: MasterKeys;
+  /** Drops cached keys of subjects other processes erase; runs once the schema is known. */
+  private erasures: ErasureFollower | undefined;
 
   /**
    * Opens (creating if needed) the database file at `path` and starts its writer thread; the
@@ -181,7 +186,11 @@ export class SqliteStore implements AuditStore {
     onApplying?: (migration: AppliedMigration) => void,
     progress?: DataMigrationProgress,
   ): Promise<AppliedMigration[]> {
-    if (this.localWriter === undefined) return this.openAsReader();
+    if (this.localWriter === undefined) {
+      const checked = this.openAsReader();
+      await this.followErasures();
+      return checked;
+    }
     const applied = applyMigrations(this.db, Infinity, onApplying);
     registerMasterKeys(this.db, this.masterKeys);
     // Rows stored before sealing existed; none once sealed (the partial indexes find them at once).
@@ -203,7 +212,30 @@ export class SqliteStore implements AuditStore {
       this.indexer = new SearchIndexer(this.db, this.path, this.searchTuning, this.onBackgroundFailure);
       this.afterCommit.subscribe(this.indexer.subscriber, this.indexer.subscription);
     }
+    await this.followErasures();
     return applied;
+  }
+
+  private async followErasures(): Promise<void> {
+    if (this.erasures !== undefined) return;
+    this.erasures = new ErasureFollower(new SqliteErasureSource(this.db), this.sealer, (error) =>
+      this.onBackgroundFailure?.('erasure follower', threadError(error)),
+    );
+    await this.erasures.start();
+  }
+
+  async eraseSubject(request: ErasureRequest): Promise<ErasureOutcome> {
+    const erased = await this.writer.run({ type: 'erase-subject', request });
+    this.sealer.forgetErased(request.tenantId, request.subject, erased.keyIds);
+    const scrubbed = await this.writer.run({ type: 'scrub-erased', searchSeqs: erased.searchSeqs });
+    return {
+      tenantId: request.tenantId,
+      subject: request.subject,
+      keysDestroyed: erased.keyIds.length,
+      records: erased.records,
+      erasedAt: erased.erasedAt,
+      scrubbed,
+    };
   }
 
   /**
@@ -255,6 +287,7 @@ export class SqliteStore implements AuditStore {
   }
 
   async close(): Promise<void> {
+    await this.erasures?.stop();
     await this.sequencer?.stop();
     // The indexer's stop settles the notification it may be holding, so the seam can close.
     const seamClosed = this.afterCommit.close();

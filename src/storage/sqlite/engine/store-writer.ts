@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
 import {
   appendedCounts,
+  STANDALONE_COMMANDS,
   unpackCommand,
   type PackedWriteCommand,
   type PackedWriteResult,
@@ -53,6 +54,18 @@ export class InThreadWriter implements PackedWriter {
 
   /** Runs a command as the writer thread receives it, its type checked where run() was called. */
   runRequest(command: WriteCommand): Promise<unknown> {
+    if (STANDALONE_COMMANDS.has(command.type)) {
+      // Group commits run whole within one turn of the loop: between two, none is open.
+      return new Promise((resolve, reject) => {
+        setImmediate(() => {
+          try {
+            resolve(this.execute(command));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      });
+    }
     return this.group.run(() => this.execute(command));
   }
 

@@ -8,6 +8,8 @@ import type { StoredSubjectKey } from '../../../sealing/subject-key-ring.js';
 import type { LogId, StoredCheckpoint, TreeUpdate } from '../../../integrity/sequencing/integrity-store.js';
 import type { PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
 import type { LogIdentity } from '../../../integrity/integrity-log.js';
+import type { ErasureRequest } from '../../../sealing/subject-erasure.js';
+import type { ErasedInStore } from '../tables/subject-erasure-writes.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread
@@ -37,7 +39,16 @@ export type WriteCommand =
   | { type: 'claim-identity'; identity: LogIdentity }
   | { type: 'insert-tuya-token'; pair: TuyaTokenPair }
   | { type: 'rotate-tuya-token'; clientId: string; refreshHash: string; next: TuyaTokenPair; nowMs: number }
-  | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number };
+  | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number }
+  | { type: 'erase-subject'; request: ErasureRequest }
+  /** After an erasure's commit, outside any transaction (see STANDALONE_COMMANDS). */
+  | { type: 'scrub-erased'; searchSeqs: readonly number[] };
+
+/**
+ * Commands that run alone between two group commits rather than inside one: a WAL checkpoint
+ * cannot run inside a transaction.
+ */
+export const STANDALONE_COMMANDS: ReadonlySet<WriteCommand['type']> = new Set(['scrub-erased']);
 
 /** What each command answers once committed. */
 export interface WriteResults {
@@ -52,6 +63,9 @@ export interface WriteResults {
   'insert-tuya-token': undefined;
   'rotate-tuya-token': boolean;
   'remember-nonce': boolean;
+  'erase-subject': ErasedInStore;
+  /** Whether the files hold no copy of the erased bytes any more (false: readers kept a WAL busy). */
+  'scrub-erased': boolean;
 }
 
 /** The answer to `command`. */

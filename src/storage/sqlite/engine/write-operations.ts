@@ -5,6 +5,7 @@ import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { communicationLogWrites } from '../tables/communication-log-writes.js';
 import { nonceWrites } from '../tables/nonce-writes.js';
 import { subjectKeyWrites } from '../tables/subject-key-repository.js';
+import { subjectErasureWrites } from '../tables/subject-erasure-writes.js';
 import { LeafAssignment } from '../tables/leaf-assignment.js';
 import { IntegrityWrites } from '../integrity/integrity-writes.js';
 import { InlineTreeGrowth } from '../integrity/inline-tree-growth.js';
@@ -24,6 +25,7 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   const tuyaTokens = tuyaTokenWrites(db);
   const nonces = nonceWrites(db);
   const storeKeys = subjectKeyWrites(db);
+  const erasure = subjectErasureWrites(db);
   const handlers: WriteHandlers = {
     'insert-rows': ({ table, rows, subjectKeys, leafHashes }) => {
       const access = tables.get(table);
@@ -70,6 +72,8 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
       tuyaTokens.rotateTuyaToken(clientId, refreshHash, next, nowMs),
     'remember-nonce': ({ clientId, nonce, expiresAt, nowMs }) =>
       nonces.rememberNonce(clientId, nonce, expiresAt, nowMs),
+    'erase-subject': ({ request }) => erasure.erase(request),
+    'scrub-erased': ({ searchSeqs }) => erasure.scrub(searchSeqs),
   };
   // TypeScript cannot narrow a handler by the command's type through an index.
   const run = handlers as unknown as Record<WriteCommand['type'], (command: WriteCommand) => unknown>;

@@ -17,7 +17,9 @@ export function searchFilePath(storePath: string): string {
  * Contentless (the text stays in the store), with contentless_delete so that entries past the
  * store's last row can be dropped. `search_index_state` holds the store token the index was built
  * from and the highest operate_logs.seq it covers (the watermark); both change only in the same
- * transactions as the index, so the file is always consistent with itself.
+ * transactions as the index, so the file is always consistent with itself. Its `generation` grows
+ * with every erasure that removed entries: an indexing step that read rows before it (their text
+ * not cleared yet) sees the change and writes nothing.
  */
 const SCHEMA = `
   CREATE VIRTUAL TABLE IF NOT EXISTS operate_logs_fts USING fts5(
@@ -25,7 +27,8 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS search_index_state (
     id              INTEGER PRIMARY KEY CHECK (id = 1),
     store_token     TEXT    NOT NULL,
-    indexed_through INTEGER NOT NULL
+    indexed_through INTEGER NOT NULL,
+    generation      INTEGER NOT NULL DEFAULT 0
   );
 `;
 
@@ -73,6 +76,7 @@ function reconcile(path: string, token: string, lastSeq: number): SearchFileOutc
     return db
       .transaction((): SearchFileOutcome => {
         db.exec(SCHEMA);
+        addGenerationColumn(db);
         const state = db.prepare('SELECT store_token, indexed_through FROM search_index_state').get() as
           { store_token: string; indexed_through: number } | undefined;
         if (state?.store_token !== token) {
@@ -92,5 +96,13 @@ function reconcile(path: string, token: string, lastSeq: number): SearchFileOutc
       .immediate();
   } finally {
     db.close();
+  }
+}
+
+/** Adds `generation` to a search file made before erasure existed. */
+function addGenerationColumn(db: Database.Database): void {
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('search_index_state');
+  if (!columns.includes('generation')) {
+    db.exec('ALTER TABLE search_index_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 0');
   }
 }

@@ -50,10 +50,15 @@ function serve(port: NonNullable<typeof parentPort>, data: SearchIndexWorkerData
   );
   const add = db.prepare('INSERT INTO operate_logs_fts (rowid, operate_content) VALUES (?, ?)');
   const watermark = db.prepare('SELECT indexed_through FROM search_index_state').pluck();
-  const advance = db.prepare('UPDATE search_index_state SET indexed_through = ? WHERE indexed_through = ?');
-  const commit = db.transaction((from: number, rows: PendingRow[]) => {
+  const generation = db.prepare('SELECT generation FROM search_index_state').pluck();
+  // An erasure that committed since the rows were read bumped the generation: they may hold text
+  // it cleared, so nothing is written and the step reads them again.
+  const advance = db.prepare(
+    'UPDATE search_index_state SET indexed_through = ? WHERE indexed_through = ? AND generation = ?',
+  );
+  const commit = db.transaction((from: number, readAt: number, rows: PendingRow[]) => {
     const last = rows[rows.length - 1];
-    if (last === undefined || advance.run(last.seq, from).changes !== 1) return false;
+    if (last === undefined || advance.run(last.seq, from, readAt).changes !== 1) return false;
     for (const row of rows) add.run(row.seq, row.operate_content);
     return true;
   });
@@ -63,8 +68,9 @@ function serve(port: NonNullable<typeof parentPort>, data: SearchIndexWorkerData
     scheduled = false;
     if (stopped) return;
     const from = watermark.get() as number;
+    const readAt = generation.get() as number;
     const rows = next.all(from, data.stepRows);
-    const committed = rows.length > 0 && commit(from, rows);
+    const committed = rows.length > 0 && commit(from, readAt, rows);
     const idle = rows.length < data.stepRows && (committed || rows.length === 0);
     const progress: SearchIndexProgress = { indexedThrough: watermark.get() as number, idle };
     port.postMessage(progress);

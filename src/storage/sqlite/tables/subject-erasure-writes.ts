@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SEARCH_COPIES, SUBJECT_COLUMNS, type ErasureRequest } from '../../../sealing/subject-erasure.js';
+import { OPERATE_LOG_TABLE } from '../../../kinds/operate-log/operate-log-table.js';
+import { searchFilePath } from '../search/search-index-file.js';
+import { StatementCache } from '../engine/statement-cache.js';
+
+/** What the erasure's transaction did: the keys it destroyed and what needs scrubbing after it. */
+export interface ErasedInStore {
+  keyIds: string[];
+  records: Record<string, number>;
+  /** Epoch ms of the latest erasure of the subject that destroyed keys (this one if it did). */
+  erasedAt: number | undefined;
+  /** seq of the subject's operate logs: their entries in the search file's trigram index go. */
+  searchSeqs: number[];
+}
+
+/** Tries of a WAL truncation while readers hold old snapshots, each after the busy timeout. */
+const TRUNCATE_ATTEMPTS = 3;
+
+/**
+ * The erasure's writes on the writing connection `db`: `erase` runs inside the writer's
+ * transaction (keys deleted, search copies cleared, the erasure recorded); `scrub` runs after its
+ * commit, outside any transaction, and removes the erased text from the search file and every
+ * freed byte from both files' WALs.
+ */
+export function subjectErasureWrites(db: Database.Database): {
+  erase(request: ErasureRequest): ErasedInStore;
+  scrub(searchSeqs: readonly number[]): boolean;
+} {
+  const statements = new StatementCache(db);
+  return {
+    erase({ tenantId, subject, erasedBy, at }) {
+      // ON, not FAST: a page the deletes empty is zeroed as it is freed, not left whole.
+      db.pragma('secure_delete = ON');
+      try {
+        const keyIds = statements
+          .prepare('DELETE FROM subject_keys WHERE tenant_id = ? AND subject = ? RETURNING key_id')
+          .pluck()
+          .all(tenantId, subject) as string[];
+        for (const copy of SEARCH_COPIES) {
+          statements
+            .prepare(
+              `UPDATE ${copy.table} SET ${copy.column} = NULL
+                WHERE tenant_id = ? AND ${copy.subject} = ? AND ${copy.column} IS NOT NULL`,
+            )
+            .run(tenantId, subject);
+        }
+        const records: Record<string, number> = {};
+        for (const { kind, table, subject: column } of SUBJECT_COLUMNS) {
+          records[kind] = statements
+            .prepare(`SELECT count(*) FROM ${table} WHERE tenant_id = ? AND ${column} = ?`)
+            .pluck()
+            .get(tenantId, subject) as number;
+        }
+        if (keyIds.length > 0) {
+          statements
+            .prepare(
+              `INSERT INTO subject_erasures (tenant_id, subject, key_ids, records, erased_at, erased_by)
+               VALUES (?, ?, ?, ?, ?, ?)`,
+            )
+            .run(tenantId, subject, JSON.stringify(keyIds), JSON.stringify(records), at, erasedBy);
+        }
+        const erasedAt = statements
+          .prepare('SELECT max(erased_at) FROM subject_erasures WHERE tenant_id = ? AND subject = ?')
+          .pluck()
+          .get(tenantId, subject) as number | null;
+        const searchSeqs = statements
+          .prepare(
+            `SELECT seq FROM ${OPERATE_LOG_TABLE.table}
+              WHERE tenant_id = ? AND ${OPERATE_LOG_TABLE.sealing.subject} = ?`,
+          )
+          .pluck()
+          .all(tenantId, subject) as number[];
+        return { keyIds, records, erasedAt: erasedAt ?? undefined, searchSeqs };
+      } finally {
+        db.pragma('secure_delete = FAST');
+      }
+    },
+    scrub(searchSeqs) {
+      if (db.memory) return true;
+      const searchClean = forgetSearchEntries(searchFilePath(db.name), searchSeqs);
+      return searchClean && truncateWal(db);
+    },
+  };
+}
+
+/**
+ * Deletes the index entries of `seqs` from the search file (when there is one) and truncates its
+ * WAL. Bumps the file's generation in the same transaction: an indexing step that read the rows
+ * before the erasure committed then fails its guard and reads them again, cleared.
+ */
+function forgetSearchEntries(path: string, seqs: readonly number[]): boolean {
+  if (!existsSync(path)) return true;
+  const search = new Database(path);
+  try {
+    search.pragma('busy_timeout = 5000');
+    search.pragma('secure_delete = ON');
+    const remove = search.prepare('DELETE FROM operate_logs_fts WHERE rowid = ?');
+    search
+      .transaction(() => {
+        for (const seq of seqs) remove.run(seq);
+        search.prepare('UPDATE search_index_state SET generation = generation + 1').run();
+      })
+      .immediate();
+    return truncateWal(search);
+  } finally {
+    search.close();
+  }
+}
+
+/** Checkpoints and truncates `db`'s WAL, waiting for readers; false if they kept it busy. */
+function truncateWal(db: Database.Database): boolean {
+  for (let attempt = 0; attempt < TRUNCATE_ATTEMPTS; attempt++) {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    if (result?.busy === 0) return true;
+  }
+  return false;
+}

@@ -19,6 +19,8 @@ import { packageVersion } from './version.js';
 import type { AuditStore } from './domain/audit-store.js';
 import type { IntegrityService } from './integrity/integrity-service.js';
 import { INTEGRITY_TAG, integrityRoutes } from './integrity/integrity-routes.js';
+import { RETENTION_TAG, retentionRoutes } from './retention/retention-routes.js';
+import type { RetentionService } from './retention/retention-service.js';
 
 export interface AppDependencies {
   store: AuditStore;
@@ -37,6 +39,8 @@ export interface AppDependencies {
   trustProxy?: FastifyServerOptions['trustProxy'];
   /** The integrity log's API: checkpoints, proofs, leaves. */
   integrity: IntegrityService;
+  /** Tenants' retention settings: GET and PUT /v1/retention/{tenant_id}. */
+  retention: RetentionService;
 }
 
 /** The OpenAPI tag of the ingest routes every kind adds. */
@@ -85,6 +89,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...LOG_KINDS.map((kind) => kind.tag),
     INGEST_TAG,
     INTEGRITY_TAG,
+    RETENTION_TAG,
   ]);
 
   const now = deps.now ?? Date.now;
@@ -95,6 +100,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
     await api.register(integrityRoutes, { service: deps.integrity });
+    await api.register(retentionRoutes, { service: deps.retention });
   });
   await app.register(tuyaApi, {
     projects: new Map(deps.tuya.projects.map((project) => [project.clientId, project])),

@@ -12,6 +12,7 @@ import type { MetricsSource } from './http/plugins/metrics.js';
 import { processRegistry, registrySource } from './metrics/process-metrics.js';
 import { registerStoreMetrics } from './metrics/store-metrics.js';
 import { serveMetrics, type MetricsListener } from './metrics/metrics-listener.js';
+import { RetentionService } from './retention/retention-service.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -86,6 +87,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics: { registry, token: config.metrics.token, source },
       trustProxy: config.trustProxy,
       integrity: integrity.service,
+      retention: new RetentionService(store.retentionOverrides, config.retention, options.now),
     });
     log = app.log;
     if (applied.length > 0) app.log.info({ migrations: applied }, 'store migrated');

@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { CheckpointSigner } from '../integrity/checkpoints/checkpoint-signer.js';
 import { IntegrityService } from '../integrity/integrity-service.js';
 import { TileCache } from '../integrity/merkle/tile-cache.js';
+import { RetentionService } from '../retention/retention-service.js';
 import { UsageError } from './settings-options.js';
 
 export const OPENAPI_HELP = `Usage: sealog openapi
@@ -47,6 +48,7 @@ export async function openApiDocument(): Promise<unknown> {
         new TileCache(),
         config.integrity.checkpointIntervalMs,
       ),
+      retention: new RetentionService(store.retentionOverrides, config.retention),
     });
     try {
       await app.ready();

@@ -20,6 +20,8 @@ const RELEASED = {
     '2f55f1e2afa732c1',
     '5139929ecd9990e5',
     '32abcdd3918caa89',
+    // version 9 (version 8 comes in before it)
+    '7e03f2b1f2b38481',
   ],
   postgres: [
     '4f1b0c0853f93ccc',
@@ -29,6 +31,8 @@ const RELEASED = {
     'f978820ff8dea487',
     '7234da751bdbcc23',
     'c102586c797fac44',
+    // version 9 (version 8 comes in before it)
+    'f74ab60db1541040',
   ],
 };
 

@@ -576,6 +576,22 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE access_log_keys ADD COLUMN leaf_hash bytea;
     `,
   },
+  {
+    version: 9,
+    name: 'retention overrides',
+    sql: `
+      -- A tenant's own retention periods, set by the platform admin: one row per policy key
+      -- (a kind such as communication-logs, or a field such as communication-logs.content).
+      CREATE TABLE retention_overrides (
+        tenant_id  text COLLATE "C" NOT NULL,
+        policy_key text COLLATE "C" NOT NULL,
+        period     text   NOT NULL,
+        updated_at bigint NOT NULL,
+        updated_by text   NOT NULL,
+        PRIMARY KEY (tenant_id, policy_key)
+      );
+    `,
+  },
 ];
 
 /**

@@ -7,6 +7,7 @@ import {
   type AuditStore,
   type LogRows,
   type NonceRepository,
+  type RetentionOverrideRepository,
   type TableTally,
   type TuyaTokenRepository,
 } from '../../domain/audit-store.js';
@@ -28,6 +29,7 @@ import { backfillLeaves } from './integrity/pg-leaf-backfill.js';
 import { SequencerLoop } from '../../integrity/sequencing/sequencer-loop.js';
 import { PgNonceRepository } from './nonce-repository.js';
 import { PgOperateLogRepository } from './operate-log-repository.js';
+import { PgRetentionOverrideRepository } from './retention-override-repository.js';
 import { PartitionKeeper } from './partitions.js';
 import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
 import { PgLogRows } from './pg-log-rows.js';
@@ -64,6 +66,7 @@ export class PostgresStore implements AuditStore {
   readonly operateLogs: PgOperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  readonly retentionOverrides: RetentionOverrideRepository;
   private readonly pool: PgPool;
   private readonly partitions: PartitionKeeper;
   private readonly tables = new Map<string, PgLogRows<LogRow>>();
@@ -105,6 +108,7 @@ export class PostgresStore implements AuditStore {
     this.integrity = new PgIntegrityStore(this.pool);
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
+    this.retentionOverrides = new PgRetentionOverrideRepository(this.pool);
   }
 
   rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row> {

@@ -334,6 +334,22 @@ const MIGRATIONS: readonly Migration[] = [
         ('communication-log'), ('mfa-config-audit-log'), ('operate-log'), ('access-log');
     `,
   },
+  {
+    version: 9,
+    name: 'retention overrides',
+    sql: `
+      -- A tenant's own retention periods, set by the platform admin: one row per policy key
+      -- (a kind such as communication-logs, or a field such as communication-logs.content).
+      CREATE TABLE retention_overrides (
+        tenant_id  TEXT    NOT NULL,
+        policy_key TEXT    NOT NULL,
+        period     TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT    NOT NULL,
+        PRIMARY KEY (tenant_id, policy_key)
+      );
+    `,
+  },
 ];
 
 /**

@@ -8,6 +8,7 @@ import type {
   AuditStore,
   LogRows,
   NonceRepository,
+  RetentionOverrideRepository,
   StoreHealth,
   TableTally,
   TuyaTokenRepository,
@@ -25,6 +26,7 @@ import { asPromise } from './engine/as-promise.js';
 import { applyMigrations, knownMigrations } from './migrations.js';
 import { SqliteNonceRepository } from './tables/nonce-repository.js';
 import { SqliteOperateLogRepository } from './tables/operate-log-repository.js';
+import { SqliteRetentionOverrideRepository } from './tables/retention-override-repository.js';
 import { SearchIndexer, type SearchIndexTuning } from './search/search-indexer.js';
 import { SqliteLogRows } from './tables/sqlite-log-rows.js';
 import { tallyTables } from './tables/table-tally.js';
@@ -88,6 +90,7 @@ export class SqliteStore implements AuditStore {
   readonly operateLogs: SqliteOperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  readonly retentionOverrides: RetentionOverrideRepository;
   private readonly db: Database.Database;
   private indexer: SearchIndexer | undefined;
   /** The search file's reader of a store that reads beside the writer's process. */
@@ -149,6 +152,7 @@ export class SqliteStore implements AuditStore {
     this.integrity = new SqliteIntegrityStore(this.db, this.writer);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
     this.nonces = new SqliteNonceRepository(this.writer);
+    this.retentionOverrides = new SqliteRetentionOverrideRepository(this.db, this.writer);
   }
 
   rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row> {

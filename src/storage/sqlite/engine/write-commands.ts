@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { TuyaTokenPair } from '../../../domain/audit-store.js';
+import type { RetentionOverrideChange, TuyaTokenPair } from '../../../domain/audit-store.js';
 import type { CommunicationLogWithHistory } from '../../../kinds/communication-log/communication-log-repository.js';
 import type { StatusTransition } from '../../../kinds/communication-log/communication-log-table.js';
 import type { LogRow } from '../../../kinds/log-table.js';
@@ -37,7 +37,14 @@ export type WriteCommand =
   | { type: 'claim-identity'; identity: LogIdentity }
   | { type: 'insert-tuya-token'; pair: TuyaTokenPair }
   | { type: 'rotate-tuya-token'; clientId: string; refreshHash: string; next: TuyaTokenPair; nowMs: number }
-  | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number };
+  | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number }
+  | {
+      type: 'put-retention-overrides';
+      tenantId: string;
+      changes: readonly RetentionOverrideChange[];
+      updatedBy: string;
+      nowMs: number;
+    };
 
 /** What each command answers once committed. */
 export interface WriteResults {
@@ -52,6 +59,7 @@ export interface WriteResults {
   'insert-tuya-token': undefined;
   'rotate-tuya-token': boolean;
   'remember-nonce': boolean;
+  'put-retention-overrides': undefined;
 }
 
 /** The answer to `command`. */

@@ -4,6 +4,7 @@ import type { LogRow } from '../../../kinds/log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { communicationLogWrites } from '../tables/communication-log-writes.js';
 import { nonceWrites } from '../tables/nonce-writes.js';
+import { retentionOverrideWrites } from '../tables/retention-override-writes.js';
 import { subjectKeyWrites } from '../tables/subject-key-repository.js';
 import { LeafAssignment } from '../tables/leaf-assignment.js';
 import { IntegrityWrites } from '../integrity/integrity-writes.js';
@@ -23,6 +24,7 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   const communicationLogs = communicationLogWrites(db, leaves);
   const tuyaTokens = tuyaTokenWrites(db);
   const nonces = nonceWrites(db);
+  const retention = retentionOverrideWrites(db);
   const storeKeys = subjectKeyWrites(db);
   const handlers: WriteHandlers = {
     'insert-rows': ({ table, rows, subjectKeys, leafHashes }) => {
@@ -70,6 +72,10 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
       tuyaTokens.rotateTuyaToken(clientId, refreshHash, next, nowMs),
     'remember-nonce': ({ clientId, nonce, expiresAt, nowMs }) =>
       nonces.rememberNonce(clientId, nonce, expiresAt, nowMs),
+    'put-retention-overrides': ({ tenantId, changes, updatedBy, nowMs }) => {
+      retention.putRetentionOverrides(tenantId, changes, updatedBy, nowMs);
+      return undefined;
+    },
   };
   // TypeScript cannot narrow a handler by the command's type through an index.
   const run = handlers as unknown as Record<WriteCommand['type'], (command: WriteCommand) => unknown>;

@@ -21,6 +21,10 @@ import type { IntegrityService } from './integrity/integrity-service.js';
 import { INTEGRITY_TAG, integrityRoutes } from './integrity/integrity-routes.js';
 import { erasureRoutes, PRIVACY_TAG } from './privacy/erasure-routes.js';
 import { ErasureService } from './privacy/erasure-service.js';
+import { RETENTION_TAG, retentionRoutes } from './retention/retention-routes.js';
+import type { RetentionService } from './retention/retention-service.js';
+import { purgeRoutes } from './retention/purge-routes.js';
+import type { PurgeService } from './retention/purge-service.js';
 
 export interface AppDependencies {
   store: AuditStore;
@@ -39,6 +43,10 @@ export interface AppDependencies {
   trustProxy?: FastifyServerOptions['trustProxy'];
   /** The integrity log's API: checkpoints, proofs, leaves. */
   integrity: IntegrityService;
+  /** Tenants' retention settings: GET and PUT /v1/retention/{tenant_id}. */
+  retention: RetentionService;
+  /** Retention purges: GET /v1/retention/reports. */
+  purge: PurgeService;
 }
 
 /** The OpenAPI tag of the ingest routes every kind adds. */
@@ -88,6 +96,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     INGEST_TAG,
     INTEGRITY_TAG,
     PRIVACY_TAG,
+    RETENTION_TAG,
   ]);
 
   const now = deps.now ?? Date.now;
@@ -99,6 +108,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
     await api.register(integrityRoutes, { service: deps.integrity });
     await api.register(erasureRoutes, { service: new ErasureService(deps.store, now) });
+    await api.register(purgeRoutes, { service: deps.purge });
+    await api.register(retentionRoutes, { service: deps.retention });
   });
   await app.register(tuyaApi, {
     projects: new Map(deps.tuya.projects.map((project) => [project.clientId, project])),

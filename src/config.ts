@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { PolicyPeriods } from './retention/retention-policy.js';
+import {
+  DEFAULT_RETENTION,
+  parseRetentionSetting,
+  RetentionSettingError,
+} from './retention/retention-setting.js';
 
 /** Where logs are stored, parsed from DATABASE_URL. */
 export type StoreLocation =
@@ -81,6 +87,13 @@ export interface Config {
    */
   trustProxy: boolean | string[];
   integrity: IntegritySettings;
+  /**
+   * RETENTION: periods by policy key (`communication-logs`, `communication-logs.content`, …);
+   * a key not named keeps its kind's default, and tenants' overrides win over both (src/retention/).
+   */
+  retention: PolicyPeriods;
+  /** PURGE_INTERVAL in ms: between scheduled retention purges; 0 for none. */
+  purgeIntervalMs: number;
 }
 
 /** Sealed personal fields and the signed logs (docs/integrity.md). */
@@ -240,6 +253,19 @@ export const SETTINGS = {
     default: undefined,
     help: 'URL every checkpoint is also POSTed to (text/plain, retried with back-off)',
   },
+  PURGE_INTERVAL: {
+    flag: 'purge-interval',
+    default: '3600',
+    help: 'seconds between retention purges (the first within a minute of start); 0: only sealog purge',
+  },
+  RETENTION: {
+    flag: 'retention',
+    default: undefined,
+    help:
+      'how long logs are kept, per kind (and per field that may be kept for less), for every tenant without ' +
+      'an override: key=period,… with periods <n>d, <n>h or forever, e.g. communication-logs.content=7d; ' +
+      `defaults ${DEFAULT_RETENTION}`,
+  },
   TUYA_CLIENTS: {
     flag: 'tuya-clients',
     default: undefined,
@@ -335,7 +361,18 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
       checkpointDir: value('CHECKPOINT_DIR'),
       checkpointUrl: value('CHECKPOINT_URL'),
     },
+    retention: parseRetention(value('RETENTION')),
+    purgeIntervalMs: parseInteger('PURGE_INTERVAL', required('PURGE_INTERVAL'), 0, 30 * 86_400) * 1000,
   };
+}
+
+function parseRetention(raw: string | undefined): PolicyPeriods {
+  try {
+    return parseRetentionSetting(raw);
+  } catch (error) {
+    if (error instanceof RetentionSettingError) throw new ConfigError('RETENTION', error.message);
+    throw error;
+  }
 }
 
 function parseMetrics(port: string | undefined, token: string | undefined): MetricsSettings {

@@ -12,6 +12,10 @@ import type { MetricsSource } from './http/plugins/metrics.js';
 import { processRegistry, registrySource } from './metrics/process-metrics.js';
 import { registerStoreMetrics } from './metrics/store-metrics.js';
 import { serveMetrics, type MetricsListener } from './metrics/metrics-listener.js';
+import { RetentionService } from './retention/retention-service.js';
+import { PurgeService } from './retention/purge-service.js';
+import { PurgeScheduler } from './retention/purge-scheduler.js';
+import type { PurgeReport } from './retention/purge-store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -60,6 +64,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
   let metricsListener: MetricsListener | undefined;
   let integrity: IntegrityRuntime | undefined;
+  let scheduler: PurgeScheduler | undefined;
   try {
     const applied = await store.migrate(undefined, dataMigrationProgress(process.stderr));
     integrity = await startIntegrity(store.integrity, config.integrity, dataDirectory(config.store), {
@@ -76,6 +81,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const registry = processRegistry();
     registerStoreMetrics(registry, store);
     const source: MetricsSource = options.metricsSource ?? registrySource(registry);
+    const retention = new RetentionService(store.retentionOverrides, config.retention, options.now);
+    const purge = new PurgeService(store.purge, () => store.integrity.logStates(), retention, options.now);
     const app = await buildApp({
       store,
       verifyToken: createTokenVerifier(key, { issuer: config.jwt.issuer, audience: config.jwt.audience }),
@@ -86,6 +93,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics: { registry, token: config.metrics.token, source },
       trustProxy: config.trustProxy,
       integrity: integrity.service,
+      retention,
+      purge,
     });
     log = app.log;
     if (applied.length > 0) app.log.info({ migrations: applied }, 'store migrated');
@@ -95,6 +104,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           'Mint a token with: npx sealog token --sub admin --tenant tnt_demo --role admin',
       );
     }
+    scheduler = new PurgeScheduler(
+      (signal) => purge.run({ signal }),
+      config.purgeIntervalMs,
+      (run) => {
+        if (run.ran) logPurge(app.log, run.reports);
+      },
+      (error) => {
+        app.log.error({ err: error }, 'retention purge failed; the next one tries again');
+      },
+    );
+    scheduler.start();
     await options.beforeListen?.(store, app);
     const url = await app.listen({ port: config.port, host: config.host });
     if (config.metrics.port !== undefined && options.metricsSource === undefined) {
@@ -110,14 +130,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       close: async () => {
         await metricsListener?.close();
         await app.close();
+        await scheduler?.stop();
         await integrity?.stop();
         await store.close();
       },
     };
   } catch (error) {
     await metricsListener?.close();
+    await scheduler?.stop();
     await integrity?.stop();
     await store.close();
     throw error;
+  }
+}
+
+/** One line per log a scheduled purge removed rows from (nothing when it removed none). */
+function logPurge(log: FastifyBaseLogger, reports: readonly PurgeReport[]): void {
+  for (const report of reports) {
+    if (report.removed === 0) continue;
+    log.info(
+      { tenant: report.tenantId, kind: report.kind, removed: report.removed, ms: report.durationMs },
+      'retention purge removed expired rows',
+    );
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ERASE_HELP } from '../src/cli/erase-command.js';
 import { MIGRATE_HELP } from '../src/cli/migrate-command.js';
+import { PURGE_HELP } from '../src/cli/purge-command.js';
 import { SERVE_HELP } from '../src/cli/serve-command.js';
 import { formatOptions, HELP_WIDTH } from '../src/cli/settings-options.js';
 import { TOKEN_HELP } from '../src/cli/token-command.js';
@@ -57,8 +58,8 @@ describe('--help text', () => {
     }
   });
 
-  test('token, migrate and erase: descriptions aligned with the setting rows among their own options', () => {
-    for (const help of [TOKEN_HELP, MIGRATE_HELP, ERASE_HELP]) {
+  test('token, migrate, erase and purge: descriptions aligned with the setting rows among their own options', () => {
+    for (const help of [TOKEN_HELP, MIGRATE_HELP, ERASE_HELP, PURGE_HELP]) {
       const lines = optionLines(help);
       assert.equal(new Set(descriptionColumns(lines)).size, 1, lines.join('\n'));
       assert.match(lines.at(-1) ?? '', /^ {2}-h, --help {2,}show this help$/);

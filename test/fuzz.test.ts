@@ -174,7 +174,7 @@ describe(`fuzzing every documented route (${TEST_STORE})`, () => {
       kind: ['communication-log', 'mfa-config-audit-log', 'operate-log', 'access-log'],
       leaf_index: ['0'],
       transition: ['1'],
-      from: ['1'],
+      from: ['0', '1'],
       to: ['1', '3'],
       start: ['0'],
       limit: ['10'],

@@ -38,6 +38,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const { eraseCommand, ERASE_HELP } = await import('./erase-command.js');
     return { run: eraseCommand, help: ERASE_HELP };
   },
+  purge: async () => {
+    const { purgeCommand, PURGE_HELP } = await import('./purge-command.js');
+    return { run: purgeCommand, help: PURGE_HELP };
+  },
   verify: async () => {
     const { verifyCommand, VERIFY_HELP } = await import('./verify-command.js');
     return { run: verifyCommand, help: VERIFY_HELP };
@@ -53,6 +57,7 @@ Commands:
   copy      copy a SQLite store into PostgreSQL (resumable, verified)
   verify    check the store against its signed integrity logs
   erase     erase a data subject: its personal fields read [erased], proofs stay valid
+  purge     remove the logs older than their retention (--dry-run counts them)
   openapi   print the OpenAPI document of the HTTP API (JSON, on stdout)
 
 Run sealog <command> --help for a command's options; sealog --version prints the version.

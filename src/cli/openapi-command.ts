@@ -7,6 +7,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { CheckpointSigner } from '../integrity/checkpoints/checkpoint-signer.js';
 import { IntegrityService } from '../integrity/integrity-service.js';
 import { TileCache } from '../integrity/merkle/tile-cache.js';
+import { RetentionService } from '../retention/retention-service.js';
+import { PurgeService } from '../retention/purge-service.js';
 import { UsageError } from './settings-options.js';
 
 export const OPENAPI_HELP = `Usage: sealog openapi
@@ -29,6 +31,7 @@ export async function openApiDocument(): Promise<unknown> {
   const config = parseConfig({ DATABASE_URL: 'sqlite::memory:' });
   const store = openStore(config.store);
   try {
+    const retention = new RetentionService(store.retentionOverrides, config.retention);
     const app = await buildApp({
       store,
       // No request is ever served: the routes only need something to call.
@@ -47,6 +50,8 @@ export async function openApiDocument(): Promise<unknown> {
         new TileCache(),
         config.integrity.checkpointIntervalMs,
       ),
+      retention,
+      purge: new PurgeService(store.purge, () => store.integrity.logStates(), retention),
     });
     try {
       await app.ready();

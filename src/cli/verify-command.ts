@@ -61,6 +61,8 @@ interface VerifyOutcome {
   logs: number;
   leaves: number;
   pending: number;
+  /** Leaves whose rows a retention purge removed. */
+  pruned: number;
   storeKeyTrusted: boolean;
 }
 
@@ -108,14 +110,14 @@ export async function verifyCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   } finally {
     await store.close();
   }
-  const { findings, logs, leaves, pending } = outcome;
+  const { findings, logs, leaves, pending, pruned } = outcome;
   if (outcome.storeKeyTrusted && !values.json) {
     process.stderr.write(
       'note: checkpoints were checked against the key recorded in the store itself; give --checkpoints or --verifier-key for an anchor outside it\n',
     );
   }
   const seconds = (performance.now() - startedAt) / 1000;
-  report(findings, { logs, leaves, pending, seconds }, values.json === true);
+  report(findings, { logs, leaves, pending, pruned, seconds }, values.json === true);
   if (findings.length > 0) {
     throw new Error(`${findings.length} finding(s): the store does not match its signed logs`);
   }
@@ -151,6 +153,7 @@ async function verifyStore(
   const findings: Finding[] = [];
   let leaves = 0;
   let pending = 0;
+  let pruned = 0;
   let storeKeyTrusted = false;
   /** Per tenant and kind, what verifying its log found: the leaves it read and the rows they found. */
   const verified = new Map<string, Pick<LogVerification, 'leaves' | 'rowsFound'>>();
@@ -177,6 +180,7 @@ async function verifyStore(
       progress.advance(`${log.tenantId}/${log.kind}`, count);
     });
     leaves += result.leaves;
+    pruned += result.pruned;
     findings.push(...result.findings);
     verified.set(logKey(log), result);
   };
@@ -227,7 +231,7 @@ async function verifyStore(
       `no log of tenant ${JSON.stringify(values.tenant)}${values.kind === undefined ? '' : ` and kind ${values.kind}`} in this store: check --tenant`,
     );
   }
-  return { findings, logs: verified.size, leaves, pending, storeKeyTrusted };
+  return { findings, logs: verified.size, leaves, pending, pruned, storeKeyTrusted };
 }
 
 /**
@@ -264,7 +268,7 @@ async function numberedPastState(
 
 function report(
   findings: readonly Finding[],
-  summary: { logs: number; leaves: number; pending: number; seconds: number },
+  summary: { logs: number; leaves: number; pending: number; pruned: number; seconds: number },
   json: boolean,
 ): void {
   const rate = summary.seconds > 0 ? Math.round(summary.leaves / summary.seconds) : summary.leaves;
@@ -280,6 +284,9 @@ function report(
     `verified ${summary.logs} log(s), ${summary.leaves} leaves in ${summary.seconds.toFixed(1)} s (${rate} leaves/s): ` +
       (findings.length === 0 ? 'nothing found' : `${findings.length} finding(s)`) +
       (summary.pending > 0 ? `; ${summary.pending} row(s) written and not numbered yet` : '') +
+      (summary.pruned > 0
+        ? `; ${summary.pruned} leaves pruned by retention (checked by their stored hashes only)`
+        : '') +
       '\n',
   );
 }

@@ -7,6 +7,7 @@ import type { OperateLogRepository } from '../kinds/operate-log/operate-log-repo
 import type { LogRows } from './log-rows.js';
 import type { IntegrityLog } from '../integrity/integrity-log.js';
 import type { SubjectErasure } from '../sealing/subject-erasure.js';
+import type { PurgeStore } from '../retention/purge-store.js';
 
 export type { CountedPage, InsertOutcome, KeysetPosition, LogRows, OffsetWindow } from './log-rows.js';
 
@@ -23,8 +24,12 @@ export interface AuditStore extends SubjectErasure {
   readonly operateLogs: OperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  /** Tenants' own retention periods, set by the platform admin (src/retention/). */
+  readonly retentionOverrides: RetentionOverrideRepository;
   /** Tamper evidence: every record a leaf of its (tenant, kind) log, and the logs' checkpoints. */
   readonly integrity: IntegrityLog;
+  /** Retention: expired rows removed in batches, with the lease and the reports of each run. */
+  readonly purge: PurgeStore;
   /**
    * Applies pending migrations; returns the versions it applied (empty when up to date).
    * `onApplying` hears of each one before it runs: some fill new tables from the rows already
@@ -123,4 +128,40 @@ export interface NonceRepository {
    * already used it and it has not expired: a replay. Expired nonces are forgotten.
    */
   remember(clientId: string, nonce: string, expiresAt: number, nowMs: number): Promise<boolean>;
+}
+
+/** One tenant's own retention period for one policy key (a kind, or a field of one). */
+export interface RetentionOverride {
+  /** e.g. `communication-logs` or `communication-logs.content`. */
+  policyKey: string;
+  /** As the API took it: `<n>d`, `<n>h` or `forever`. */
+  period: string;
+  /** Epoch ms of the last change. */
+  updatedAt: number;
+  /** The `sub` of the token that made it. */
+  updatedBy: string;
+}
+
+/** One change of a tenant's overrides: set the key's period, or with null remove its override. */
+export interface RetentionOverrideChange {
+  policyKey: string;
+  period: string | null;
+}
+
+/**
+ * Tenants' retention overrides, stored as given: the store knows nothing of periods or keys
+ * (src/retention/ checks them before they are put).
+ */
+export interface RetentionOverrideRepository {
+  /** The tenant's overrides, by policy key ascending; empty when it has none. */
+  get(tenantId: string): Promise<RetentionOverride[]>;
+  /** Applies every change of `changes` in one transaction: all of them or none. */
+  put(
+    tenantId: string,
+    changes: readonly RetentionOverrideChange[],
+    updatedBy: string,
+    nowMs: number,
+  ): Promise<void>;
+  /** Every tenant with at least one override, tenants ascending by bytes, keys ascending. */
+  list(): Promise<{ tenantId: string; overrides: RetentionOverride[] }[]>;
 }

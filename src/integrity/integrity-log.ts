@@ -33,6 +33,9 @@ export interface StoredRowCount {
  * Everything a store keeps for tamper evidence, as the domain uses it: the trees and checkpoints
  * (IntegrityStore), the publishing outbox, leaf bytes, where a record's leaf is, and the identity.
  */
+/** Leaves [first, end) of a log pruned by retention. */
+export type PrunedRange = readonly [first: number, end: number];
+
 export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafReader {
   /** The index of a record's leaf (transition 0) or of its transition number `transition`; undefined when not numbered yet. */
   findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined>;
@@ -53,6 +56,11 @@ export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafRead
    * of every row) need not run.
    */
   rowCounts(kind: string): Promise<StoredRowCount[]>;
+  /**
+   * The leaves of `log` whose records a retention purge removed, as [first, end) ranges in leaf
+   * order: their hashes stay in the tree, their rows and numbering are gone on purpose.
+   */
+  prunedRanges(log: LogId): Promise<PrunedRange[]>;
   /** Whether the store has record `recordId` of the log's kind and tenant. */
   hasRecord(log: LogId, recordId: string): Promise<boolean>;
   /** The identity recorded at the first signature; undefined before it. */

@@ -46,6 +46,20 @@ export interface SealingSpec {
 }
 
 /**
+ * How long a kind's records are kept unless the RETENTION setting or a tenant's override says
+ * otherwise (src/retention/), and which of its personal fields may be kept for less.
+ */
+export interface RetentionSpec {
+  /** The kind's default period: `<n>d`, `<n>h` or `forever` (see src/retention/retention-period.ts). */
+  readonly defaultPeriod: string;
+  /**
+   * Columns that may have a shorter period of their own (a message body holding a verification
+   * code), policy key `<kind>s.<column>`; without a period of its own a field follows its record.
+   */
+  readonly fields?: readonly string[] | undefined;
+}
+
+/**
  * The one description of a log kind's table that every store and every common capability (tally,
  * copy, export, migrations' DDL, ingest) reads: what sealog keeps for each record of the kind.
  * Lists walk it newest first by (timeColumn, id), the keyset both paging styles rely on. Build one
@@ -73,8 +87,12 @@ export interface LogTable<Row extends LogRow = LogRow> {
    * with them, tallied right after the kind's own table.
    */
   readonly dependentTables?: readonly string[] | undefined;
+  /** The column of each dependent table naming its record's id (beside tenant_id), e.g. `log_id`. */
+  readonly dependentKey?: string | undefined;
   /** The kind's personal columns and its data subject. */
   readonly sealing: SealingSpec;
+  /** The kind's default retention and the fields that may be kept for less. */
+  readonly retention: RetentionSpec;
 }
 
 /** A LogTable whose column names are checked against the row type. */
@@ -87,6 +105,7 @@ export function logTable<Row extends LogRow>(
       separate?: ReadonlyArray<keyof Row & string>;
       subject: keyof Row & string;
     };
+    retention: RetentionSpec & { fields?: ReadonlyArray<keyof Row & string> };
   },
 ): LogTable<Row> {
   return spec;

@@ -41,6 +41,7 @@ test('formats: every column of the table, its envelope, and the transition membe
   ]);
   const table = (names: readonly string[], sealing: LogTable['sealing']): LogTable => ({
     ...{ kind: 'k', table: 'ks', timeColumn: 'id', keysTable: 'k_keys', idPrefix: 'k_', sealing },
+    retention: { defaultPeriod: 'forever' },
     columns: ['tenant_id', 'id', ...names].map((name) => [name, 'text'] as const),
   });
   const searchCopy = { column: 'search_text', of: 'note' };

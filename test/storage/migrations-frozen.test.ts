@@ -21,6 +21,8 @@ const RELEASED = {
     '5139929ecd9990e5',
     '32abcdd3918caa89',
     '7c2eb93510962dc4',
+    '7e03f2b1f2b38481',
+    '27e0dc5301df295b',
   ],
   postgres: [
     '4f1b0c0853f93ccc',
@@ -31,6 +33,8 @@ const RELEASED = {
     '7234da751bdbcc23',
     'c102586c797fac44',
     '1a119faf56892610',
+    'f74ab60db1541040',
+    '391f0bc2d9a54727',
   ],
 };
 

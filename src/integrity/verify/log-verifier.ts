@@ -8,7 +8,10 @@ import type { LogId, StoredCheckpoint } from '../sequencing/integrity-store.js';
 import type { Finding } from './verify-findings.js';
 
 /** What the verifier reads of a store. */
-export type VerifySource = Pick<IntegrityLog, 'logState' | 'readTiles' | 'listCheckpoints' | 'leafChecks'>;
+export type VerifySource = Pick<
+  IntegrityLog,
+  'logState' | 'readTiles' | 'listCheckpoints' | 'leafChecks' | 'prunedRanges'
+>;
 
 /** A checkpoint as found outside the store (CHECKPOINT_DIR), to compare the store with. */
 export interface PublishedCheckpoint {
@@ -23,6 +26,8 @@ export interface LogVerification {
   leaves: number;
   /** The leaves whose record, or transition, is stored (see IntegrityLog.rowCounts). */
   rowsFound: { records: number; transitions: number };
+  /** Leaves whose rows a retention purge removed: checked by their stored hashes only. */
+  pruned: number;
 }
 
 /**
@@ -81,6 +86,15 @@ export async function verifyLog(
   const range = new StringCompactRange();
   const removed: Finding[] = [];
   const rowsFound = { records: 0, transitions: 0 };
+  const prunedRanges = await source.prunedRanges(log);
+  let nextRange = 0;
+  let pruned = 0;
+  /** Whether leaf `index` was pruned; asked in increasing order of index. */
+  const isPruned = (index: number): boolean => {
+    while ((prunedRanges[nextRange]?.[1] ?? Infinity) <= index) nextRange++;
+    const range = prunedRanges[nextRange];
+    return range !== undefined && range[0] <= index;
+  };
   let leafFindings = 0;
   /** Finds leaf `index` (entry `at` of `checks`) edited: its stored row is not what it committed to. */
   const edited = (checks: LeafChecks, index: number, at: number, detail: string) => {
@@ -129,6 +143,10 @@ export async function verifyLog(
           edited(checks, index, at, 'the stored row no longer hashes to its leaf');
       } else if (refusal !== undefined) {
         edited(checks, index, at, `the stored row holds what no leaf can (${refusal})`);
+        hash = storedHashes.at(index) ?? ZERO_HASH;
+      } else if (isPruned(index)) {
+        // Removed by retention on purpose: its hash stays in the tree, and the roots check it.
+        pruned++;
         hash = storedHashes.at(index) ?? ZERO_HASH;
       } else {
         const transition = at === -1 ? undefined : checks.transitions[at];
@@ -215,7 +233,7 @@ export async function verifyLog(
       detail: 'the stored tree root is not the root of the leaves',
     });
   }
-  return { findings, leaves: state.assigned, rowsFound };
+  return { findings, leaves: state.assigned, rowsFound, pruned };
 }
 
 /** Every stored checkpoint of `log`, oldest first. */

@@ -54,6 +54,7 @@ export const ACCESS_LOG_TABLE = logTable<AccessLog>({
   timeColumn: 'accessed_at',
   keysTable: 'access_log_keys',
   idPrefix: 'acc_',
+  retention: { defaultPeriod: '365d' },
   // The reader is the person whose trail an access record is; a user named inside `query` is
   // forgotten with the actor's key or by retention, not by that user's erasure.
   sealing: { sealed: ['query', 'ip'], subject: 'actor' },

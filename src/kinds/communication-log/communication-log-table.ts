@@ -64,8 +64,10 @@ export const COMMUNICATION_LOG_TABLE = logTable<CommunicationLog>({
   timeColumn: 'created_at',
   keysTable: 'communication_log_keys',
   idPrefix: 'log_',
+  retention: { defaultPeriod: '180d', fields: ['content'] },
   sealing: { sealed: ['recipient', 'content'], separate: ['error', 'response'], subject: 'user_id' },
   dependentTables: ['communication_log_transitions'],
+  dependentKey: 'log_id',
   tally: {
     table: 'communication_log_tallies',
     columns: ['tenant_id', 'channel', 'status'],

@@ -39,6 +39,7 @@ export const MFA_CONFIG_AUDIT_LOG_TABLE = logTable<MfaConfigAuditLog>({
   timeColumn: 'timestamp',
   keysTable: 'mfa_config_audit_log_keys',
   idPrefix: 'mfa_',
+  retention: { defaultPeriod: '730d' },
   sealing: { sealed: ['message'], subject: 'operator_id' },
   tally: {
     table: 'mfa_config_audit_log_tallies',

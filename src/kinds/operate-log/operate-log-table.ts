@@ -45,6 +45,7 @@ export const OPERATE_LOG_TABLE = logTable<OperateLog>({
   timeColumn: 'record_time',
   keysTable: 'operate_log_keys',
   idPrefix: 'op_',
+  retention: { defaultPeriod: '365d' },
   sealing: {
     sealed: ['username', 'account', 'operate_geo_info', 'operate_ip_info', 'operate_content'],
     subject: 'user_id',

@@ -597,6 +597,60 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operate_logs_by_user ON operate_logs (tenant_id, user_id);
     `,
   },
+  {
+    version: 9,
+    name: 'retention overrides',
+    sql: `
+      -- A tenant's own retention periods, set by the platform admin: one row per policy key
+      -- (a kind such as communication-logs, or a field such as communication-logs.content).
+      CREATE TABLE retention_overrides (
+        tenant_id  text COLLATE "C" NOT NULL,
+        policy_key text COLLATE "C" NOT NULL,
+        period     text   NOT NULL,
+        updated_at bigint NOT NULL,
+        updated_by text   NOT NULL,
+        PRIMARY KEY (tenant_id, policy_key)
+      );
+    `,
+  },
+  {
+    version: 10,
+    name: 'retention purge',
+    sql: `
+      -- The leaves whose records a retention purge removed, as ranges [first_leaf, end_leaf) per
+      -- log: their hashes stay in the tiles (every proof of the rest still verifies) and verify
+      -- counts them as pruned, not removed.
+      CREATE TABLE integrity_pruned (
+        tenant_id  text COLLATE "C" NOT NULL,
+        kind       text COLLATE "C" NOT NULL,
+        first_leaf bigint NOT NULL,
+        end_leaf   bigint NOT NULL,
+        pruned_at  bigint NOT NULL,
+        PRIMARY KEY (tenant_id, kind, first_leaf)
+      );
+      -- One purge at a time, whichever process runs it: the holder and when its lease ends.
+      CREATE TABLE purge_lease (
+        id         integer PRIMARY KEY CHECK (id = 1),
+        holder     text   NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      -- What each purge run did per tenant and kind (GET /v1/retention/reports).
+      CREATE TABLE purge_reports (
+        run_id      text COLLATE "C" NOT NULL,
+        tenant_id   text COLLATE "C" NOT NULL,
+        kind        text COLLATE "C" NOT NULL,
+        started_at  bigint  NOT NULL,
+        cutoff      bigint  NOT NULL,
+        removed     bigint  NOT NULL,
+        oldest_kept bigint,
+        duration_ms bigint  NOT NULL,
+        dry_run     boolean NOT NULL,
+        PRIMARY KEY (run_id, tenant_id, kind)
+      );
+      CREATE INDEX purge_reports_by_time ON purge_reports (started_at);
+      CREATE INDEX purge_reports_by_tenant ON purge_reports (tenant_id, started_at);
+    `,
+  },
 ];
 
 /**

@@ -7,6 +7,7 @@ import {
   type AuditStore,
   type LogRows,
   type NonceRepository,
+  type RetentionOverrideRepository,
   type TableTally,
   type TuyaTokenRepository,
 } from '../../domain/audit-store.js';
@@ -28,6 +29,7 @@ import { backfillLeaves } from './integrity/pg-leaf-backfill.js';
 import { SequencerLoop } from '../../integrity/sequencing/sequencer-loop.js';
 import { PgNonceRepository } from './nonce-repository.js';
 import { PgOperateLogRepository } from './operate-log-repository.js';
+import { PgRetentionOverrideRepository } from './retention-override-repository.js';
 import { PartitionKeeper } from './partitions.js';
 import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
 import { PgLogRows } from './pg-log-rows.js';
@@ -38,6 +40,7 @@ import { RowSealer } from '../../sealing/row-sealer.js';
 import { ErasureFollower } from '../../sealing/erasure-follower.js';
 import type { ErasureOutcome, ErasureRequest } from '../../sealing/subject-erasure.js';
 import { eraseInTransaction, PgErasureSource, vacuumSubjectKeys } from './subject-erasure.js';
+import { PgPurgeStore } from './purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import type { StoreSealingOptions } from '../../sealing/store-sealing.js';
 import { PgSubjectKeyRepository } from './subject-key-repository.js';
@@ -67,6 +70,7 @@ export class PostgresStore implements AuditStore {
   readonly operateLogs: PgOperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  readonly retentionOverrides: RetentionOverrideRepository;
   private readonly pool: PgPool;
   private readonly partitions: PartitionKeeper;
   private readonly tables = new Map<string, PgLogRows<LogRow>>();
@@ -75,6 +79,7 @@ export class PostgresStore implements AuditStore {
   private readonly masterKeys: MasterKeys;
   /** The integrity log's tiles, states and checkpoints (src/integrity/). */
   readonly integrity: PgIntegrityStore;
+  readonly purge: PgPurgeStore;
   /** Numbers and hashes leaves while this process is the schema's sequencer; runs after migrate(). */
   private sequencerLoop: SequencerLoop | undefined;
   private sequencer: PgSequencer | undefined;
@@ -108,8 +113,10 @@ export class PostgresStore implements AuditStore {
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
     this.operateLogs = new PgOperateLogRepository(this.pool, this.logRows(OPERATE_LOG_TABLE));
     this.integrity = new PgIntegrityStore(this.pool);
+    this.purge = new PgPurgeStore(this.pool);
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
+    this.retentionOverrides = new PgRetentionOverrideRepository(this.pool);
   }
 
   rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row> {

@@ -374,6 +374,60 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operate_logs_by_user ON operate_logs (tenant_id, user_id);
     `,
   },
+  {
+    version: 9,
+    name: 'retention overrides',
+    sql: `
+      -- A tenant's own retention periods, set by the platform admin: one row per policy key
+      -- (a kind such as communication-logs, or a field such as communication-logs.content).
+      CREATE TABLE retention_overrides (
+        tenant_id  TEXT    NOT NULL,
+        policy_key TEXT    NOT NULL,
+        period     TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT    NOT NULL,
+        PRIMARY KEY (tenant_id, policy_key)
+      );
+    `,
+  },
+  {
+    version: 10,
+    name: 'retention purge',
+    sql: `
+      -- The leaves whose records a retention purge removed, as ranges [first_leaf, end_leaf) per
+      -- log: their hashes stay in the tiles (every proof of the rest still verifies) and verify
+      -- counts them as pruned, not removed.
+      CREATE TABLE integrity_pruned (
+        tenant_id  TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        first_leaf INTEGER NOT NULL,
+        end_leaf   INTEGER NOT NULL,
+        pruned_at  INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, kind, first_leaf)
+      ) WITHOUT ROWID;
+      -- One purge at a time, whichever process runs it: the holder and when its lease ends.
+      CREATE TABLE purge_lease (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        holder     TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      -- What each purge run did per tenant and kind (GET /v1/retention/reports).
+      CREATE TABLE purge_reports (
+        run_id      TEXT    NOT NULL,
+        tenant_id   TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        started_at  INTEGER NOT NULL,
+        cutoff      INTEGER NOT NULL,
+        removed     INTEGER NOT NULL,
+        oldest_kept INTEGER,
+        duration_ms INTEGER NOT NULL,
+        dry_run     INTEGER NOT NULL,
+        PRIMARY KEY (run_id, tenant_id, kind)
+      );
+      CREATE INDEX purge_reports_by_time ON purge_reports (started_at);
+      CREATE INDEX purge_reports_by_tenant ON purge_reports (tenant_id, started_at);
+    `,
+  },
 ];
 
 /**

@@ -8,6 +8,7 @@ import type {
   AuditStore,
   LogRows,
   NonceRepository,
+  RetentionOverrideRepository,
   StoreHealth,
   TableTally,
   TuyaTokenRepository,
@@ -25,6 +26,7 @@ import { asPromise } from './engine/as-promise.js';
 import { applyMigrations, knownMigrations } from './migrations.js';
 import { SqliteNonceRepository } from './tables/nonce-repository.js';
 import { SqliteOperateLogRepository } from './tables/operate-log-repository.js';
+import { SqliteRetentionOverrideRepository } from './tables/retention-override-repository.js';
 import { SearchIndexer, type SearchIndexTuning } from './search/search-indexer.js';
 import { SqliteLogRows } from './tables/sqlite-log-rows.js';
 import { tallyTables } from './tables/table-tally.js';
@@ -43,6 +45,7 @@ import { RowSealer } from '../../sealing/row-sealer.js';
 import { ErasureFollower } from '../../sealing/erasure-follower.js';
 import type { ErasureOutcome, ErasureRequest } from '../../sealing/subject-erasure.js';
 import { SqliteErasureSource } from './tables/subject-erasure-repository.js';
+import { SqlitePurgeStore } from './tables/purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
 import { checkMasterKeys, registerMasterKeys } from './tables/master-key-registry.js';
@@ -91,6 +94,7 @@ export class SqliteStore implements AuditStore {
   readonly operateLogs: SqliteOperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  readonly retentionOverrides: RetentionOverrideRepository;
   private readonly db: Database.Database;
   private indexer: SearchIndexer | undefined;
   /** The search file's reader of a store that reads beside the writer's process. */
@@ -105,6 +109,7 @@ export class SqliteStore implements AuditStore {
   private readonly sealer: RowSealer;
   /** The integrity log's tiles, states and checkpoints (src/integrity/). */
   readonly integrity: SqliteIntegrityStore;
+  readonly purge: SqlitePurgeStore;
   /** Hashes numbered leaves into their trees; runs where the writer is, after migrate(). */
   private sequencer: SequencerLoop | undefined;
   private readonly masterKeys: MasterKeys;
@@ -152,8 +157,10 @@ export class SqliteStore implements AuditStore {
       () => this.indexer?.reader ?? this.searchReader,
     );
     this.integrity = new SqliteIntegrityStore(this.db, this.writer);
+    this.purge = new SqlitePurgeStore(this.db, this.writer);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
     this.nonces = new SqliteNonceRepository(this.writer);
+    this.retentionOverrides = new SqliteRetentionOverrideRepository(this.db, this.writer);
   }
 
   rows<Row extends LogRow>(table: LogTable<Row>): LogRows<Row> {

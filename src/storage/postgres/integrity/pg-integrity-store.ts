@@ -12,6 +12,7 @@ import type { PgPool } from '../pg-executor.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
 import type {
   IntegrityLog,
+  PrunedRange,
   LogIdentity,
   StoredRowCount,
   UnnumberedRow,
@@ -61,6 +62,15 @@ export class PgIntegrityStore implements IntegrityLog {
 
   async leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {
     return checkWindow(log.kind, await this.reader.leafWindow(log, start, end));
+  }
+
+  async prunedRanges(log: LogId): Promise<PrunedRange[]> {
+    const rows = await this.pool.query<{ first_leaf: number; end_leaf: number }>(
+      `SELECT first_leaf, end_leaf FROM integrity_pruned
+        WHERE tenant_id = $1 AND kind = $2 ORDER BY first_leaf`,
+      [log.tenantId, log.kind],
+    );
+    return rows.map((row) => [row.first_leaf, row.end_leaf] as const);
   }
 
   async unnumbered(kind: string, limit: number): Promise<UnnumberedRow[]> {

@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { TuyaTokenPair } from '../../../domain/audit-store.js';
+import type { RetentionOverrideChange, TuyaTokenPair } from '../../../domain/audit-store.js';
 import type { CommunicationLogWithHistory } from '../../../kinds/communication-log/communication-log-repository.js';
 import type { StatusTransition } from '../../../kinds/communication-log/communication-log-table.js';
 import type { LogRow } from '../../../kinds/log-table.js';
@@ -10,6 +10,8 @@ import type { PublishTarget } from '../../../integrity/checkpoints/checkpoint-ou
 import type { LogIdentity } from '../../../integrity/integrity-log.js';
 import type { ErasureRequest } from '../../../sealing/subject-erasure.js';
 import type { ErasedInStore } from '../tables/subject-erasure-writes.js';
+import type { PurgedBatch } from '../tables/purge-writes.js';
+import type { PurgeReport } from '../../../retention/purge-store.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread
@@ -42,13 +44,32 @@ export type WriteCommand =
   | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number }
   | { type: 'erase-subject'; request: ErasureRequest }
   /** After an erasure's commit, outside any transaction (see STANDALONE_COMMANDS). */
-  | { type: 'scrub-erased'; searchSeqs: readonly number[] };
+  | { type: 'scrub-erased'; searchSeqs: readonly number[] }
+  | { type: 'claim-purge-lease'; holder: string; nowMs: number; untilMs: number }
+  | { type: 'release-purge-lease'; holder: string }
+  | { type: 'purge-batch'; table: string; tenantId: string; cutoffMs: number; limit: number; nowMs: number }
+  /** After a purge batch's commit, outside any transaction: its trigram entries. */
+  | { type: 'forget-search-entries'; searchSeqs: readonly number[] }
+  | { type: 'record-purge-reports'; reports: readonly PurgeReport[] }
+  /** Returns up to `pages` free pages to the file system (stores made with incremental vacuum). */
+  | { type: 'reclaim-space'; pages: number }
+  | {
+      type: 'put-retention-overrides';
+      tenantId: string;
+      changes: readonly RetentionOverrideChange[];
+      updatedBy: string;
+      nowMs: number;
+    };
 
 /**
  * Commands that run alone between two group commits rather than inside one: a WAL checkpoint
  * cannot run inside a transaction.
  */
-export const STANDALONE_COMMANDS: ReadonlySet<WriteCommand['type']> = new Set(['scrub-erased']);
+export const STANDALONE_COMMANDS: ReadonlySet<WriteCommand['type']> = new Set([
+  'scrub-erased',
+  'forget-search-entries',
+  'reclaim-space',
+]);
 
 /** What each command answers once committed. */
 export interface WriteResults {
@@ -66,6 +87,14 @@ export interface WriteResults {
   'erase-subject': ErasedInStore;
   /** Whether the files hold no copy of the erased bytes any more (false: readers kept a WAL busy). */
   'scrub-erased': boolean;
+  'claim-purge-lease': boolean;
+  'release-purge-lease': undefined;
+  'purge-batch': PurgedBatch;
+  'forget-search-entries': undefined;
+  'record-purge-reports': undefined;
+  /** Free pages left after this step. */
+  'reclaim-space': number;
+  'put-retention-overrides': undefined;
 }
 
 /** The answer to `command`. */

@@ -4,8 +4,11 @@ import type { LogRow } from '../../../kinds/log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { communicationLogWrites } from '../tables/communication-log-writes.js';
 import { nonceWrites } from '../tables/nonce-writes.js';
+import { retentionOverrideWrites } from '../tables/retention-override-writes.js';
 import { subjectKeyWrites } from '../tables/subject-key-repository.js';
-import { subjectErasureWrites } from '../tables/subject-erasure-writes.js';
+import { forgetSearchEntries, subjectErasureWrites } from '../tables/subject-erasure-writes.js';
+import { purgeWrites, reclaimSpace } from '../tables/purge-writes.js';
+import { searchFilePath } from '../search/search-index-file.js';
 import { LeafAssignment } from '../tables/leaf-assignment.js';
 import { IntegrityWrites } from '../integrity/integrity-writes.js';
 import { InlineTreeGrowth } from '../integrity/inline-tree-growth.js';
@@ -24,8 +27,10 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   const communicationLogs = communicationLogWrites(db, leaves);
   const tuyaTokens = tuyaTokenWrites(db);
   const nonces = nonceWrites(db);
+  const retention = retentionOverrideWrites(db);
   const storeKeys = subjectKeyWrites(db);
   const erasure = subjectErasureWrites(db);
+  const purge = purgeWrites(db);
   const handlers: WriteHandlers = {
     'insert-rows': ({ table, rows, subjectKeys, leafHashes }) => {
       const access = tables.get(table);
@@ -74,6 +79,29 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
       nonces.rememberNonce(clientId, nonce, expiresAt, nowMs),
     'erase-subject': ({ request }) => erasure.erase(request),
     'scrub-erased': ({ searchSeqs }) => erasure.scrub(searchSeqs),
+    'claim-purge-lease': ({ holder, nowMs, untilMs }) => purge.claimLease(holder, nowMs, untilMs),
+    'release-purge-lease': ({ holder }) => {
+      purge.releaseLease(holder);
+      return undefined;
+    },
+    'purge-batch': ({ table, tenantId, cutoffMs, limit, nowMs }) => {
+      const access = tables.get(table);
+      if (access === undefined) throw new Error(`no log table ${table}`);
+      return purge.purgeBatch(access.table, tenantId, cutoffMs, limit, nowMs);
+    },
+    'forget-search-entries': ({ searchSeqs }) => {
+      if (!db.memory) forgetSearchEntries(searchFilePath(db.name), searchSeqs, false);
+      return undefined;
+    },
+    'record-purge-reports': ({ reports }) => {
+      purge.recordReports(reports);
+      return undefined;
+    },
+    'reclaim-space': ({ pages }) => reclaimSpace(db, pages),
+    'put-retention-overrides': ({ tenantId, changes, updatedBy, nowMs }) => {
+      retention.putRetentionOverrides(tenantId, changes, updatedBy, nowMs);
+      return undefined;
+    },
   };
   // TypeScript cannot narrow a handler by the command's type through an index.
   const run = handlers as unknown as Record<WriteCommand['type'], (command: WriteCommand) => unknown>;

@@ -13,6 +13,7 @@ import { StatementCache } from '../engine/statement-cache.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
 import type {
   IntegrityLog,
+  PrunedRange,
   LogIdentity,
   StoredRowCount,
   UnnumberedRow,
@@ -56,6 +57,20 @@ export class SqliteIntegrityStore implements IntegrityLog {
 
   leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {
     return asPromise(() => this.texts.read(log, start, end));
+  }
+
+  prunedRanges(log: LogId): Promise<PrunedRange[]> {
+    return asPromise(() =>
+      (
+        this.statements
+          .prepare(
+            `SELECT first_leaf, end_leaf FROM integrity_pruned
+              WHERE tenant_id = ? AND kind = ? ORDER BY first_leaf`,
+          )
+          .raw()
+          .all(log.tenantId, log.kind) as [number, number][]
+      ).map(([first, end]) => [first, end] as const),
+    );
   }
 
   unnumbered(kind: string, limit: number): Promise<UnnumberedRow[]> {

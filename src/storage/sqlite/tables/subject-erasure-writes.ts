@@ -87,11 +87,11 @@ export function subjectErasureWrites(db: Database.Database): {
 
 /**
  * Deletes the index entries of `seqs` from the search file (when there is one) and truncates its
- * WAL. Bumps the file's generation in the same transaction: an indexing step that read the rows
+ * WAL unless told not to (a purge's batches). Bumps the file's generation in the same transaction: an indexing step that read the rows
  * before the erasure committed then fails its guard and reads them again, cleared.
  */
-function forgetSearchEntries(path: string, seqs: readonly number[]): boolean {
-  if (!existsSync(path)) return true;
+export function forgetSearchEntries(path: string, seqs: readonly number[], truncate = true): boolean {
+  if (!existsSync(path) || (seqs.length === 0 && !truncate)) return true;
   const search = new Database(path);
   try {
     search.pragma('busy_timeout = 5000');
@@ -103,7 +103,7 @@ function forgetSearchEntries(path: string, seqs: readonly number[]): boolean {
         search.prepare('UPDATE search_index_state SET generation = generation + 1').run();
       })
       .immediate();
-    return truncateWal(search);
+    return truncate ? truncateWal(search) : true;
   } finally {
     search.close();
   }

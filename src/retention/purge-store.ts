@@ -1,0 +1,62 @@
+import type { LogTable } from '../kinds/log-table.js';
+
+/**
+ * The store's side of a retention purge (AuditStore.purge). Every removal is batched: one call
+ * removes at most `limit` rows, with everything derived from them, in one transaction.
+ */
+export interface PurgeStore {
+  /**
+   * Takes (or renews) the purge lease for `holder` until `untilMs`: false while another holder's
+   * lease has not ended, so that two processes never purge at once.
+   */
+  claimPurgeLease(holder: string, nowMs: number, untilMs: number): Promise<boolean>;
+  /** Ends `holder`'s lease (nothing when another holds it). */
+  releasePurgeLease(holder: string): Promise<void>;
+  /** Rows of `tenantId` in `table` older than `cutoffMs` (epoch ms, exclusive): what a run would remove. */
+  countExpired(table: LogTable, tenantId: string, cutoffMs: number): Promise<number>;
+  /**
+   * Removes up to `limit` of the oldest rows of `tenantId` in `table` older than `cutoffMs`, with
+   * their dependent rows (transitions), id claims, search entries and leaf numbering, recording
+   * their leaves as pruned and keeping the tallies exact: one transaction. Returns how many rows
+   * it removed (fewer than `limit`: none older is left).
+   */
+  purgeBatch(
+    table: LogTable,
+    tenantId: string,
+    cutoffMs: number,
+    limit: number,
+    nowMs: number,
+  ): Promise<number>;
+  /**
+   * The time of the oldest row of `tenantId` in `table` (epoch ms), at or after `fromMs` when
+   * given; undefined when there is none.
+   */
+  oldestTime(table: LogTable, tenantId: string, fromMs?: number): Promise<number | undefined>;
+  /** Stores the reports of a run. */
+  recordPurgeReports(reports: readonly PurgeReport[]): Promise<void>;
+  /** The newest reports first (of one tenant, or every tenant when undefined), at most `limit`. */
+  purgeReports(tenantId: string | undefined, limit: number): Promise<PurgeReport[]>;
+  /** After a run that removed rows: gives the freed space back where the store can (SQLite). */
+  reclaimSpace(): Promise<void>;
+}
+
+/** What one run did to one tenant's log of one kind. */
+export interface PurgeReport {
+  readonly runId: string;
+  readonly tenantId: string;
+  /** LogTable.kind. */
+  readonly kind: string;
+  /** Epoch ms when the run started. */
+  readonly startedAt: number;
+  /** Rows older than this (epoch ms) were expired. */
+  readonly cutoff: number;
+  /** Rows removed (a dry run: rows that would be). */
+  readonly removed: number;
+  /** Time of the oldest row kept (epoch ms); undefined when none is left. */
+  readonly oldestKept: number | undefined;
+  readonly durationMs: number;
+  readonly dryRun: boolean;
+}
+
+/** Rows one purge transaction removes at most: small enough that ingest and reads never wait long. */
+export const PURGE_BATCH_ROWS = 2000;

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { LogTable } from '../kinds/log-table.js';
+import { LOG_TABLES } from '../kinds/log-tables.js';
+import type { LogStatus } from '../integrity/sequencing/integrity-store.js';
+import { periodMs } from './retention-period.js';
+import type { RetentionPolicy } from './retention-policy.js';
+import { PURGE_BATCH_ROWS, type PurgeReport, type PurgeStore } from './purge-store.js';
+
+/** What a purge run needs to know. */
+export interface PurgeOptions {
+  /** Who runs it (process and host), for the lease. */
+  readonly holder: string;
+  /** The effective retention of a tenant. */
+  readonly policyOf: (tenantId: string) => Promise<RetentionPolicy>;
+  /** Only this tenant / this kind (LogTable.kind). */
+  readonly tenantId?: string | undefined;
+  readonly kind?: string | undefined;
+  /** Count what would go, remove nothing. */
+  readonly dryRun?: boolean | undefined;
+  /** Store the run's reports (default true; false for an estimate before a run). */
+  readonly record?: boolean | undefined;
+  /** Rows per transaction (PURGE_BATCH_ROWS by default). */
+  readonly batchRows?: number | undefined;
+  /** The clock, epoch ms. */
+  readonly now?: (() => number) | undefined;
+  /** Stops the run between two batches (its reports say what was done). */
+  readonly signal?: AbortSignal | undefined;
+  /** Hears each batch: the log and the rows removed so far from it. */
+  readonly onProgress?: ((report: { tenantId: string; kind: string; removed: number }) => void) | undefined;
+}
+
+/** The outcome of a run: its reports, or why it did not run. */
+export type PurgeRun =
+  | { readonly ran: true; readonly runId: string; readonly reports: PurgeReport[] }
+  | { readonly ran: false; readonly reason: string };
+
+/** How long a lease lasts without renewal, ms: a holder that dies frees it after this. */
+export const PURGE_LEASE_MS = 60_000;
+
+/** The logs a purge walks: every (tenant, kind) that has rows, as the integrity log lists them. */
+export type LogList = () => Promise<readonly LogStatus[]>;
+
+/**
+ * One purge run: for every (tenant, kind) log, the rows older than the tenant's retention of the
+ * kind are removed in batches of `batchRows`, oldest first, each in a transaction of its own, and
+ * a report per log is stored. Holds the store's purge lease throughout (renewed every batch), so
+ * several sealog processes never purge at once; a run that finds the lease taken does nothing.
+ */
+export async function runPurge(store: PurgeStore, logs: LogList, options: PurgeOptions): Promise<PurgeRun> {
+  const now = options.now ?? Date.now;
+  const runId = randomUUID();
+  const holder = `${options.holder} ${runId}`;
+  const renew = () => store.claimPurgeLease(holder, now(), now() + PURGE_LEASE_MS);
+  if (!(await renew())) return { ran: false, reason: 'another sealog process is purging' };
+  const reports: PurgeReport[] = [];
+  try {
+    const startedAt = now();
+    for (const log of await logs()) {
+      if (options.tenantId !== undefined && log.tenantId !== options.tenantId) continue;
+      if (options.kind !== undefined && log.kind !== options.kind) continue;
+      if (options.signal?.aborted === true) break;
+      const table = LOG_TABLES.find((candidate) => candidate.kind === log.kind);
+      if (table === undefined) continue;
+      const policy = await options.policyOf(log.tenantId);
+      const period = periodMs(policy.ofKind(table).period);
+      if (period === undefined) continue;
+      reports.push(
+        await purgeLog(store, table, log.tenantId, startedAt - period, {
+          ...options,
+          runId,
+          startedAt,
+          renew,
+          now,
+        }),
+      );
+    }
+    if (options.record !== false) await store.recordPurgeReports(reports);
+    if (options.dryRun !== true && reports.some((report) => report.removed > 0)) await store.reclaimSpace();
+  } finally {
+    await store.releasePurgeLease(holder);
+  }
+  return { ran: true, runId, reports };
+}
+
+async function purgeLog(
+  store: PurgeStore,
+  table: LogTable,
+  tenantId: string,
+  cutoff: number,
+  run: PurgeOptions & { runId: string; startedAt: number; renew: () => Promise<boolean>; now: () => number },
+): Promise<PurgeReport> {
+  const started = performance.now();
+  let removed = 0;
+  if (run.dryRun === true) {
+    removed = await store.countExpired(table, tenantId, cutoff);
+  } else {
+    const limit = run.batchRows ?? PURGE_BATCH_ROWS;
+    while (run.signal?.aborted !== true) {
+      if (!(await run.renew())) throw new Error('the purge lease was lost to another process: stopping');
+      const batch = await store.purgeBatch(table, tenantId, cutoff, limit, run.now());
+      removed += batch;
+      run.onProgress?.({ tenantId, kind: table.kind, removed });
+      if (batch < limit) break;
+    }
+  }
+  return {
+    runId: run.runId,
+    tenantId,
+    kind: table.kind,
+    startedAt: run.startedAt,
+    cutoff,
+    removed,
+    // A dry run keeps what is not expired; a real one reports what is left, however old.
+    oldestKept: await store.oldestTime(table, tenantId, run.dryRun === true ? cutoff : undefined),
+    durationMs: Math.round(performance.now() - started),
+    dryRun: run.dryRun === true,
+  };
+}

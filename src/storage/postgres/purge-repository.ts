@@ -1,0 +1,144 @@
+import type { LogTable } from '../../kinds/log-table.js';
+import type { PurgeReport, PurgeStore } from '../../retention/purge-store.js';
+import type { PgExecutor } from './pg-executor.js';
+
+interface ReportRow {
+  run_id: string;
+  tenant_id: string;
+  kind: string;
+  started_at: number;
+  cutoff: number;
+  removed: number;
+  oldest_kept: number | null;
+  duration_ms: number;
+  dry_run: boolean;
+}
+
+/**
+ * PostgreSQL's side of a retention purge. A batch is one statement: the oldest expired rows, their
+ * transitions, id claims and leaf numbering deleted, their leaves recorded as pruned ranges; the
+ * tallies follow through the tables' statement triggers, the trigram index through vacuum.
+ */
+export class PgPurgeStore implements PurgeStore {
+  constructor(private readonly db: PgExecutor) {}
+
+  async claimPurgeLease(holder: string, nowMs: number, untilMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `INSERT INTO purge_lease AS lease (id, holder, expires_at) VALUES (1, $1, $2)
+       ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE lease.holder = excluded.holder OR lease.expires_at <= $3
+       RETURNING holder`,
+      [holder, untilMs, nowMs],
+    );
+    return rows.length === 1;
+  }
+
+  async releasePurgeLease(holder: string): Promise<void> {
+    await this.db.query('DELETE FROM purge_lease WHERE holder = $1', [holder]);
+  }
+
+  async countExpired(table: LogTable, tenantId: string, cutoffMs: number): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${table.table} WHERE tenant_id = $1 AND "${table.timeColumn}" < $2`,
+      [tenantId, cutoffMs],
+    );
+    return row?.n ?? 0;
+  }
+
+  async purgeBatch(
+    table: LogTable,
+    tenantId: string,
+    cutoffMs: number,
+    limit: number,
+    nowMs: number,
+  ): Promise<number> {
+    const time = `"${table.timeColumn}"`;
+    const dependents = (table.dependentTables ?? []).map(
+      (dependent, n) => `dependent_${n} AS (
+        DELETE FROM ${dependent} d USING gone g
+         WHERE d.tenant_id = $1 AND d.${table.dependentKey ?? 'log_id'} = g.id)`,
+    );
+    const [row] = await this.db.query<{ removed: number }>(
+      `WITH doomed AS (
+         SELECT id, ${time} AS at FROM ${table.table}
+          WHERE tenant_id = $1 AND ${time} < $2 ORDER BY ${time}, id LIMIT $3),
+       gone AS (
+         DELETE FROM ${table.table} t USING doomed d
+          WHERE t.tenant_id = $1 AND t.id = d.id AND t.${time} = d.at RETURNING t.id),
+       claims AS (
+         DELETE FROM ${table.keysTable} k USING gone g WHERE k.tenant_id = $1 AND k.id = g.id),
+       ${dependents.map((cte) => `${cte},`).join('\n')}
+       leaves AS (
+         DELETE FROM integrity_leaves l USING gone g
+          WHERE l.tenant_id = $1 AND l.kind = $4 AND l.record_id = g.id RETURNING l.leaf_index),
+       runs AS (
+         SELECT leaf_index - row_number() OVER (ORDER BY leaf_index) AS run, leaf_index FROM leaves),
+       pruned AS (
+         INSERT INTO integrity_pruned (tenant_id, kind, first_leaf, end_leaf, pruned_at)
+         SELECT $1, $4, min(leaf_index), max(leaf_index) + 1, $5 FROM runs GROUP BY run)
+       SELECT count(*) AS removed FROM gone`,
+      [tenantId, cutoffMs, limit, table.kind, nowMs],
+    );
+    return row?.removed ?? 0;
+  }
+
+  async oldestTime(table: LogTable, tenantId: string, fromMs?: number): Promise<number | undefined> {
+    const time = `"${table.timeColumn}"`;
+    const [row] = await this.db.query<{ oldest: number | null }>(
+      `SELECT min(${time}) AS oldest FROM ${table.table} WHERE tenant_id = $1 AND ${time} >= $2`,
+      [tenantId, fromMs ?? Number.MIN_SAFE_INTEGER],
+    );
+    return row?.oldest ?? undefined;
+  }
+
+  async recordPurgeReports(reports: readonly PurgeReport[]): Promise<void> {
+    if (reports.length === 0) return;
+    const column = <K extends keyof PurgeReport>(key: K) => reports.map((report) => report[key] ?? null);
+    await this.db.query(
+      `INSERT INTO purge_reports
+         (run_id, tenant_id, kind, started_at, cutoff, removed, oldest_kept, duration_ms, dry_run)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+                            $6::bigint[], $7::bigint[], $8::bigint[], $9::boolean[])`,
+      [
+        column('runId'),
+        column('tenantId'),
+        column('kind'),
+        column('startedAt'),
+        column('cutoff'),
+        column('removed'),
+        column('oldestKept'),
+        column('durationMs'),
+        reports.map((report) => (report.dryRun ? 'true' : 'false')),
+      ],
+    );
+  }
+
+  async purgeReports(tenantId: string | undefined, limit: number): Promise<PurgeReport[]> {
+    const rows =
+      tenantId === undefined
+        ? await this.db.query<ReportRow>(
+            'SELECT * FROM purge_reports ORDER BY started_at DESC, tenant_id, kind LIMIT $1',
+            [limit],
+          )
+        : await this.db.query<ReportRow>(
+            'SELECT * FROM purge_reports WHERE tenant_id = $1 ORDER BY started_at DESC, kind LIMIT $2',
+            [tenantId, limit],
+          );
+    return rows.map((row) => ({
+      runId: row.run_id,
+      tenantId: row.tenant_id,
+      kind: row.kind,
+      startedAt: row.started_at,
+      cutoff: row.cutoff,
+      removed: row.removed,
+      oldestKept: row.oldest_kept ?? undefined,
+      durationMs: row.duration_ms,
+      dryRun: row.dry_run,
+    }));
+  }
+
+  /** PostgreSQL's vacuum (autovacuum) makes the space of deleted rows reusable. */
+  reclaimSpace(): Promise<void> {
+    return Promise.resolve();
+  }
+}

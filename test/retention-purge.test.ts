@@ -1,0 +1,309 @@
+/**
+ * A retention purge on either store (TEST_STORE), through the real CLI against a running server's
+ * store: exactly the expired rows go, per tenant and kind (a tenant's own period wins), with their
+ * transitions and search entries; list totals stay exact; the report says what went; proofs of the
+ * rest still verify against checkpoints signed before and after; `sealog verify` passes and names
+ * the pruned leaves, while a row deleted behind sealog's back is still found.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { TuyaContext } from '@tuya/tuya-connector-nodejs';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { runCli } from './helpers/cli-process.js';
+import { hashLeaf, verifyConsistency, verifyInclusion } from './helpers/independent-merkle.js';
+import { checkpointBody } from './helpers/independent-note.js';
+import { startTestServer, TEST_SECRET, TEST_STORE, type TestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const CLIENT = 'sealogclienta001';
+const SECRET = 'secret-a-0123456789abcdef';
+const SIGNING_PEM = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
+const DATA_KEY = `k1:${randomBytes(32).toString('base64')}`;
+const DAY = 86_400_000;
+const NOW = Date.now();
+const OLD = NOW - 60 * DAY;
+const RECENT = NOW - DAY;
+
+type Row = Record<string, unknown>;
+
+const commLog = (id: string, at: number) => ({
+  id,
+  user_id: 'usr_1',
+  channel: 'sms',
+  recipient: '13800138000',
+  content: `code of ${id}`,
+  created_at: new Date(at).toISOString(),
+});
+const mfaLog = (id: string, at: number) => ({
+  id,
+  action: 'mfa_totp.enabled',
+  target_type: 'mfa_totp',
+  target_id: 'mfa_1',
+  operator_id: 'usr_1',
+  module: 'data',
+  message: `message of ${id}`,
+  timestamp: new Date(at).toISOString(),
+});
+const operateLog = (id: string, at: number) => ({
+  ...{
+    id,
+    record_time: at,
+    operate_type: 'login',
+    operate_content: `door ${id} opened`,
+    merchant_code: 'm1',
+  },
+  ...{ uid: 'u1', username: 'alice', user_id: 'usr_1', role: 'admin', account: 'a@example.com' },
+  ...{ operate_geo_info: 'Hangzhou', operate_ip_info: '10.0.0.1', client_id: 'app1', ext: '{}' },
+  project_code: 'p1',
+});
+
+/** Runs SQL on the server's store directly, as someone with access to the database would. */
+async function sql(api: TestServer, text: string, params: unknown[] = []): Promise<void> {
+  if (TEST_STORE === 'sqlite') {
+    const db = new Database(api.dbPath);
+    try {
+      db.pragma('busy_timeout = 10000');
+      db.prepare(text.replace(/\$\d+/g, '?')).run(...params);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: api.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+describe(`retention purge (${TEST_STORE})`, () => {
+  let api: TestServer;
+  let admin: string;
+  let adminB: string;
+  let platform: string;
+  let tuya: TuyaContext;
+  let prePurge: { size: number; root: Buffer };
+  const settings = {
+    DATA_KEY,
+    SIGNING_KEY: SIGNING_PEM,
+    RETENTION: 'communication-logs=30d,mfa-config-audit-logs=30d,operate-logs=30d,access-logs=forever',
+  };
+  /** The CLI's environment: the server's store and settings. */
+  const env = () => ({ ...settings, DATABASE_URL: api.databaseUrl, JWT_SECRET: TEST_SECRET });
+  const list = async (path: string, token = admin): Promise<{ items: Row[]; total: number }> => {
+    const { status, body } = await api.request('GET', path, { token });
+    assert.equal(status, 200, JSON.stringify(body));
+    return { items: body.items as Row[], total: Number(body.total) };
+  };
+  const ids = (rows: Row[]) => rows.map((row) => String(row.id)).sort();
+  const sign = async (kind: string, token = admin): Promise<string> => {
+    const response = await fetch(`${api.url}/v1/integrity/${kind}/checkpoint`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.ok([200, 201].includes(response.status));
+    return response.text();
+  };
+  /** A checkpoint of the communication log of tnt_a covering `size` leaves. */
+  const checkpointOf = async (size: number) => {
+    let note = '';
+    await waitFor(`a checkpoint of ${size} leaves`, async () => {
+      note = await sign('communication-log');
+      return checkpointBody(note).size === size;
+    });
+    return checkpointBody(note);
+  };
+  const purge = async (...args: string[]) => {
+    const outcome = await runCli(['purge', '--json', ...args], env());
+    assert.equal(outcome.code, 0, `${outcome.stdout}${outcome.stderr}`);
+    return outcome.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map(
+        (line) => JSON.parse(line) as { tenantId: string; kind: string; removed: number; dryRun: boolean },
+      );
+  };
+  const removedOf = (reports: Awaited<ReturnType<typeof purge>>, tenantId: string, kind: string) =>
+    reports.find((report) => report.tenantId === tenantId && report.kind === kind)?.removed;
+
+  before(async () => {
+    api = await startTestServer({
+      ...settings,
+      TUYA_CLIENTS: `${CLIENT}:${SECRET}:tnt_a`,
+      PURGE_INTERVAL: '0',
+    });
+    admin = await api.token({ sub: 'usr_admin', tenant_id: 'tnt_a', roles: ['admin'] });
+    adminB = await api.token({ sub: 'usr_admin_b', tenant_id: 'tnt_b', roles: ['admin'] });
+    platform = await api.token({ sub: 'usr_root', roles: ['admin'] });
+    tuya = new TuyaContext({ baseUrl: api.url, accessKey: CLIENT, secretKey: SECRET });
+    for (const tenant of ['tnt_a', 'tnt_b']) {
+      await api.ingest('communication-logs', tenant, [
+        commLog('log_old1', OLD),
+        commLog('log_old2', OLD + 1),
+        commLog('log_new1', RECENT),
+      ]);
+      await api.ingest('mfa-config-audit-logs', tenant, [mfaLog('mfa_old', OLD), mfaLog('mfa_new', RECENT)]);
+      await api.ingest('operate-logs', tenant, [operateLog('op_old', OLD), operateLog('op_new', RECENT)]);
+    }
+    const writer = await api.token({ sub: 'svc', tenant_id: 'tnt_a', roles: ['audit:write'] });
+    for (const id of ['log_old1', 'log_new1']) {
+      const receipt = await api.request('PATCH', `/v1/ingest/communication-logs/${id}`, {
+        token: writer,
+        body: { status: 'sent' },
+      });
+      assert.equal(receipt.status, 200, JSON.stringify(receipt.body));
+    }
+    // Tenant B keeps its communication logs for 90 days.
+    const put = await api.request('PUT', '/v1/retention/tnt_b', {
+      token: platform,
+      body: { 'communication-logs': '90d' },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    // Three records and two transitions: five leaves of tnt_a's communication log.
+    prePurge = await checkpointOf(5);
+  });
+  after(async () => {
+    await api.close();
+  });
+
+  test('a dry run counts what would go and removes nothing', async () => {
+    const reports = await purge('--dry-run');
+    assert.equal(removedOf(reports, 'tnt_a', 'communication-log'), 2);
+    assert.equal(removedOf(reports, 'tnt_b', 'communication-log'), 0);
+    assert.equal(removedOf(reports, 'tnt_a', 'operate-log'), 1);
+    assert.equal(removedOf(reports, 'tnt_a', 'access-log'), undefined, 'access logs are kept forever');
+    assert.ok(reports.every((report) => report.dryRun));
+    assert.equal((await list('/admin/communication/logs')).total, 3);
+  });
+
+  test('a purge removes exactly the expired rows per tenant and kind, and the totals follow', async () => {
+    const reports = await purge();
+    assert.equal(removedOf(reports, 'tnt_a', 'communication-log'), 2);
+    assert.equal(removedOf(reports, 'tnt_a', 'mfa-config-audit-log'), 1);
+    assert.equal(removedOf(reports, 'tnt_a', 'operate-log'), 1);
+    assert.equal(removedOf(reports, 'tnt_b', 'communication-log'), 0);
+    assert.equal(removedOf(reports, 'tnt_b', 'mfa-config-audit-log'), 1);
+
+    const a = await list('/admin/communication/logs');
+    assert.deepEqual(ids(a.items), ['log_new1']);
+    assert.equal(a.total, 1);
+    assert.equal((await list('/admin/communication/logs?status=sent')).total, 1);
+    const b = await list('/admin/communication/logs', adminB);
+    assert.deepEqual(ids(b.items), ['log_new1', 'log_old1', 'log_old2']);
+    const mfa = await list('/admin/mfa/config-audit-logs');
+    assert.deepEqual(ids(mfa.items), ['mfa_new']);
+    assert.equal(mfa.total, 1);
+    const transitions = await api.request('GET', '/admin/communication/logs/log_old1/transitions', {
+      token: admin,
+    });
+    assert.equal(transitions.status, 404);
+
+    const res = await tuya.request<{ list: Row[] }>({
+      path: '/v1.0/iot-03/audit/operate-logs',
+      method: 'GET',
+      query: { size: 100 },
+    });
+    assert.deepEqual(ids(res.result.list), ['op_new']);
+    const search = await tuya.request<{ list: Row[] }>({
+      path: '/v1.0/iot-03/audit/operate-logs',
+      method: 'GET',
+      query: { size: 100, key_words: 'door op_old' },
+    });
+    assert.deepEqual(search.result.list, []);
+    if (TEST_STORE === 'sqlite') {
+      // The trigram index holds nothing of the removed row (once it had been indexed at all).
+      const index = new Database(`${api.dbPath}.search`, { readonly: true });
+      try {
+        const hits = index
+          .prepare('SELECT count(*) FROM operate_logs_fts WHERE operate_logs_fts MATCH ?')
+          .pluck()
+          .get('"op_old"');
+        assert.equal(hits, 0);
+      } finally {
+        index.close();
+      }
+    }
+  });
+
+  test('the reports are kept: each tenant’s admins read theirs', async () => {
+    const { status, body } = await api.request('GET', '/v1/retention/reports?limit=50', { token: admin });
+    assert.equal(status, 200, JSON.stringify(body));
+    const reports = body.reports as Row[];
+    assert.ok(reports.length > 0);
+    assert.ok(reports.every((report) => report.tenant_id === 'tnt_a'));
+    const real = reports.find((report) => report.kind === 'communication-log' && report.dry_run === false);
+    assert.ok(real);
+    assert.equal(real.removed, 2);
+    assert.equal(Date.parse(String(real.oldest_kept)), RECENT);
+    const all = await api.request('GET', '/v1/retention/reports', { token: platform });
+    assert.ok((all.body.reports as Row[]).some((report) => report.tenant_id === 'tnt_b'));
+    const other = await api.request('GET', '/v1/retention/reports?tenant_id=tnt_a', { token: adminB });
+    assert.equal(other.status, 403);
+  });
+
+  test('proofs of the rest verify against checkpoints signed before and after the purge', async () => {
+    await api.ingest('communication-logs', 'tnt_a', [commLog('log_later', NOW)]);
+    const later = await checkpointOf(6);
+    const { body: consistency } = await api.request(
+      'GET',
+      `/v1/integrity/communication-log/consistency?from=${prePurge.size}&to=${later.size}`,
+      { token: admin },
+    );
+    const proof = (consistency.proof as string[]).map((hash) => Buffer.from(hash, 'base64'));
+    assert.ok(verifyConsistency(prePurge.size, later.size, prePurge.root, later.root, proof));
+    const { status, body } = await api.request(
+      'GET',
+      '/v1/integrity/communication-log/inclusion?id=log_new1',
+      {
+        token: admin,
+      },
+    );
+    assert.equal(status, 200, JSON.stringify(body));
+    const head = checkpointBody(String(body.checkpoint));
+    const leaf = Buffer.from(String(body.leaf), 'base64');
+    const path = (body.proof as string[]).map((hash) => Buffer.from(hash, 'base64'));
+    assert.ok(verifyInclusion(Number(body.leaf_index), head.size, hashLeaf(leaf), path, head.root));
+    const gone = await api.request('GET', '/v1/integrity/communication-log/inclusion?id=log_old1', {
+      token: admin,
+    });
+    assert.equal(gone.status, 404);
+  });
+
+  test('sealog verify passes and names the pruned leaves; a row deleted otherwise is still found', async () => {
+    const clean = await runCli(['verify'], env());
+    assert.equal(clean.code, 0, `${clean.stdout}${clean.stderr}`);
+    assert.match(clean.stdout, /leaves pruned by retention/);
+    await sql(api, "DELETE FROM mfa_config_audit_logs WHERE tenant_id = $1 AND id = 'mfa_new'", ['tnt_a']);
+    const tampered = await runCli(['verify', '--json'], env());
+    assert.equal(tampered.code, 1, `${tampered.stdout}${tampered.stderr}`);
+    const findings = tampered.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{') && !line.includes('"summary"'))
+      .map((line) => JSON.parse(line) as Row);
+    assert.ok(
+      findings.some(
+        (finding) =>
+          finding.kind === 'mfa-config-audit-log' && /removed|truncated/.test(String(finding.finding)),
+      ),
+      JSON.stringify(findings),
+    );
+  });
+
+  test('one purge at a time: a lease held by another process refuses the run', async () => {
+    await sql(api, 'INSERT INTO purge_lease (id, holder, expires_at) VALUES (1, $1, $2)', [
+      'another host',
+      Date.now() + 3_600_000,
+    ]);
+    const refused = await runCli(['purge'], env());
+    assert.equal(refused.code, 1, `${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /another sealog process is purging/);
+    await sql(api, 'UPDATE purge_lease SET expires_at = $1', [Date.now() - 1]);
+    assert.ok((await purge()).length > 0, 'an expired lease is taken over');
+  });
+});

@@ -82,7 +82,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     registerStoreMetrics(registry, store);
     const source: MetricsSource = options.metricsSource ?? registrySource(registry);
     const retention = new RetentionService(store.retentionOverrides, config.retention, options.now);
-    const purge = new PurgeService(store.purge, () => store.integrity.logStates(), retention, options.now);
+    const purge = new PurgeService(store, () => store.integrity.logStates(), retention, options.now);
     const app = await buildApp({
       store,
       verifyToken: createTokenVerifier(key, { issuer: config.jwt.issuer, audience: config.jwt.audience }),

@@ -27,6 +27,8 @@ const DAY = 86_400_000;
 const NOW = Date.now();
 const OLD = NOW - 60 * DAY;
 const RECENT = NOW - DAY;
+/** Within the record's 30 days, past its body's 2. */
+const MIDDLE = NOW - 10 * DAY;
 
 type Row = Record<string, unknown>;
 
@@ -88,11 +90,12 @@ describe(`retention purge (${TEST_STORE})`, () => {
   let adminB: string;
   let platform: string;
   let tuya: TuyaContext;
-  let prePurge: { size: number; root: Buffer };
+  let prePurge: { size: number; root: Buffer; note: string };
   const settings = {
     DATA_KEY,
     SIGNING_KEY: SIGNING_PEM,
-    RETENTION: 'communication-logs=30d,mfa-config-audit-logs=30d,operate-logs=30d,access-logs=forever',
+    RETENTION:
+      'communication-logs=30d,communication-logs.content=2d,mfa-config-audit-logs=30d,operate-logs=30d,access-logs=forever',
   };
   /** The CLI's environment: the server's store and settings. */
   const env = () => ({ ...settings, DATABASE_URL: api.databaseUrl, JWT_SECRET: TEST_SECRET });
@@ -117,7 +120,7 @@ describe(`retention purge (${TEST_STORE})`, () => {
       note = await sign('communication-log');
       return checkpointBody(note).size === size;
     });
-    return checkpointBody(note);
+    return { ...checkpointBody(note), note };
   };
   const purge = async (...args: string[]) => {
     const outcome = await runCli(['purge', '--json', ...args], env());
@@ -143,10 +146,14 @@ describe(`retention purge (${TEST_STORE})`, () => {
     platform = await api.token({ sub: 'usr_root', roles: ['admin'] });
     tuya = new TuyaContext({ baseUrl: api.url, accessKey: CLIENT, secretKey: SECRET });
     for (const tenant of ['tnt_a', 'tnt_b']) {
+      // The old ones first, as they would have come: they take the first leaves.
       await api.ingest('communication-logs', tenant, [
         commLog('log_old1', OLD),
         commLog('log_old2', OLD + 1),
+      ]);
+      await api.ingest('communication-logs', tenant, [
         commLog('log_new1', RECENT),
+        commLog('log_mid', MIDDLE),
       ]);
       await api.ingest('mfa-config-audit-logs', tenant, [mfaLog('mfa_old', OLD), mfaLog('mfa_new', RECENT)]);
       await api.ingest('operate-logs', tenant, [operateLog('op_old', OLD), operateLog('op_new', RECENT)]);
@@ -165,8 +172,8 @@ describe(`retention purge (${TEST_STORE})`, () => {
       body: { 'communication-logs': '90d' },
     });
     assert.equal(put.status, 200, JSON.stringify(put.body));
-    // Three records and two transitions: five leaves of tnt_a's communication log.
-    prePurge = await checkpointOf(5);
+    // Four records and two transitions: six leaves of tnt_a’s communication log.
+    prePurge = await checkpointOf(6);
   });
   after(async () => {
     await api.close();
@@ -179,7 +186,7 @@ describe(`retention purge (${TEST_STORE})`, () => {
     assert.equal(removedOf(reports, 'tnt_a', 'operate-log'), 1);
     assert.equal(removedOf(reports, 'tnt_a', 'access-log'), undefined, 'access logs are kept forever');
     assert.ok(reports.every((report) => report.dryRun));
-    assert.equal((await list('/admin/communication/logs')).total, 3);
+    assert.equal((await list('/admin/communication/logs')).total, 4);
   });
 
   test('a purge removes exactly the expired rows per tenant and kind, and the totals follow', async () => {
@@ -191,11 +198,11 @@ describe(`retention purge (${TEST_STORE})`, () => {
     assert.equal(removedOf(reports, 'tnt_b', 'mfa-config-audit-log'), 1);
 
     const a = await list('/admin/communication/logs');
-    assert.deepEqual(ids(a.items), ['log_new1']);
-    assert.equal(a.total, 1);
+    assert.deepEqual(ids(a.items), ['log_mid', 'log_new1']);
+    assert.equal(a.total, 2);
     assert.equal((await list('/admin/communication/logs?status=sent')).total, 1);
     const b = await list('/admin/communication/logs', adminB);
-    assert.deepEqual(ids(b.items), ['log_new1', 'log_old1', 'log_old2']);
+    assert.deepEqual(ids(b.items), ['log_mid', 'log_new1', 'log_old1', 'log_old2']);
     const mfa = await list('/admin/mfa/config-audit-logs');
     assert.deepEqual(ids(mfa.items), ['mfa_new']);
     assert.equal(mfa.total, 1);
@@ -231,6 +238,27 @@ describe(`retention purge (${TEST_STORE})`, () => {
     }
   });
 
+  test('a message body past its own retention reads [expired]; the rest of its record stays', async () => {
+    // The purge ran in another process (the CLI): the server drops its cached keys within a poll.
+    let byId = new Map<unknown, Row>();
+    await waitFor('the server to read log_mid’s body as expired', async () => {
+      byId = new Map((await list('/admin/communication/logs')).items.map((row) => [row.id, row]));
+      return byId.get('log_mid')?.content === '[expired]';
+    });
+    const middle = byId.get('log_mid');
+    assert.ok(middle);
+    assert.equal(middle.content, '[expired]');
+    assert.equal(middle.recipient, '138****8000', 'the delivery metadata stays');
+    assert.equal(middle.channel, 'sms');
+    assert.equal(byId.get('log_new1')?.content, 'code of log_new1');
+    const { body } = await api.request('GET', '/v1/retention/reports', { token: admin });
+    const content = (body.reports as Row[]).find(
+      (report) => report.kind === 'communication-log.content' && report.dry_run === false,
+    );
+    assert.ok(content, JSON.stringify(body.reports));
+    assert.ok(Number(content.removed) >= 2, 'the days of log_mid and of the purged logs');
+  });
+
   test('the reports are kept: each tenant’s admins read theirs', async () => {
     const { status, body } = await api.request('GET', '/v1/retention/reports?limit=50', { token: admin });
     assert.equal(status, 200, JSON.stringify(body));
@@ -240,7 +268,7 @@ describe(`retention purge (${TEST_STORE})`, () => {
     const real = reports.find((report) => report.kind === 'communication-log' && report.dry_run === false);
     assert.ok(real);
     assert.equal(real.removed, 2);
-    assert.equal(Date.parse(String(real.oldest_kept)), RECENT);
+    assert.equal(Date.parse(String(real.oldest_kept)), MIDDLE);
     const all = await api.request('GET', '/v1/retention/reports', { token: platform });
     assert.ok((all.body.reports as Row[]).some((report) => report.tenant_id === 'tnt_b'));
     const other = await api.request('GET', '/v1/retention/reports?tenant_id=tnt_a', { token: adminB });
@@ -249,7 +277,11 @@ describe(`retention purge (${TEST_STORE})`, () => {
 
   test('proofs of the rest verify against checkpoints signed before and after the purge', async () => {
     await api.ingest('communication-logs', 'tnt_a', [commLog('log_later', NOW)]);
-    const later = await checkpointOf(6);
+    const later = await checkpointOf(7);
+    // Leaves 0 and 1 (log_old1, log_old2) and 4 (log_old1's transition) were pruned: the prefix
+    // before leaf 2 is what the checkpoint states, as a C2SP extension line.
+    assert.match(later.note, /^minimum-index 2$/m);
+    assert.doesNotMatch(prePurge.note, /minimum-index/);
     const { body: consistency } = await api.request(
       'GET',
       `/v1/integrity/communication-log/consistency?from=${prePurge.size}&to=${later.size}`,

@@ -107,6 +107,13 @@ export async function copyCommand(args: string[], env: NodeJS.ProcessEnv = proce
         `--from: ${options.sourcePath} ${unfit}: run sealog migrate --database-url sqlite:${options.sourcePath} on it first (a server of this version migrates it when it starts)`,
       );
     }
+    const pruned = source.prunedLeaves();
+    if (pruned > 0) {
+      // The target rebuilds each tree from the copied rows, and a purged record has none.
+      throw new CopyRefusedError(
+        `--from: ${options.sourcePath} has ${pruned} leaves whose records a retention purge removed, which sealog copy cannot carry yet: copy a store before its first purge (PURGE_INTERVAL=0 keeps a server from purging)`,
+      );
+    }
     const recorded = source.masterKeys();
     const keys = sourceMasterKeys(env.DATA_KEY, options.sourcePath, recorded);
     importer = await PgLogImport.connect(options.targetUrl);

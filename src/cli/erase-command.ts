@@ -3,6 +3,7 @@ import { erasureAccessRecord } from '../privacy/erasure-record.js';
 import { ACCESS_LOG_TABLE } from '../kinds/access-log/access-log-table.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
 import type { ErasureOutcome } from '../sealing/subject-erasure.js';
+import { FIELD_KEY_MARK } from '../sealing/personal-fields.js';
 import { openStore } from '../storage/open-store.js';
 import {
   configFrom,
@@ -50,6 +51,11 @@ export async function eraseCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   const { tenant, subject } = values;
   if (tenant === undefined || tenant === '' || subject === undefined || subject === '') {
     throw new UsageError('name the tenant and the subject: --tenant T --subject S. See: sealog erase --help');
+  }
+  if (subject.startsWith(FIELD_KEY_MARK)) {
+    throw new UsageError(
+      'subjects starting with U+0001 are the keys of fields kept for less: sealog purge expires them',
+    );
   }
   const config = configFrom(values, env);
   const store = openStore(config.store, { integrity: config.integrity });

@@ -51,7 +51,7 @@ export async function openApiDocument(): Promise<unknown> {
         config.integrity.checkpointIntervalMs,
       ),
       retention,
-      purge: new PurgeService(store.purge, () => store.integrity.logStates(), retention),
+      purge: new PurgeService(store, () => store.integrity.logStates(), retention),
     });
     try {
       await app.ready();

@@ -57,7 +57,7 @@ export async function purgeCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   try {
     await store.migrate();
     const service = new PurgeService(
-      store.purge,
+      store,
       () => store.integrity.logStates(),
       new RetentionService(store.retentionOverrides, config.retention),
     );

@@ -36,6 +36,19 @@ export interface StoredRowCount {
 /** Leaves [first, end) of a log pruned by retention. */
 export type PrunedRange = readonly [first: number, end: number];
 
+/**
+ * The first leaf not in the pruned prefix of a log whose pruned ranges are `ranges` (sorted by
+ * first leaf): the minimum index its checkpoints state. 0 when leaf 0 was not pruned.
+ */
+export function prunedPrefixEnd(ranges: readonly PrunedRange[]): number {
+  let end = 0;
+  for (const [first, last] of ranges) {
+    if (first > end) break;
+    end = Math.max(end, last);
+  }
+  return end;
+}
+
 export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafReader {
   /** The index of a record's leaf (transition 0) or of its transition number `transition`; undefined when not numbered yet. */
   findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined>;

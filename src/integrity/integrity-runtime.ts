@@ -6,7 +6,7 @@ import { CheckpointScheduler } from './checkpoints/checkpoint-scheduler.js';
 import { CheckpointSigner, type CheckpointRefusedError } from './checkpoints/checkpoint-signer.js';
 import { checkOriginPrefix } from './checkpoints/log-origin.js';
 import { loadSigningKey } from './checkpoints/signing-key.js';
-import type { IntegrityLog, LogIdentity } from './integrity-log.js';
+import { prunedPrefixEnd, type IntegrityLog, type LogIdentity } from './integrity-log.js';
 import { IntegrityService } from './integrity-service.js';
 import { TileCache } from './merkle/tile-cache.js';
 
@@ -43,6 +43,7 @@ export async function startIntegrity(
   const directory = settings.checkpointDir;
   const signer = new CheckpointSigner({
     store: log,
+    minimumIndex: async (id) => prunedPrefixEnd(await log.prunedRanges(id)),
     privateKey: key.privateKey,
     originPrefix: identity.originPrefix,
     tiles,

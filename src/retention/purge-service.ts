@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type { Principal } from '../domain/principal.js';
 import { adminReadScope } from '../domain/tenancy.js';
-import type { PurgeReport, PurgeStore } from './purge-store.js';
-import { runPurge, type LogList, type PurgeOptions, type PurgeRun } from './purger.js';
+import type { PurgeReport } from './purge-store.js';
+import { runPurge, type LogList, type PurgeOptions, type PurgeRun, type PurgeTarget } from './purger.js';
 import type { RetentionService } from './retention-service.js';
 
 /** Reports a request lists at most. */
@@ -14,7 +14,7 @@ export const MAX_REPORTS = 1000;
  */
 export class PurgeService {
   constructor(
-    private readonly store: PurgeStore,
+    private readonly store: PurgeTarget,
     private readonly logs: LogList,
     private readonly retention: RetentionService,
     /** The clock, epoch ms. */
@@ -42,6 +42,6 @@ export class PurgeService {
    */
   reports(principal: Principal, tenantId: string | undefined, limit: number): Promise<PurgeReport[]> {
     const scope = adminReadScope(principal, tenantId);
-    return this.store.purgeReports(scope.tenantId, Math.min(limit, MAX_REPORTS));
+    return this.store.purge.purgeReports(scope.tenantId, Math.min(limit, MAX_REPORTS));
   }
 }

@@ -32,6 +32,11 @@ export interface PurgeStore {
    * given; undefined when there is none.
    */
   oldestTime(table: LogTable, tenantId: string, fromMs?: number): Promise<number | undefined>;
+  /**
+   * The UTC days (YYYY-MM-DD, ascending) for which `tenantId` has a period key of `field`: the
+   * days whose values of that field can still be read (see fieldKeySubject).
+   */
+  fieldKeyDays(tenantId: string, field: string): Promise<string[]>;
   /** Stores the reports of a run. */
   recordPurgeReports(reports: readonly PurgeReport[]): Promise<void>;
   /** The newest reports first (of one tenant, or every tenant when undefined), at most `limit`. */
@@ -44,15 +49,21 @@ export interface PurgeStore {
 export interface PurgeReport {
   readonly runId: string;
   readonly tenantId: string;
-  /** LogTable.kind. */
+  /** LogTable.kind, or `<kind>.<field>` for a field with a retention of its own. */
   readonly kind: string;
   /** Epoch ms when the run started. */
   readonly startedAt: number;
   /** Rows older than this (epoch ms) were expired. */
   readonly cutoff: number;
-  /** Rows removed (a dry run: rows that would be). */
+  /**
+   * Rows removed (a dry run: rows that would be); for a field, the days whose values of it expired
+   * (their period keys destroyed).
+   */
   readonly removed: number;
-  /** Time of the oldest row kept (epoch ms); undefined when none is left. */
+  /**
+   * Time of the oldest row kept (epoch ms), or for a field the start of the oldest day still
+   * readable; undefined when none is left.
+   */
   readonly oldestKept: number | undefined;
   readonly durationMs: number;
   readonly dryRun: boolean;

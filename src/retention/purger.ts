@@ -5,6 +5,8 @@ import type { LogStatus } from '../integrity/sequencing/integrity-store.js';
 import { periodMs } from './retention-period.js';
 import type { RetentionPolicy } from './retention-policy.js';
 import { PURGE_BATCH_ROWS, type PurgeReport, type PurgeStore } from './purge-store.js';
+import { fieldKeySubject, utcDayOf } from '../sealing/personal-fields.js';
+import type { SubjectErasure } from '../sealing/subject-erasure.js';
 
 /** What a purge run needs to know. */
 export interface PurgeOptions {
@@ -29,6 +31,11 @@ export interface PurgeOptions {
   readonly onProgress?: ((report: { tenantId: string; kind: string; removed: number }) => void) | undefined;
 }
 
+/** What a run needs of the store (an AuditStore): the purge's side, and erasure, which expires a field's keys. */
+export interface PurgeTarget extends SubjectErasure {
+  readonly purge: PurgeStore;
+}
+
 /** The outcome of a run: its reports, or why it did not run. */
 export type PurgeRun =
   | { readonly ran: true; readonly runId: string; readonly reports: PurgeReport[] }
@@ -46,11 +53,11 @@ export type LogList = () => Promise<readonly LogStatus[]>;
  * a report per log is stored. Holds the store's purge lease throughout (renewed every batch), so
  * several sealog processes never purge at once; a run that finds the lease taken does nothing.
  */
-export async function runPurge(store: PurgeStore, logs: LogList, options: PurgeOptions): Promise<PurgeRun> {
+export async function runPurge(store: PurgeTarget, logs: LogList, options: PurgeOptions): Promise<PurgeRun> {
   const now = options.now ?? Date.now;
   const runId = randomUUID();
   const holder = `${options.holder} ${runId}`;
-  const renew = () => store.claimPurgeLease(holder, now(), now() + PURGE_LEASE_MS);
+  const renew = () => store.purge.claimPurgeLease(holder, now(), now() + PURGE_LEASE_MS);
   if (!(await renew())) return { ran: false, reason: 'another sealog process is purging' };
   const reports: PurgeReport[] = [];
   try {
@@ -64,26 +71,25 @@ export async function runPurge(store: PurgeStore, logs: LogList, options: PurgeO
       const policy = await options.policyOf(log.tenantId);
       const period = periodMs(policy.ofKind(table).period);
       if (period === undefined) continue;
-      reports.push(
-        await purgeLog(store, table, log.tenantId, startedAt - period, {
-          ...options,
-          runId,
-          startedAt,
-          renew,
-          now,
-        }),
-      );
+      const run = { ...options, runId, startedAt, renew, now };
+      reports.push(await purgeLog(store, table, log.tenantId, startedAt - period, run));
+      for (const field of table.retention.fields ?? []) {
+        // A field without a period of its own follows its record: its keys of purged days go too.
+        const fieldPeriod = periodMs(policy.ofField(table, field).period) ?? period;
+        reports.push(await expireField(store, table, field, log.tenantId, startedAt - fieldPeriod, run));
+      }
     }
-    if (options.record !== false) await store.recordPurgeReports(reports);
-    if (options.dryRun !== true && reports.some((report) => report.removed > 0)) await store.reclaimSpace();
+    if (options.record !== false) await store.purge.recordPurgeReports(reports);
+    if (options.dryRun !== true && reports.some((report) => report.removed > 0))
+      await store.purge.reclaimSpace();
   } finally {
-    await store.releasePurgeLease(holder);
+    await store.purge.releasePurgeLease(holder);
   }
   return { ran: true, runId, reports };
 }
 
 async function purgeLog(
-  store: PurgeStore,
+  store: PurgeTarget,
   table: LogTable,
   tenantId: string,
   cutoff: number,
@@ -92,12 +98,12 @@ async function purgeLog(
   const started = performance.now();
   let removed = 0;
   if (run.dryRun === true) {
-    removed = await store.countExpired(table, tenantId, cutoff);
+    removed = await store.purge.countExpired(table, tenantId, cutoff);
   } else {
     const limit = run.batchRows ?? PURGE_BATCH_ROWS;
     while (run.signal?.aborted !== true) {
       if (!(await run.renew())) throw new Error('the purge lease was lost to another process: stopping');
-      const batch = await store.purgeBatch(table, tenantId, cutoff, limit, run.now());
+      const batch = await store.purge.purgeBatch(table, tenantId, cutoff, limit, run.now());
       removed += batch;
       run.onProgress?.({ tenantId, kind: table.kind, removed });
       if (batch < limit) break;
@@ -111,7 +117,61 @@ async function purgeLog(
     cutoff,
     removed,
     // A dry run keeps what is not expired; a real one reports what is left, however old.
-    oldestKept: await store.oldestTime(table, tenantId, run.dryRun === true ? cutoff : undefined),
+    oldestKept: await store.purge.oldestTime(table, tenantId, run.dryRun === true ? cutoff : undefined),
+    durationMs: Math.round(performance.now() - started),
+    dryRun: run.dryRun === true,
+  };
+}
+
+/** Who a field's expiry is recorded as having erased its period keys. */
+export const RETENTION_ACTOR = 'retention';
+
+type Run = PurgeOptions & {
+  runId: string;
+  startedAt: number;
+  renew: () => Promise<boolean>;
+  now: () => number;
+};
+
+/**
+ * Expires the values of `field` of the records of days wholly before the UTC day of `cutoff`, by
+ * destroying their period keys (an erasure of each day's field-key subject): the records and
+ * their leaves stay; the field reads EXPIRED. A value is so kept for its period and at most a day
+ * more.
+ */
+async function expireField(
+  store: PurgeTarget,
+  table: LogTable,
+  field: string,
+  tenantId: string,
+  cutoff: number,
+  run: Run,
+): Promise<PurgeReport> {
+  const started = performance.now();
+  const cutoffDay = utcDayOf(cutoff);
+  const days = await store.purge.fieldKeyDays(tenantId, field);
+  const expired = days.filter((day) => day < cutoffDay);
+  if (run.dryRun !== true) {
+    for (const day of expired) {
+      if (run.signal?.aborted === true) break;
+      if (!(await run.renew())) throw new Error('the purge lease was lost to another process: stopping');
+      await store.eraseSubject({
+        tenantId,
+        subject: fieldKeySubject(field, day),
+        erasedBy: RETENTION_ACTOR,
+        at: run.now(),
+      });
+    }
+  }
+  const kept = days.find((day) => day >= cutoffDay);
+  return {
+    runId: run.runId,
+    tenantId,
+    kind: `${table.kind}.${field}`,
+    startedAt: run.startedAt,
+    cutoff: Date.parse(`${cutoffDay}T00:00:00Z`),
+    removed: expired.length,
+    oldestKept: kept === undefined ? undefined : Date.parse(`${kept}T00:00:00Z`),
     durationMs: Math.round(performance.now() - started),
     dryRun: run.dryRun === true,
   };

@@ -1,4 +1,4 @@
-import { ERASED } from './personal-fields.js';
+import { ERASED, EXPIRED } from './personal-fields.js';
 import type { PlaintextCache } from './plaintext-cache.js';
 import { envelopeKeyId, openEnvelope, SealedFieldError, type SealContext } from './sealed-envelope.js';
 import type { SubjectKeyRing } from './subject-key-ring.js';
@@ -10,6 +10,23 @@ interface Pending {
   readonly column: string | undefined;
   readonly envelope: string;
   readonly context: SealContext;
+  /** A field sealed again under its period key (inside its row's envelope): gone reads EXPIRED. */
+  readonly nested?: boolean;
+}
+
+/** How a row envelope holds a field sealed again under its period key: `{"sealed": envelope}`. */
+export interface NestedValue {
+  readonly sealed: string;
+}
+
+/** Whether `value`, as a row envelope holds it, is a field sealed again (see NestedValue). */
+export function isNested(value: unknown): value is NestedValue {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { sealed?: unknown }).sealed === 'string' &&
+    Object.keys(value).length === 1
+  );
 }
 
 /**
@@ -19,11 +36,15 @@ interface Pending {
 export class EnvelopeBatch {
   private readonly pending: Pending[] = [];
 
-  /** @param sealedColumns the kind's sealed columns, in the order its row envelopes hold them. */
+  /**
+   * @param sealedColumns the kind's sealed columns, in the order its row envelopes hold them.
+   * @param expiring those of them whose values may be sealed again under a period key.
+   */
   constructor(
     private readonly ring: SubjectKeyRing,
     private readonly plaintexts: PlaintextCache,
     private readonly sealedColumns: readonly string[],
+    private readonly expiring: readonly string[] = [],
   ) {}
 
   /**
@@ -47,9 +68,13 @@ export class EnvelopeBatch {
    * throws SealedFieldError (and so does a store's WrappedKeyError or ConfigError pass through).
    */
   async open(): Promise<void> {
-    if (this.pending.length === 0) return;
+    // Opening a row envelope may queue the fields sealed again inside it: a second round.
+    while (this.pending.length > 0) await this.openRound(this.pending.splice(0));
+  }
+
+  private async openRound(round: readonly Pending[]): Promise<void> {
     const keyIds = new Map<string, Set<string>>();
-    for (const item of this.pending) {
+    for (const item of round) {
       let ids = keyIds.get(item.context.tenantId);
       if (ids === undefined) keyIds.set(item.context.tenantId, (ids = new Set<string>()));
       ids.add(envelopeKeyId(item.envelope));
@@ -59,7 +84,7 @@ export class EnvelopeBatch {
       tenants.map(([tenantId, ids]) => this.ring.keysForOpening(tenantId, ids)),
     );
     const keys = new Map(tenants.map(([tenantId], index) => [tenantId, loaded[index]]));
-    for (const item of this.pending.splice(0)) {
+    for (const item of round) {
       const key = keys.get(item.context.tenantId)?.get(envelopeKeyId(item.envelope));
       if (key === undefined) {
         this.apply(item, undefined);
@@ -90,15 +115,31 @@ export class EnvelopeBatch {
     return parsed as unknown[];
   }
 
-  /** Puts opened values in place; undefined values (the key is gone) read ERASED. */
+  /**
+   * Puts opened values in place; undefined values (the key is gone) read ERASED, or EXPIRED for
+   * a field sealed again under its period key. Such a field found in a row envelope is queued.
+   */
   private apply(item: Pending, values: readonly unknown[] | undefined): void {
     if (item.column !== undefined) {
-      item.target[item.column] = values === undefined ? ERASED : values[0];
+      item.target[item.column] = values === undefined ? (item.nested === true ? EXPIRED : ERASED) : values[0];
       return;
     }
     this.sealedColumns.forEach((column, index) => {
-      item.target[column] = values === undefined ? ERASED : values[index];
+      const value = values === undefined ? ERASED : values[index];
+      if (isNested(value) && this.expiring.includes(column)) {
+        const { tenantId, kind, recordId } = item.context;
+        this.addNested(item.target, column, value.sealed, contextOf(tenantId, kind, recordId, column));
+      } else {
+        item.target[column] = value;
+      }
     });
+  }
+
+  private addNested(target: Record<string, unknown>, column: string, envelope: string, context: SealContext) {
+    const values = this.plaintexts.get(envelope, context);
+    const item: Pending = { target, column, envelope, context, nested: true };
+    if (values === undefined) this.pending.push(item);
+    else this.apply(item, values);
   }
 }
 

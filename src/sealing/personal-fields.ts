@@ -9,6 +9,29 @@ import type { LogTable } from '../kinds/log-table.js';
 /** What each personal field of a record reads once its subject's keys are destroyed. */
 export const ERASED = '[erased]';
 
+/** What a personal field with a retention of its own reads once its period key is destroyed. */
+export const EXPIRED = '[expired]';
+
+/**
+ * The subject a field's period keys are filed under in the tenant's subject keys: one key per
+ * field and UTC day of the record's time, destroyed when the field's retention has passed that
+ * day. U+0001 starts no subject id the APIs accept for erasure, and sorts the days in order.
+ */
+export function fieldKeySubject(field: string, day: string): string {
+  return `${FIELD_KEY_MARK}${field}/${day}`;
+}
+
+/** The first character of every field-key subject (see fieldKeySubject). */
+export const FIELD_KEY_MARK = '\u0001';
+
+/** The UTC day of epoch ms `ms`, as YYYY-MM-DD (how field keys are named by day). */
+export function utcDayOf(ms: number): string {
+  // Clamped to the dates Date can hold (±8.64e15 ms), which a stored time may pass.
+  return new Date(Math.min(Math.max(ms, -MAX_DATE_MS), MAX_DATE_MS)).toISOString().slice(0, 10);
+}
+
+const MAX_DATE_MS = 8.64e15;
+
 /** The column holding a row's envelope of its immutable personal columns. */
 export const SEALED_COLUMN = 'sealed';
 
@@ -25,6 +48,13 @@ export interface PersonalFields {
   readonly subject: string;
   /** The derived search column and the sealed column it copies (folded), if any. */
   readonly searchCopy: { readonly column: string; readonly of: string } | undefined;
+  /**
+   * Sealed columns with a retention of their own (LogTable.retention.fields): each value is sealed
+   * again, inside the row's envelope, under a key of its field and day (fieldKeySubject).
+   */
+  readonly expiring: readonly string[];
+  /** The epoch-ms column whose UTC day names an expiring field's key. */
+  readonly timeColumn: string;
 }
 
 const checked = new WeakMap<LogTable, PersonalFields>();
@@ -59,6 +89,11 @@ function check(table: LogTable): PersonalFields {
       throw problem(`search copy column ${searchCopy.column} is already taken`);
     }
   }
+  const expiring = table.retention.fields ?? [];
+  for (const column of expiring) {
+    if (!sealed.includes(column))
+      throw problem(`gives ${column} a retention of its own, but it is not sealed`);
+  }
   return {
     kind: table.kind,
     columns: table.columns.map(([column]) => column),
@@ -66,6 +101,8 @@ function check(table: LogTable): PersonalFields {
     separate,
     subject,
     searchCopy,
+    expiring,
+    timeColumn: table.timeColumn,
   };
 }
 

@@ -1,5 +1,14 @@
 import type { LogRow, LogTable } from '../kinds/log-table.js';
-import { checkSeparate, foldAsciiCase, personalFields, SEALED_COLUMN, subjectOf } from './personal-fields.js';
+import {
+  checkSeparate,
+  fieldKeySubject,
+  foldAsciiCase,
+  personalFields,
+  SEALED_COLUMN,
+  subjectOf,
+  utcDayOf,
+  type PersonalFields,
+} from './personal-fields.js';
 import type { PlaintextCache } from './plaintext-cache.js';
 import { contextOf, EnvelopeBatch } from './envelope-batch.js';
 import { isEnvelope, RECORD_PART, SealedFieldError, sealEnvelope } from './sealed-envelope.js';
@@ -55,16 +64,33 @@ export class RowSealer {
       let envelopes = 1;
       for (const column of fields.separate) if (record[column] != null) envelopes += 1;
       counts.set(subject, (counts.get(subject) ?? 0) + envelopes);
+      for (const column of fields.expiring) {
+        if (record[column] == null) continue;
+        const periodKey = periodKeyOf(fields, column, record);
+        counts.set(periodKey, (counts.get(periodKey) ?? 0) + 1);
+      }
     }
     const { keys, newKeys } = await this.keysForSealing(encryptions);
     const stored = rows.map((row) => {
       const record = row as unknown as Record<string, unknown>;
-      const key = keys.get(row.tenant_id)?.get(subjectOf(fields, record));
+      const tenantKeys = keys.get(row.tenant_id);
+      const key = tenantKeys?.get(subjectOf(fields, record));
       if (key === undefined) throw new Error(`no key for ${fields.kind} ${row.id}`);
       // Built column by column: a spread copy turns slow (~2 µs) once sealed/search_text are added.
       const out: Record<string, unknown> = {};
       for (const column of fields.columns) out[column] = record[column];
-      const values = fields.sealed.map((column) => record[column]);
+      const values: unknown[] = fields.sealed.map((column) => record[column]);
+      for (const column of fields.expiring) {
+        const index = fields.sealed.indexOf(column);
+        const value = record[column];
+        if (value == null) continue;
+        const periodKey = tenantKeys?.get(periodKeyOf(fields, column, record));
+        if (periodKey === undefined) throw new Error(`no period key for ${fields.kind} ${row.id}`);
+        // Sealed again, inside the row's envelope: destroying the period key expires this field
+        // alone, and erasing the subject still takes it with the rest.
+        const context = contextOf(row.tenant_id, fields.kind, row.id, column);
+        values[index] = { sealed: sealEnvelope(periodKey, context, JSON.stringify(value)) };
+      }
       for (const column of fields.sealed) out[column] = '';
       const context = contextOf(row.tenant_id, fields.kind, row.id, RECORD_PART);
       out[SEALED_COLUMN] = sealEnvelope(key, context, JSON.stringify(values));
@@ -137,7 +163,7 @@ export class RowSealer {
    */
   async openRows<Row extends LogRow>(table: LogTable<Row>, stored: readonly StoredRow[]): Promise<Row[]> {
     const fields = personalFields(table);
-    const batch = new EnvelopeBatch(this.ring, this.plaintexts, fields.sealed);
+    const batch = new EnvelopeBatch(this.ring, this.plaintexts, fields.sealed, fields.expiring);
     const plain = stored.map((row) => {
       const out: Record<string, unknown> = {};
       for (const column of fields.columns) out[column] = row[column];
@@ -201,4 +227,13 @@ export class RowSealer {
     });
     return { keys, newKeys };
   }
+}
+
+/**
+ * The subject of the period key an expiring field of `record` is sealed under: its field and the
+ * UTC day of the record's time (a record without one, never stored so, falls on day 0).
+ */
+function periodKeyOf(fields: PersonalFields, column: string, record: Record<string, unknown>): string {
+  const time = record[fields.timeColumn];
+  return fieldKeySubject(column, utcDayOf(typeof time === 'number' ? time : 0));
 }

@@ -67,3 +67,17 @@ test('a checkpoint body reads back as it was written; a malformed one is refused
   assert.throws(() => checkpointText({ origin: 'a\nb', size: 1, root }), /not a log origin/);
   assert.equal(openNote(signNote(text, peter), parseVerifierKey(verifierKeyText(peter))), text);
 });
+
+test('a pruned log states its minimum index as an extension line; none is written while it is 0', () => {
+  const root = Buffer.alloc(32, 9);
+  const origin = 'sealog.example/tnt_a/operate-logs';
+  const text = checkpointText({ origin, size: 42, root, minimumIndex: 17 });
+  assert.equal(text, `${origin}\n42\n${root.toString('base64')}\nminimum-index 17\n`);
+  assert.deepEqual(parseCheckpointText(text), { origin, size: 42, root, minimumIndex: 17 });
+  assert.equal(
+    checkpointText({ origin, size: 42, root, minimumIndex: 0 }),
+    checkpointText({ origin, size: 42, root }),
+  );
+  assert.deepEqual(parseCheckpointText(`${text}other extension\n`).minimumIndex, 17);
+  assert.throws(() => checkpointText({ origin, size: 4, root, minimumIndex: 5 }), /minimum index/);
+});

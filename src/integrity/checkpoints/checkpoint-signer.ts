@@ -67,6 +67,11 @@ export interface CheckpointSignerOptions {
   publishedHead?: (origin: string) => Promise<TreeHead | undefined>;
   /** Told of every refusal before it is thrown: raise the alarm here (metric, error log). */
   onRefusal?: (refusal: CheckpointRefusedError) => void;
+  /**
+   * The minimum index of a log: its first leaf whose record may still be stored (0 when nothing
+   * was pruned); every checkpoint states it. Absent: 0.
+   */
+  minimumIndex?: (log: LogId) => Promise<number>;
   /** Times a lost store CAS is re-read and re-checked before giving up; default 5. */
   maxAttempts?: number;
 }
@@ -137,7 +142,8 @@ export class CheckpointSigner {
         this.remember(key, latest);
         return { ...latest, origin, created: false };
       }
-      const note = signNote(checkpointText({ origin, ...candidate }), signer);
+      const minimumIndex = Math.min(candidate.size, (await this.options.minimumIndex?.(log)) ?? 0);
+      const note = signNote(checkpointText({ origin, ...candidate, minimumIndex }), signer);
       const checkpoint: StoredCheckpoint = { ...candidate, note, signedAt: this.now() };
       if (await store.storeCheckpoint(log, checkpoint, latest?.size)) {
         this.remember(key, checkpoint);

@@ -1,5 +1,6 @@
 import type { LogTable } from '../../kinds/log-table.js';
 import type { PurgeReport, PurgeStore } from '../../retention/purge-store.js';
+import { fieldKeySubject } from '../../sealing/personal-fields.js';
 import type { PgExecutor } from './pg-executor.js';
 
 interface ReportRow {
@@ -89,6 +90,16 @@ export class PgPurgeStore implements PurgeStore {
       [tenantId, fromMs ?? Number.MIN_SAFE_INTEGER],
     );
     return row?.oldest ?? undefined;
+  }
+
+  async fieldKeyDays(tenantId: string, field: string): Promise<string[]> {
+    const prefix = fieldKeySubject(field, '');
+    const rows = await this.db.query<{ subject: string }>(
+      `SELECT DISTINCT subject FROM subject_keys
+        WHERE tenant_id = $1 AND subject >= $2 AND subject < $3 ORDER BY subject`,
+      [tenantId, prefix, `${prefix}\uffff`],
+    );
+    return rows.map((row) => row.subject.slice(prefix.length));
   }
 
   async recordPurgeReports(reports: readonly PurgeReport[]): Promise<void> {

@@ -116,6 +116,14 @@ export class SqliteExport {
       : undefined;
   }
 
+  /** Leaves a retention purge removed the records of, in every log (their rows cannot be copied). */
+  prunedLeaves(): number {
+    return this.db
+      .prepare('SELECT coalesce(sum(end_leaf - first_leaf), 0) FROM integrity_pruned')
+      .pluck()
+      .get() as number;
+  }
+
   /** Every log with at least one leaf, in LOG_TABLES order of kinds, then tenants by UTF-8 bytes. */
   logStates(): LogStatus[] {
     const rows = this.db

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { LogTable } from '../../../kinds/log-table.js';
 import type { PurgeReport, PurgeStore } from '../../../retention/purge-store.js';
+import { fieldKeySubject } from '../../../sealing/personal-fields.js';
 import { asPromise } from '../engine/as-promise.js';
 import { StatementCache } from '../engine/statement-cache.js';
 import type { StoreWriter } from '../engine/store-writer.js';
@@ -82,6 +83,21 @@ export class SqlitePurgeStore implements PurgeStore {
         .get(tenantId, fromMs ?? Number.MIN_SAFE_INTEGER) as number | null;
       return oldest ?? undefined;
     });
+  }
+
+  fieldKeyDays(tenantId: string, field: string): Promise<string[]> {
+    const prefix = fieldKeySubject(field, '');
+    return asPromise(() =>
+      (
+        this.statements
+          .prepare(
+            `SELECT DISTINCT subject FROM subject_keys
+              WHERE tenant_id = ? AND subject >= ? AND subject < ? ORDER BY subject`,
+          )
+          .pluck()
+          .all(tenantId, prefix, `${prefix}\uffff`) as string[]
+      ).map((subject) => subject.slice(prefix.length)),
+    );
   }
 
   async recordPurgeReports(reports: readonly PurgeReport[]): Promise<void> {

@@ -238,6 +238,30 @@ describe(`retention purge (${TEST_STORE})`, () => {
     }
   });
 
+  test('PostgreSQL: a month partition the purge emptied is dropped; one still holding rows stays', async (t) => {
+    if (TEST_STORE !== 'postgres') {
+      t.skip('PostgreSQL partitions');
+      return;
+    }
+    const client = new pg.Client({ connectionString: api.databaseUrl });
+    await client.connect();
+    try {
+      const month = new Date(OLD).toISOString().slice(0, 7).replace('-', '');
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_class c
+          WHERE c.relname = ANY($1::text[]) AND c.relnamespace = current_schema()::regnamespace`,
+        [[`mfa_config_audit_logs_p${month}`, `communication_logs_p${month}`]],
+      );
+      // Both tenants' MFA logs of that month are past 30 days; tenant B keeps its communication logs 90.
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        [`communication_logs_p${month}`],
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
   test('a message body past its own retention reads [expired]; the rest of its record stays', async () => {
     // The purge ran in another process (the CLI): the server drops its cached keys within a poll.
     let byId = new Map<unknown, Row>();

@@ -125,6 +125,24 @@ export class PgPool implements PgExecutor {
     }
   }
 
+  /**
+   * Runs `work` in one transaction on one connection: committed when it resolves, rolled back
+   * when it throws (and the error passed on).
+   */
+  transaction<T>(work: (db: PgExecutor) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(executorOf(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   /** Ends every connection; closing twice is harmless. */
   async close(): Promise<void> {
     this.reachability.stop();

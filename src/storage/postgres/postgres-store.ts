@@ -113,7 +113,7 @@ export class PostgresStore implements AuditStore {
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
     this.operateLogs = new PgOperateLogRepository(this.pool, this.logRows(OPERATE_LOG_TABLE));
     this.integrity = new PgIntegrityStore(this.pool);
-    this.purge = new PgPurgeStore(this.pool);
+    this.purge = new PgPurgeStore(this.pool, (work) => this.pool.transaction(work));
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
     this.retentionOverrides = new PgRetentionOverrideRepository(this.pool);

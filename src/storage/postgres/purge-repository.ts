@@ -1,7 +1,19 @@
 import type { LogTable } from '../../kinds/log-table.js';
+import { LOG_TABLES } from '../../kinds/log-tables.js';
+import { monthStart } from './partitions.js';
 import type { PurgeReport, PurgeStore } from '../../retention/purge-store.js';
 import { fieldKeySubject } from '../../sealing/personal-fields.js';
 import type { PgExecutor } from './pg-executor.js';
+
+/** The upper bound of a month partition, as pg_get_expr prints it. */
+const PARTITION_END = /TO \('(-?\d+)'\)/;
+/** How long dropping an emptied partition waits for its locks, ms. */
+const DROP_LOCK_TIMEOUT_MS = 500;
+
+/** A statement that gave up waiting for a lock (lock_timeout, 55P03). */
+function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '55P03';
+}
 
 interface ReportRow {
   run_id: string;
@@ -21,7 +33,14 @@ interface ReportRow {
  * tallies follow through the tables' statement triggers, the trigram index through vacuum.
  */
 export class PgPurgeStore implements PurgeStore {
-  constructor(private readonly db: PgExecutor) {}
+  /**
+   * @param transaction runs work in one transaction on one connection (PgPool.transaction); without
+   * it (a bare executor) no partition is ever dropped.
+   */
+  constructor(
+    private readonly db: PgExecutor,
+    private readonly transaction?: <T>(work: (db: PgExecutor) => Promise<T>) => Promise<T>,
+  ) {}
 
   async claimPurgeLease(holder: string, nowMs: number, untilMs: number): Promise<boolean> {
     const rows = await this.db.query(
@@ -148,8 +167,44 @@ export class PgPurgeStore implements PurgeStore {
     }));
   }
 
-  /** PostgreSQL's vacuum (autovacuum) makes the space of deleted rows reusable. */
-  reclaimSpace(): Promise<void> {
-    return Promise.resolve();
+  /**
+   * Drops the month partitions the purge emptied: a DELETE leaves a table's files their size (a
+   * vacuum only makes the space reusable), a dropped partition gives it back. Only partitions
+   * wholly before the current month (never the default one), each checked empty under its own
+   * lock and dropped in the same transaction, with a short lock timeout: when running queries hold
+   * the log table, that partition waits for the next run rather than holding writes back.
+   */
+  async reclaimSpace(): Promise<void> {
+    const currentMonth = monthStart(Date.now());
+    for (const table of LOG_TABLES) {
+      const partitions = await this.db.query<{ name: string; bound: string }>(
+        `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = $1::regclass`,
+        [table.table],
+      );
+      for (const { name, bound } of partitions) {
+        const end = PARTITION_END.exec(bound)?.[1];
+        if (end === undefined || Number(end) > currentMonth) continue;
+        await this.dropIfEmpty(name);
+      }
+    }
+  }
+
+  private async dropIfEmpty(partition: string): Promise<void> {
+    const run = this.transaction;
+    if (run === undefined) return;
+    await run(async (db) => {
+      await db.query(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT_MS}ms'`);
+      try {
+        await db.query(`LOCK TABLE "${partition}" IN ACCESS EXCLUSIVE MODE`);
+        const [row] = await db.query<{ empty: boolean }>(
+          `SELECT NOT EXISTS (SELECT 1 FROM "${partition}") AS empty`,
+        );
+        if (row?.empty === true) await db.query(`DROP TABLE "${partition}"`);
+      } catch (error) {
+        if (!isLockTimeout(error)) throw error;
+      }
+    });
   }
 }

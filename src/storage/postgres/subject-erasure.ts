@@ -5,7 +5,7 @@ import {
   type ErasureNotice,
   type ErasureRequest,
 } from '../../sealing/subject-erasure.js';
-import { executorOf, withUntimedClient, type PgExecutor, type PgPool } from './pg-executor.js';
+import { withUntimedClient, type PgExecutor, type PgPool } from './pg-executor.js';
 
 /** What the erasure's transaction did. */
 export interface PgErased {
@@ -21,40 +21,32 @@ export interface PgErased {
  */
 export function eraseInTransaction(pool: PgPool, request: ErasureRequest): Promise<PgErased> {
   const { tenantId, subject, erasedBy, at } = request;
-  return pool.withClient(async (client) => {
-    const db = executorOf(client);
-    await client.query('BEGIN');
-    try {
-      const deleted = await db.query<{ key_id: string }>(
-        'DELETE FROM subject_keys WHERE tenant_id = $1 AND subject = $2 RETURNING key_id',
+  return pool.transaction(async (db) => {
+    const deleted = await db.query<{ key_id: string }>(
+      'DELETE FROM subject_keys WHERE tenant_id = $1 AND subject = $2 RETURNING key_id',
+      [tenantId, subject],
+    );
+    const keyIds = deleted.map((row) => row.key_id);
+    for (const copy of SEARCH_COPIES) {
+      await db.query(
+        `UPDATE ${copy.table} SET ${copy.column} = NULL
+          WHERE tenant_id = $1 AND ${copy.subject} = $2 AND ${copy.column} IS NOT NULL`,
         [tenantId, subject],
       );
-      const keyIds = deleted.map((row) => row.key_id);
-      for (const copy of SEARCH_COPIES) {
-        await db.query(
-          `UPDATE ${copy.table} SET ${copy.column} = NULL
-            WHERE tenant_id = $1 AND ${copy.subject} = $2 AND ${copy.column} IS NOT NULL`,
-          [tenantId, subject],
-        );
-      }
-      const records = await countRecords(db, tenantId, subject);
-      if (keyIds.length > 0) {
-        await db.query(
-          `INSERT INTO subject_erasures (tenant_id, subject, key_ids, records, erased_at, erased_by)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [tenantId, subject, JSON.stringify(keyIds), JSON.stringify(records), at, erasedBy],
-        );
-      }
-      const [latest] = await db.query<{ erased_at: number | null }>(
-        'SELECT max(erased_at) AS erased_at FROM subject_erasures WHERE tenant_id = $1 AND subject = $2',
-        [tenantId, subject],
-      );
-      await client.query('COMMIT');
-      return { keyIds, records, erasedAt: latest?.erased_at ?? undefined };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
     }
+    const records = await countRecords(db, tenantId, subject);
+    if (keyIds.length > 0) {
+      await db.query(
+        `INSERT INTO subject_erasures (tenant_id, subject, key_ids, records, erased_at, erased_by)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [tenantId, subject, JSON.stringify(keyIds), JSON.stringify(records), at, erasedBy],
+      );
+    }
+    const [latest] = await db.query<{ erased_at: number | null }>(
+      'SELECT max(erased_at) AS erased_at FROM subject_erasures WHERE tenant_id = $1 AND subject = $2',
+      [tenantId, subject],
+    );
+    return { keyIds, records, erasedAt: latest?.erased_at ?? undefined };
   });
 }
 

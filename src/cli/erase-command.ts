@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { erasureAccessRecord } from '../privacy/erasure-record.js';
+import { erasureAccessRecord, erasureSummary } from '../privacy/erasure-record.js';
 import { ACCESS_LOG_TABLE } from '../kinds/access-log/access-log-table.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
 import type { ErasureOutcome } from '../sealing/subject-erasure.js';
@@ -66,21 +66,12 @@ export async function eraseCommand(args: string[], env: NodeJS.ProcessEnv): Prom
     const outcome = await store.eraseSubject({ tenantId: tenant, subject, erasedBy, at: Date.now() });
     const record = erasureAccessRecord(outcome, erasedBy, Date.now(), performance.now() - started);
     await store.rows(ACCESS_LOG_TABLE).insertMany([record]);
-    process.stdout.write(values.json === true ? `${JSON.stringify(asJson(outcome))}\n` : describe(outcome));
+    process.stdout.write(
+      values.json === true ? `${JSON.stringify(erasureSummary(outcome))}\n` : describe(outcome),
+    );
   } finally {
     await store.close();
   }
-}
-
-function asJson(outcome: ErasureOutcome) {
-  return {
-    tenant_id: outcome.tenantId,
-    subject_id: outcome.subject,
-    keys_destroyed: outcome.keysDestroyed,
-    records: Object.fromEntries(LOG_TABLES.map((table) => [table.table, outcome.records[table.kind] ?? 0])),
-    erased_at: outcome.erasedAt === undefined ? null : new Date(outcome.erasedAt).toISOString(),
-    scrubbed: outcome.scrubbed,
-  };
 }
 
 function describe(outcome: ErasureOutcome): string {

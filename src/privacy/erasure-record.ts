@@ -1,4 +1,6 @@
 import { generateId } from '../domain/ids.js';
+import { formatRfc3339 } from '../domain/time.js';
+import { LOG_TABLES } from '../kinds/log-tables.js';
 import { ACCESS_LOG_TABLE, type AccessLog } from '../kinds/access-log/access-log-table.js';
 import type { ErasureOutcome } from '../sealing/subject-erasure.js';
 
@@ -29,5 +31,17 @@ export function erasureAccessRecord(
     error: '',
     ip: '',
     duration_ms: Math.round(durationMs),
+  };
+}
+
+/** An erasure's outcome as the API answers it and `sealog erase --json` prints it (snake_case). */
+export function erasureSummary(outcome: ErasureOutcome) {
+  return {
+    tenant_id: outcome.tenantId,
+    subject_id: outcome.subject,
+    keys_destroyed: outcome.keysDestroyed,
+    records: Object.fromEntries(LOG_TABLES.map((table) => [table.table, outcome.records[table.kind] ?? 0])),
+    erased_at: outcome.erasedAt === undefined ? null : formatRfc3339(outcome.erasedAt),
+    scrubbed: outcome.scrubbed,
   };
 }

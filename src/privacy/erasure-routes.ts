@@ -1,10 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { formatRfc3339 } from '../domain/time.js';
 import { principalOf } from '../http/plugins/authentication.js';
 import { envelope } from '../http/presenters.js';
-import { LOG_TABLES } from '../kinds/log-tables.js';
-import type { ErasureOutcome } from '../sealing/subject-erasure.js';
-import { ERASURE_ROUTE } from './erasure-record.js';
+import { ERASURE_ROUTE, erasureSummary } from './erasure-record.js';
 import type { ErasureService } from './erasure-service.js';
 import { ErasureQuery, ErasureResponses, SubjectParams } from './erasure-schemas.js';
 
@@ -38,18 +35,11 @@ export const erasureRoutes: FastifyPluginAsyncTypebox<{ service: ErasureService 
       },
     },
     async (request) =>
-      present(await service.erase(principalOf(request), request.params.subject_id, request.query.tenant_id)),
+      envelope(
+        erasureSummary(
+          await service.erase(principalOf(request), request.params.subject_id, request.query.tenant_id),
+        ),
+      ),
   );
   return Promise.resolve();
 };
-
-function present(outcome: ErasureOutcome) {
-  return envelope({
-    tenant_id: outcome.tenantId,
-    subject_id: outcome.subject,
-    keys_destroyed: outcome.keysDestroyed,
-    records: Object.fromEntries(LOG_TABLES.map((table) => [table.table, outcome.records[table.kind] ?? 0])),
-    erased_at: outcome.erasedAt === undefined ? null : formatRfc3339(outcome.erasedAt),
-    scrubbed: outcome.scrubbed,
-  });
-}

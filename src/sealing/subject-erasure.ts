@@ -56,6 +56,29 @@ export interface SubjectErasure {
   eraseSubject(request: ErasureRequest): Promise<ErasureOutcome>;
 }
 
+/** What a store's erasure transaction found: the keys it destroyed, the records, the latest time. */
+export interface ErasedKeys {
+  readonly keyIds: readonly string[];
+  readonly records: Readonly<Record<string, number>>;
+  readonly erasedAt: number | undefined;
+}
+
+/** The outcome a store answers for `request`, from what its transaction did and whether it scrubbed. */
+export function erasureOutcome(
+  request: ErasureRequest,
+  erased: ErasedKeys,
+  scrubbed: boolean,
+): ErasureOutcome {
+  return {
+    tenantId: request.tenantId,
+    subject: request.subject,
+    keysDestroyed: erased.keyIds.length,
+    records: erased.records,
+    erasedAt: erased.erasedAt,
+    scrubbed,
+  };
+}
+
 /** How often every process reads new erasures to drop the keys and plaintexts it caches, ms. */
 export const ERASURE_POLL_MS = 1000;
 

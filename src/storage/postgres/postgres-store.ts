@@ -38,7 +38,7 @@ import { loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
 import { PlaintextCache } from '../../sealing/plaintext-cache.js';
 import { RowSealer } from '../../sealing/row-sealer.js';
 import { ErasureFollower } from '../../sealing/erasure-follower.js';
-import type { ErasureOutcome, ErasureRequest } from '../../sealing/subject-erasure.js';
+import { erasureOutcome, type ErasureOutcome, type ErasureRequest } from '../../sealing/subject-erasure.js';
 import { eraseInTransaction, PgErasureSource, vacuumSubjectKeys } from './subject-erasure.js';
 import { PgPurgeStore } from './purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
@@ -210,14 +210,7 @@ export class PostgresStore implements AuditStore {
     const erased = await eraseInTransaction(this.pool, request);
     this.sealer.forgetErased(request.tenantId, request.subject, erased.keyIds);
     await vacuumSubjectKeys(this.settings.url);
-    return {
-      tenantId: request.tenantId,
-      subject: request.subject,
-      keysDestroyed: erased.keyIds.length,
-      records: erased.records,
-      erasedAt: erased.erasedAt,
-      scrubbed: true,
-    };
+    return erasureOutcome(request, erased, true);
   }
 
   health(): StoreHealth {

@@ -1,6 +1,7 @@
 import type { LogTable } from '../../kinds/log-table.js';
 import { LOG_TABLES } from '../../kinds/log-tables.js';
 import { monthStart } from './partitions.js';
+import { reportOf, type PurgeReportRow } from '../purge-report-row.js';
 import type { PurgeReport, PurgeStore } from '../../retention/purge-store.js';
 import { fieldKeySubject } from '../../sealing/personal-fields.js';
 import type { PgExecutor } from './pg-executor.js';
@@ -13,18 +14,6 @@ const DROP_LOCK_TIMEOUT_MS = 500;
 /** A statement that gave up waiting for a lock (lock_timeout, 55P03). */
 function isLockTimeout(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '55P03';
-}
-
-interface ReportRow {
-  run_id: string;
-  tenant_id: string;
-  kind: string;
-  started_at: number;
-  cutoff: number;
-  removed: number;
-  oldest_kept: number | null;
-  duration_ms: number;
-  dry_run: boolean;
 }
 
 /**
@@ -146,25 +135,15 @@ export class PgPurgeStore implements PurgeStore {
   async purgeReports(tenantId: string | undefined, limit: number): Promise<PurgeReport[]> {
     const rows =
       tenantId === undefined
-        ? await this.db.query<ReportRow>(
+        ? await this.db.query<PurgeReportRow>(
             'SELECT * FROM purge_reports ORDER BY started_at DESC, tenant_id, kind LIMIT $1',
             [limit],
           )
-        : await this.db.query<ReportRow>(
+        : await this.db.query<PurgeReportRow>(
             'SELECT * FROM purge_reports WHERE tenant_id = $1 ORDER BY started_at DESC, kind LIMIT $2',
             [tenantId, limit],
           );
-    return rows.map((row) => ({
-      runId: row.run_id,
-      tenantId: row.tenant_id,
-      kind: row.kind,
-      startedAt: row.started_at,
-      cutoff: row.cutoff,
-      removed: row.removed,
-      oldestKept: row.oldest_kept ?? undefined,
-      durationMs: row.duration_ms,
-      dryRun: row.dry_run,
-    }));
+    return rows.map(reportOf);
   }
 
   /**

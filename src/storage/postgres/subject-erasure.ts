@@ -2,24 +2,18 @@ import type { ErasureSource } from '../../sealing/erasure-follower.js';
 import {
   SEARCH_COPIES,
   SUBJECT_COLUMNS,
+  type ErasedKeys,
   type ErasureNotice,
   type ErasureRequest,
 } from '../../sealing/subject-erasure.js';
 import { withUntimedClient, type PgExecutor, type PgPool } from './pg-executor.js';
-
-/** What the erasure's transaction did. */
-export interface PgErased {
-  keyIds: string[];
-  records: Record<string, number>;
-  erasedAt: number | undefined;
-}
 
 /**
  * Erases a subject on PostgreSQL in one transaction: its keys deleted, the search copies of its
  * records cleared, the erasure recorded. The deleted key rows stay in the table's pages as dead
  * tuples until a vacuum: see vacuumSubjectKeys.
  */
-export function eraseInTransaction(pool: PgPool, request: ErasureRequest): Promise<PgErased> {
+export function eraseInTransaction(pool: PgPool, request: ErasureRequest): Promise<ErasedKeys> {
   const { tenantId, subject, erasedBy, at } = request;
   return pool.transaction(async (db) => {
     const deleted = await db.query<{ key_id: string }>(

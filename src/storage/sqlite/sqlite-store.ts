@@ -43,7 +43,7 @@ import { ephemeralMasterKeys, loadMasterKeys, type MasterKeys } from '../../seal
 import { PlaintextCache } from '../../sealing/plaintext-cache.js';
 import { RowSealer } from '../../sealing/row-sealer.js';
 import { ErasureFollower } from '../../sealing/erasure-follower.js';
-import type { ErasureOutcome, ErasureRequest } from '../../sealing/subject-erasure.js';
+import { erasureOutcome, type ErasureOutcome, type ErasureRequest } from '../../sealing/subject-erasure.js';
 import { SqliteErasureSource } from './tables/subject-erasure-repository.js';
 import { SqlitePurgeStore } from './tables/purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
@@ -235,14 +235,7 @@ export class SqliteStore implements AuditStore {
     const erased = await this.writer.run({ type: 'erase-subject', request });
     this.sealer.forgetErased(request.tenantId, request.subject, erased.keyIds);
     const scrubbed = await this.writer.run({ type: 'scrub-erased', searchSeqs: erased.searchSeqs });
-    return {
-      tenantId: request.tenantId,
-      subject: request.subject,
-      keysDestroyed: erased.keyIds.length,
-      records: erased.records,
-      erasedAt: erased.erasedAt,
-      scrubbed,
-    };
+    return erasureOutcome(request, erased, scrubbed);
   }
 
   /**

@@ -4,22 +4,11 @@ import type { PurgeReport, PurgeStore } from '../../../retention/purge-store.js'
 import { fieldKeySubject } from '../../../sealing/personal-fields.js';
 import { asPromise } from '../engine/as-promise.js';
 import { StatementCache } from '../engine/statement-cache.js';
+import { reportOf, type PurgeReportRow } from '../../purge-report-row.js';
 import type { StoreWriter } from '../engine/store-writer.js';
 
 /** Free pages one reclaim step gives back (about 8 MiB of 4 KiB pages): then ingest goes on. */
 const RECLAIM_STEP_PAGES = 2048;
-
-interface ReportRow {
-  run_id: string;
-  tenant_id: string;
-  kind: string;
-  started_at: number;
-  cutoff: number;
-  removed: number;
-  oldest_kept: number | null;
-  duration_ms: number;
-  dry_run: number;
-}
 
 /**
  * The embedded store's side of a retention purge: reads on the event loop's connection, writes
@@ -116,8 +105,8 @@ export class SqlitePurgeStore implements PurgeStore {
                 'SELECT * FROM purge_reports WHERE tenant_id = ? ORDER BY started_at DESC, kind LIMIT ?',
               )
               .all(tenantId, limit)
-      ) as ReportRow[];
-      return rows.map(toReport);
+      ) as PurgeReportRow[];
+      return rows.map(reportOf);
     });
   }
 
@@ -125,18 +114,4 @@ export class SqlitePurgeStore implements PurgeStore {
     // Step by step, each a command of its own, so that writes go on between the steps.
     while ((await this.writer.run({ type: 'reclaim-space', pages: RECLAIM_STEP_PAGES })) > 0);
   }
-}
-
-function toReport(row: ReportRow): PurgeReport {
-  return {
-    runId: row.run_id,
-    tenantId: row.tenant_id,
-    kind: row.kind,
-    startedAt: row.started_at,
-    cutoff: row.cutoff,
-    removed: row.removed,
-    oldestKept: row.oldest_kept ?? undefined,
-    durationMs: row.duration_ms,
-    dryRun: row.dry_run === 1,
-  };
 }

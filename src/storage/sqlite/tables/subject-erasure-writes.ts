@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { SEARCH_COPIES, SUBJECT_COLUMNS, type ErasureRequest } from '../../../sealing/subject-erasure.js';
+import {
+  SEARCH_COPIES,
+  SUBJECT_COLUMNS,
+  type ErasedKeys,
+  type ErasureRequest,
+} from '../../../sealing/subject-erasure.js';
 import { OPERATE_LOG_TABLE } from '../../../kinds/operate-log/operate-log-table.js';
 import { searchFilePath } from '../search/search-index-file.js';
 import { StatementCache } from '../engine/statement-cache.js';
 
 /** What the erasure's transaction did: the keys it destroyed and what needs scrubbing after it. */
-export interface ErasedInStore {
-  keyIds: string[];
-  records: Record<string, number>;
-  /** Epoch ms of the latest erasure of the subject that destroyed keys (this one if it did). */
-  erasedAt: number | undefined;
+export interface ErasedInStore extends ErasedKeys {
   /** seq of the subject's operate logs: their entries in the search file's trigram index go. */
   searchSeqs: number[];
 }

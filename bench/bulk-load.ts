@@ -398,11 +398,20 @@ export async function sequencePostgres(url: string, client: pg.Client, leaves: n
   const sequencer = loaderStore(url);
   await sequencer.migrate();
   try {
+    let analyzedAt = 0;
     await waitForTrees('postgres', leaves, async () => {
       const { rows: sizes } = await client.query<{ hashed: string }>(
         'SELECT coalesce(sum(tree_size), 0)::text AS hashed FROM integrity_logs',
       );
-      return Number(sizes[0]?.hashed ?? 0);
+      const hashed = Number(sizes[0]?.hashed ?? 0);
+      // integrity_leaves starts empty, and the sequencer's anti-join against it kept a plan made
+      // for an empty table: at 2.2 million rows a step stalled for minutes at 100,000 leaves until
+      // the table was analyzed (autovacuum had not yet). Fresh statistics each time it doubles.
+      if (hashed >= 2 * analyzedAt + 10_000) {
+        await client.query('ANALYZE integrity_leaves');
+        analyzedAt = hashed;
+      }
+      return hashed;
     });
   } finally {
     await sequencer.close();

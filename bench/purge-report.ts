@@ -25,8 +25,12 @@ function phaseRows(idle: PurgePhase, during: PurgePhase, target: number): (strin
       other === undefined ? '–' : `${other.p50} / ${other.p99}`,
     ];
   });
-  const failures = (phase: PurgePhase) =>
-    `${phase.ingest.failedBatches ?? 0}${phase.ingest.firstFailure === undefined ? '' : ` (first: ${phase.ingest.firstFailure.slice(0, 120).replaceAll('|', '/')})`}`;
+  // The cell names the first failure's status; its answer follows the table (failureLines).
+  const failures = (phase: PurgePhase) => {
+    const status = /^ingest: (\d+)/.exec(phase.ingest.firstFailure ?? '')?.[1];
+    const first = phase.ingest.firstFailure === undefined ? '' : ` (first: ${status ?? 'no answer'})`;
+    return `${phase.ingest.failedBatches ?? 0}${first}`;
+  };
   return [
     ...reads,
     [
@@ -48,6 +52,19 @@ function phaseRows(idle: PurgePhase, during: PurgePhase, target: number): (strin
     ['server CPU (cores)', idle.ingest.serverCpuCores, during.ingest.serverCpuCores],
     ['length (s)', idle.ingest.seconds, during.ingest.seconds],
   ];
+}
+
+/** The first failed ingest batch of each phase, as answered (none: nothing). */
+function failureLines(results: PurgeStoreResults): string[] {
+  const phases = [
+    ['idle', results.idle],
+    ['during the purge', results.duringPurge],
+  ] as const;
+  return phases.flatMap(([name, phase]) =>
+    phase.ingest.firstFailure === undefined
+      ? []
+      : [`First failed ingest batch ${name}: \`${phase.ingest.firstFailure.slice(0, 300)}\`.`, ''],
+  );
 }
 
 function storeSection(results: PurgeStoreResults): string {
@@ -73,6 +90,7 @@ function storeSection(results: PurgeStoreResults): string {
       phaseRows(results.idle, results.duringPurge, results.ingestTargetEventsPerSecond),
     ),
     '',
+    ...failureLines(results),
     `Checks after the purge: removed = expired rows loaded: ${check(checks.removedAllExpired)}; loaded expired rows left: ${n(checks.expiredLeft)}; recent rows kept: ${n(checks.recentKept)} of ${n(checks.recentLoaded)}; transitions without their log: ${n(checks.orphanTransitions)}; leaves without their record: ${n(checks.orphanLeaves)}; id claims left: ${checks.claimsLeft === null ? 'n/a (SQLite keeps none)' : n(checks.claimsLeft)}. Machine load average (1 min) ${results.loadAverage.before} before, ${results.loadAverage.after} after.`,
     '',
   ].join('\n');

@@ -66,6 +66,15 @@ export async function loadSqlite(path: string, rows: number): Promise<void> {
   } else {
     resetSqlite(path);
   }
+  await settleSqlite(path);
+}
+
+/**
+ * Opens the loaded SQLite store at `path` once, outside any timed window: the later migrations as
+ * on an upgrade, the search file filled by the store's own indexer, every loaded row hashed into
+ * its log's tree.
+ */
+export async function settleSqlite(path: string): Promise<void> {
   const migrated = performance.now();
   const store = new SqliteStore(path, benchSealing());
   try {
@@ -115,29 +124,42 @@ function seconds(sinceMs: number): string {
  */
 async function insertSqliteRows(path: string, rows: number): Promise<void> {
   const db = await emptySqliteForLoading(path);
-  const write = writeOperations(db);
   const sealer = new LoaderSealer();
-  for (const { table, make } of TABLES) {
-    const logTable = logTableNamed(table);
-    if (logTable === undefined) throw new Error(`no log table ${table}`);
-    const started = performance.now();
-    const chunk = 10_000;
-    for (let from = 0; from < rows; from += chunk) {
-      const batch: LogRow[] = [];
-      for (let i = from; i < Math.min(rows, from + chunk); i++)
-        batch.push(make(i, rows) as unknown as LogRow);
-      const sealed = await sealer.seal(logTable, batch);
-      db.transaction(() =>
-        write({ type: 'insert-rows', table, rows: sealed.rows, subjectKeys: sealed.newKeys }),
-      )();
-      if ((from / chunk) % 5 === 4 || from + chunk >= rows) {
-        report(`sqlite ${table}`, Math.min(rows, from + chunk), rows, started);
-      }
-    }
-  }
+  for (const { table, make } of TABLES)
+    await insertSealedSqlite(db, sealer, table, rows, (i) => make(i, rows));
   db.exec('ANALYZE');
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
+}
+
+/**
+ * Rows 0 … count-1 of `make` into `table` of a store opened by emptySqliteForLoading, sealed by
+ * `sealer` and stored through the writer's own write operations, 10,000 per transaction.
+ */
+export async function insertSealedSqlite(
+  db: Database.Database,
+  sealer: LoaderSealer,
+  table: string,
+  count: number,
+  make: (i: number) => Record<string, unknown>,
+  label = `sqlite ${table}`,
+): Promise<void> {
+  const write = writeOperations(db);
+  const logTable = logTableNamed(table);
+  if (logTable === undefined) throw new Error(`no log table ${table}`);
+  const started = performance.now();
+  const chunk = 10_000;
+  for (let from = 0; from < count; from += chunk) {
+    const batch: LogRow[] = [];
+    for (let i = from; i < Math.min(count, from + chunk); i++) batch.push(make(i) as unknown as LogRow);
+    const sealed = await sealer.seal(logTable, batch);
+    db.transaction(() =>
+      write({ type: 'insert-rows', table, rows: sealed.rows, subjectKeys: sealed.newKeys }),
+    )();
+    if ((from / chunk) % 5 === 4 || from + chunk >= count) {
+      report(label, Math.min(count, from + chunk), count, started);
+    }
+  }
 }
 
 /** The claim rows of sealed `rows`, each with its leaf hash in bytea's hex form. */
@@ -244,8 +266,6 @@ export async function copyRows(
  * (the trigram GIN index is built after the load). Reused when its marker table says it is complete.
  */
 export async function loadPostgres(databaseUrl: string, schema: string, rows: number): Promise<string> {
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   try {
@@ -253,102 +273,164 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
       `SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'bench_loaded_v${DATA_VERSION}'`,
       [schema],
     );
-    if (done.rowCount === 1) return url.toString();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+    if (done.rowCount === 1) return schemaUrl(databaseUrl, schema);
   } finally {
     await admin.end();
   }
-  const store = new PostgresStore(
-    { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
-    () => Date.UTC(2026, 10, 1),
-    benchSealing(),
-  );
-  await store.migrate();
-  await store.close();
-  const client = new pg.Client({ connectionString: url.toString() });
+  const url = await freshPostgresSchema(databaseUrl, schema);
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query("SET maintenance_work_mem = '1GB'");
     // The partitions of the loaded months (August to November 2026), which COPY does not create.
-    for (const { table, time } of TABLES) {
-      for (let m = 0; m < 4; m++) {
-        const start = Date.UTC(2026, 7 + m, 1);
-        const end = Date.UTC(2026, 8 + m, 1);
-        const suffix = `p2026${String(8 + m).padStart(2, '0')}`;
-        await client.query('SELECT sealog_add_partition($1, $2, $3, $4, $5)', [
-          table,
-          time,
-          suffix,
-          start,
-          end,
-        ]);
-      }
-    }
+    await addMonthlyPartitions(client, Date.UTC(2026, 7, 1), Date.UTC(2026, 11, 1));
     await client.query('DROP INDEX operate_logs_by_search_text');
-    // Rows sealed here as a server seals them, stored by COPY with their id claims and new subject
-    // keys; each COPY is a transaction of its own, which the sequencer numbers in txid order.
     const sealer = new LoaderSealer();
-    for (const { table, keysTable, time, make } of TABLES) {
-      const logTable = logTableNamed(table);
-      if (logTable === undefined) throw new Error(`no log table ${table}`);
-      const columns = storedColumns(logTable).map(([column]) => column);
-      const started = performance.now();
-      const chunk = 50_000;
-      for (let from = 0; from < rows; from += chunk) {
-        const to = Math.min(rows, from + chunk);
-        const batch: LogRow[] = [];
-        for (let i = from; i < to; i++) batch.push(make(i, rows) as unknown as LogRow);
-        const sealed = await sealer.seal(logTable, batch);
-        await client.query('BEGIN');
-        await copyRecords(client, table, columns, sealed.rows);
-        // With their leaf hashes, as a server stores them: the sequencer need not read rows back.
-        await copyRecords(
-          client,
-          keysTable,
-          ['tenant_id', 'id', time, 'leaf_hash'],
-          claimsOf(logTable, sealed.rows),
-        );
-        await copyRecords(client, 'subject_keys', SUBJECT_KEY_COLUMNS, sealed.newKeys);
-        await client.query('COMMIT');
-        report(`postgres ${table}`, to, rows, started);
-      }
-    }
-    // Statistics first: on tables just filled by COPY the sequencer's planner guessed badly (one
-    // of its queries ran for minutes on a million rows).
-    for (const { table, keysTable } of TABLES) await client.query(`ANALYZE ${table}, ${keysTable}`);
-    const sequencer = new PostgresStore(
-      { url: url.toString(), poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
-      () => Date.UTC(2026, 10, 1),
-      benchSealing(),
-    );
-    await sequencer.migrate();
-    try {
-      await waitForTrees('postgres', 3 * rows, async () => {
-        const { rows: sizes } = await client.query<{ hashed: string }>(
-          'SELECT coalesce(sum(tree_size), 0)::text AS hashed FROM integrity_logs',
-        );
-        return Number(sizes[0]?.hashed ?? 0);
-      });
-    } finally {
-      await sequencer.close();
-    }
-    const started = performance.now();
-    process.stderr.write('  postgres operate_logs: building the trigram GIN index…\n');
-    const trgm = await client.query<{ schema: string }>(
-      "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
-    );
-    await client.query(
-      `CREATE INDEX operate_logs_by_search_text ON operate_logs USING gin (tenant_id, search_text ${trgm.rows[0]?.schema ?? 'public'}.gin_trgm_ops)`,
-    );
-    process.stderr.write(
-      `  postgres operate_logs GIN: ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
-    );
+    for (const { table, make } of TABLES)
+      await copySealedPostgres(client, sealer, table, rows, (i) => make(i, rows));
+    await sequencePostgres(url, client, 3 * rows);
+    await buildTrigramIndex(client);
     for (const { table, keysTable } of TABLES) await client.query(`VACUUM ANALYZE ${table}, ${keysTable}`);
     await client.query(`CREATE TABLE bench_loaded_v${DATA_VERSION} (loaded_at timestamptz DEFAULT now())`);
   } finally {
     await client.end();
   }
+  return url;
+}
+
+/** `databaseUrl` with its search_path set to `schema`: what a server of that schema is given. */
+export function schemaUrl(databaseUrl: string, schema: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
+}
+
+/** A store that numbers and hashes what the loader stored: its clock is the loaded data's. */
+function loaderStore(url: string): PostgresStore {
+  return new PostgresStore(
+    { url, poolSize: 2, statementTimeoutMs: 3_600_000, unavailableTimeoutMs: 60_000 },
+    () => Date.UTC(2026, 10, 1),
+    benchSealing(),
+  );
+}
+
+/** Schema `schema` dropped if present and created empty at the current schema version; its URL. */
+export async function freshPostgresSchema(databaseUrl: string, schema: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  const url = schemaUrl(databaseUrl, schema);
+  const store = loaderStore(url);
+  await store.migrate();
+  await store.close();
+  return url;
+}
+
+/** Monthly partitions of every loaded log table for the months from `fromMs` to before `toMs` (UTC month starts). */
+export async function addMonthlyPartitions(client: pg.Client, fromMs: number, toMs: number): Promise<void> {
+  for (const { table, time } of TABLES) {
+    for (let start = fromMs; start < toMs;) {
+      const date = new Date(start);
+      const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+      const suffix = `p${date.getUTCFullYear()}${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+      await client.query('SELECT sealog_add_partition($1, $2, $3, $4, $5)', [
+        table,
+        time,
+        suffix,
+        start,
+        end,
+      ]);
+      start = end;
+    }
+  }
+}
+
+/**
+ * Rows 0 … count-1 of `make` into `table`, sealed as a server seals them, stored by COPY with their
+ * id claims (leaf hashes included, as a server stores them: the sequencer need not read rows back)
+ * and new subject keys, 50,000 rows per transaction, which the sequencer numbers in txid order.
+ */
+export async function copySealedPostgres(
+  client: pg.Client,
+  sealer: LoaderSealer,
+  table: string,
+  count: number,
+  make: (i: number) => Record<string, unknown>,
+  label = `postgres ${table}`,
+): Promise<void> {
+  const logTable = logTableNamed(table);
+  const kind = TABLES.find((candidate) => candidate.table === table);
+  if (logTable === undefined || kind === undefined) throw new Error(`no log table ${table}`);
+  const columns = storedColumns(logTable).map(([column]) => column);
+  const started = performance.now();
+  const chunk = 50_000;
+  for (let from = 0; from < count; from += chunk) {
+    const to = Math.min(count, from + chunk);
+    const batch: LogRow[] = [];
+    for (let i = from; i < to; i++) batch.push(make(i) as unknown as LogRow);
+    const sealed = await sealer.seal(logTable, batch);
+    await client.query('BEGIN');
+    await copyRecords(client, table, columns, sealed.rows);
+    await copyRecords(
+      client,
+      kind.keysTable,
+      ['tenant_id', 'id', kind.time, 'leaf_hash'],
+      claimsOf(logTable, sealed.rows),
+    );
+    await copyRecords(client, 'subject_keys', SUBJECT_KEY_COLUMNS, sealed.newKeys);
+    await client.query('COMMIT');
+    report(label, to, count, started);
+  }
+}
+
+/**
+ * Numbers and hashes the loaded rows into their logs' trees (a store opened here runs the
+ * sequencer) and waits until the trees hold `leaves` leaves in all.
+ */
+export async function sequencePostgres(url: string, client: pg.Client, leaves: number): Promise<void> {
+  // Statistics first: on tables just filled by COPY the sequencer's planner guessed badly (one
+  // of its queries ran for minutes on a million rows).
+  for (const { table, keysTable } of TABLES) await client.query(`ANALYZE ${table}, ${keysTable}`);
+  const sequencer = loaderStore(url);
+  await sequencer.migrate();
+  try {
+    let analyzedAt = 0;
+    await waitForTrees('postgres', leaves, async () => {
+      const { rows: sizes } = await client.query<{ hashed: string }>(
+        'SELECT coalesce(sum(tree_size), 0)::text AS hashed FROM integrity_logs',
+      );
+      const hashed = Number(sizes[0]?.hashed ?? 0);
+      // integrity_leaves starts empty, and the sequencer's anti-join against it kept a plan made
+      // for an empty table: at 2.2 million rows a step stalled for minutes at 100,000 leaves until
+      // the table was analyzed (autovacuum had not yet). Fresh statistics each time it doubles.
+      if (hashed >= 2 * analyzedAt + 10_000) {
+        await client.query('ANALYZE integrity_leaves');
+        analyzedAt = hashed;
+      }
+      return hashed;
+    });
+  } finally {
+    await sequencer.close();
+  }
+}
+
+/** The trigram GIN index of operate_logs, built after a load that dropped it (much faster than row by row). */
+export async function buildTrigramIndex(client: pg.Client): Promise<void> {
+  const started = performance.now();
+  process.stderr.write('  postgres operate_logs: building the trigram GIN index…\n');
+  const trgm = await client.query<{ schema: string }>(
+    "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
+  );
+  await client.query(
+    `CREATE INDEX operate_logs_by_search_text ON operate_logs USING gin (tenant_id, search_text ${trgm.rows[0]?.schema ?? 'public'}.gin_trgm_ops)`,
+  );
+  process.stderr.write(
+    `  postgres operate_logs GIN: ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
 }
 
 /**

@@ -120,7 +120,7 @@ export function requestLine(endpoint: HotEndpoint): string {
 }
 
 /** The credentials one server accepts for an endpoint: an admin JWT, or a Tuya access token it issued. */
-async function credentialFor(server: ServerProcess, endpoint: HotEndpoint): Promise<string> {
+export async function credentialFor(server: ServerProcess, endpoint: HotEndpoint): Promise<string> {
   return endpoint.api === 'authms'
     ? mintToken({ tenant_id: BIG_TENANT, roles: ['admin'] }, ADMIN.subject)
     : tuyaAccessToken(server.url);
@@ -143,8 +143,11 @@ function cannonRequest(endpoint: HotEndpoint, credential: string): autocannon.Re
 /** Tuya answers its errors with HTTP 200: only `success: true` is a success. */
 const tuyaSucceeded = (body: unknown) => typeof body === 'string' && body.includes('"success":true');
 
-/** One request sent as autocannon sends it, so a failure shows its answer rather than a count. */
-async function probe(
+/**
+ * One request sent as autocannon sends it (the Tuya one SDK-signed afresh, with its `{}` body), so
+ * a failure shows its answer rather than a count. Throws unless a 200 success; returns the body.
+ */
+export async function probe(
   server: ServerProcess,
   endpoint: HotEndpoint,
   credential: string,

@@ -64,6 +64,10 @@ export interface IngestRun {
   maxIndexLagRows?: number;
   /** SQLite only: seconds the indexer took to catch up after the run. */
   indexCatchUpSeconds?: number;
+  /** With `countFailures`: batches answered with an error or not answered (not in events/s). */
+  failedBatches?: number;
+  /** With `countFailures`: the first failure, as answered. */
+  firstFailure?: string;
 }
 
 /**
@@ -81,10 +85,17 @@ export async function runIngest(
     indexLag?: () => number;
     /** Ends the run early once set (the mixed scenario stops it when its queries are done). */
     stop?: { requested: boolean };
+    /**
+     * Counts a failed batch (an error answer, or none) and goes on instead of throwing: for a run
+     * whose point is whether ingest keeps working while something else runs (the purge bench).
+     */
+    countFailures?: boolean;
   },
 ): Promise<IngestRun> {
   const latencies: number[] = [];
   let events = 0;
+  let failedBatches = 0;
+  let firstFailure: string | undefined;
   let maxLag = 0;
   const cpuBefore = server.cpuSeconds();
   const started = performance.now();
@@ -102,15 +113,28 @@ export async function runIngest(
       if (interval > 0 && due > performance.now()) await sleep(due - performance.now());
       const body = batches.take();
       const sent = performance.now();
-      const response = await fetch(`${server.url}/v1/ingest/operate-logs`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body,
-      });
-      const answer = (await response.json()) as { inserted?: number };
-      if (response.status !== 200) throw new Error(`ingest: ${response.status} ${JSON.stringify(answer)}`);
+      let answer: { status: number; body: { inserted?: number } };
+      try {
+        const response = await fetch(`${server.url}/v1/ingest/operate-logs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        });
+        answer = { status: response.status, body: (await response.json()) as { inserted?: number } };
+      } catch (error) {
+        if (options.countFailures !== true) throw error;
+        answer = { status: 0, body: {} };
+        firstFailure ??= `no answer: ${String(error)}`;
+      }
+      if (answer.status !== 200) {
+        const failure = `ingest: ${answer.status} ${JSON.stringify(answer.body)}`;
+        if (options.countFailures !== true) throw new Error(failure);
+        failedBatches++;
+        if (answer.status !== 0) firstFailure ??= failure;
+        continue;
+      }
       latencies.push(performance.now() - sent);
-      events += answer.inserted ?? 0;
+      events += answer.body.inserted ?? 0;
     }
   };
   const sampler = setInterval(() => {
@@ -130,6 +154,9 @@ export async function runIngest(
     eventsPerCpuSecond: Math.round(events / Math.max(cpu, 0.01)),
     serverCpuCores: Math.round((cpu / seconds) * 100) / 100,
     batchLatency: percentiles(latencies),
+    ...(options.countFailures === true
+      ? { failedBatches, ...(firstFailure === undefined ? {} : { firstFailure }) }
+      : {}),
   };
   if (options.indexLag) {
     const catchUp = performance.now();

@@ -1,9 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import Database from 'better-sqlite3';
 import { format, resolveConfig } from 'prettier';
 import type { IngestRun, RawCeiling } from './ingest-scenario.js';
 import type { Latency } from './measure.js';
 import type { HotEndpointResult } from './hot-endpoints.js';
 import type { IntegrityFigures, VerifyRun } from './integrity-scenario.js';
+import type { PurgeResults } from './purge-results.js';
 import type { TimedQuery } from './query-scenarios.js';
 
 export interface StoreResults {
@@ -37,6 +41,8 @@ export interface BenchResults {
   /** The --baseline checkout scenario 6 compared with, when given. */
   baseline?: { checkout: string; commit: string; ownData?: boolean };
   stores: StoreResults[];
+  /** The retention purge under load (`npm run bench:purge`), which writes it into this file. */
+  purge?: PurgeResults;
 }
 
 /** Scenario 6 as bench versions before the ceiling wrote it: one endpoint, no ceiling. */
@@ -354,15 +360,44 @@ export async function writeReport(
     ...results.stores.map(storeSection),
     END,
   ].join('\n');
-  const existing = existsSync(files.markdown)
-    ? readFileSync(files.markdown, 'utf8')
-    : `# Benchmarks\n\n${START}\n${END}\n`;
-  const start = existing.indexOf(START);
-  const end = existing.indexOf(END);
+  await writeBetweenMarkers(files.markdown, { start: START, end: END }, body);
+}
+
+/**
+ * Replaces what lies between `markers` in `file` with `body` (markers included in `body`), the
+ * prose around them kept, and formats the file as `npm run lint` expects. A file without the
+ * markers gets `body` appended; a missing file is created with a title.
+ */
+export async function writeBetweenMarkers(
+  file: string,
+  markers: { start: string; end: string },
+  body: string,
+): Promise<void> {
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n`;
+  const start = existing.indexOf(markers.start);
+  const end = existing.indexOf(markers.end);
   const markdown =
     start === -1 || end === -1
       ? `${existing}\n${body}\n`
-      : existing.slice(0, start) + body + existing.slice(end + END.length);
-  const options = (await resolveConfig(files.markdown)) ?? {};
-  writeFileSync(files.markdown, await format(markdown, { ...options, filepath: files.markdown }));
+      : existing.slice(0, start) + body + existing.slice(end + markers.end.length);
+  const options = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(markdown, { ...options, filepath: file }));
+}
+
+/** The machine a run measured on, as its report names it. */
+export function machine(): Record<string, string | number> {
+  const cpu = cpus();
+  let postgres = '';
+  try {
+    postgres = execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    postgres = 'psql not found';
+  }
+  return {
+    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres,
+    sqlite: (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
+  };
 }

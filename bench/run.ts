@@ -1,4 +1,3 @@
-import { cpus, totalmem } from 'node:os';
 import { BENCH_DATA_KEY, BENCH_SIGNING_KEY } from './bench-keys.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +20,7 @@ import { BENCH_SECRET, mintToken, TUYA_CLIENT, TUYA_SECRET } from './measure.js'
 import { hottestEndpoints } from './hot-endpoints.js';
 import { queryCatalogue, timeGroup } from './query-scenarios.js';
 import type { StoreTarget } from './read-ceiling.js';
-import { upgradeStoreResults, writeReport, type BenchResults, type StoreResults } from './report.js';
+import { machine, upgradeStoreResults, writeReport, type BenchResults, type StoreResults } from './report.js';
 import { startServerProcess } from './server-process.js';
 
 const HELP = `Usage: npm run bench [-- options]
@@ -278,23 +277,6 @@ async function baselineServerEnv(
   return { ...serverEnv, DATABASE_URL: url.toString() };
 }
 
-function machine() {
-  const cpu = cpus();
-  let postgres = '';
-  try {
-    postgres = execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
-  } catch {
-    postgres = 'psql not found';
-  }
-  return {
-    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    postgres,
-    sqlite: (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
-  };
-}
-
 /** The short commit of a checkout, `+dirty` when tracked files changed (read-only git; a node_modules link is no change). */
 function commitOf(checkout: string): string {
   try {
@@ -341,6 +323,8 @@ const files = quick
 // A run of one store keeps the other store's figures from the previous run of the same size.
 if (existsSync(files.json)) {
   const previous = JSON.parse(readFileSync(files.json, 'utf8')) as BenchResults;
+  // The purge bench's figures (npm run bench:purge) are of a run of their own: they stay.
+  if (previous.purge !== undefined) results.purge = previous.purge;
   if (previous.rowsPerKind === rows) {
     const kept = previous.stores
       .map(upgradeStoreResults)

@@ -17,7 +17,9 @@ export const PURGE_HELP = `Usage: sealog purge [--dry-run] [--tenant T] [--kind 
 
 Removes the logs older than their retention (RETENTION, and each tenant's own periods
 set with PUT /v1/retention/{tenant_id}), as the server does every PURGE_INTERVAL: in
-batches of 2,000 rows, each its own transaction, so ingest and queries go on meanwhile.
+batches of 2,000 rows, each its own transaction, so ingest and queries go on meanwhile
+(on SQLite it waits after each batch as long as the batch took, so that a server on the
+same file gets the write lock in between).
 With each row go its transitions, id claims and search entries; the tallies stay exact.
 The signed logs keep the removed records' hashes, so every proof of the rest still
 verifies and sealog verify reports them as pruned, not as tampering. One purge runs at a
@@ -61,7 +63,14 @@ export async function purgeCommand(args: string[], env: NodeJS.ProcessEnv): Prom
       () => store.integrity.logStates(),
       new RetentionService(store.retentionOverrides, config.retention),
     );
-    const scope = { tenantId: values.tenant, kind };
+    // A server on the same SQLite file needs the one write lock too: take turns with it, waiting
+    // after each batch as long as the batch took (half the speed of a purge alone, or of the
+    // server's own scheduled purge, whose batches share its writer with ingest).
+    const pace =
+      config.store.kind === 'sqlite'
+        ? (batchMs: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(batchMs, 20)))
+        : undefined;
+    const scope = { tenantId: values.tenant, kind, pace };
     const dryRun = values['dry-run'] === true;
     let reports: PurgeReport[];
     if (dryRun) {

@@ -25,7 +25,7 @@ export class PurgeService {
   run(
     options: Pick<
       PurgeOptions,
-      'tenantId' | 'kind' | 'dryRun' | 'record' | 'onProgress' | 'batchRows' | 'signal'
+      'tenantId' | 'kind' | 'dryRun' | 'record' | 'onProgress' | 'batchRows' | 'signal' | 'pace'
     > = {},
   ): Promise<PurgeRun> {
     return runPurge(this.store, this.logs, {

@@ -41,8 +41,12 @@ export interface PurgeStore {
   recordPurgeReports(reports: readonly PurgeReport[]): Promise<void>;
   /** The newest reports first (of one tenant, or every tenant when undefined), at most `limit`. */
   purgeReports(tenantId: string | undefined, limit: number): Promise<PurgeReport[]>;
-  /** After a run that removed rows: gives the freed space back where the store can (SQLite). */
-  reclaimSpace(): Promise<void>;
+  /**
+   * After a run that removed rows of `tables`: gives the freed space back where the store can
+   * (SQLite's free pages, PostgreSQL's emptied partitions) and has the rest of it cleaned up
+   * (PostgreSQL's dead rows, which reads of a purged tenant would otherwise walk).
+   */
+  reclaimSpace(tables: readonly LogTable[]): Promise<void>;
 }
 
 /** What one run did to one tenant's log of one kind. */

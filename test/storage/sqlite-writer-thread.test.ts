@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { DomainError } from '../../src/domain/errors.js';
+import { DomainError, UnavailableError } from '../../src/domain/errors.js';
+import { OPERATE_LOG_TABLE } from '../../src/kinds/operate-log/operate-log-table.js';
 import { WriterThread } from '../../src/storage/sqlite/engine/writer-thread.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { communicationLog, operateLog } from './store-contract.js';
@@ -146,5 +147,25 @@ test('a writer thread that fails is reported to the listener (the app logs it), 
     assert.match(failures.map(({ message }) => message).join(), /SQLITE_CANTOPEN/);
   } finally {
     await writer.close();
+  }
+});
+
+test('a write kept from the lock by another process (sealog purge) is unavailable (503), not a failure, and writes nothing', async () => {
+  const { store, path } = await openStore('busy');
+  const other = new Database(path);
+  try {
+    other.exec('BEGIN IMMEDIATE');
+    await assert.rejects(
+      store.rows(OPERATE_LOG_TABLE).insertMany([operateLog({ id: 'op_busy' })]),
+      (error: unknown) => error instanceof UnavailableError,
+    );
+    other.exec('ROLLBACK');
+    assert.equal(countRows(path, 'operate_logs'), 0);
+    const retried = await store.rows(OPERATE_LOG_TABLE).insertMany([operateLog({ id: 'op_busy' })]);
+    assert.deepEqual(retried.duplicates, []);
+    assert.equal(countRows(path, 'operate_logs'), 1);
+  } finally {
+    other.close();
+    await store.close();
   }
 });

@@ -39,7 +39,7 @@ import { PlaintextCache } from '../../sealing/plaintext-cache.js';
 import { RowSealer } from '../../sealing/row-sealer.js';
 import { ErasureFollower } from '../../sealing/erasure-follower.js';
 import { erasureOutcome, type ErasureOutcome, type ErasureRequest } from '../../sealing/subject-erasure.js';
-import { eraseInTransaction, PgErasureSource, vacuumSubjectKeys } from './subject-erasure.js';
+import { eraseInTransaction, PgErasureSource, vacuumSubjectKeys, vacuumTables } from './subject-erasure.js';
 import { PgPurgeStore } from './purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import type { StoreSealingOptions } from '../../sealing/store-sealing.js';
@@ -113,7 +113,11 @@ export class PostgresStore implements AuditStore {
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
     this.operateLogs = new PgOperateLogRepository(this.pool, this.logRows(OPERATE_LOG_TABLE));
     this.integrity = new PgIntegrityStore(this.pool);
-    this.purge = new PgPurgeStore(this.pool, (work) => this.pool.transaction(work));
+    this.purge = new PgPurgeStore(
+      this.pool,
+      (work) => this.pool.transaction(work),
+      (tables) => vacuumTables(this.settings.url, tables),
+    );
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
     this.retentionOverrides = new PgRetentionOverrideRepository(this.pool);

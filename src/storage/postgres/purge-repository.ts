@@ -1,5 +1,4 @@
 import type { LogTable } from '../../kinds/log-table.js';
-import { LOG_TABLES } from '../../kinds/log-tables.js';
 import { monthStart } from './partitions.js';
 import { reportOf, type PurgeReportRow } from '../purge-report-row.js';
 import type { PurgeReport, PurgeStore } from '../../retention/purge-store.js';
@@ -29,6 +28,8 @@ export class PgPurgeStore implements PurgeStore {
   constructor(
     private readonly db: PgExecutor,
     private readonly transaction?: <T>(work: (db: PgExecutor) => Promise<T>) => Promise<T>,
+    /** Vacuums (and analyzes) tables, outside any transaction and request timeout. */
+    private readonly vacuum?: (tables: readonly string[]) => Promise<void>,
   ) {}
 
   async claimPurgeLease(holder: string, nowMs: number, untilMs: number): Promise<boolean> {
@@ -153,9 +154,9 @@ export class PgPurgeStore implements PurgeStore {
    * lock and dropped in the same transaction, with a short lock timeout: when running queries hold
    * the log table, that partition waits for the next run rather than holding writes back.
    */
-  async reclaimSpace(): Promise<void> {
+  async reclaimSpace(tables: readonly LogTable[]): Promise<void> {
     const currentMonth = monthStart(Date.now());
-    for (const table of LOG_TABLES) {
+    for (const table of tables) {
       const partitions = await this.db.query<{ name: string; bound: string }>(
         `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -167,6 +168,7 @@ export class PgPurgeStore implements PurgeStore {
         if (end === undefined || Number(end) > currentMonth) continue;
         await this.dropIfEmpty(name);
       }
+      await this.vacuum?.([table.table, table.keysTable, ...(table.dependentTables ?? [])]);
     }
   }
 

@@ -63,8 +63,17 @@ async function countRecords(
  * frees; the bytes go as new rows reuse it, and from the WAL as its segments are recycled.)
  */
 export async function vacuumSubjectKeys(url: string): Promise<void> {
+  await vacuumTables(url, ['subject_keys']);
+}
+
+/**
+ * Vacuums and analyzes `tables` (names from code, never input) on a connection of its own, without
+ * the request timeouts: a plain VACUUM blocks neither reads nor writes.
+ */
+export async function vacuumTables(url: string, tables: readonly string[]): Promise<void> {
+  if (tables.length === 0) return;
   await withUntimedClient(url, async (client) => {
-    await client.query('VACUUM subject_keys');
+    await client.query(`VACUUM (ANALYZE) ${tables.join(', ')}`);
   });
 }
 

@@ -73,9 +73,16 @@ export class PendingWrites {
   }
 }
 
-/** The error again, as the HTTP layer classifies it: an UnavailableError stays one (503). */
+/**
+ * The error again, as the HTTP layer classifies it: an UnavailableError stays one (503), and so
+ * does SQLite's "database is locked" — another process (a `sealog purge` or `sealog erase` on the
+ * same file) held the write lock past the busy timeout: nothing was written, a retry succeeds.
+ */
 function fromWireError(wire: WireError): Error {
   if (wire.name === 'UnavailableError') return new UnavailableError(wire.message);
+  if (wire.code === 'SQLITE_BUSY' || wire.code === 'SQLITE_BUSY_TIMEOUT') {
+    return new UnavailableError(`another process held the store's write lock too long (${wire.message})`);
+  }
   const error = new Error(wire.message) as Error & { code?: string };
   error.name = wire.name;
   if (wire.code !== undefined) error.code = wire.code;

@@ -6,9 +6,10 @@ import Database from 'better-sqlite3';
  */
 export function openStoreConnection(path: string): Database.Database {
   const db = new Database(path);
-  // Only takes on a new file (before its first table): a retention purge can then give the pages
-  // it frees back to the file system (purge-writes.ts); an older file reuses them for new rows.
-  db.pragma('auto_vacuum = INCREMENTAL');
+  // A new file only (before its first table; on another it would wait for the write lock to change
+  // nothing): a retention purge can then give the pages it frees back to the file system
+  // (purge-writes.ts); an older file reuses them for new rows.
+  if (db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');

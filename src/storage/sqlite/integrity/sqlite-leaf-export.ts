@@ -11,6 +11,7 @@ import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/commun
 import { SEALED_COLUMN, storedColumns, type LogTable } from '../../../kinds/log-table.js';
 import { logTableOfKind } from '../../../kinds/log-tables.js';
 import { envelopeKeyId, isEnvelope } from '../../../sealing/sealed-envelope.js';
+import { fieldKeySubject, utcDayOf } from '../../../sealing/personal-fields.js';
 import type { StoredSubjectKey } from '../../../sealing/subject-key-ring.js';
 import type { RawLeafBatch, RawLogState, RawRecord } from '../../log-transfer.js';
 
@@ -220,8 +221,20 @@ function subjectKeys(
       // Not an envelope of this format after all: it travels as it is, and needs no key.
     }
   }
-  if (ids.size === 0) return [];
+  // A field kept for less is sealed again inside the row envelope, under its day's period key:
+  // its key id is inside the ciphertext, so the keys go by the days of the batch's records.
+  const periodSubjects = new Set<string>();
+  for (const field of table.retention.fields ?? []) {
+    for (const record of records) {
+      const time = record[table.timeColumn];
+      if (typeof time === 'number') periodSubjects.add(fieldKeySubject(field, utcDayOf(time)));
+    }
+  }
+  if (ids.size === 0 && periodSubjects.size === 0) return [];
   return db
-    .prepare(`SELECT ${KEY_COLUMNS} FROM subject_keys WHERE tenant_id = ? AND key_id ${IN_JSON}`)
-    .all(tenantId, JSON.stringify([...ids])) as StoredSubjectKey[];
+    .prepare(
+      `SELECT ${KEY_COLUMNS} FROM subject_keys
+        WHERE tenant_id = ? AND (key_id ${IN_JSON} OR subject ${IN_JSON})`,
+    )
+    .all(tenantId, JSON.stringify([...ids]), JSON.stringify([...periodSubjects])) as StoredSubjectKey[];
 }

@@ -111,6 +111,7 @@ export class SqlitePurgeStore implements PurgeStore {
   }
 
   async reclaimSpace(): Promise<void> {
+    // Which tables does not matter: the free pages are the file's.
     // Step by step, each a command of its own, so that writes go on between the steps.
     while ((await this.writer.run({ type: 'reclaim-space', pages: RECLAIM_STEP_PAGES })) > 0);
   }

@@ -94,8 +94,19 @@ describe('SqliteExport', () => {
         ],
       );
       const keyIds = new Set(first.records.map((record) => String(record.sealed).split('.')[1]));
+      // Besides its envelopes' keys, the batch carries the period keys of the days of its records'
+      // bodies (sealed again inside the envelopes, under a key whose id the ciphertext hides).
+      const periodKeys = first.subjectKeys.filter((key) => key.subject.startsWith('\u0001content/'));
       assert.deepEqual(
-        new Set(first.subjectKeys.map((key) => key.key_id)),
+        new Set(periodKeys.map((key) => key.subject)),
+        new Set(
+          first.records.map(
+            (record) => `\u0001content/${new Date(Number(record.created_at)).toISOString().slice(0, 10)}`,
+          ),
+        ),
+      );
+      assert.deepEqual(
+        new Set(first.subjectKeys.filter((key) => !periodKeys.includes(key)).map((key) => key.key_id)),
         keyIds,
         'the keys of its envelopes',
       );

@@ -1,5 +1,5 @@
 import { LOG_TABLES } from '../kinds/log-tables.js';
-import type { PurgeReport } from '../retention/purge-store.js';
+import { isFieldReport, type PurgeReport } from '../retention/purge-store.js';
 import { PurgeService } from '../retention/purge-service.js';
 import { RetentionService } from '../retention/retention-service.js';
 import { openStore } from '../storage/open-store.js';
@@ -128,14 +128,21 @@ function kindNamed(name: string): string {
 
 function describe(reports: readonly PurgeReport[], dryRun: boolean): string {
   if (reports.length === 0) return 'no log has a retention to apply (every kind kept forever, or no logs)\n';
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const lines = reports.map((report) => {
+    if (isFieldReport(report)) {
+      const kept = report.oldestKept === undefined ? 'none left' : `readable from ${day(report.oldestKept)}`;
+      return `${report.tenantId}/${report.kind}: values of ${report.removed} day(s) ${dryRun ? 'would expire' : 'expired'} (before ${day(report.cutoff)}), ${kept}, ${report.durationMs} ms`;
+    }
     const oldest =
       report.oldestKept === undefined
         ? 'none left'
         : `oldest kept ${new Date(report.oldestKept).toISOString()}`;
     return `${report.tenantId}/${report.kind}: ${report.removed} row(s) ${dryRun ? 'would be removed' : 'removed'} (older than ${new Date(report.cutoff).toISOString()}), ${oldest}, ${report.durationMs} ms`;
   });
-  const total = reports.reduce((sum, report) => sum + report.removed, 0);
+  const total = reports
+    .filter((report) => !isFieldReport(report))
+    .reduce((sum, report) => sum + report.removed, 0);
   lines.push(`${dryRun ? 'would remove' : 'removed'} ${total} row(s) in all`);
   return `${lines.join('\n')}\n`;
 }

@@ -73,5 +73,10 @@ export interface PurgeReport {
   readonly dryRun: boolean;
 }
 
+/** Whether `report` is a field's (`<kind>.<field>`: days expired), not a kind's (rows removed). */
+export function isFieldReport(report: Pick<PurgeReport, 'kind'>): boolean {
+  return report.kind.includes('.');
+}
+
 /** Rows one purge transaction removes at most: small enough that ingest and reads never wait long. */
 export const PURGE_BATCH_ROWS = 2000;

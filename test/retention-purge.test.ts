@@ -325,6 +325,15 @@ describe(`retention purge (${TEST_STORE})`, () => {
     const leaf = Buffer.from(String(body.leaf), 'base64');
     const path = (body.proof as string[]).map((hash) => Buffer.from(hash, 'base64'));
     assert.ok(verifyInclusion(Number(body.leaf_index), head.size, hashLeaf(leaf), path, head.root));
+    // The leaves themselves: a pruned one is named, and a page stops before the next pruned one.
+    const pruned = await api.request('GET', '/v1/integrity/communication-log/leaves?start=0', {
+      token: admin,
+    });
+    assert.equal(pruned.status, 404);
+    assert.match(String(pruned.body.message), /pruned by retention.*read on from leaf 2/);
+    const page = await api.request('GET', '/v1/integrity/communication-log/leaves?start=2', { token: admin });
+    assert.equal(page.status, 200, JSON.stringify(page.body));
+    assert.equal((page.body.leaves as string[]).length, 2, 'leaves 2 and 3; leaf 4 was pruned');
     const gone = await api.request('GET', '/v1/integrity/communication-log/inclusion?id=log_old1', {
       token: admin,
     });

@@ -116,11 +116,26 @@ export class IntegrityService {
     return consistencyProof(this.tree(log), from, to);
   }
 
-  /** Leaves `start` … of the log, at most `limit`, never past the latest checkpoint. */
+  /**
+   * Leaves `start` … of the log, at most `limit`, never past the latest checkpoint, and up to the
+   * first leaf a retention purge pruned (its record is gone; its hash stays in the tree).
+   * NotFoundError when `start` itself was pruned, naming the next leaf that was not.
+   */
   async leaves(log: LogId, start: number, limit: number): Promise<Buffer[]> {
     const covered = (await this.log.latestCheckpoint(log))?.size ?? 0;
-    const end = Math.min(covered, start + limit);
+    let end = Math.min(covered, start + limit);
     if (start >= end) return [];
+    for (const [first, last] of await this.log.prunedRanges(log)) {
+      if (last <= start || first >= end) continue;
+      if (first <= start) {
+        throw new NotFoundError(
+          `leaves ${first}…${last - 1} of the ${describe(log)} were pruned by retention: their records are gone, ` +
+            `their hashes stay in the tree (proofs of the rest still verify); read on from leaf ${last}`,
+        );
+      }
+      end = first;
+      break;
+    }
     return this.log.leafBytes(log, start, end);
   }
 

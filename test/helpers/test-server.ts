@@ -75,6 +75,9 @@ export async function startTestServer(
     PORT: '0',
     DATABASE_URL: schema?.url ?? `sqlite:${dbPath}`,
     LOG_LEVEL: 'silent',
+    // No scheduled retention purge behind a test's back (its first run comes within a minute):
+    // tests of the purge run it themselves.
+    PURGE_INTERVAL: '0',
     ...(settings.JWT_PUBLIC_KEY === undefined && settings.JWT_JWKS_URL === undefined
       ? { JWT_SECRET: TEST_SECRET }
       : {}),

@@ -82,15 +82,16 @@ export async function purgeCommand(args: string[], env: NodeJS.ProcessEnv): Prom
         expected.reduce((sum, report) => sum + report.removed, 0),
         0,
       );
-      let last = { log: '', removed: 0 };
+      // A log's rows may be heard of in turns (whole partitions first, then its own batches).
+      const heard = new Map<string, number>();
       try {
         reports = await ran(
           service.run({
             ...scope,
             onProgress: ({ tenantId, kind: of, removed }) => {
               const log = `${tenantId}/${of}`;
-              progress.advance(log, removed - (last.log === log ? last.removed : 0));
-              last = { log, removed };
+              progress.advance(log, removed - (heard.get(log) ?? 0));
+              heard.set(log, removed);
             },
           }),
         );

@@ -18,6 +18,12 @@ export interface TallySpec<Row> {
   columns: readonly string[];
   /** A row's key values, in the order of `columns`. */
   key(row: Row): (string | number)[];
+  /**
+   * The same key as SQL expressions over the log table's columns, in the order of `columns`: what
+   * PostgreSQL's tally triggers compute, for a store that takes a whole partition's rows out of the
+   * tally at once.
+   */
+  sql: readonly string[];
 }
 
 /**

@@ -28,6 +28,20 @@ export interface PurgeStore {
     nowMs: number,
   ): Promise<number>;
   /**
+   * Removes whole the partitions of `table` that end at or before `cutoffMs` (epoch ms) and hold
+   * rows of `tenants` only, with everything derived from their rows as purgeBatch removes it, each
+   * partition at once: reads never walk the rows it deleted one by one. For a cutoff that every
+   * one of `tenants`' retention has passed; the row batches that follow remove the rest. A store
+   * without partitions (SQLite) removes nothing here. Returns the rows removed per tenant.
+   */
+  purgeExpiredPartitions(
+    table: LogTable,
+    tenants: readonly string[],
+    cutoffMs: number,
+    nowMs: number,
+    hooks: PartitionPurgeHooks,
+  ): Promise<Map<string, number>>;
+  /**
    * The time of the oldest row of `tenantId` in `table` (epoch ms), at or after `fromMs` when
    * given; undefined when there is none.
    */
@@ -47,6 +61,19 @@ export interface PurgeStore {
    * (PostgreSQL's dead rows, which reads of a purged tenant would otherwise walk).
    */
   reclaimSpace(tables: readonly LogTable[]): Promise<void>;
+}
+
+/** What purgeExpiredPartitions reports to its run, and asks of it. */
+export interface PartitionPurgeHooks {
+  /** Rows per transaction when the store removes a partition's derived rows. */
+  readonly batchRows: number;
+  /**
+   * Runs before each transaction: renews the run's lease (throws when it was lost); false when the
+   * run was stopped, which leaves what is left to the next run.
+   */
+  between(): Promise<boolean>;
+  /** Hears the rows removed so far of one tenant's log. */
+  onRemoved(tenantId: string, removed: number): void;
 }
 
 /** What one run did to one tenant's log of one kind. */

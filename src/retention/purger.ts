@@ -67,21 +67,38 @@ export async function runPurge(store: PurgeTarget, logs: LogList, options: Purge
   const reports: PurgeReport[] = [];
   try {
     const startedAt = now();
+    const run: Run = { ...options, runId, startedAt, renew, now };
+    const planned: PlannedLog[] = [];
     for (const log of await logs()) {
       if (options.tenantId !== undefined && log.tenantId !== options.tenantId) continue;
       if (options.kind !== undefined && log.kind !== options.kind) continue;
-      if (options.signal?.aborted === true) break;
       const table = LOG_TABLES.find((candidate) => candidate.kind === log.kind);
       if (table === undefined) continue;
       const policy = await options.policyOf(log.tenantId);
       const period = periodMs(policy.ofKind(table).period);
-      if (period === undefined) continue;
-      const run = { ...options, runId, startedAt, renew, now };
-      reports.push(await purgeLog(store, table, log.tenantId, startedAt - period, run));
+      planned.push({
+        tenantId: log.tenantId,
+        table,
+        policy,
+        cutoff: period === undefined ? undefined : startedAt - period,
+      });
+    }
+    // A run for one tenant never drops a partition other tenants' rows share.
+    const byPartition =
+      run.dryRun === true || options.tenantId !== undefined
+        ? new Map<string, PartitionShare>()
+        : await purgePartitions(store, planned, run);
+    for (const { tenantId, table, policy, cutoff } of planned) {
+      if (options.signal?.aborted === true) break;
+      if (cutoff === undefined) continue;
+      reports.push(
+        await purgeLog(store, table, tenantId, cutoff, run, byPartition.get(logKey(tenantId, table))),
+      );
       for (const field of table.retention.fields ?? []) {
         // A field without a period of its own follows its record: its keys of purged days go too.
-        const fieldPeriod = periodMs(policy.ofField(table, field).period) ?? period;
-        reports.push(await expireField(store, table, field, log.tenantId, startedAt - fieldPeriod, run));
+        const fieldPeriod = periodMs(policy.ofField(table, field).period);
+        const fieldCutoff = fieldPeriod === undefined ? cutoff : startedAt - fieldPeriod;
+        reports.push(await expireField(store, table, field, tenantId, fieldCutoff, run));
       }
     }
     if (options.record !== false) await store.purge.recordPurgeReports(reports);
@@ -95,15 +112,72 @@ export async function runPurge(store: PurgeTarget, logs: LogList, options: Purge
   return { ran: true, runId, reports };
 }
 
+/** One log a run walks, with its tenant's retention: `cutoff` undefined when kept forever. */
+interface PlannedLog {
+  readonly tenantId: string;
+  readonly table: LogTable;
+  readonly policy: RetentionPolicy;
+  readonly cutoff: number | undefined;
+}
+
+/** What the partition step removed of one log: rows, and its share of the step's time (ms). */
+interface PartitionShare {
+  readonly removed: number;
+  readonly durationMs: number;
+}
+
+const logKey = (tenantId: string, table: LogTable) => `${table.kind}\u0000${tenantId}`;
+
+/**
+ * The partition step: for each kind, the store removes whole the partitions that every tenant's
+ * retention has passed (cut off at the earliest of the tenants' cutoffs; none while a tenant keeps
+ * the kind forever). Returns per log what went that way, the step's time shared by rows.
+ */
+async function purgePartitions(
+  store: PurgeTarget,
+  planned: readonly PlannedLog[],
+  run: Run,
+): Promise<Map<string, PartitionShare>> {
+  const shares = new Map<string, PartitionShare>();
+  for (const table of LOG_TABLES) {
+    const logs = planned.filter((log) => log.table === table);
+    const cutoffs = logs.map((log) => log.cutoff);
+    if (logs.length === 0 || cutoffs.some((cutoff) => cutoff === undefined)) continue;
+    const started = performance.now();
+    const removed = await store.purge.purgeExpiredPartitions(
+      table,
+      logs.map((log) => log.tenantId),
+      Math.min(...(cutoffs as number[])),
+      run.now(),
+      {
+        batchRows: run.batchRows ?? PURGE_BATCH_ROWS,
+        between: async () => {
+          if (run.signal?.aborted === true) return false;
+          if (!(await run.renew())) throw new Error('the purge lease was lost to another process: stopping');
+          return true;
+        },
+        onRemoved: (tenantId, rows) => run.onProgress?.({ tenantId, kind: table.kind, removed: rows }),
+      },
+    );
+    const total = [...removed.values()].reduce((sum, rows) => sum + rows, 0);
+    const elapsed = performance.now() - started;
+    for (const [tenantId, rows] of removed) {
+      shares.set(logKey(tenantId, table), { removed: rows, durationMs: (elapsed * rows) / total });
+    }
+  }
+  return shares;
+}
+
 async function purgeLog(
   store: PurgeTarget,
   table: LogTable,
   tenantId: string,
   cutoff: number,
-  run: PurgeOptions & { runId: string; startedAt: number; renew: () => Promise<boolean>; now: () => number },
+  run: Run,
+  fromPartitions: PartitionShare | undefined,
 ): Promise<PurgeReport> {
-  const started = performance.now();
-  let removed = 0;
+  const started = performance.now() - (fromPartitions?.durationMs ?? 0);
+  let removed = fromPartitions?.removed ?? 0;
   if (run.dryRun === true) {
     removed = await store.purge.countExpired(table, tenantId, cutoff);
   } else {

@@ -137,7 +137,7 @@ export async function startTestServer(
       return response;
     },
     async reopenStore() {
-      const store = openStore(config.store);
+      const store = openStore(config.store, { integrity: config.integrity });
       await store.migrate();
       return store;
     },

@@ -72,6 +72,7 @@ export const COMMUNICATION_LOG_TABLE = logTable<CommunicationLog>({
     table: 'communication_log_tallies',
     columns: ['tenant_id', 'channel', 'status'],
     key: (log) => [log.tenant_id, log.channel, log.status],
+    sql: ['tenant_id', 'channel', 'status'],
   },
 });
 

@@ -45,5 +45,12 @@ export const MFA_CONFIG_AUDIT_LOG_TABLE = logTable<MfaConfigAuditLog>({
     table: 'mfa_config_audit_log_tallies',
     columns: ['tenant_id', 'day', 'action', 'target_type'],
     key: (log) => [log.tenant_id, utcDay(log.timestamp), log.action, log.target_type],
+    // utcDay: floored division, right before 1970 too.
+    sql: [
+      'tenant_id',
+      `("timestamp" - (("timestamp" % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS}) / ${DAY_MS}`,
+      'action',
+      'target_type',
+    ],
   },
 });

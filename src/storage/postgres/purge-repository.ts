@@ -1,19 +1,18 @@
 import type { LogTable } from '../../kinds/log-table.js';
 import { monthStart } from './partitions.js';
 import { reportOf, type PurgeReportRow } from '../purge-report-row.js';
-import type { PurgeReport, PurgeStore } from '../../retention/purge-store.js';
+import type { PartitionPurgeHooks, PurgeReport, PurgeStore } from '../../retention/purge-store.js';
 import { fieldKeySubject } from '../../sealing/personal-fields.js';
 import type { PgExecutor } from './pg-executor.js';
+import {
+  isLockTimeout,
+  monthPartitions,
+  purgeExpiredPartitions,
+  type PgTransaction,
+} from './partition-purge.js';
 
-/** The upper bound of a month partition, as pg_get_expr prints it. */
-const PARTITION_END = /TO \('(-?\d+)'\)/;
 /** How long dropping an emptied partition waits for its locks, ms. */
 const DROP_LOCK_TIMEOUT_MS = 500;
-
-/** A statement that gave up waiting for a lock (lock_timeout, 55P03). */
-function isLockTimeout(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '55P03';
-}
 
 /**
  * PostgreSQL's side of a retention purge. A batch is one statement: the oldest expired rows, their
@@ -27,7 +26,7 @@ export class PgPurgeStore implements PurgeStore {
    */
   constructor(
     private readonly db: PgExecutor,
-    private readonly transaction?: <T>(work: (db: PgExecutor) => Promise<T>) => Promise<T>,
+    private readonly transaction?: PgTransaction,
     /** Vacuums (and analyzes) tables, outside any transaction and request timeout. */
     private readonly vacuum?: (tables: readonly string[]) => Promise<void>,
   ) {}
@@ -90,6 +89,17 @@ export class PgPurgeStore implements PurgeStore {
       [tenantId, cutoffMs, limit, table.kind, nowMs],
     );
     return row?.removed ?? 0;
+  }
+
+  async purgeExpiredPartitions(
+    table: LogTable,
+    tenants: readonly string[],
+    cutoffMs: number,
+    nowMs: number,
+    hooks: PartitionPurgeHooks,
+  ): Promise<Map<string, number>> {
+    if (this.transaction === undefined) return new Map();
+    return purgeExpiredPartitions(this.db, this.transaction, table, tenants, cutoffMs, nowMs, hooks);
   }
 
   async oldestTime(table: LogTable, tenantId: string, fromMs?: number): Promise<number | undefined> {
@@ -157,15 +167,8 @@ export class PgPurgeStore implements PurgeStore {
   async reclaimSpace(tables: readonly LogTable[]): Promise<void> {
     const currentMonth = monthStart(Date.now());
     for (const table of tables) {
-      const partitions = await this.db.query<{ name: string; bound: string }>(
-        `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
-           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = $1::regclass`,
-        [table.table],
-      );
-      for (const { name, bound } of partitions) {
-        const end = PARTITION_END.exec(bound)?.[1];
-        if (end === undefined || Number(end) > currentMonth) continue;
+      for (const { name, toMs } of await monthPartitions(this.db, table)) {
+        if (toMs > currentMonth) break;
         await this.dropIfEmpty(name);
       }
       await this.vacuum?.([table.table, table.keysTable, ...(table.dependentTables ?? [])]);

@@ -63,6 +63,11 @@ export class SqlitePurgeStore implements PurgeStore {
     return batch.removed;
   }
 
+  /** SQLite has no partitions: the row batches remove every expired row. */
+  purgeExpiredPartitions(): Promise<Map<string, number>> {
+    return Promise.resolve(new Map<string, number>());
+  }
+
   oldestTime(table: LogTable, tenantId: string, fromMs?: number): Promise<number | undefined> {
     return asPromise(() => {
       const time = `"${table.timeColumn}"`;

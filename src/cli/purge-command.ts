@@ -78,8 +78,10 @@ export async function purgeCommand(args: string[], env: NodeJS.ProcessEnv): Prom
     } else {
       const expected = await ran(service.run({ ...scope, dryRun: true, record: false }));
       const progress = createCopyProgress(process.stderr, { doing: 'purging', line: 'purge' });
+      // Rows only: a field's report counts days.
+      const rows = expected.filter((report) => !isFieldReport(report));
       progress.start(
-        expected.reduce((sum, report) => sum + report.removed, 0),
+        rows.reduce((sum, report) => sum + report.removed, 0),
         0,
       );
       // A log's rows may be heard of in turns (whole partitions first, then its own batches).

@@ -4,7 +4,7 @@ import { LOG_TABLES } from '../kinds/log-tables.js';
 import type { LogStatus } from '../integrity/sequencing/integrity-store.js';
 import { periodMs } from './retention-period.js';
 import type { RetentionPolicy } from './retention-policy.js';
-import { PURGE_BATCH_ROWS, type PurgeReport, type PurgeStore } from './purge-store.js';
+import { isFieldReport, PURGE_BATCH_ROWS, type PurgeReport, type PurgeStore } from './purge-store.js';
 import { fieldKeySubject, utcDayOf } from '../sealing/personal-fields.js';
 import type { SubjectErasure } from '../sealing/subject-erasure.js';
 
@@ -106,6 +106,9 @@ export async function runPurge(store: PurgeTarget, logs: LogList, options: Purge
       reports.some((report) => report.kind === table.kind && report.removed > 0 && !report.dryRun),
     );
     if (purged.length > 0) await store.purge.reclaimSpace(purged);
+    if (reports.some((report) => isFieldReport(report) && report.removed > 0 && !report.dryRun)) {
+      await store.scrubErased();
+    }
   } finally {
     await store.purge.releasePurgeLease(holder);
   }
@@ -243,6 +246,9 @@ async function expireField(
         subject: fieldKeySubject(field, day),
         erasedBy: RETENTION_ACTOR,
         at: run.now(),
+        // Once for the whole run, after it (see runPurge): a wipe per day would hold SQLite's
+        // writers off as often.
+        scrub: false,
       });
     }
   }

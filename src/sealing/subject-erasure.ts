@@ -16,6 +16,11 @@ export interface ErasureRequest {
   readonly erasedBy: string;
   /** Epoch ms. */
   readonly at: number;
+  /**
+   * False: the freed bytes are wiped by a later scrubErased() instead of now (a purge expiring many
+   * days of a field's keys wipes once, at its end). Default true.
+   */
+  readonly scrub?: boolean | undefined;
 }
 
 /** What an erasure found and did. */
@@ -54,6 +59,11 @@ export interface SubjectErasure {
    * caches forget the keys before it resolves, other processes' within ERASURE_POLL_MS.
    */
   eraseSubject(request: ErasureRequest): Promise<ErasureOutcome>;
+  /**
+   * Wipes the bytes that erasures with `scrub: false` freed (as eraseSubject does by default);
+   * false when readers kept SQLite's WAL busy (a later erasure or checkpoint finishes it).
+   */
+  scrubErased(): Promise<boolean>;
 }
 
 /** What a store's erasure transaction found: the keys it destroyed, the records, the latest time. */

@@ -234,8 +234,16 @@ export class SqliteStore implements AuditStore {
   async eraseSubject(request: ErasureRequest): Promise<ErasureOutcome> {
     const erased = await this.writer.run({ type: 'erase-subject', request });
     this.sealer.forgetErased(request.tenantId, request.subject, erased.keyIds);
-    const scrubbed = await this.writer.run({ type: 'scrub-erased', searchSeqs: erased.searchSeqs });
-    return erasureOutcome(request, erased, scrubbed);
+    const scrubbed = await this.writer.run({
+      type: 'scrub-erased',
+      searchSeqs: erased.searchSeqs,
+      truncate: request.scrub !== false,
+    });
+    return erasureOutcome(request, erased, scrubbed && request.scrub !== false);
+  }
+
+  scrubErased(): Promise<boolean> {
+    return this.writer.run({ type: 'scrub-erased', searchSeqs: [], truncate: true });
   }
 
   /**

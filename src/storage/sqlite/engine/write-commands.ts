@@ -44,7 +44,7 @@ export type WriteCommand =
   | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number }
   | { type: 'erase-subject'; request: ErasureRequest }
   /** After an erasure's commit, outside any transaction (see STANDALONE_COMMANDS). */
-  | { type: 'scrub-erased'; searchSeqs: readonly number[] }
+  | { type: 'scrub-erased'; searchSeqs: readonly number[]; truncate: boolean }
   | { type: 'claim-purge-lease'; holder: string; nowMs: number; untilMs: number }
   | { type: 'release-purge-lease'; holder: string }
   | { type: 'purge-batch'; table: string; tenantId: string; cutoffMs: number; limit: number; nowMs: number }

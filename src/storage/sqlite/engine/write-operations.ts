@@ -78,7 +78,7 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
     'remember-nonce': ({ clientId, nonce, expiresAt, nowMs }) =>
       nonces.rememberNonce(clientId, nonce, expiresAt, nowMs),
     'erase-subject': ({ request }) => erasure.erase(request),
-    'scrub-erased': ({ searchSeqs }) => erasure.scrub(searchSeqs),
+    'scrub-erased': ({ searchSeqs, truncate }) => erasure.scrub(searchSeqs, truncate),
     'claim-purge-lease': ({ holder, nowMs, untilMs }) => purge.claimLease(holder, nowMs, untilMs),
     'release-purge-lease': ({ holder }) => {
       purge.releaseLease(holder);

@@ -17,7 +17,11 @@ export interface ErasedInStore extends ErasedKeys {
 }
 
 /** Tries of a WAL truncation while readers hold old snapshots, each after the busy timeout. */
-const TRUNCATE_ATTEMPTS = 3;
+const TRUNCATE_ATTEMPTS = 5;
+/** How long one try of a truncating checkpoint waits for readers (and holds writers off), ms. */
+const TRUNCATE_WAIT_MS = 250;
+/** Something to Atomics.wait on: a pause between tries, in the writer's thread. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * The erasure's writes on the writing connection `db`: `erase` runs inside the writer's
@@ -27,7 +31,7 @@ const TRUNCATE_ATTEMPTS = 3;
  */
 export function subjectErasureWrites(db: Database.Database): {
   erase(request: ErasureRequest): ErasedInStore;
-  scrub(searchSeqs: readonly number[]): boolean;
+  scrub(searchSeqs: readonly number[], truncate: boolean): boolean;
 } {
   const statements = new StatementCache(db);
   return {
@@ -78,10 +82,10 @@ export function subjectErasureWrites(db: Database.Database): {
         db.pragma('secure_delete = FAST');
       }
     },
-    scrub(searchSeqs) {
+    scrub(searchSeqs, truncate) {
       if (db.memory) return true;
-      const searchClean = forgetSearchEntries(searchFilePath(db.name), searchSeqs);
-      return searchClean && truncateWal(db);
+      const searchClean = forgetSearchEntries(searchFilePath(db.name), searchSeqs, truncate);
+      return searchClean && (!truncate || truncateWal(db));
     },
   };
 }
@@ -110,11 +114,22 @@ export function forgetSearchEntries(path: string, seqs: readonly number[], trunc
   }
 }
 
-/** Checkpoints and truncates `db`'s WAL, waiting for readers; false if they kept it busy. */
+/**
+ * Checkpoints and truncates `db`'s WAL, waiting for readers; false if they kept it busy. While a
+ * truncating checkpoint waits for readers it holds every writer off (a server's ingest beside it),
+ * so each try waits TRUNCATE_WAIT_MS at most and writers get their turn between tries.
+ */
 function truncateWal(db: Database.Database): boolean {
-  for (let attempt = 0; attempt < TRUNCATE_ATTEMPTS; attempt++) {
-    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-    if (result?.busy === 0) return true;
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${TRUNCATE_WAIT_MS}`);
+  try {
+    for (let attempt = 0; attempt < TRUNCATE_ATTEMPTS; attempt++) {
+      if (attempt > 0) Atomics.wait(PAUSE, 0, 0, TRUNCATE_WAIT_MS);
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (result?.busy === 0) return true;
+    }
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
   }
-  return false;
 }

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { TuyaContext } from '@tuya/tuya-connector-nodejs';
 import Database from 'better-sqlite3';
@@ -16,6 +17,7 @@ import { hashLeaf, verifyConsistency, verifyInclusion } from './helpers/independ
 import { checkpointBody } from './helpers/independent-note.js';
 import { startTestServer, TEST_SECRET, TEST_STORE, type TestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
+import { fieldKeySubject, utcDayOf } from '../src/sealing/personal-fields.js';
 
 const CLIENT = 'sealogclienta001';
 const SECRET = 'secret-a-0123456789abcdef';
@@ -91,6 +93,8 @@ describe(`retention purge (${TEST_STORE})`, () => {
   let platform: string;
   let tuya: TuyaContext;
   let prePurge: { size: number; root: Buffer; note: string };
+  /** SQLite: the wrapped period key of log_mid's body, which must not survive its expiry. */
+  let middleKeys: string[] = [];
   const settings = {
     DATA_KEY,
     SIGNING_KEY: SIGNING_PEM,
@@ -174,6 +178,18 @@ describe(`retention purge (${TEST_STORE})`, () => {
     assert.equal(put.status, 200, JSON.stringify(put.body));
     // Four records and two transitions: six leaves of tnt_a’s communication log.
     prePurge = await checkpointOf(6);
+    if (TEST_STORE === 'sqlite') {
+      const db = new Database(api.dbPath, { readonly: true });
+      try {
+        middleKeys = db
+          .prepare('SELECT wrapped FROM subject_keys WHERE tenant_id = ? AND subject = ?')
+          .pluck()
+          .all('tnt_a', fieldKeySubject('content', utcDayOf(MIDDLE))) as string[];
+      } finally {
+        db.close();
+      }
+      assert.equal(middleKeys.length, 1);
+    }
   });
   after(async () => {
     await api.close();
@@ -281,6 +297,14 @@ describe(`retention purge (${TEST_STORE})`, () => {
     );
     assert.ok(content, JSON.stringify(body.reports));
     assert.ok(Number(content.removed) >= 2, 'the days of log_mid and of the purged logs');
+    // Gone as an erased subject's key is: not in the file's free pages, not in its WAL.
+    for (const file of [api.dbPath, `${api.dbPath}-wal`].filter((path) => existsSync(path))) {
+      const bytes = readFileSync(file);
+      for (const wrapped of middleKeys) {
+        assert.equal(bytes.includes(Buffer.from(wrapped)), false, `${file} holds the period key text`);
+        assert.equal(bytes.includes(Buffer.from(wrapped, 'base64')), false, `${file} holds the key bytes`);
+      }
+    }
   });
 
   test('the reports are kept: each tenant’s admins read theirs', async () => {

@@ -45,6 +45,7 @@ import { RowSealer } from '../../sealing/row-sealer.js';
 import { ErasureFollower } from '../../sealing/erasure-follower.js';
 import { erasureOutcome, type ErasureOutcome, type ErasureRequest } from '../../sealing/subject-erasure.js';
 import { SqliteErasureSource } from './tables/subject-erasure-repository.js';
+import { scanSubjectOperateLogs } from './tables/subject-erasure-scan.js';
 import { SqlitePurgeStore } from './tables/purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
@@ -232,7 +233,8 @@ export class SqliteStore implements AuditStore {
   }
 
   async eraseSubject(request: ErasureRequest): Promise<ErasureOutcome> {
-    const erased = await this.writer.run({ type: 'erase-subject', request });
+    const operateLogs = await scanSubjectOperateLogs(this.db, request.tenantId, request.subject);
+    const erased = await this.writer.run({ type: 'erase-subject', request, operateLogs });
     this.sealer.forgetErased(request.tenantId, request.subject, erased.keyIds);
     const scrubbed = await this.writer.run({ type: 'scrub-erased', searchSeqs: erased.searchSeqs });
     return erasureOutcome(request, erased, scrubbed);

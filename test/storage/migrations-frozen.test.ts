@@ -23,6 +23,7 @@ const RELEASED = {
     '7c2eb93510962dc4',
     '7e03f2b1f2b38481',
     '27e0dc5301df295b',
+    '13c455e28f90a531',
   ],
   postgres: [
     '4f1b0c0853f93ccc',

@@ -45,6 +45,8 @@ import { RowSealer } from '../../sealing/row-sealer.js';
 import { ErasureFollower } from '../../sealing/erasure-follower.js';
 import { erasureOutcome, type ErasureOutcome, type ErasureRequest } from '../../sealing/subject-erasure.js';
 import { SqliteErasureSource } from './tables/subject-erasure-repository.js';
+import { FIELD_KEY_MARK } from '../../sealing/personal-fields.js';
+import { scanSubjectOperateLogs } from './tables/subject-erasure-scan.js';
 import { SqlitePurgeStore } from './tables/purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
@@ -232,7 +234,11 @@ export class SqliteStore implements AuditStore {
   }
 
   async eraseSubject(request: ErasureRequest): Promise<ErasureOutcome> {
-    const erased = await this.writer.run({ type: 'erase-subject', request });
+    // A field's period key (a purge expiring a day) is no record's subject: nothing to scan for.
+    const operateLogs = request.subject.startsWith(FIELD_KEY_MARK)
+      ? { seqs: [], through: Number.MAX_SAFE_INTEGER }
+      : await scanSubjectOperateLogs(this.db, request.tenantId, request.subject);
+    const erased = await this.writer.run({ type: 'erase-subject', request, operateLogs });
     this.sealer.forgetErased(request.tenantId, request.subject, erased.keyIds);
     const scrubbed = await this.writer.run({
       type: 'scrub-erased',

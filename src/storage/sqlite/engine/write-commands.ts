@@ -10,6 +10,7 @@ import type { PublishTarget } from '../../../integrity/checkpoints/checkpoint-ou
 import type { LogIdentity } from '../../../integrity/integrity-log.js';
 import type { ErasureRequest } from '../../../sealing/subject-erasure.js';
 import type { ErasedInStore } from '../tables/subject-erasure-writes.js';
+import type { ScannedOperateLogs } from '../tables/subject-erasure-scan.js';
 import type { PurgedBatch } from '../tables/purge-writes.js';
 import type { PurgeReport } from '../../../retention/purge-store.js';
 
@@ -42,7 +43,8 @@ export type WriteCommand =
   | { type: 'insert-tuya-token'; pair: TuyaTokenPair }
   | { type: 'rotate-tuya-token'; clientId: string; refreshHash: string; next: TuyaTokenPair; nowMs: number }
   | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number }
-  | { type: 'erase-subject'; request: ErasureRequest }
+  /** `operateLogs`: what a reader found of the subject's operate logs just before. */
+  | { type: 'erase-subject'; request: ErasureRequest; operateLogs: ScannedOperateLogs }
   /** After an erasure's commit, outside any transaction (see STANDALONE_COMMANDS). */
   | { type: 'scrub-erased'; searchSeqs: readonly number[]; truncate: boolean }
   | { type: 'claim-purge-lease'; holder: string; nowMs: number; untilMs: number }

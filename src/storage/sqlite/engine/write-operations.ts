@@ -77,7 +77,7 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
       tuyaTokens.rotateTuyaToken(clientId, refreshHash, next, nowMs),
     'remember-nonce': ({ clientId, nonce, expiresAt, nowMs }) =>
       nonces.rememberNonce(clientId, nonce, expiresAt, nowMs),
-    'erase-subject': ({ request }) => erasure.erase(request),
+    'erase-subject': ({ request, operateLogs }) => erasure.erase(request, operateLogs),
     'scrub-erased': ({ searchSeqs, truncate }) => erasure.scrub(searchSeqs, truncate),
     'claim-purge-lease': ({ holder, nowMs, untilMs }) => purge.claimLease(holder, nowMs, untilMs),
     'release-purge-lease': ({ holder }) => {

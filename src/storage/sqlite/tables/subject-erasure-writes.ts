@@ -9,12 +9,16 @@ import {
 import { OPERATE_LOG_TABLE } from '../../../kinds/operate-log/operate-log-table.js';
 import { searchFilePath } from '../search/search-index-file.js';
 import { StatementCache } from '../engine/statement-cache.js';
+import type { ScannedOperateLogs } from './subject-erasure-scan.js';
 
 /** What the erasure's transaction did: the keys it destroyed and what needs scrubbing after it. */
 export interface ErasedInStore extends ErasedKeys {
   /** seq of the subject's operate logs: their entries in the search file's trigram index go. */
   searchSeqs: number[];
 }
+
+const OPERATE_LOGS = OPERATE_LOG_TABLE.table;
+const OPERATE_LOG_SUBJECT = OPERATE_LOG_TABLE.sealing.subject;
 
 /** Tries of a WAL truncation while readers hold old snapshots, each after the busy timeout. */
 const TRUNCATE_ATTEMPTS = 5;
@@ -30,12 +34,12 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
  * freed byte from both files' WALs.
  */
 export function subjectErasureWrites(db: Database.Database): {
-  erase(request: ErasureRequest): ErasedInStore;
+  erase(request: ErasureRequest, operateLogs: ScannedOperateLogs): ErasedInStore;
   scrub(searchSeqs: readonly number[], truncate: boolean): boolean;
 } {
   const statements = new StatementCache(db);
   return {
-    erase({ tenantId, subject, erasedBy, at }) {
+    erase({ tenantId, subject, erasedBy, at }, operateLogs) {
       // ON, not FAST: a page the deletes empty is zeroed as it is freed, not left whole.
       db.pragma('secure_delete = ON');
       try {
@@ -43,20 +47,42 @@ export function subjectErasureWrites(db: Database.Database): {
           .prepare('DELETE FROM subject_keys WHERE tenant_id = ? AND subject = ? RETURNING key_id')
           .pluck()
           .all(tenantId, subject) as string[];
+        // The rows the scan found that are still there, and the subject's rows stored since it.
+        const searchSeqs = statements
+          .prepare(
+            `SELECT seq FROM ${OPERATE_LOGS}
+              WHERE seq IN (SELECT value FROM json_each(?)) AND tenant_id = ? AND ${OPERATE_LOG_SUBJECT} = ?
+             UNION ALL
+             SELECT seq FROM ${OPERATE_LOGS} WHERE seq > ? AND tenant_id = ? AND ${OPERATE_LOG_SUBJECT} = ?`,
+          )
+          .pluck()
+          .all(
+            JSON.stringify(operateLogs.seqs),
+            tenantId,
+            subject,
+            operateLogs.through,
+            tenantId,
+            subject,
+          ) as number[];
         for (const copy of SEARCH_COPIES) {
+          if (copy.table !== OPERATE_LOGS)
+            throw new Error(`no erasure of the search copies of ${copy.table}`);
           statements
             .prepare(
               `UPDATE ${copy.table} SET ${copy.column} = NULL
-                WHERE tenant_id = ? AND ${copy.subject} = ? AND ${copy.column} IS NOT NULL`,
+                WHERE seq IN (SELECT value FROM json_each(?)) AND ${copy.column} IS NOT NULL`,
             )
-            .run(tenantId, subject);
+            .run(JSON.stringify(searchSeqs));
         }
         const records: Record<string, number> = {};
         for (const { kind, table, subject: column } of SUBJECT_COLUMNS) {
-          records[kind] = statements
-            .prepare(`SELECT count(*) FROM ${table} WHERE tenant_id = ? AND ${column} = ?`)
-            .pluck()
-            .get(tenantId, subject) as number;
+          records[kind] =
+            table === OPERATE_LOGS
+              ? searchSeqs.length
+              : (statements
+                  .prepare(`SELECT count(*) FROM ${table} WHERE tenant_id = ? AND ${column} = ?`)
+                  .pluck()
+                  .get(tenantId, subject) as number);
         }
         if (keyIds.length > 0) {
           statements
@@ -70,13 +96,6 @@ export function subjectErasureWrites(db: Database.Database): {
           .prepare('SELECT max(erased_at) FROM subject_erasures WHERE tenant_id = ? AND subject = ?')
           .pluck()
           .get(tenantId, subject) as number | null;
-        const searchSeqs = statements
-          .prepare(
-            `SELECT seq FROM ${OPERATE_LOG_TABLE.table}
-              WHERE tenant_id = ? AND ${OPERATE_LOG_TABLE.sealing.subject} = ?`,
-          )
-          .pluck()
-          .all(tenantId, subject) as number[];
         return { keyIds, records, erasedAt: erasedAt ?? undefined, searchSeqs };
       } finally {
         db.pragma('secure_delete = FAST');

@@ -17,6 +17,7 @@ import { hashLeaf, verifyConsistency, verifyInclusion } from './helpers/independ
 import { checkpointBody } from './helpers/independent-note.js';
 import { startTestServer, TEST_SECRET, TEST_STORE, type TestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
+import { commLog, mfaLog, operateLog } from './helpers/retention-records.js';
 import { fieldKeySubject, utcDayOf } from '../src/sealing/personal-fields.js';
 
 const CLIENT = 'sealogclienta001';
@@ -33,37 +34,6 @@ const RECENT = NOW - DAY;
 const MIDDLE = NOW - 10 * DAY;
 
 type Row = Record<string, unknown>;
-
-const commLog = (id: string, at: number) => ({
-  id,
-  user_id: 'usr_1',
-  channel: 'sms',
-  recipient: '13800138000',
-  content: `code of ${id}`,
-  created_at: new Date(at).toISOString(),
-});
-const mfaLog = (id: string, at: number) => ({
-  id,
-  action: 'mfa_totp.enabled',
-  target_type: 'mfa_totp',
-  target_id: 'mfa_1',
-  operator_id: 'usr_1',
-  module: 'data',
-  message: `message of ${id}`,
-  timestamp: new Date(at).toISOString(),
-});
-const operateLog = (id: string, at: number) => ({
-  ...{
-    id,
-    record_time: at,
-    operate_type: 'login',
-    operate_content: `door ${id} opened`,
-    merchant_code: 'm1',
-  },
-  ...{ uid: 'u1', username: 'alice', user_id: 'usr_1', role: 'admin', account: 'a@example.com' },
-  ...{ operate_geo_info: 'Hangzhou', operate_ip_info: '10.0.0.1', client_id: 'app1', ext: '{}' },
-  project_code: 'p1',
-});
 
 /** Runs SQL on the server's store directly, as someone with access to the database would. */
 async function sql(api: TestServer, text: string, params: unknown[] = []): Promise<void> {

@@ -13,6 +13,7 @@ import { runCli } from '../helpers/cli-process.js';
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/test-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { commLog, mfaLog, operateLog } from '../helpers/retention-records.js';
 import { OPERATE_LOG_TABLE } from '../../src/kinds/operate-log/operate-log-table.js';
 
 const DAY = 86_400_000;
@@ -26,31 +27,6 @@ const OLD = monthAgo(10) + 10 * DAY;
 const OLDER = monthAgo(9) + 10 * DAY;
 const RECENT = Date.now() - DAY;
 const suffix = (ms: number) => `p${new Date(ms).toISOString().slice(0, 7).replace('-', '')}`;
-
-const commLog = (id: string, at: number) => ({
-  id,
-  user_id: 'usr_1',
-  channel: 'sms',
-  recipient: '13800138000',
-  content: `code of ${id}`,
-  created_at: new Date(at).toISOString(),
-});
-const mfaLog = (id: string, at: number) => ({
-  id,
-  action: 'mfa_totp.enabled',
-  target_type: 'mfa_totp',
-  target_id: 'mfa_1',
-  operator_id: 'usr_1',
-  module: 'data',
-  message: `message of ${id}`,
-  timestamp: new Date(at).toISOString(),
-});
-const operateLog = (id: string, at: number) => ({
-  ...{ id, record_time: at, operate_type: 'login', operate_content: `door ${id}`, merchant_code: 'm1' },
-  ...{ uid: 'u1', username: 'alice', user_id: 'usr_1', role: 'admin', account: 'a@example.com' },
-  ...{ operate_geo_info: 'Hangzhou', operate_ip_info: '10.0.0.1', client_id: 'app1', ext: '{}' },
-  project_code: 'p1',
-});
 
 interface Report {
   tenantId: string;

@@ -144,13 +144,15 @@ async function purgePartitions(
   const shares = new Map<string, PartitionShare>();
   for (const table of LOG_TABLES) {
     const logs = planned.filter((log) => log.table === table);
-    const cutoffs = logs.map((log) => log.cutoff);
-    if (logs.length === 0 || cutoffs.some((cutoff) => cutoff === undefined)) continue;
+    if (logs.length === 0) continue;
+    const cutoffs = logs.map((log) => log.cutoff ?? Number.NEGATIVE_INFINITY);
     const started = performance.now();
+    // Called even when a tenant keeps the kind forever (no partition then qualifies): the store
+    // still finishes a partition an earlier run detached and did not clear.
     const removed = await store.purge.purgeExpiredPartitions(
       table,
       logs.map((log) => log.tenantId),
-      Math.min(...(cutoffs as number[])),
+      Math.min(...cutoffs),
       run.now(),
       {
         batchRows: run.batchRows ?? PURGE_BATCH_ROWS,

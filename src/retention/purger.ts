@@ -102,8 +102,15 @@ export async function runPurge(store: PurgeTarget, logs: LogList, options: Purge
       }
     }
     if (options.record !== false) await store.purge.recordPurgeReports(reports);
+    // Only where row batches removed rows: a partition removed whole leaves no dead rows in its
+    // log table, whose vacuum (every partition) would cost a large store minutes of I/O for nothing.
     const purged = LOG_TABLES.filter((table) =>
-      reports.some((report) => report.kind === table.kind && report.removed > 0 && !report.dryRun),
+      reports.some(
+        (report) =>
+          report.kind === table.kind &&
+          !report.dryRun &&
+          report.removed > (byPartition.get(logKey(report.tenantId, table))?.removed ?? 0),
+      ),
     );
     if (purged.length > 0) await store.purge.reclaimSpace(purged);
     if (reports.some((report) => isFieldReport(report) && report.removed > 0 && !report.dryRun)) {
@@ -181,7 +188,7 @@ async function purgeLog(
   run: Run,
   fromPartitions: PartitionShare | undefined,
 ): Promise<PurgeReport> {
-  const started = performance.now() - (fromPartitions?.durationMs ?? 0);
+  const started = performance.now();
   let removed = fromPartitions?.removed ?? 0;
   if (run.dryRun === true) {
     removed = await store.purge.countExpired(table, tenantId, cutoff);
@@ -206,7 +213,8 @@ async function purgeLog(
     removed,
     // A dry run keeps what is not expired; a real one reports what is left, however old.
     oldestKept: await store.purge.oldestTime(table, tenantId, run.dryRun === true ? cutoff : undefined),
-    durationMs: Math.round(performance.now() - started),
+    // The log's share of the partition step's time counts as its own.
+    durationMs: Math.round(performance.now() - started + (fromPartitions?.durationMs ?? 0)),
     dryRun: run.dryRun === true,
   };
 }

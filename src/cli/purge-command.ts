@@ -19,7 +19,9 @@ Removes the logs older than their retention (RETENTION, and each tenant's own pe
 set with PUT /v1/retention/{tenant_id}), as the server does every PURGE_INTERVAL: in
 batches of 2,000 rows, each its own transaction, so ingest and queries go on meanwhile
 (on SQLite it waits after each batch as long as the batch took, so that a server on the
-same file gets the write lock in between).
+same file gets the write lock in between). On PostgreSQL a month partition that every
+tenant's retention has passed is detached whole first (a lock held for a catalog change
+only) and its rows' derived data removed in batches after.
 With each row go its transitions, id claims and search entries; the tallies stay exact.
 The signed logs keep the removed records' hashes, so every proof of the rest still
 verifies and sealog verify reports them as pruned, not as tampering. One purge runs at a

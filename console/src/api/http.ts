@@ -33,10 +33,10 @@ export function withQuery(path: string, params: Params = {}): string {
 }
 
 /**
- * The `data` of the envelope `method path` answers. Throws ApiError on a non-2xx answer (with the
+ * The parsed JSON body `method path` answers. Throws ApiError on a non-2xx answer (with the
  * server's message when it sent one) and on a network failure (status 0).
  */
-export async function callApi<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function callJson<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -68,10 +68,20 @@ export async function callApi<T>(method: string, path: string, body?: unknown): 
         : `HTTP ${response.status}`;
     throw new ApiError(response.status, message);
   }
-  return (parsed as { data: T } | undefined)?.data as T;
+  return parsed as T;
+}
+
+/** The `data` of the envelope `method path` answers ({code, message, data, timestamp}: the console's own routes and /v1/logs). */
+export async function callApi<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await callJson<{ data: T }>(method, path, body)).data;
 }
 
 /** GET `path?params`'s data. */
 export function getData<T>(path: string, params?: Params): Promise<T> {
   return callApi<T>('GET', withQuery(path, params));
+}
+
+/** GET `path?params`'s flat envelope: the members beside code and message (the integrity and AuthMS routes). */
+export function getFlat<T>(path: string, params?: Params): Promise<T> {
+  return callJson<T>('GET', withQuery(path, params));
 }

@@ -55,7 +55,7 @@ export function ConsoleLayout({
         </Space>
       </Layout.Header>
       <Layout>
-        <Layout.Sider width={230} theme="light" breakpoint="lg" collapsedWidth={0}>
+        <Layout.Sider width={230} theme="light" className="console-sider" breakpoint="lg" collapsedWidth={0}>
           <nav aria-label={t('mainMenu')}>
             <Menu
               mode="inline"

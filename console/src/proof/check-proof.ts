@@ -4,7 +4,7 @@
  * checkpoint's origin, size and root, (3) hash the leaf and walk the proof up to the root, (4)
  * check that the leaf is this record's. Loaded lazily with the drawer's proof panel.
  */
-import { ApiError, getData } from '../api/http';
+import { ApiError, getFlat } from '../api/http';
 import type { InclusionAnswer, LogItem, VerifierKeyAnswer } from '../api/types';
 import type { MessageId } from '../i18n/en-us';
 import type { KindSpec } from '../kinds';
@@ -45,8 +45,8 @@ export async function checkProof(spec: KindSpec, item: LogItem): Promise<ProofOu
   let key: VerifierKeyAnswer;
   try {
     [inclusion, key] = await Promise.all([
-      getData<InclusionAnswer>(`/v1/integrity/${spec.kind}/inclusion`, { ...tenant, id: item.id }),
-      getData<VerifierKeyAnswer>(`/v1/integrity/${spec.kind}/key`, tenant),
+      getFlat<InclusionAnswer>(`/v1/integrity/${spec.kind}/inclusion`, { ...tenant, id: item.id }),
+      getFlat<VerifierKeyAnswer>(`/v1/integrity/${spec.kind}/key`, tenant),
     ]);
   } catch (error) {
     // 409: the record is in the log but no checkpoint covers it yet.

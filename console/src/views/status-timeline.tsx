@@ -1,5 +1,5 @@
 import { Alert, Skeleton, Timeline, Typography } from 'antd';
-import { getData } from '../api/http';
+import { getFlat } from '../api/http';
 import type { LogItem, StatusTransition } from '../api/types';
 import { DateTime, instantOf } from '../components/date-time';
 import { FieldValue } from '../components/field-value';
@@ -13,7 +13,7 @@ export function StatusTimeline({ item }: { item: LogItem }) {
   const { t, fieldLabel } = useI18n();
   const path = `/admin/communication/logs/${encodeURIComponent(item.id)}/transitions`;
   const history = useApi(`${path}?${item.tenant_id}`, () =>
-    getData<{ items: StatusTransition[] }>(path, { tenant_id: item.tenant_id }),
+    getFlat<{ items: StatusTransition[] }>(path, { tenant_id: item.tenant_id }),
   );
   let body;
   if (history.error !== undefined) {

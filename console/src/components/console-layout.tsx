@@ -67,10 +67,9 @@ export function ConsoleLayout({
             />
           </nav>
         </Layout.Sider>
+        {/* antd renders the content as <main>. */}
         <Layout.Content className="console-content">
-          <main>
-            <LogView key={kind} kind={kind} location={location} session={session} />
-          </main>
+          <LogView key={kind} kind={kind} location={location} session={session} />
         </Layout.Content>
       </Layout>
     </Layout>

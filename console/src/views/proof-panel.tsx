@@ -1,4 +1,4 @@
-import { Button, Tag, Typography } from 'antd';
+import { Button, Typography } from 'antd';
 import dayjs from 'dayjs';
 import type { LogItem } from '../api/types';
 import { useI18n } from '../i18n/i18n-context';
@@ -36,22 +36,14 @@ export default function ProofPanel({ spec, item }: { spec: KindSpec; item: LogIt
       detail = t('proofPendingDetail');
     }
   }
-  const color =
-    state === 'verified'
-      ? 'success'
-      : state === 'failed'
-        ? 'error'
-        : state === 'pending'
-          ? 'warning'
-          : 'processing';
   return (
     <section className="proof" aria-labelledby="proof-title" aria-live="polite">
       <Typography.Title level={2} id="proof-title" className="drawer-section">
         {t('proof')}
       </Typography.Title>
-      <Tag color={color} data-testid="proof-status" data-state={state} className="proof-status">
+      <span data-testid="proof-status" data-state={state} className={`proof-status proof-${state}`}>
         {t(`proof.${state}`)}
-      </Tag>
+      </span>
       {state !== 'checking' && (
         <Typography.Paragraph
           data-testid="proof-detail"

@@ -172,9 +172,8 @@ export async function signInWithToken(fixture: ConsoleFixture, page: Page, token
 /** The ids of the table's rows once it has loaded, top to bottom. */
 export async function rowIds(page: Page): Promise<string[]> {
   await page.locator('[data-testid="log-table"][data-state="ready"]').waitFor();
-  return page
-    .locator('[data-testid="log-table"] tr[data-row-key]')
-    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-row-key') ?? ''));
+  const rows = await page.locator('[data-testid="log-table"] tr[data-row-key]').all();
+  return Promise.all(rows.map(async (row) => (await row.getAttribute('data-row-key')) ?? ''));
 }
 
 /** Waits until the table shows exactly `expected` (ids, in order); fails naming what it showed. */

@@ -182,7 +182,6 @@ describe('the console views', () => {
     await waitForRows(page, apiPages[3] ?? [], 'page 4 again (previous page)');
     await page.goBack();
     await waitForRows(page, apiPages[4] ?? [], 'page 5 again (back button)');
-    assert.ok(COMMUNICATION_LOGS > 50);
   });
 
   test('export downloads CSV and NDJSON of the current filter, as the API exports them', async () => {
@@ -223,7 +222,7 @@ describe('the console views', () => {
     await page.getByRole('heading', { name: '通信日志' }).waitFor();
     await page.getByRole('button', { name: '下一页' }).waitFor();
     assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
-    const stored = (await page.evaluate('JSON.stringify(Object.entries(localStorage))')) as string;
+    const stored = await page.evaluate<string>('JSON.stringify(Object.entries(localStorage))');
     assert.equal(stored, JSON.stringify([['sealog.console.language', 'zh-CN']]));
     await page.reload();
     await page.getByRole('heading', { name: '通信日志' }).waitFor();
@@ -253,25 +252,25 @@ describe('the console views', () => {
       await rowIds(page);
       await page.getByTestId('histogram').waitFor();
       await page.evaluate(axe.source);
-      const result = (await page.evaluate(
+      const result = await page.evaluate<{ id: string; impact: string; nodes: string[] }[]>(
         "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))",
-      )) as { id: string; impact: string; nodes: string[] }[];
+      );
       const serious = result.filter(
         (violation) => violation.impact === 'serious' || violation.impact === 'critical',
       );
       assert.deepEqual(serious, [], `${kind}: ${JSON.stringify(serious, null, 2)}`);
       const path = join(SCREENSHOTS, `${kind}.png`);
       await page.screenshot({ path, type: 'png' });
-      assert.ok(statSync(path).size < 200_000, `${path} is small`);
+      assert.ok(statSync(path).size < 150_000, `${path} is small (${statSync(path).size} bytes)`);
     }
     // The drawer too, with its proof.
     await open('communication-log');
     await page.locator('tr[data-row-key]').first().click();
-    await page.getByTestId('proof-status').waitFor();
+    await page.locator('[data-testid="proof-status"]:not([data-state="checking"])').waitFor();
     await page.evaluate(axe.source);
-    const drawer = (await page.evaluate(
+    const drawer = await page.evaluate<string[]>(
       "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))",
-    )) as string[];
+    );
     assert.deepEqual(drawer, []);
     assert.deepEqual(watch.errors, [], 'no script error or CSP refusal on any view');
   });

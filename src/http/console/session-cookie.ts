@@ -35,7 +35,7 @@ export function setSessionCookie(
 ): void {
   void reply.setCookie(SESSION_COOKIE, sessionId, {
     ...cookieScope(request),
-    maxAge: Math.max(0, Math.floor((expiresAt - nowMs) / 1000)),
+    maxAge: Math.max(0, Math.round((expiresAt - nowMs) / 1000)),
   });
 }
 

@@ -4,7 +4,11 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import type { HttpLimits, TuyaSettings } from './config.js';
 import { ConsoleSessionService } from './domain/console-sessions.js';
 import { TuyaSessionService } from './domain/tuya-sessions.js';
-import { CONSOLE_TAG, consoleSessionRoutes, consoleTenantRoutes } from './http/console/console-session-routes.js';
+import {
+  CONSOLE_TAG,
+  consoleSessionRoutes,
+  consoleTenantRoutes,
+} from './http/console/console-session-routes.js';
 import { consoleStatic, defaultConsoleRoot } from './http/console/console-static.js';
 import type { TokenVerifier } from './http/auth/token-verifier.js';
 import { requireBearerToken } from './http/plugins/authentication.js';
@@ -131,7 +135,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(consoleSessionRoutes, { sessions: consoleSessions, verifyToken: deps.verifyToken, now });
   await app.register(consoleStatic, { root: deps.consoleRoot ?? defaultConsoleRoot() });
   await app.register(async (api) => {
-    requireBearerToken(api, deps.verifyToken, async (sessionId) => (await consoleSessions.find(sessionId))?.principal);
+    requireBearerToken(
+      api,
+      deps.verifyToken,
+      async (sessionId) => (await consoleSessions.find(sessionId))?.principal,
+    );
     for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
     await api.register(integrityRoutes, { service: deps.integrity });

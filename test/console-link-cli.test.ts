@@ -36,7 +36,17 @@ describe('sealog console-link', { skip: pass }, () => {
     let log: string;
     try {
       const minted = await runCli(
-        ['console-link', '--sub', 'usr_cli', '--tenant', 'tnt_a', '--role', 'admin', '--base-url', `${server.url}/`],
+        [
+          'console-link',
+          '--sub',
+          'usr_cli',
+          '--tenant',
+          'tnt_a',
+          '--role',
+          'admin',
+          '--base-url',
+          `${server.url}/`,
+        ],
         env,
       );
       assert.equal(minted.code, 0, minted.stderr);
@@ -87,7 +97,10 @@ describe('sealog console-link', { skip: pass }, () => {
   });
 
   test('defaults to http://localhost:PORT; refuses a link without the admin role', async () => {
-    const minted = await runCli(['console-link', '--sub', 'usr_root', '--role', 'admin', '--port', '9091'], env);
+    const minted = await runCli(
+      ['console-link', '--sub', 'usr_root', '--role', 'admin', '--port', '9091'],
+      env,
+    );
     assert.equal(minted.code, 0, minted.stderr);
     assert.match(minted.stdout, /^http:\/\/localhost:9091\/console\/sign-in#link=[A-Za-z0-9_-]{43}\n$/);
     assert.match(minted.stderr, /platform admin/);
@@ -96,8 +109,14 @@ describe('sealog console-link', { skip: pass }, () => {
       [['--sub', 'usr_1', '--tenant', 'tnt_a'], /only admins use the console: add --role admin/],
       [['--sub', 'usr_1', '--role', 'audit:write'], /only admins use the console/],
       [['--role', 'admin'], /--sub is required/],
-      [['--sub', 'usr_1', '--role', 'admin', '--ttl', '0'], /--ttl must be a whole number of seconds from 1 to 86400/],
-      [['--sub', 'usr_1', '--role', 'admin', '--base-url', 'ftp://x'], /--base-url must be an http or https URL/],
+      [
+        ['--sub', 'usr_1', '--role', 'admin', '--ttl', '0'],
+        /--ttl must be a whole number of seconds from 1 to 86400/,
+      ],
+      [
+        ['--sub', 'usr_1', '--role', 'admin', '--base-url', 'ftp://x'],
+        /--base-url must be an http or https URL/,
+      ],
     ];
     for (const [args, message] of cases) {
       const outcome = await runCli(['console-link', ...args], env);

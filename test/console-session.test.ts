@@ -72,7 +72,8 @@ describe('console sign-in and the session cookie', () => {
   const signIn = (body: unknown, headers: Record<string, string> = {}) =>
     api.request('POST', '/v1/console/sessions', { body, headers });
   /** A session cookie of a fresh link for `principal`. */
-  const cookieFor = async (principal: Principal) => sessionCookie(await signIn({ link: await link(principal) }));
+  const cookieFor = async (principal: Principal) =>
+    sessionCookie(await signIn({ link: await link(principal) }));
   const withCookie = (method: string, path: string, cookie: string, headers: Record<string, string> = {}) =>
     api.request(method, path, { headers: { cookie, ...headers } });
   const tenantAdmin: Principal = { subject: 'usr_ta', tenantId: 'tnt_a', roles: ['admin'] };
@@ -83,14 +84,20 @@ describe('console sign-in and the session cookie', () => {
     const first = await signIn({ link: secret });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     const data = first.body.data as Record<string, unknown>;
-    assert.deepEqual({ ...data, expires_at: undefined }, {
-      sub: 'usr_ta',
-      tenant_id: 'tnt_a',
-      roles: ['admin'],
-      expires_at: undefined,
-    });
+    assert.deepEqual(
+      { ...data, expires_at: undefined },
+      {
+        sub: 'usr_ta',
+        tenant_id: 'tnt_a',
+        roles: ['admin'],
+        expires_at: undefined,
+      },
+    );
     const expiresAt = Date.parse(String(data.expires_at));
-    assert.ok(Math.abs(expiresAt - (Date.now() + SESSION_TTL_SECONDS * 1000)) < 60_000, String(data.expires_at));
+    assert.ok(
+      Math.abs(expiresAt - (Date.now() + SESSION_TTL_SECONDS * 1000)) < 60_000,
+      String(data.expires_at),
+    );
     const cookie = sessionCookie(first);
     const session = await withCookie('GET', '/v1/console/session', cookie);
     assert.equal(session.status, 200);
@@ -133,10 +140,15 @@ describe('console sign-in and the session cookie', () => {
     const writer = await signIn({ token: await api.token({ sub: 'svc', roles: ['audit:write'] }) });
     assert.equal(writer.status, 403);
     const forged = await signIn({
-      token: await api.token({ sub: 'usr_x', roles: ['admin'] }, 'another-secret-of-at-least-thirty-two-bytes'),
+      token: await api.token(
+        { sub: 'usr_x', roles: ['admin'] },
+        'another-secret-of-at-least-thirty-two-bytes',
+      ),
     });
     assert.equal(forged.status, 401);
-    const expired = await signIn({ token: await api.token({ sub: 'usr_x', roles: ['admin'], expiresIn: -60 }) });
+    const expired = await signIn({
+      token: await api.token({ sub: 'usr_x', roles: ['admin'], expiresIn: -60 }),
+    });
     assert.equal(expired.status, 401);
     assert.equal((await signIn({ token: 'not a jwt' })).status, 401);
     for (const response of [user, writer, forged, expired]) {
@@ -145,7 +157,9 @@ describe('console sign-in and the session cookie', () => {
   });
 
   test('a session made from a token ends when the token expires, if sooner', async () => {
-    const response = await signIn({ token: await api.token({ sub: 'usr_short', roles: ['admin'], expiresIn: 900 }) });
+    const response = await signIn({
+      token: await api.token({ sub: 'usr_short', roles: ['admin'], expiresIn: 900 }),
+    });
     assert.equal(response.status, 200);
     const expiresAt = Date.parse(String((response.body.data as Record<string, unknown>).expires_at));
     assert.ok(Math.abs(expiresAt - (Date.now() + 900_000)) < 60_000, 'at the token’s exp');
@@ -188,7 +202,10 @@ describe('console sign-in and the session cookie', () => {
     assert.equal(other.status, 403);
     assert.equal((await withCookie('GET', '/v1/retention/tnt_b', cookie)).status, 403);
     assert.equal((await withCookie('GET', '/v1/retention/tnt_a', cookie)).status, 200);
-    assert.equal((await withCookie('GET', '/v1/integrity/communication-log/key?tenant_id=tnt_b', cookie)).status, 403);
+    assert.equal(
+      (await withCookie('GET', '/v1/integrity/communication-log/key?tenant_id=tnt_b', cookie)).status,
+      403,
+    );
 
     const tenants = await withCookie('GET', '/v1/console/tenants', cookie);
     assert.deepEqual(tenants.body.data, { items: ['tnt_a'] });
@@ -220,7 +237,9 @@ describe('console sign-in and the session cookie', () => {
     const auditor = await admin('usr_auditor');
     let record: Record<string, unknown> | undefined;
     await waitFor('the cookie read in the access log', async () => {
-      const page = await api.request('GET', '/admin/access-logs?actor=usr_console_reader', { token: auditor });
+      const page = await api.request('GET', '/admin/access-logs?actor=usr_console_reader', {
+        token: auditor,
+      });
       record = (page.body.items as Record<string, unknown>[] | undefined)?.[0];
       return record !== undefined;
     });
@@ -235,7 +254,10 @@ describe('console sign-in and the session cookie', () => {
   test('a change by cookie needs the server’s own Origin; by token it does not', async () => {
     const cookie = await cookieFor(platformAdmin);
     const put = (headers: Record<string, string>) =>
-      api.request('PUT', '/v1/retention/tnt_a', { body: { 'operate-logs': '30d' }, headers: { cookie, ...headers } });
+      api.request('PUT', '/v1/retention/tnt_a', {
+        body: { 'operate-logs': '30d' },
+        headers: { cookie, ...headers },
+      });
     const missing = await put({});
     assert.equal(missing.status, 403);
     assert.deepEqual(Object.keys(missing.body).sort(), ['code', 'message', 'timestamp']);
@@ -255,7 +277,10 @@ describe('console sign-in and the session cookie', () => {
       assert.equal((await withCookie(method, path, cookie)).status, 403, `${method} ${path}`);
     }
     const root = await admin('usr_root');
-    const byToken = await api.request('PUT', '/v1/retention/tnt_a', { token: root, body: { 'operate-logs': null } });
+    const byToken = await api.request('PUT', '/v1/retention/tnt_a', {
+      token: root,
+      body: { 'operate-logs': null },
+    });
     assert.equal(byToken.status, 200, 'a bearer token needs no Origin');
   });
 
@@ -275,7 +300,10 @@ describe('console sign-in and the session cookie', () => {
     assert.match(out.headers.getSetCookie()[0] ?? '', /^sealog_session=; Max-Age=0; Path=\/;/);
     assert.equal((await withCookie('GET', '/v1/console/session', cookie)).status, 401);
     assert.equal((await withCookie('GET', '/admin/communication/logs', cookie)).status, 401);
-    assert.equal((await withCookie('DELETE', '/v1/console/session', cookie, { origin: api.url })).status, 200);
+    assert.equal(
+      (await withCookie('DELETE', '/v1/console/session', cookie, { origin: api.url })).status,
+      200,
+    );
     assert.equal((await api.request('GET', '/v1/console/session')).status, 401, 'no cookie');
   });
 

@@ -46,7 +46,12 @@ describe('/console: the built single-page app', () => {
   const get = (path: string) => fetch(`${api.url}${path}`);
 
   test('every console path answers index.html, uncached, without authentication', async () => {
-    for (const path of ['/console', '/console/', '/console/sign-in', '/console/operate-log?x=1&tenant_id=t']) {
+    for (const path of [
+      '/console',
+      '/console/',
+      '/console/sign-in',
+      '/console/operate-log?x=1&tenant_id=t',
+    ]) {
       const response = await get(path);
       assert.equal(response.status, 200, path);
       assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8');

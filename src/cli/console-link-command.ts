@@ -1,4 +1,8 @@
-import { ConsoleSessionService, DEFAULT_LINK_TTL_SECONDS, MAX_LINK_TTL_SECONDS } from '../domain/console-sessions.js';
+import {
+  ConsoleSessionService,
+  DEFAULT_LINK_TTL_SECONDS,
+  MAX_LINK_TTL_SECONDS,
+} from '../domain/console-sessions.js';
 import { ROLE_ADMIN } from '../domain/principal.js';
 import { openStore } from '../storage/open-store.js';
 import {
@@ -58,7 +62,8 @@ export async function consoleLinkCommand(args: string[], env: NodeJS.ProcessEnv)
   if (values.sub === undefined || values.sub === '') {
     throw new UsageError('--sub is required: the user the link signs in. See: sealog console-link --help');
   }
-  if (values.tenant === '') throw new UsageError('--tenant must not be empty; leave it out for a platform admin');
+  if (values.tenant === '')
+    throw new UsageError('--tenant must not be empty; leave it out for a platform admin');
   const roles = (values.role ?? []).flatMap((role) => role.split(',')).filter((role) => role !== '');
   if (!roles.includes(ROLE_ADMIN)) {
     throw new UsageError(

@@ -175,7 +175,11 @@ export interface ConsoleSessionRepository {
    * `session` with the link's grant. Returns the session stored; undefined (storing nothing) when
    * there is no such link, it was used already or it expired: a link works once.
    */
-  redeemLink(linkHash: string, session: NewConsoleSession, nowMs: number): Promise<ConsoleSession | undefined>;
+  redeemLink(
+    linkHash: string,
+    session: NewConsoleSession,
+    nowMs: number,
+  ): Promise<ConsoleSession | undefined>;
   /** Stores a new session (forgetting expired links and sessions). */
   insertSession(session: ConsoleSession, nowMs: number): Promise<void>;
   /** The session of `sessionHash` if it has not expired at `nowMs`; undefined otherwise. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ConsoleGrant, ConsoleSession, ConsoleSessionRepository } from './audit-store.js';
+import type { ConsoleGrant, ConsoleSessionRepository } from './audit-store.js';
 import { AuthenticationError, PermissionError } from './errors.js';
 import { isAdmin, type Principal } from './principal.js';
 

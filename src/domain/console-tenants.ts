@@ -12,7 +12,8 @@ export interface TenantLogs {
  * a tenant admin only their own. PermissionError for anyone else.
  */
 export async function consoleTenants(principal: Principal, logs: TenantLogs): Promise<string[]> {
-  if (!isAdmin(principal)) throw new PermissionError('only admins use the console: the admin role is required');
+  if (!isAdmin(principal))
+    throw new PermissionError('only admins use the console: the admin role is required');
   if (principal.tenantId !== undefined) return [principal.tenantId];
   const tenants = new Set<string>();
   // '' files a platform admin's reads of every tenant in the access log: no tenant of its own.

@@ -8,7 +8,12 @@ import { formatRfc3339 } from '../../domain/time.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import { principalOf } from '../plugins/authentication.js';
 import { envelope } from '../presenters.js';
-import { SessionResponses, SignInBody, SignOutResponses, TenantsResponses } from './console-session-schemas.js';
+import {
+  SessionResponses,
+  SignInBody,
+  SignOutResponses,
+  TenantsResponses,
+} from './console-session-schemas.js';
 import {
   clearSessionCookie,
   hasSessionCookie,
@@ -46,7 +51,8 @@ async function cookieSession(
 ): Promise<ActiveSession> {
   const sessionId = sessionIdOf(request);
   const session = sessionId === undefined ? undefined : await sessions.find(sessionId);
-  if (session === undefined) throw new AuthenticationError('not signed in to the console (or the session ended)');
+  if (session === undefined)
+    throw new AuthenticationError('not signed in to the console (or the session ended)');
   return session;
 }
 
@@ -105,7 +111,8 @@ export const consoleSessionRoutes: FastifyPluginAsyncTypebox<{
         ...common,
         operationId: 'getConsoleSession',
         summary: 'Who the console is signed in as',
-        description: 'The session of the sealog_session cookie: user, tenant, roles and when it ends; 401 without one.',
+        description:
+          'The session of the sealog_session cookie: user, tenant, roles and when it ends; 401 without one.',
         security: [],
         response: SessionResponses,
       },

@@ -1,5 +1,10 @@
 import { Type } from 'typebox';
-import { authmsErrorResponses, enveloped, NullableString, SimpleResponse } from '../schemas/authms-envelope.js';
+import {
+  authmsErrorResponses,
+  enveloped,
+  NullableString,
+  SimpleResponse,
+} from '../schemas/authms-envelope.js';
 
 /** POST /v1/console/sessions: exactly one of a link secret or a token. */
 export const SignInBody = Type.Object(
@@ -48,7 +53,8 @@ export const TenantsResponses = {
     {
       data: Type.Object({
         items: Type.Array(Type.String(), {
-          description: 'tenant ids ascending: every tenant with logs for a platform admin, their own for a tenant admin',
+          description:
+            'tenant ids ascending: every tenant with logs for a platform admin, their own for a tenant admin',
         }),
       }),
     },

@@ -32,7 +32,8 @@ export function requireBearerToken(
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
     const authorization = request.headers.authorization;
-    const sessionId = authorization === undefined && sessions !== undefined ? sessionIdOf(request) : undefined;
+    const sessionId =
+      authorization === undefined && sessions !== undefined ? sessionIdOf(request) : undefined;
     if (sessionId === undefined || sessions === undefined) {
       request.principal = await verify(authorization);
       return;

@@ -34,7 +34,11 @@ export class SqliteConsoleSessionRepository implements ConsoleSessionRepository 
     return this.writer.run({ type: 'insert-console-link', link, nowMs });
   }
 
-  redeemLink(linkHash: string, session: NewConsoleSession, nowMs: number): Promise<ConsoleSession | undefined> {
+  redeemLink(
+    linkHash: string,
+    session: NewConsoleSession,
+    nowMs: number,
+  ): Promise<ConsoleSession | undefined> {
     return this.writer.run({ type: 'redeem-console-link', linkHash, session, nowMs });
   }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthenticationError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
-import { changesState, requireOwnOrigin, sessionIdOf } from '../console/session-cookie.js';
+import { changesState, hasSessionCookie, requireOwnOrigin, sessionIdOf } from '../console/session-cookie.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,14 +32,13 @@ export function requireBearerToken(
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
     const authorization = request.headers.authorization;
-    const sessionId =
-      authorization === undefined && sessions !== undefined ? sessionIdOf(request) : undefined;
-    if (sessionId === undefined || sessions === undefined) {
+    if (sessions === undefined || authorization !== undefined || !hasSessionCookie(request)) {
       request.principal = await verify(authorization);
       return;
     }
     if (changesState(request)) requireOwnOrigin(request, true);
-    const principal = await sessions(sessionId);
+    const sessionId = sessionIdOf(request);
+    const principal = sessionId === undefined ? undefined : await sessions(sessionId);
     if (principal === undefined) {
       throw new AuthenticationError('the console session ended or expired: sign in again');
     }

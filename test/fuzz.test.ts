@@ -196,6 +196,8 @@ describe(`fuzzing every documented route (${TEST_STORE})`, () => {
       to: ['1', '3'],
       start: ['0'],
       limit: ['10'],
+      // POST /v1/console/sessions signs in with a token the platform issued (an admin's).
+      token: [await api.token({ sub: 'usr_fuzz_console', tenant_id: TENANT, roles: ['admin'] })],
     };
     const tuya: TuyaProjectCredentials = { clientId: CLIENT_ID, secret: SECRET, accessToken };
     context = {

@@ -4,11 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import type { HttpLimits, TuyaSettings } from './config.js';
 import { ConsoleSessionService } from './domain/console-sessions.js';
 import { TuyaSessionService } from './domain/tuya-sessions.js';
-import {
-  CONSOLE_TAG,
-  consoleSessionRoutes,
-  consoleTenantRoutes,
-} from './http/console/console-session-routes.js';
+import { consoleSessionRoutes, consoleTenantRoutes } from './http/console/console-session-routes.js';
 import { consoleStatic, defaultConsoleRoot } from './http/console/console-static.js';
 import type { TokenVerifier } from './http/auth/token-verifier.js';
 import { requireBearerToken } from './http/plugins/authentication.js';
@@ -124,7 +120,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     INTEGRITY_TAG,
     PRIVACY_TAG,
     RETENTION_TAG,
-    CONSOLE_TAG,
   ]);
 
   const now = deps.now ?? Date.now;

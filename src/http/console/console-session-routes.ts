@@ -8,6 +8,7 @@ import { formatRfc3339 } from '../../domain/time.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import { principalOf } from '../plugins/authentication.js';
 import { envelope } from '../presenters.js';
+import { CONSOLE_TAG } from '../schemas/log-query-schemas.js';
 import {
   SessionResponses,
   SignInBody,
@@ -21,14 +22,6 @@ import {
   sessionIdOf,
   setSessionCookie,
 } from './session-cookie.js';
-
-/** The OpenAPI tag of the console's routes. */
-export const CONSOLE_TAG = {
-  name: 'console',
-  description:
-    'The web console at /console: signing in by a one-time link (sealog console-link) or a token, ' +
-    'which sets the sealog_session cookie; the cookie then authenticates every bearer route',
-};
 
 const common = { tags: [CONSOLE_TAG.name] };
 

@@ -231,6 +231,30 @@ describe(`GET /v1/export/{kind} (${TEST_STORE})`, () => {
     assert.equal((await exportOf('mfa-config-audit-log', '')).text, '');
   });
 
+  test('HEAD answers the headers and reads no row', async () => {
+    const header = await api.token({ sub: 'usr_head', tenant_id: 'tnt_a', roles: ['admin'] });
+    const response = await fetch(`${api.url}/v1/export/communication-log?format=csv`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${header}` },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
+    assert.match(
+      String(response.headers.get('content-disposition')),
+      /^attachment; filename="sealog-communication-log-tnt_a-/,
+    );
+    let entries: Item[] = [];
+    await waitFor('the HEAD in the access log', async () => {
+      const { body } = await api.request('GET', '/admin/access-logs?actor=usr_head', { token: admin });
+      entries = body.items as Item[];
+      return entries.length > 0;
+    });
+    const entry = entries.at(0);
+    assert.ok(entry);
+    assert.equal(entry.method, 'HEAD');
+    assert.equal(entry.row_count, 0);
+  });
+
   test('bad input is a 400 in the AuthMS shape', async () => {
     for (const query of [
       'format=xlsx',

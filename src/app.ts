@@ -1,7 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { HttpLimits, TuyaSettings } from './config.js';
+import { ConsoleSessionService } from './domain/console-sessions.js';
 import { TuyaSessionService } from './domain/tuya-sessions.js';
+import { consoleSessionRoutes, consoleTenantRoutes } from './http/console/console-session-routes.js';
+import { consoleStatic, defaultConsoleRoot } from './http/console/console-static.js';
 import type { TokenVerifier } from './http/auth/token-verifier.js';
 import { requireBearerToken } from './http/plugins/authentication.js';
 import { clientConnectionOptions, limitConnections } from './http/plugins/client-connections.js';
@@ -49,13 +53,27 @@ export interface AppDependencies {
   retention: RetentionService;
   /** Retention purges: GET /v1/retention/reports. */
   purge: PurgeService;
+  /** How long a console sign-in lasts, ms (CONSOLE_SESSION_TTL; default 8 h). */
+  consoleSessionTtlMs?: number;
+  /** The console's build output served at /console (default dist/console/ of the package). */
+  consoleRoot?: string;
 }
+
+/** A console sign-in's lifetime unless configured: 8 hours, in ms. */
+const DEFAULT_CONSOLE_SESSION_TTL_MS = 8 * 3_600_000;
 
 /** The OpenAPI tag of the ingest routes every kind adds. */
 const INGEST_TAG = { name: 'ingest', description: 'Writing logs: batches of records, delivery receipts' };
 
 /** Secrets that must never reach the log, wherever they appear in a request. */
-const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["access_token"]', 'req.headers.sign'];
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["access_token"]',
+  'req.headers.sign',
+  // The console's session id.
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
 
 /** The request as logged: Tuya's refresh call carries its refresh token in the path. */
 function requestForLog(request: FastifyRequest) {
@@ -89,6 +107,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   limitConnections(app, deps.limits);
   echoRequestId(app);
   installMetrics(app, deps.metrics);
+  // Parses Cookie for every route: the console's session cookie authenticates the bearer routes.
+  await app.register(cookie);
   installSchemaValidators(app);
   installErrorHandler(app);
   installNotFoundHandler(app);
@@ -104,9 +124,20 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   const now = deps.now ?? Date.now;
   const kinds = LOG_KINDS.map((kind) => kind.routes({ store: deps.store, now }));
+  const consoleSessions = new ConsoleSessionService(
+    deps.store.consoleSessions,
+    { sessionTtlMs: deps.consoleSessionTtlMs ?? DEFAULT_CONSOLE_SESSION_TTL_MS },
+    now,
+  );
   await app.register(healthRoutes, { store: deps.store });
+  await app.register(consoleSessionRoutes, { sessions: consoleSessions, verifyToken: deps.verifyToken, now });
+  await app.register(consoleStatic, { root: deps.consoleRoot ?? defaultConsoleRoot() });
   await app.register(async (api) => {
-    requireBearerToken(api, deps.verifyToken);
+    requireBearerToken(
+      api,
+      deps.verifyToken,
+      async (sessionId) => (await consoleSessions.find(sessionId))?.principal,
+    );
     for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
     await api.register(logQueryRoutes, { store: deps.store, kinds: LOG_KINDS, now });
@@ -114,6 +145,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await api.register(erasureRoutes, { service: new ErasureService(deps.store, now) });
     await api.register(purgeRoutes, { service: deps.purge });
     await api.register(retentionRoutes, { service: deps.retention });
+    await api.register(consoleTenantRoutes, { logs: deps.store.integrity });
   });
   await app.register(tuyaApi, {
     projects: new Map(deps.tuya.projects.map((project) => [project.clientId, project])),

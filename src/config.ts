@@ -94,6 +94,8 @@ export interface Config {
   retention: PolicyPeriods;
   /** PURGE_INTERVAL in ms: between scheduled retention purges; 0 for none. */
   purgeIntervalMs: number;
+  /** CONSOLE_SESSION_TTL in ms: how long a web console sign-in lasts (a session from a token: at most until its exp). */
+  consoleSessionTtlMs: number;
 }
 
 /** Sealed personal fields and the signed logs (docs/integrity.md). */
@@ -266,6 +268,11 @@ export const SETTINGS = {
       'an override: key=period,… with periods <n>d, <n>h or forever, e.g. communication-logs.content=7d; ' +
       `defaults ${DEFAULT_RETENTION}`,
   },
+  CONSOLE_SESSION_TTL: {
+    flag: 'console-session-ttl',
+    default: '28800',
+    help: 'seconds a web console sign-in lasts (at most until the exp of the token it was made from)',
+  },
   TUYA_CLIENTS: {
     flag: 'tuya-clients',
     default: undefined,
@@ -363,6 +370,8 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
     },
     retention: parseRetention(value('RETENTION')),
     purgeIntervalMs: parseInteger('PURGE_INTERVAL', required('PURGE_INTERVAL'), 0, 30 * 86_400) * 1000,
+    consoleSessionTtlMs:
+      parseInteger('CONSOLE_SESSION_TTL', required('CONSOLE_SESSION_TTL'), 60, 30 * 86_400) * 1000,
   };
 }
 

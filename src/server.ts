@@ -43,6 +43,8 @@ export interface StartOptions {
    * registry when absent. With a source given, METRICS_PORT is not listened on here.
    */
   metricsSource?: MetricsSource;
+  /** The console's build output (default dist/console/ of the package); tests serve a fixture. */
+  consoleRoot?: string;
 }
 
 /**
@@ -95,6 +97,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       integrity: integrity.service,
       retention,
       purge,
+      consoleSessionTtlMs: config.consoleSessionTtlMs,
+      ...(options.consoleRoot === undefined ? {} : { consoleRoot: options.consoleRoot }),
     });
     log = app.log;
     if (applied.length > 0) app.log.info({ migrations: applied }, 'store migrated');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { CONSOLE_LINK_HELP } from '../src/cli/console-link-command.js';
 import { ERASE_HELP } from '../src/cli/erase-command.js';
 import { MIGRATE_HELP } from '../src/cli/migrate-command.js';
 import { PURGE_HELP } from '../src/cli/purge-command.js';
@@ -58,8 +59,8 @@ describe('--help text', () => {
     }
   });
 
-  test('token, migrate, erase and purge: descriptions aligned with the setting rows among their own options', () => {
-    for (const help of [TOKEN_HELP, MIGRATE_HELP, ERASE_HELP, PURGE_HELP]) {
+  test('token, console-link, migrate, erase and purge: descriptions aligned with the setting rows among their own options', () => {
+    for (const help of [TOKEN_HELP, CONSOLE_LINK_HELP, MIGRATE_HELP, ERASE_HELP, PURGE_HELP]) {
       const lines = optionLines(help);
       assert.equal(new Set(descriptionColumns(lines)).size, 1, lines.join('\n'));
       assert.match(lines.at(-1) ?? '', /^ {2}-h, --help {2,}show this help$/);

@@ -36,7 +36,17 @@ describe('sealog CLI', { skip: pass }, () => {
   });
 
   test('every command has --help', async () => {
-    const commands = ['serve', 'token', 'migrate', 'copy', 'verify', 'erase', 'purge', 'openapi'];
+    const commands = [
+      'serve',
+      'token',
+      'console-link',
+      'migrate',
+      'copy',
+      'verify',
+      'erase',
+      'purge',
+      'openapi',
+    ];
     for (const args of [['--help'], ...commands.map((command) => [command, '--help'])]) {
       const { code, stdout } = await run(args);
       assert.equal(code, 0, args.join(' '));

@@ -67,7 +67,7 @@ function operateLogs(tenant: string, count: number) {
 }
 
 const qs = (query: Query) =>
-  new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
 
 describe(`GET /v1/logs/{kind} (${TEST_STORE})`, () => {
   let api: TestServer;
@@ -190,7 +190,7 @@ describe(`GET /v1/logs/{kind} (${TEST_STORE})`, () => {
   });
 
   test('filters match the kinds’ own APIs', async () => {
-    for (const query of [
+    for (const query of <Query[]>[
       { user_id: 'usr_1' },
       { channel: 'email' },
       { status: 'failed' },
@@ -204,7 +204,7 @@ describe(`GET /v1/logs/{kind} (${TEST_STORE})`, () => {
         JSON.stringify(query),
       );
     }
-    for (const query of [
+    for (const query of <Query[]>[
       { action: 'mfa_totp.disabled' },
       { target_type: 'mfa_sms' },
       { operator_id: 'usr_op1' },
@@ -217,7 +217,7 @@ describe(`GET /v1/logs/{kind} (${TEST_STORE})`, () => {
         JSON.stringify(query),
       );
     }
-    for (const query of [
+    for (const query of <Query[]>[
       { operate_type: '登录' },
       { merchant_code: 'm2' },
       { operate_type: 'login', merchant_code: 'm1' },

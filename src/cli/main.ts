@@ -22,6 +22,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const { tokenCommand, TOKEN_HELP } = await import('./token-command.js');
     return { run: tokenCommand, help: TOKEN_HELP };
   },
+  'console-link': async () => {
+    const { consoleLinkCommand, CONSOLE_LINK_HELP } = await import('./console-link-command.js');
+    return { run: consoleLinkCommand, help: CONSOLE_LINK_HELP };
+  },
   migrate: async () => {
     const { migrateCommand, MIGRATE_HELP } = await import('./migrate-command.js');
     return { run: migrateCommand, help: MIGRATE_HELP };
@@ -51,14 +55,15 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 const HELP = `Usage: sealog <command> [options]
 
 Commands:
-  serve     start the HTTP server (--demo loads demo data)
-  token     mint a token for local use
-  migrate   bring the store's schema up to date
-  copy      copy a SQLite store into PostgreSQL (resumable, verified)
-  verify    check the store against its signed integrity logs
-  erase     erase a data subject: its personal fields read [erased], proofs stay valid
-  purge     remove the logs older than their retention (--dry-run counts them)
-  openapi   print the OpenAPI document of the HTTP API (JSON, on stdout)
+  serve         start the HTTP server (--demo loads demo data)
+  token         mint a token for local use
+  console-link  print a one-time link signing a browser in to the web console (/console)
+  migrate       bring the store's schema up to date
+  copy          copy a SQLite store into PostgreSQL (resumable, verified)
+  verify        check the store against its signed integrity logs
+  erase         erase a data subject: its personal fields read [erased], proofs stay valid
+  purge         remove the logs older than their retention (--dry-run counts them)
+  openapi       print the OpenAPI document of the HTTP API (JSON, on stdout)
 
 Run sealog <command> --help for a command's options; sealog --version prints the version.
 `;

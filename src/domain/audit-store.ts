@@ -24,6 +24,8 @@ export interface AuditStore extends SubjectErasure {
   readonly operateLogs: OperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  /** The web console's one-time sign-in links and its sessions (src/domain/console-sessions.ts). */
+  readonly consoleSessions: ConsoleSessionRepository;
   /** Tenants' own retention periods, set by the platform admin (src/retention/). */
   readonly retentionOverrides: RetentionOverrideRepository;
   /** Tamper evidence: every record a leaf of its (tenant, kind) log, and the logs' checkpoints. */
@@ -128,6 +130,62 @@ export interface NonceRepository {
    * already used it and it has not expired: a replay. Expired nonces are forgotten.
    */
   remember(clientId: string, nonce: string, expiresAt: number, nowMs: number): Promise<boolean>;
+}
+
+/** Whom a console sign-in link or session acts as: the principal of every request it authenticates. */
+export interface ConsoleGrant {
+  /** The user id (a token's `sub`). */
+  subject: string;
+  /** The tenant; null for a platform admin. */
+  tenantId: string | null;
+  roles: string[];
+}
+
+/** A one-time console sign-in link, identified by the SHA-256 (hex) of its secret. */
+export interface ConsoleLink extends ConsoleGrant {
+  linkHash: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms; the link is refused from then on. */
+  expiresAt: number;
+}
+
+/** A console session, identified by the SHA-256 (hex) of its id (the cookie's value). */
+export interface ConsoleSession extends ConsoleGrant {
+  sessionHash: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms; the session authenticates nothing from then on. */
+  expiresAt: number;
+}
+
+/** A session about to be made from a link: its grant comes from the link. */
+export type NewConsoleSession = Pick<ConsoleSession, 'sessionHash' | 'createdAt' | 'expiresAt'>;
+
+/**
+ * The console's links and sessions, stored by their hashes only, so that neither the store nor a
+ * backup of it holds a usable credential. Rows that expired are removed whenever a link or session
+ * is stored.
+ */
+export interface ConsoleSessionRepository {
+  /** Stores a new link (forgetting expired links and sessions). */
+  insertLink(link: ConsoleLink, nowMs: number): Promise<void>;
+  /**
+   * Atomically removes the link of `linkHash` and, if it had not expired at `nowMs`, stores
+   * `session` with the link's grant. Returns the session stored; undefined (storing nothing) when
+   * there is no such link, it was used already or it expired: a link works once.
+   */
+  redeemLink(
+    linkHash: string,
+    session: NewConsoleSession,
+    nowMs: number,
+  ): Promise<ConsoleSession | undefined>;
+  /** Stores a new session (forgetting expired links and sessions). */
+  insertSession(session: ConsoleSession, nowMs: number): Promise<void>;
+  /** The session of `sessionHash` if it has not expired at `nowMs`; undefined otherwise. */
+  findSession(sessionHash: string, nowMs: number): Promise<ConsoleSession | undefined>;
+  /** Ends the session of `sessionHash` (removes it); false when there was none. */
+  deleteSession(sessionHash: string): Promise<boolean>;
 }
 
 /** One tenant's own retention period for one policy key (a kind, or a field of one). */

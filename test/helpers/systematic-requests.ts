@@ -130,12 +130,19 @@ function queryValues(param: ParamSpec): string[] {
 
 /** The systematic requests of one route (see the file comment). */
 function routeVariations(route: RouteSpec, known: KnownValues): Variation[] {
-  const variations: Variation[] = [{ tag: 'baseline' }];
+  const validValue = (param: ParamSpec) =>
+    known[param.name]?.[0] ?? (param.schema.type === 'integer' ? String(param.schema.minimum ?? 1) : 'x');
+  // The baseline is a valid request: its required parameters with known values (a route whose
+  // every parameter is required, such as a consistency proof's from and to, otherwise passes
+  // only when a random request happens to get all of them right).
+  const required = route.queryParams
+    .filter((param) => param.required)
+    .map((param) => `${param.name}=${percentEncode(validValue(param))}`);
+  const variations: Variation[] = [{ tag: 'baseline', query: required }];
   for (const param of route.queryParams) {
     const label = `${routeLabel(route)} ?${param.name}=invalid`;
     for (const wire of queryValues(param)) variations.push({ tag: label, query: [`${param.name}=${wire}`] });
-    const valid =
-      known[param.name]?.[0] ?? (param.schema.type === 'integer' ? String(param.schema.minimum ?? 1) : 'x');
+    const valid = validValue(param);
     variations.push(
       {
         tag: label,

@@ -6,6 +6,7 @@ import { applyMigrations } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres-schema.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { describeConsoleSessionsContract } from './console-sessions-contract.js';
 import { describeRetentionOverridesContract } from './retention-overrides-contract.js';
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
 import { communicationLog, describeStoreContract, mfaLog } from './store-contract.js';
@@ -59,6 +60,7 @@ if (TEST_DATABASE_URL === undefined) {
   };
   describeStoreContract('PostgreSQL', openPostgresFixture);
   describeRetentionOverridesContract('PostgreSQL', openPostgresFixture);
+  describeConsoleSessionsContract('PostgreSQL', openPostgresFixture);
   describeListTotalsContract('PostgreSQL', openPostgresFixture);
 
   describe('PostgreSQL store: closing', () => {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { applyMigrations } from '../../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { describeConsoleSessionsContract } from './console-sessions-contract.js';
 import { describeRetentionOverridesContract } from './retention-overrides-contract.js';
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
 import { describeStoreContract, operateLog } from './store-contract.js';
@@ -46,6 +47,7 @@ async function openSqliteFixture(options: { beforeTallies?: boolean } = {}): Pro
 
 describeStoreContract('SQLite file', openSqliteFixture);
 describeRetentionOverridesContract('SQLite file', openSqliteFixture);
+describeConsoleSessionsContract('SQLite file', openSqliteFixture);
 describeListTotalsContract('SQLite file', openSqliteFixture);
 
 test('committed batches reach the database file itself, checkpointed by the worker thread', async () => {

@@ -26,7 +26,8 @@ export function installNotFoundHandler(app: FastifyInstance): void {
     const allowed = new Set(
       routes.filter((route) => route.pattern.test(path)).flatMap((route) => [...route.methods]),
     );
-    if (allowed.size > 0) {
+    // A route of this method that found nothing (a missing static file) is a 404, not a 405.
+    if (allowed.size > 0 && !allowed.has(request.method)) {
       return reply
         .status(405)
         .header('allow', [...allowed].join(', '))

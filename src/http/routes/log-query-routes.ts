@@ -111,6 +111,17 @@ function addExportRoute(app: Plugin, options: LogQueryRouteOptions, description:
     async (request: FastifyRequest, reply) => {
       const params = request.query as LogQueryParams & { format: keyof typeof EXPORT_FORMATS };
       const resolved = resolveLogQuery(description.query, principalOf(request), params);
+      const stamp = new Date(options.now()).toISOString().replace(/[-:]/g, '').slice(0, 15);
+      const scope = resolved.tenantId === undefined ? 'all' : fileNamePart(resolved.tenantId);
+      reply
+        .type(EXPORT_FORMATS[params.format])
+        .header(
+          'content-disposition',
+          `attachment; filename="sealog-${kind}-${scope}-${stamp}.${params.format}"`,
+        )
+        .header('cache-control', 'no-store');
+      // HEAD reads nothing: Fastify would drain a stream it cannot send, walking every row for no one.
+      if (request.method === 'HEAD') return reply.send();
       const batches = walkLogs(
         options.store,
         description.query,
@@ -121,21 +132,12 @@ function addExportRoute(app: Plugin, options: LogQueryRouteOptions, description:
       // is a 503 rather than a cut download.
       const first = await batches.next();
       const encode = params.format === 'csv' ? csvEncoder(fields) : ndjsonEncoder();
-      const stamp = new Date(options.now()).toISOString().replace(/[-:]/g, '').slice(0, 15);
-      const scope = resolved.tenantId === undefined ? 'all' : fileNamePart(resolved.tenantId);
-      return reply
-        .type(EXPORT_FORMATS[params.format])
-        .header(
-          'content-disposition',
-          `attachment; filename="sealog-${kind}-${scope}-${stamp}.${params.format}"`,
-        )
-        .header('cache-control', 'no-store')
-        .send(
-          Readable.from(exportText(request, description, fields, encode, first, batches), {
-            objectMode: false,
-            highWaterMark: 64 * 1024,
-          }),
-        );
+      return reply.send(
+        Readable.from(exportText(request, description, fields, encode, first, batches), {
+          objectMode: false,
+          highWaterMark: 64 * 1024,
+        }),
+      );
     },
   );
 }

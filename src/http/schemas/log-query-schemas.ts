@@ -4,12 +4,14 @@ import type { LogQueryDescription } from '../../kinds/log-kind-module.js';
 import { authmsErrorResponses, enveloped, TenantQuery } from './authms-envelope.js';
 import { QueryObject } from './query-object.js';
 
-/** The OpenAPI tag of the console's reads. */
+/** The OpenAPI tag of the console's routes: its sign-in and its reads. */
 export const CONSOLE_TAG = {
   name: 'console',
   description:
-    'The console’s reads of every kind: cursor pages, streamed exports (NDJSON, CSV), with the same filters, ' +
-    'masking and erasure as each kind’s own API; admins only, every read recorded in the access log',
+    'The web console at /console and what it reads. Signing in by a one-time link (sealog console-link) or a ' +
+    'token sets the sealog_session cookie, which then authenticates every bearer route. Its reads of every ' +
+    'kind: cursor pages, streamed exports (NDJSON, CSV), with the same filters, masking and erasure as each ' +
+    'kind’s own API; admins only, every read recorded in the access log',
 };
 
 const INSTANT = { format: 'date-time' } as const;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generateId } from '../../domain/ids.js';
 import { isAdmin } from '../../domain/principal.js';
 import { isStorableText } from '../../domain/storable-text.js';
@@ -43,6 +44,9 @@ function isSecretName(name: string): boolean {
   const word = name.toLowerCase().replace(/[^a-z]/g, '');
   return word.endsWith('sign') || SECRET_WORDS.some((secret) => word.includes(secret));
 }
+
+/** The error of a streamed answer that ended before its end without an error of its own. */
+const CUT_SHORT = 'the answer was cut short: the client closed the connection before its end';
 
 /** How validation messages echo a value: `(got "…")`, up to the last quote (the value may hold one). */
 const ECHOED_VALUE = /\(got ".*"\)?/s;
@@ -99,39 +103,54 @@ function recordReads(app: FastifyInstance, api: ApiName, recorder: AccessRecorde
     request.readRows = rowsIn(payload);
     done(null, payload);
   });
+  const recorded = new WeakSet<FastifyRequest>();
+  const record = (request: FastifyRequest, reply: FastifyReply) => {
+    if (recorded.has(request)) return;
+    recorded.add(request);
+    const audited = request.routeOptions.config.audited === true;
+    const isRead = request.method === 'GET' || request.method === 'HEAD';
+    const who = isRead || audited ? callerOf(request, api, reply.statusCode) : undefined;
+    const route = request.routeOptions.url;
+    if (who === undefined || route === undefined) return;
+    const accessedAt = now();
+    recorder.record({
+      actor: storable(who.actor),
+      tenant_id: storable(who.tenant_id),
+      id: generateId(ACCESS_LOG_TABLE.idPrefix, accessedAt),
+      accessed_at: accessedAt,
+      api,
+      method: request.method,
+      route,
+      query: JSON.stringify({
+        ...(audited ? pathParameters(request) : {}),
+        ...declaredParameters(request),
+      }),
+      row_count: request.readRows,
+      status: reply.statusCode,
+      error: storable(request.readError),
+      ip: request.readIp === '' ? clientIp(request) : request.readIp,
+      duration_ms: Math.round(reply.elapsedTime),
+    });
+  };
   app.addHook('onSend', (request, reply, payload, done) => {
     request.readError = errorIn(request, reply.statusCode, payload);
     // Taken while the socket is still there: by onResponse a client that hung up (a load tester
     // ending its run) has none, and the record would have no address.
     request.readIp = clientIp(request);
+    // A streamed answer (an export) cut before its end, by a client that left or by a failure
+    // mid-stream, never reaches onResponse: it is recorded when its connection closes, with the
+    // rows sent until then, so that no export escapes the access log by being abandoned.
+    if (payload instanceof Readable) {
+      reply.raw.once('close', () => {
+        if (reply.raw.writableFinished) return;
+        if (request.readError === '') request.readError = CUT_SHORT;
+        record(request, reply);
+      });
+    }
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const audited = request.routeOptions.config.audited === true;
-    const isRead = request.method === 'GET' || request.method === 'HEAD';
-    const who = isRead || audited ? callerOf(request, api, reply.statusCode) : undefined;
-    const route = request.routeOptions.url;
-    if (who !== undefined && route !== undefined) {
-      const accessedAt = now();
-      recorder.record({
-        actor: storable(who.actor),
-        tenant_id: storable(who.tenant_id),
-        id: generateId(ACCESS_LOG_TABLE.idPrefix, accessedAt),
-        accessed_at: accessedAt,
-        api,
-        method: request.method,
-        route,
-        query: JSON.stringify({
-          ...(audited ? pathParameters(request) : {}),
-          ...declaredParameters(request),
-        }),
-        row_count: request.readRows,
-        status: reply.statusCode,
-        error: storable(request.readError),
-        ip: request.readIp === '' ? clientIp(request) : request.readIp,
-        duration_ms: Math.round(reply.elapsedTime),
-      });
-    }
+    record(request, reply);
     done();
   });
   app.addHook('onClose', async () => {

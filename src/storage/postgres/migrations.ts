@@ -651,6 +651,33 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX purge_reports_by_tenant ON purge_reports (tenant_id, started_at);
     `,
   },
+  {
+    version: 11,
+    name: 'console sessions',
+    sql: `
+      -- The web console's one-time sign-in links (sealog console-link) and its sessions, each by the
+      -- SHA-256 of its secret: the store never holds a usable credential. Roles as a JSON array;
+      -- tenant_id NULL for a platform admin. Expired rows go whenever a link or session is stored.
+      CREATE TABLE console_links (
+        link_hash  text COLLATE "C" PRIMARY KEY,
+        subject    text   NOT NULL,
+        tenant_id  text COLLATE "C",
+        roles      text   NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX console_links_by_expiry ON console_links (expires_at);
+      CREATE TABLE console_sessions (
+        session_hash text COLLATE "C" PRIMARY KEY,
+        subject      text   NOT NULL,
+        tenant_id    text COLLATE "C",
+        roles        text   NOT NULL,
+        created_at   bigint NOT NULL,
+        expires_at   bigint NOT NULL
+      );
+      CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+    `,
+  },
 ];
 
 /**

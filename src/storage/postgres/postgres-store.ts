@@ -5,6 +5,7 @@ import {
   type AppliedMigration,
   type DataMigrationProgress,
   type AuditStore,
+  type ConsoleSessionRepository,
   type LogRows,
   type NonceRepository,
   type RetentionOverrideRepository,
@@ -21,6 +22,7 @@ import {
 import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
 import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { PgCommunicationLogRepository } from './communication-log-repository.js';
+import { PgConsoleSessionRepository } from './console-session-repository.js';
 import { applyMigrations, MIGRATION_LOCK_KEY } from './migrations.js';
 import { PgIntegrityStore } from './integrity/pg-integrity-store.js';
 import { PgLeafReader } from './integrity/pg-leaf-reader.js';
@@ -73,6 +75,7 @@ export class PostgresStore implements AuditStore {
   private readonly keywords: PgKeywordPages;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
   readonly retentionOverrides: RetentionOverrideRepository;
   private readonly pool: PgPool;
   private readonly partitions: PartitionKeeper;
@@ -124,6 +127,7 @@ export class PostgresStore implements AuditStore {
     );
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
+    this.consoleSessions = new PgConsoleSessionRepository(this.pool);
     this.retentionOverrides = new PgRetentionOverrideRepository(this.pool);
   }
 

@@ -440,6 +440,33 @@ const MIGRATIONS: readonly Migration[] = [
       DROP INDEX IF EXISTS operate_logs_by_user;
     `,
   },
+  {
+    version: 12,
+    name: 'console sessions',
+    sql: `
+      -- The web console's one-time sign-in links (sealog console-link) and its sessions, each by the
+      -- SHA-256 of its secret: the store never holds a usable credential. Roles as a JSON array;
+      -- tenant_id NULL for a platform admin. Expired rows go whenever a link or session is stored.
+      CREATE TABLE console_links (
+        link_hash  TEXT    PRIMARY KEY,
+        subject    TEXT    NOT NULL,
+        tenant_id  TEXT,
+        roles      TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX console_links_by_expiry ON console_links (expires_at);
+      CREATE TABLE console_sessions (
+        session_hash TEXT    PRIMARY KEY,
+        subject      TEXT    NOT NULL,
+        tenant_id    TEXT,
+        roles        TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+    `,
+  },
 ];
 
 /**

@@ -6,6 +6,7 @@ import type {
   AppliedMigration,
   DataMigrationProgress,
   AuditStore,
+  ConsoleSessionRepository,
   LogRows,
   NonceRepository,
   RetentionOverrideRepository,
@@ -22,6 +23,7 @@ import {
 import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
 import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { SqliteCommunicationLogRepository } from './tables/communication-log-repository.js';
+import { SqliteConsoleSessionRepository } from './tables/console-session-repository.js';
 import { asPromise } from './engine/as-promise.js';
 import { applyMigrations, knownMigrations } from './migrations.js';
 import { SqliteNonceRepository } from './tables/nonce-repository.js';
@@ -97,6 +99,7 @@ export class SqliteStore implements AuditStore {
   readonly operateLogs: SqliteOperateLogRepository;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
   readonly retentionOverrides: RetentionOverrideRepository;
   private readonly db: Database.Database;
   private indexer: SearchIndexer | undefined;
@@ -162,6 +165,7 @@ export class SqliteStore implements AuditStore {
     this.purge = new SqlitePurgeStore(this.db, this.writer);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
     this.nonces = new SqliteNonceRepository(this.writer);
+    this.consoleSessions = new SqliteConsoleSessionRepository(this.db, this.writer);
     this.retentionOverrides = new SqliteRetentionOverrideRepository(this.db, this.writer);
   }
 

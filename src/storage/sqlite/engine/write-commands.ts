@@ -1,5 +1,11 @@
 import { deserialize, serialize } from 'node:v8';
-import type { RetentionOverrideChange, TuyaTokenPair } from '../../../domain/audit-store.js';
+import type {
+  ConsoleLink,
+  ConsoleSession,
+  NewConsoleSession,
+  RetentionOverrideChange,
+  TuyaTokenPair,
+} from '../../../domain/audit-store.js';
 import type { CommunicationLogWithHistory } from '../../../kinds/communication-log/communication-log-repository.js';
 import type { StatusTransition } from '../../../kinds/communication-log/communication-log-table.js';
 import type { LogRow } from '../../../kinds/log-table.js';
@@ -43,6 +49,10 @@ export type WriteCommand =
   | { type: 'insert-tuya-token'; pair: TuyaTokenPair }
   | { type: 'rotate-tuya-token'; clientId: string; refreshHash: string; next: TuyaTokenPair; nowMs: number }
   | { type: 'remember-nonce'; clientId: string; nonce: string; expiresAt: number; nowMs: number }
+  | { type: 'insert-console-link'; link: ConsoleLink; nowMs: number }
+  | { type: 'redeem-console-link'; linkHash: string; session: NewConsoleSession; nowMs: number }
+  | { type: 'insert-console-session'; session: ConsoleSession; nowMs: number }
+  | { type: 'delete-console-session'; sessionHash: string }
   /** `operateLogs`: what a reader found of the subject's operate logs just before. */
   | { type: 'erase-subject'; request: ErasureRequest; operateLogs: ScannedOperateLogs }
   /** After an erasure's commit, outside any transaction (see STANDALONE_COMMANDS). */
@@ -86,6 +96,10 @@ export interface WriteResults {
   'insert-tuya-token': undefined;
   'rotate-tuya-token': boolean;
   'remember-nonce': boolean;
+  'insert-console-link': undefined;
+  'redeem-console-link': ConsoleSession | undefined;
+  'insert-console-session': undefined;
+  'delete-console-session': boolean;
   'erase-subject': ErasedInStore;
   /** Whether the files hold no copy of the erased bytes any more (false: readers kept a WAL busy). */
   'scrub-erased': boolean;

@@ -3,6 +3,7 @@ import { HASH_BYTES } from '../../../integrity/merkle/rfc6962-hashing.js';
 import type { LogRow } from '../../../kinds/log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import { communicationLogWrites } from '../tables/communication-log-writes.js';
+import { consoleSessionWrites } from '../tables/console-session-writes.js';
 import { nonceWrites } from '../tables/nonce-writes.js';
 import { retentionOverrideWrites } from '../tables/retention-override-writes.js';
 import { subjectKeyWrites } from '../tables/subject-key-repository.js';
@@ -27,6 +28,7 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   const communicationLogs = communicationLogWrites(db, leaves);
   const tuyaTokens = tuyaTokenWrites(db);
   const nonces = nonceWrites(db);
+  const consoleSessions = consoleSessionWrites(db);
   const retention = retentionOverrideWrites(db);
   const storeKeys = subjectKeyWrites(db);
   const erasure = subjectErasureWrites(db);
@@ -77,6 +79,17 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
       tuyaTokens.rotateTuyaToken(clientId, refreshHash, next, nowMs),
     'remember-nonce': ({ clientId, nonce, expiresAt, nowMs }) =>
       nonces.rememberNonce(clientId, nonce, expiresAt, nowMs),
+    'insert-console-link': ({ link, nowMs }) => {
+      consoleSessions.insertConsoleLink(link, nowMs);
+      return undefined;
+    },
+    'redeem-console-link': ({ linkHash, session, nowMs }) =>
+      consoleSessions.redeemConsoleLink(linkHash, session, nowMs),
+    'insert-console-session': ({ session, nowMs }) => {
+      consoleSessions.insertConsoleSession(session, nowMs);
+      return undefined;
+    },
+    'delete-console-session': ({ sessionHash }) => consoleSessions.deleteConsoleSession(sessionHash),
     'erase-subject': ({ request, operateLogs }) => erasure.erase(request, operateLogs),
     'scrub-erased': ({ searchSeqs, truncate }) => erasure.scrub(searchSeqs, truncate),
     'claim-purge-lease': ({ holder, nowMs, untilMs }) => purge.claimLease(holder, nowMs, untilMs),

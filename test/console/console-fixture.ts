@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
+import { BROWSER_WAIT_LIMIT_MS, launchBrowser } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -145,6 +145,10 @@ export async function openPage(fixture: ConsoleFixture, locale = 'en-US'): Promi
     // The console then skips antd's animations: what a test reads is never half faded in.
     reducedMotion: 'reduce',
   });
+  // Playwright gives up on a wait after 30 s by default: on a loaded CI machine a page may take
+  // longer, so the limit is only a guard against a hang, as waitFor's is.
+  context.setDefaultTimeout(BROWSER_WAIT_LIMIT_MS);
+  context.setDefaultNavigationTimeout(BROWSER_WAIT_LIMIT_MS);
   const page = await context.newPage();
   const watch: PageWatch = { page, context, dialogs: [], errors: [] };
   page.on('dialog', (dialog) => {

@@ -24,6 +24,7 @@ const RELEASED = {
     '7e03f2b1f2b38481',
     '27e0dc5301df295b',
     '13c455e28f90a531',
+    'b5fc1f79d8c0ab0d',
   ],
   postgres: [
     '4f1b0c0853f93ccc',
@@ -36,6 +37,7 @@ const RELEASED = {
     '1a119faf56892610',
     'f74ab60db1541040',
     '391f0bc2d9a54727',
+    '1a593128e394b506',
   ],
 };
 

@@ -29,6 +29,16 @@ export interface KeysetPosition {
 }
 
 /**
+ * The buckets of a histogram: [fromMs, untilMs) cut into buckets `widthMs` wide, the first
+ * starting at fromMs. widthMs > 0 and untilMs − fromMs a positive multiple of it (epoch ms, UTC).
+ */
+export interface HistogramBuckets {
+  fromMs: number;
+  untilMs: number;
+  widthMs: number;
+}
+
+/**
  * What every store does alike for every log kind, from the kind's table description alone. The
  * conditions are neutral (domain/conditions.ts); each store compiles them.
  */
@@ -49,4 +59,17 @@ export interface LogRows<Row extends LogRow> {
    * counts: a page deep in the walk costs what the first one costs.
    */
   page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]>;
+  /**
+   * The number of rows matching `conditions` (none on the time column: `buckets` bound it) in each
+   * bucket, in bucket order; `contains`, when given, keeps only rows whose search copy (the
+   * kind's SealingSpec.searchCopy: key_words) holds it, as a page's key_words search matches.
+   * Exact from one snapshot. Summed from the kind's volume table when every condition is an
+   * equality on tenant_id or a volume dimension and the buckets are whole UTC hours (no
+   * `contains`); otherwise counted row by row through the indexes of the conditions.
+   */
+  histogram(
+    conditions: readonly Condition[],
+    buckets: HistogramBuckets,
+    contains?: string,
+  ): Promise<number[]>;
 }

@@ -1,6 +1,7 @@
 import type { AfterCommit, StoredOutcome } from '../../domain/after-commit.js';
 import type {
   CountedPage,
+  HistogramBuckets,
   InsertOutcome,
   KeysetPosition,
   LogRows,
@@ -57,6 +58,14 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     limit: number,
   ): Promise<Row[]> {
     return this.open(await this.access.page(conditions, after, limit));
+  }
+
+  histogram(
+    conditions: readonly Condition[],
+    buckets: HistogramBuckets,
+    contains?: string,
+  ): Promise<number[]> {
+    return this.access.histogram(conditions, buckets, contains);
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

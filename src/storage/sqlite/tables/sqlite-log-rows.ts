@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type {
   CountedPage,
+  HistogramBuckets,
   InsertOutcome,
   KeysetPosition,
   LogRows,
@@ -11,6 +12,7 @@ import { newRecordLeafHashes } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogRow, LogTable } from '../../../kinds/log-table.js';
 import type { RowSealer, StoredRow } from '../../../sealing/row-sealer.js';
 import type { StoreWriter } from '../engine/store-writer.js';
+import { asPromise } from '../engine/as-promise.js';
 import { TableAccess } from './table-access.js';
 
 /**
@@ -61,6 +63,14 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     limit: number,
   ): Promise<Row[]> {
     return this.open(this.access.page(conditions, after, limit));
+  }
+
+  histogram(
+    conditions: readonly Condition[],
+    buckets: HistogramBuckets,
+    contains?: string,
+  ): Promise<number[]> {
+    return asPromise(() => this.access.histogram(conditions, buckets, contains));
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { StoredOutcome } from '../../../domain/after-commit.js';
-import type { CountedPage, KeysetPosition, OffsetWindow } from '../../../domain/audit-store.js';
+import type {
+  CountedPage,
+  HistogramBuckets,
+  KeysetPosition,
+  OffsetWindow,
+} from '../../../domain/audit-store.js';
+import { bucketCount, countsByBucket, volumeHistogram } from '../../histogram-plan.js';
+import { containsPattern } from '../../keyword-plan.js';
 import { whereRow, type Condition, type TotalPart } from '../../../domain/conditions.js';
 import {
   keysetOrder,
@@ -142,6 +149,40 @@ export class TableAccess<Row extends LogRow> {
     return this.prepare(
       `SELECT ${this.selectColumns} FROM ${this.table.table} ${where.sql} ORDER BY ${this.orderBy} LIMIT ?`,
     ).all(...where.params, limit) as Row[];
+  }
+
+  /**
+   * Rows per bucket (LogRows.histogram), from one statement: the volume table's sums when it can
+   * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index,
+   * `contains` matched as a key_words page matches it (LIKE on the search copy).
+   */
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets, contains?: string): number[] {
+    const count = bucketCount(buckets);
+    const volume = contains === undefined ? volumeHistogram(this.table, conditions, buckets) : undefined;
+    // better-sqlite3 binds a number as a REAL: the casts keep the bucket an integer division.
+    if (volume !== undefined) {
+      const where = whereClause(volume.conditions, [
+        { sql: 'hour >= ? AND hour < ?', params: [volume.fromHour, volume.untilHour] },
+      ]);
+      const rows = this.prepare(
+        `SELECT (hour - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, sum(n) AS n FROM ${volume.table} ${where.sql} GROUP BY bucket`,
+      ).all(volume.fromHour, volume.widthHours, ...where.params) as { bucket: number; n: number }[];
+      return countsByBucket(rows, count);
+    }
+    const time = `"${this.table.timeColumn}"`;
+    const fragments: SqliteFragment[] = [
+      { sql: `${time} >= ? AND ${time} < ?`, params: [buckets.fromMs, buckets.untilMs] },
+    ];
+    if (contains !== undefined) {
+      const copy = this.table.sealing.searchCopy;
+      if (copy === undefined) throw new Error(`${this.table.kind} has no text to search`);
+      fragments.push({ sql: `"${copy.column}" LIKE ? ESCAPE '\\'`, params: [containsPattern(contains)] });
+    }
+    const where = whereClause(conditions, fragments);
+    const rows = this.prepare(
+      `SELECT (${time} - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, count(*) AS n FROM ${this.table.table} ${where.sql} GROUP BY bucket`,
+    ).all(buckets.fromMs, buckets.widthMs, ...where.params) as { bucket: number; n: number }[];
+    return countsByBucket(rows, count);
   }
 
   /** The keyset step past `after`: left out when undefined. */

@@ -61,15 +61,10 @@ export interface LogRows<Row extends LogRow> {
   page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]>;
   /**
    * The number of rows matching `conditions` (none on the time column: `buckets` bound it) in each
-   * bucket, in bucket order; `contains`, when given, keeps only rows whose search copy (the
-   * kind's SealingSpec.searchCopy: key_words) holds it, as a page's key_words search matches.
-   * Exact from one snapshot. Summed from the kind's volume table when every condition is an
-   * equality on tenant_id or a volume dimension and the buckets are whole UTC hours (no
-   * `contains`); otherwise counted row by row through the indexes of the conditions.
+   * bucket, in bucket order, exact, from one statement (one snapshot). Summed from the kind's
+   * volume table (VolumeSpec) when every condition is an equality on tenant_id or a volume
+   * dimension and the buckets are whole UTC hours; otherwise the matching rows are counted through
+   * the conditions' index (a `contains` condition scans the rows in range).
    */
-  histogram(
-    conditions: readonly Condition[],
-    buckets: HistogramBuckets,
-    contains?: string,
-  ): Promise<number[]>;
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]>;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { AuditStore, HistogramBuckets } from '../../src/domain/audit-store.js';
-import { where, type Condition } from '../../src/domain/conditions.js';
+import { contains, where, type Condition } from '../../src/domain/conditions.js';
 import {
   COMMUNICATION_LOG_TABLE,
   type CommunicationLog,
@@ -279,9 +279,11 @@ export function describeHistogramContract(name: string, open: OpenHistogramFixtu
             (term === undefined || row.operate_content.toLowerCase().includes(term.toLowerCase()));
           assert.deepEqual(
             await store.rows(OPERATE_LOG_TABLE).histogram(
-              Object.entries(filter).map(([column, value]) => where(column, '=', value)),
+              [
+                ...Object.entries(filter).map(([column, value]) => where(column, '=', value)),
+                contains('search_text', term),
+              ],
               buckets,
-              term,
             ),
             countRows(operateRows, (row) => row.record_time, keep, buckets),
             `operate ${JSON.stringify(filter)} ${term ?? ''} in ${JSON.stringify(buckets)}`,

@@ -659,7 +659,7 @@ const MIGRATIONS: readonly Migration[] = [
     version: 11,
     name: 'volume per hour for histograms',
     // Each kind's rows per tenant, UTC hour and filter values of few distinct values, so that a
-    // histogram sums a few thousand rows instead of counting millions (pg-histogram.ts). Filled
+    // histogram sums a few thousand rows instead of counting millions (PgTableAccess.histogram). Filled
     // here from the rows stored already: one pass over each log table, seconds per million rows;
     // the triggers' lock on each log table holds its writers until this migration commits.
     // sealog_drop_partition takes a dropped month out of the volumes too.

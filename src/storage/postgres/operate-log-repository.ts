@@ -11,7 +11,20 @@ import type { OperateLog } from '../../kinds/operate-log/operate-log-table.js';
 import { chooseKeywordPlanAsync, containsPattern, isTooShort, type KeywordPlan } from '../keyword-plan.js';
 import type { PgExecutor } from './pg-executor.js';
 import type { PgLogRows } from './pg-log-rows.js';
-import { containsTerm, SqlBuilder } from './sql-fragments.js';
+import { SqlBuilder } from './sql-fragments.js';
+
+/**
+ * Whether operate_content holds the term, with only ASCII letters folded: SQLite's LIKE (case-
+ * insensitive for ASCII, exact for every other character), so both stores match the same rows
+ * whatever the database's locale makes of ILIKE on other scripts. strpos rather than LIKE also
+ * because the planner cannot estimate it: it assumes a third of the rows match, so the scan plan
+ * walks the time index and stops after `limit` matches instead of sorting the whole tenant.
+ */
+function containsTerm(sql: SqlBuilder, term: string): string {
+  // operate_content is sealed; search_text is its plaintext with A–Z folded already (row-sealer.ts).
+  const folded = term.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+  return `strpos(search_text, ${sql.bind(folded)}) > 0`;
+}
 
 /** Rows a key_words search reads along the time index before it counts index matches (see pageFromNewestRows). */
 const PROBE_ROWS = 1000;
@@ -53,7 +66,7 @@ export class PgOperateLogRepository implements OperateLogRepository {
     // ILIKE is what the trigram index answers; containsTerm decides, in both plans.
     const fragments = [
       ...(plan === 'trigram-index' ? [`search_text ILIKE ${sql.bind(containsPattern(term))}`] : []),
-      containsTerm(sql, 'search_text', term),
+      containsTerm(sql, term),
     ];
     // The trigram plan sorts its few matches: `+ 0` keeps the planner from walking the tenant's
     // whole time index instead. The scan plan cannot use the trigram index, so it walks the time
@@ -79,7 +92,7 @@ export class PgOperateLogRepository implements OperateLogRepository {
     const where = sql.where(conditions);
     const newestRows = `SELECT ${access.columnList} FROM operate_logs ${where}
       ORDER BY ${access.orderBy} LIMIT ${sql.bind(PROBE_ROWS)}`;
-    const contains = containsTerm(sql, 'search_text', term);
+    const contains = containsTerm(sql, term);
     return this.db.query<OperateLog>(
       `SELECT ${access.readList} FROM (${newestRows}) AS newest WHERE ${contains}
         ORDER BY ${access.orderBy} LIMIT ${sql.bind(limit)}`,

@@ -60,12 +60,8 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     return this.open(await this.access.page(conditions, after, limit));
   }
 
-  histogram(
-    conditions: readonly Condition[],
-    buckets: HistogramBuckets,
-    contains?: string,
-  ): Promise<number[]> {
-    return this.access.histogram(conditions, buckets, contains);
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
+    return this.access.histogram(conditions, buckets);
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

@@ -36,16 +36,3 @@ export class SqlBuilder {
     return parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`;
   }
 }
-
-/**
- * Whether text column `column` holds `term`, with only ASCII letters folded: SQLite's LIKE (case-
- * insensitive for ASCII, exact for every other character), so both stores match the same rows
- * whatever the database's locale makes of ILIKE on other scripts. The column holds its plaintext
- * with A–Z folded already (a search copy, row-sealer.ts). strpos rather than LIKE also because the
- * planner cannot estimate it: it assumes a third of the rows match, so a page walks the time index
- * and stops after its `limit` matches instead of sorting the whole tenant.
- */
-export function containsTerm(sql: SqlBuilder, column: string, term: string): string {
-  const folded = term.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
-  return `strpos(${quote(column)}, ${sql.bind(folded)}) > 0`;
-}

@@ -16,7 +16,7 @@ import {
 } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
 import type { PgExecutor, PgScalar } from './pg-executor.js';
-import { containsTerm, SqlBuilder } from './sql-fragments.js';
+import { SqlBuilder } from './sql-fragments.js';
 import type { StoredSubjectKey } from '../../sealing/subject-key-ring.js';
 import { subjectKeysCte } from './subject-key-repository.js';
 
@@ -176,16 +176,11 @@ export class PgTableAccess<Row extends LogRow> {
 
   /**
    * Rows per bucket (LogRows.histogram), from one statement: the volume table's sums when it can
-   * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index,
-   * `contains` matched as a key_words page decides it (containsTerm).
+   * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index.
    */
-  async histogram(
-    conditions: readonly Condition[],
-    buckets: HistogramBuckets,
-    contains?: string,
-  ): Promise<number[]> {
+  async histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
     const count = bucketCount(buckets);
-    const volume = contains === undefined ? volumeHistogram(this.spec, conditions, buckets) : undefined;
+    const volume = volumeHistogram(this.spec, conditions, buckets);
     const sql = new SqlBuilder();
     if (volume !== undefined) {
       const from = sql.bind(volume.fromHour);
@@ -203,11 +198,6 @@ export class PgTableAccess<Row extends LogRow> {
     const from = sql.bind(buckets.fromMs);
     const width = sql.bind(buckets.widthMs);
     const fragments = [`${time} >= ${from}::bigint AND ${time} < ${sql.bind(buckets.untilMs)}::bigint`];
-    if (contains !== undefined) {
-      const copy = this.spec.sealing.searchCopy;
-      if (copy === undefined) throw new Error(`${this.spec.kind} has no text to search`);
-      fragments.push(containsTerm(sql, copy.column, contains));
-    }
     const rows = await this.db.query<{ bucket: string; n: string }>(
       `SELECT (${time} - ${from}::bigint) / ${width}::bigint AS bucket, count(*) AS n
          FROM ${this.spec.table} ${sql.where(conditions, fragments)} GROUP BY 1`,

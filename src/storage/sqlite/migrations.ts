@@ -448,7 +448,7 @@ const MIGRATIONS: readonly Migration[] = [
     version: 12,
     name: 'volume per hour for histograms',
     // Each kind's rows per tenant, UTC hour and filter values of few distinct values, so that a
-    // histogram sums a few thousand rows instead of counting millions (sqlite-histogram.ts). Filled
+    // histogram sums a few thousand rows instead of counting millions (TableAccess.histogram). Filled
     // here from the rows stored already: one pass over each log table, seconds per million rows.
     sql: [COMMUNICATION_LOG_TABLE, MFA_CONFIG_AUDIT_LOG_TABLE, OPERATE_LOG_TABLE, ACCESS_LOG_TABLE]
       .map((table) => volumeDdl(table))

@@ -65,12 +65,8 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     return this.open(this.access.page(conditions, after, limit));
   }
 
-  histogram(
-    conditions: readonly Condition[],
-    buckets: HistogramBuckets,
-    contains?: string,
-  ): Promise<number[]> {
-    return asPromise(() => this.access.histogram(conditions, buckets, contains));
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
+    return asPromise(() => this.access.histogram(conditions, buckets));
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

@@ -7,7 +7,6 @@ import type {
   OffsetWindow,
 } from '../../../domain/audit-store.js';
 import { bucketCount, countsByBucket, volumeHistogram } from '../../histogram-plan.js';
-import { containsPattern } from '../../keyword-plan.js';
 import { whereRow, type Condition, type TotalPart } from '../../../domain/conditions.js';
 import {
   keysetOrder,
@@ -153,12 +152,11 @@ export class TableAccess<Row extends LogRow> {
 
   /**
    * Rows per bucket (LogRows.histogram), from one statement: the volume table's sums when it can
-   * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index,
-   * `contains` matched as a key_words page matches it (LIKE on the search copy).
+   * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index.
    */
-  histogram(conditions: readonly Condition[], buckets: HistogramBuckets, contains?: string): number[] {
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): number[] {
     const count = bucketCount(buckets);
-    const volume = contains === undefined ? volumeHistogram(this.table, conditions, buckets) : undefined;
+    const volume = volumeHistogram(this.table, conditions, buckets);
     // better-sqlite3 binds a number as a REAL: the casts keep the bucket an integer division.
     if (volume !== undefined) {
       const where = whereClause(volume.conditions, [
@@ -170,14 +168,7 @@ export class TableAccess<Row extends LogRow> {
       return countsByBucket(rows, count);
     }
     const time = `"${this.table.timeColumn}"`;
-    const fragments: SqliteFragment[] = [
-      { sql: `${time} >= ? AND ${time} < ?`, params: [buckets.fromMs, buckets.untilMs] },
-    ];
-    if (contains !== undefined) {
-      const copy = this.table.sealing.searchCopy;
-      if (copy === undefined) throw new Error(`${this.table.kind} has no text to search`);
-      fragments.push({ sql: `"${copy.column}" LIKE ? ESCAPE '\\'`, params: [containsPattern(contains)] });
-    }
+    const fragments = [{ sql: `${time} >= ? AND ${time} < ?`, params: [buckets.fromMs, buckets.untilMs] }];
     const where = whereClause(conditions, fragments);
     const rows = this.prepare(
       `SELECT (${time} - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, count(*) AS n FROM ${this.table.table} ${where.sql} GROUP BY bucket`,

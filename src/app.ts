@@ -13,6 +13,8 @@ import { installMetrics, type MetricsOptions } from './http/plugins/metrics.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { installSchemaValidators } from './http/plugins/schema-validators.js';
 import { healthRoutes } from './http/routes/health-routes.js';
+import { logQueryRoutes } from './http/routes/log-query-routes.js';
+import { CONSOLE_TAG } from './http/schemas/log-query-schemas.js';
 import { tuyaApi } from './http/tuya/tuya-token-routes.js';
 import { LOG_KINDS } from './kinds/log-kinds.js';
 import { packageVersion } from './version.js';
@@ -94,6 +96,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app, packageVersion(), [
     ...LOG_KINDS.map((kind) => kind.tag),
     INGEST_TAG,
+    CONSOLE_TAG,
     INTEGRITY_TAG,
     PRIVACY_TAG,
     RETENTION_TAG,
@@ -106,6 +109,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     requireBearerToken(api, deps.verifyToken);
     for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
+    await api.register(logQueryRoutes, { store: deps.store, kinds: LOG_KINDS, now });
     await api.register(integrityRoutes, { service: deps.integrity });
     await api.register(erasureRoutes, { service: new ErasureService(deps.store, now) });
     await api.register(purgeRoutes, { service: deps.purge });

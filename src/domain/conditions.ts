@@ -7,8 +7,13 @@
 /** A value a condition compares with. */
 export type ConditionValue = string | number;
 
-/** How a column (or a row of columns) compares with the value(s). */
-export type Comparison = '=' | '<' | '<=' | '>' | '>=';
+/**
+ * How a column (or a row of columns) compares with the value(s). `contains`: the one column holds
+ * the value as a substring, case-insensitive for ASCII letters only, `%` and `_` literal; it is
+ * meant for a kind's search copy (SealingSpec.searchCopy: plaintext kept with A–Z folded), which
+ * each store answers through its search index (storage/keyword-plan.ts).
+ */
+export type Comparison = '=' | '<' | '<=' | '>' | '>=' | 'contains';
 
 /**
  * One WHERE condition: `columns` compared with `values` position by position, as a row value when
@@ -24,6 +29,17 @@ export interface Condition {
 /** `column op value`; left out when `value` is undefined. */
 export function where(column: string, op: Comparison, value: ConditionValue | undefined): Condition {
   return { columns: [column], op, values: [value] };
+}
+
+/** `column` holds `term` as a substring (see Comparison); left out when `term` is undefined. */
+export function contains(column: string, term: string | undefined): Condition {
+  return { columns: [column], op: 'contains', values: [term] };
+}
+
+/** The term of the first `contains` condition in use, if any: a substring search the store plans. */
+export function containedTerm(conditions: readonly Condition[]): string | undefined {
+  const found = conditionsInUse(conditions).find((condition) => condition.op === 'contains');
+  return found === undefined ? undefined : String(found.values[0]);
 }
 
 /** `(columns…) op (values…)` as a row comparison; left out when any value is undefined. */

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { generateId } from '../../domain/ids.js';
-import { ERASED } from '../../sealing/personal-fields.js';
 import { isAdmin } from '../../domain/principal.js';
 import { isStorableText } from '../../domain/storable-text.js';
-import { formatRfc3339 } from '../../domain/time.js';
 import { principalOf } from '../../http/plugins/authentication.js';
 import { envelope } from '../../http/presenters.js';
 import type { ApiName, LogKindModule } from '../log-kind-module.js';
 import { AccessLogQuerySchema, AccessLogResponses } from './access-log-schemas.js';
 import { AccessLogService } from './access-log-service.js';
-import { ACCESS_LOG_TABLE, type AccessLog } from './access-log-table.js';
+import { ACCESS_LOG_TABLE } from './access-log-table.js';
+import { presentAccessLog } from './access-log-presenter.js';
+import { ACCESS_LOG_CONSOLE } from './access-log-query-schemas.js';
 import { AccessRecorder } from './access-recorder.js';
 
 declare module 'fastify' {
@@ -77,15 +77,6 @@ const accessLogRoutes: FastifyPluginAsyncTypebox<{ service: AccessLogService }> 
   );
   return Promise.resolve();
 };
-
-function presentAccessLog(log: AccessLog) {
-  return {
-    ...log,
-    // The query is sealed for the actor: once the actor is erased it reads ERASED, no JSON.
-    query: log.query === ERASED ? ERASED : (JSON.parse(log.query) as Record<string, unknown>),
-    accessed_at: formatRfc3339(log.accessed_at),
-  };
-}
 
 /**
  * The client's address, '' once it is unknown: Fastify types request.ip as a string, but it reads
@@ -184,11 +175,17 @@ function storable(text: string): string {
   return isStorableText(text) ? text : text.replace(UNSTORABLE_CHARACTER, '\uFFFD');
 }
 
-/** Rows of an AuthMS list (`items`) or a Tuya page (`result.list`); 0 for anything else. */
+/**
+ * Rows of an AuthMS list (`items`), a /v1 page (`data.items`) or a Tuya page (`result.list`); 0
+ * for anything else. (A streamed export counts its rows itself, as it writes them.)
+ */
 function rowsIn(payload: unknown): number {
   if (typeof payload !== 'object' || payload === null) return 0;
-  const { items, result } = payload as { items?: unknown; result?: unknown };
+  const { items, result, data } = payload as { items?: unknown; result?: unknown; data?: unknown };
   if (Array.isArray(items)) return items.length;
+  const dataItems =
+    typeof data === 'object' && data !== null ? (data as { items?: unknown }).items : undefined;
+  if (Array.isArray(dataItems)) return dataItems.length;
   const list =
     typeof result === 'object' && result !== null ? (result as { list?: unknown }).list : undefined;
   return Array.isArray(list) ? list.length : 0;
@@ -237,6 +234,7 @@ function errorIn(request: FastifyRequest, status: number, payload: unknown): str
 /** The access log in the HTTP application: its admin route, and the hooks that record every read. */
 export const accessLogKind: LogKindModule = {
   table: ACCESS_LOG_TABLE,
+  console: ACCESS_LOG_CONSOLE,
   tag: {
     name: 'access log',
     description: 'Who read which logs: every authenticated read, recorded by sealog',

@@ -5,6 +5,7 @@ import { envelope, listEnvelope } from '../../http/presenters.js';
 import { ingestRoute } from '../../http/routes/ingest-route.js';
 import { authmsErrorResponses, SimpleResponse } from '../../http/schemas/authms-envelope.js';
 import type { LogKindModule } from '../log-kind-module.js';
+import { COMMUNICATION_LOG_CONSOLE } from './communication-log-query-schemas.js';
 import { presentCommunicationLog, presentStatusTransition } from './communication-log-presenter.js';
 import {
   AdminListQuery,
@@ -138,6 +139,7 @@ export const communicationLogRoutes: FastifyPluginAsyncTypebox<{ service: Commun
 /** Communication logs in the HTTP application. */
 export const communicationLogKind: LogKindModule = {
   table: COMMUNICATION_LOG_TABLE,
+  console: COMMUNICATION_LOG_CONSOLE,
   tag: {
     name: '通信服务',
     description: 'Communication logs: SMS, e-mail and push messages and their delivery',

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { formatRfc3339 } from '../../domain/time.js';
 import { principalOf } from '../../http/plugins/authentication.js';
 import { listEnvelope } from '../../http/presenters.js';
 import { ingestRoute } from '../../http/routes/ingest-route.js';
@@ -14,26 +13,12 @@ import { identity, Required, Short, Text, Time } from '../../http/schemas/ingest
 import { DATE_PATTERN } from '../../http/schemas/patterns.js';
 import { QueryObject } from '../../http/schemas/query-object.js';
 import type { LogKindModule } from '../log-kind-module.js';
+import { MfaConfigAuditLogItem, presentMfaConfigAuditLog } from './mfa-config-audit-log-presenter.js';
+import { MFA_CONFIG_AUDIT_LOG_CONSOLE } from './mfa-config-audit-log-query-schemas.js';
 import { MfaConfigAuditLogService } from './mfa-config-audit-log-service.js';
-import { MFA_CONFIG_AUDIT_LOG_TABLE, type MfaConfigAuditLog } from './mfa-config-audit-log-table.js';
+import { MFA_CONFIG_AUDIT_LOG_TABLE } from './mfa-config-audit-log-table.js';
 import { demoMfaConfigAuditLogs } from './mfa-config-audit-log-demo.js';
 import { DEMO_LOADER, DEMO_RECORDS_PER_KIND } from '../demo-records.js';
-
-/** AuthMS `dto.MFAConfigAuditLogItem`. */
-const MfaConfigAuditLogItem = Type.Object(
-  {
-    id: Type.String({ examples: ['log_abc123'] }),
-    tenant_id: Type.String({ examples: ['tnt_001'] }),
-    action: Type.String({ examples: ['mfa_totp.enabled'] }),
-    target_type: Type.String({ examples: ['mfa_totp'] }),
-    target_id: Type.String({ examples: ['mfa_abc123'] }),
-    operator_id: Type.String({ examples: ['usr_admin'] }),
-    module: Type.String({ examples: ['data'] }),
-    message: Type.String({ examples: ['TOTP enabled successfully'] }),
-    timestamp: Type.String({ examples: ['2026-05-15T10:00:00Z'] }),
-  },
-  { title: 'dto.MFAConfigAuditLogItem' },
-);
 
 const DATE = { pattern: DATE_PATTERN, description: 'a date as YYYY-MM-DD (UTC)' };
 
@@ -65,11 +50,6 @@ export const MfaConfigAuditLogRecord = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The AuthMS item of a stored log: times as RFC 3339. */
-function presentMfaConfigAuditLog(log: MfaConfigAuditLog) {
-  return { ...log, timestamp: formatRfc3339(log.timestamp) };
-}
 
 /** GET /admin/mfa/config-audit-logs, and ingest. */
 export const mfaConfigAuditLogRoutes: FastifyPluginAsyncTypebox<{
@@ -114,6 +94,7 @@ export const mfaConfigAuditLogRoutes: FastifyPluginAsyncTypebox<{
 /** MFA configuration audit logs in the HTTP application. */
 export const mfaConfigAuditLogKind: LogKindModule = {
   table: MFA_CONFIG_AUDIT_LOG_TABLE,
+  console: MFA_CONFIG_AUDIT_LOG_CONSOLE,
   tag: { name: 'MFA', description: 'Who changed which MFA setting' },
   routes: ({ store, now }) => ({
     bearer: (app) => mfaConfigAuditLogRoutes(app, { service: new MfaConfigAuditLogService(store, now) }),

@@ -1,10 +1,11 @@
 import type { InsertOutcome, KeysetPosition } from '../../domain/log-rows.js';
-import { where, type Condition } from '../../domain/conditions.js';
-import type { OperateLog } from './operate-log-table.js';
+import { contains, where, type Condition } from '../../domain/conditions.js';
+import { OPERATE_LOG_TABLE, type OperateLog } from './operate-log-table.js';
 
 /** Filters of an operate-log page; times are epoch ms, both ends inclusive. */
 export interface OperateLogFilter {
-  tenantId: string;
+  /** undefined: every tenant (a platform admin's read). */
+  tenantId: string | undefined;
   fromMs?: number | undefined;
   untilMs?: number | undefined;
   operateType?: string | undefined;
@@ -25,7 +26,10 @@ export function keysetOf(cursor: OperateLogCursor | undefined): KeysetPosition |
   return cursor && { time: cursor.recordTime, id: cursor.id };
 }
 
-/** The store port of operate logs: the common rows and a substring search each store makes its way. */
+/**
+ * The store port of operate logs: the common rows; a page's key_words (a `contains` condition on
+ * the search copy) is searched each store's way.
+ */
 export interface OperateLogRepository {
   /** All-or-nothing and idempotent, as CommunicationLogRepository.insertMany. */
   insertMany(logs: readonly OperateLog[]): Promise<InsertOutcome>;
@@ -36,12 +40,16 @@ export interface OperateLogRepository {
   page(filter: OperateLogFilter, after: OperateLogCursor | undefined, limit: number): Promise<OperateLog[]>;
 }
 
+/** The column key_words searches: operate_content's plaintext search copy (sealing.searchCopy). */
+export const OPERATE_LOG_SEARCH_COLUMN = OPERATE_LOG_TABLE.sealing.searchCopy?.column ?? 'search_text';
+
 /**
- * The conditions of an operate-log page but key_words (each store searches its own way): exact
- * fields and the inclusive time range.
+ * The conditions of an operate-log page: exact fields, the inclusive time range and key_words as
+ * a `contains` of the search copy (each store answers it through its search index).
  */
 export function operateLogConditions(filter: OperateLogFilter): Condition[] {
   return [
+    contains(OPERATE_LOG_SEARCH_COLUMN, filter.keyWords),
     where('tenant_id', '=', filter.tenantId),
     where('record_time', '>=', filter.fromMs),
     where('record_time', '<=', filter.untilMs),

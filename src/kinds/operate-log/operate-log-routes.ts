@@ -7,6 +7,7 @@ import { tuyaSecurity } from '../../http/tuya/tuya-schemas.js';
 import type { TuyaContext } from '../../http/tuya/tuya-token-routes.js';
 import { OperateLogQuerySchema, OperateLogRecord, OperateLogResponses } from './operate-log-schemas.js';
 import type { LogKindModule } from '../log-kind-module.js';
+import { OPERATE_LOG_CONSOLE } from './operate-log-query-schemas.js';
 import { OPERATE_LOG_TABLE } from './operate-log-table.js';
 import { OperateLogService } from './operate-log-service.js';
 import { demoOperateLogs } from './operate-log-demo.js';
@@ -88,6 +89,7 @@ function flattenReqParameter(request: FastifyRequest): Promise<void> {
 /** Operate logs in the HTTP application: ingest behind the bearer token, reads through the Tuya API. */
 export const operateLogKind: LogKindModule = {
   table: OPERATE_LOG_TABLE,
+  console: OPERATE_LOG_CONSOLE,
   tag: { name: 'Tuya', description: 'The Tuya-compatible API: tokens and operate logs (signed requests)' },
   routes: ({ store, now }) => {
     const service = new OperateLogService(store, now);

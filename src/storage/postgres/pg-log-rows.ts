@@ -7,7 +7,8 @@ import type {
   LogRows,
   OffsetWindow,
 } from '../../domain/audit-store.js';
-import type { Condition, TotalPart } from '../../domain/conditions.js';
+import { containedTerm, type Condition, type TotalPart } from '../../domain/conditions.js';
+import type { PgKeywordPages } from './keyword-pages.js';
 import { newRecordLeafHashes } from '../../integrity/leaves/leaf-builder.js';
 import type { LogRow, LogTable } from '../../kinds/log-table.js';
 import type { PartitionKeeper } from './partitions.js';
@@ -28,6 +29,8 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     readonly table: LogTable<Row>,
     private readonly afterCommit: AfterCommit,
     readonly sealer: RowSealer,
+    /** Answers pages with a `contains` condition through the search index (tables with a search copy). */
+    private readonly keywords?: PgKeywordPages,
   ) {
     this.access = new PgTableAccess(db, partitions, table);
   }
@@ -57,7 +60,12 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     after: KeysetPosition | undefined,
     limit: number,
   ): Promise<Row[]> {
-    return this.open(await this.access.page(conditions, after, limit));
+    const term = containedTerm(conditions);
+    if (term === undefined || this.keywords === undefined) {
+      return this.open(await this.access.page(conditions, after, limit));
+    }
+    const withStep = [...conditions, this.access.after(after)];
+    return this.open(await this.keywords.page(this.access, withStep, term, limit));
   }
 
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {

@@ -29,6 +29,7 @@ import { backfillLeaves } from './integrity/pg-leaf-backfill.js';
 import { SequencerLoop } from '../../integrity/sequencing/sequencer-loop.js';
 import { PgNonceRepository } from './nonce-repository.js';
 import { PgOperateLogRepository } from './operate-log-repository.js';
+import { PgKeywordPages } from './keyword-pages.js';
 import { PgRetentionOverrideRepository } from './retention-override-repository.js';
 import { PartitionKeeper } from './partitions.js';
 import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
@@ -68,6 +69,8 @@ export class PostgresStore implements AuditStore {
   readonly communicationLogs: PgCommunicationLogRepository;
   readonly mfaConfigAuditLogs: MfaConfigAuditLogRepository;
   readonly operateLogs: PgOperateLogRepository;
+  /** key_words searches of the tables with a search copy. */
+  private readonly keywords: PgKeywordPages;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
   readonly retentionOverrides: RetentionOverrideRepository;
@@ -98,6 +101,7 @@ export class PostgresStore implements AuditStore {
     options: PostgresStoreOptions = {},
   ) {
     this.pool = new PgPool(settings);
+    this.keywords = new PgKeywordPages(this.pool);
     this.onBackgroundFailure = options.onBackgroundFailure ?? (() => undefined);
     this.sequencing = options.sequencing ?? true;
     this.masterKeys = options.masterKeys ?? loadMasterKeys(undefined, './data');
@@ -111,7 +115,7 @@ export class PostgresStore implements AuditStore {
       this.logRows(COMMUNICATION_LOG_TABLE),
     );
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
-    this.operateLogs = new PgOperateLogRepository(this.pool, this.logRows(OPERATE_LOG_TABLE));
+    this.operateLogs = new PgOperateLogRepository(this.logRows(OPERATE_LOG_TABLE), this.keywords);
     this.integrity = new PgIntegrityStore(this.pool);
     this.purge = new PgPurgeStore(
       this.pool,
@@ -131,7 +135,15 @@ export class PostgresStore implements AuditStore {
   private logRows<Row extends LogRow>(table: LogTable<Row>): PgLogRows<Row> {
     let rows = this.tables.get(table.table);
     if (rows === undefined) {
-      rows = new PgLogRows<LogRow>(this.pool, this.partitions, table, this.afterCommit, this.sealer);
+      const keywords = table.sealing.searchCopy === undefined ? undefined : this.keywords;
+      rows = new PgLogRows<LogRow>(
+        this.pool,
+        this.partitions,
+        table,
+        this.afterCommit,
+        this.sealer,
+        keywords,
+      );
       this.tables.set(table.table, rows);
     }
     // Made from this very table description, so its rows are Row.

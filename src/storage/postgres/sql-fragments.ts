@@ -15,9 +15,17 @@ export class SqlBuilder {
     return `$${this.params.length}`;
   }
 
-  /** One neutral condition: `"col" op $n`, or `("a", "b") op ($n, $m)` for a row. */
+  /**
+   * One neutral condition: `"col" op $n`, or `("a", "b") op ($n, $m)` for a row. A `contains`
+   * is strpos over the search copy, whose A–Z are folded already: only ASCII letters of the term
+   * are folded, so both stores match the same rows whatever the locale makes of ILIKE.
+   */
   condition(condition: Condition): string {
     const { columns, op, values } = condition;
+    if (op === 'contains') {
+      const folded = String(values[0]).replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+      return `strpos(${quote(columns[0] ?? '')}, ${this.bind(folded)}) > 0`;
+    }
     const placeholders = values.map((value) => this.bind(value as PgValue));
     return columns.length === 1
       ? `${quote(columns[0] ?? '')} ${op} ${placeholders[0] ?? ''}`

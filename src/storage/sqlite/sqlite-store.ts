@@ -36,6 +36,7 @@ import { ForwardedWriter, type WriteChannel } from './engine/forwarded-writer.js
 import { PublishingWriter } from './engine/publishing-writer.js';
 import type { WriteRequest } from './engine/pending-writes.js';
 import { SearchReader } from './search/search-reader.js';
+import { SqliteKeywordPages } from './search/keyword-pages.js';
 import { InThreadWriter, type StoreWriter } from './engine/store-writer.js';
 import { SqliteTuyaTokenRepository } from './tables/tuya-token-repository.js';
 import { WriterThread } from './engine/writer-thread.js';
@@ -107,6 +108,8 @@ export class SqliteStore implements AuditStore {
   private readonly searchTuning: SearchIndexTuning | undefined;
   private readonly onBackgroundFailure: BackgroundFailureListener | undefined;
   private readonly tables = new Map<string, SqliteLogRows<LogRow>>();
+  /** key_words searches of the tables with a search copy, through the search file. */
+  private readonly keywords = new SqliteKeywordPages(() => this.indexer?.reader ?? this.searchReader);
   /** Seals rows before they are stored and opens them as they are read (src/sealing/). */
   private readonly sealer: RowSealer;
   /** The integrity log's tiles, states and checkpoints (src/integrity/). */
@@ -154,10 +157,7 @@ export class SqliteStore implements AuditStore {
       this.writer,
     );
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
-    this.operateLogs = new SqliteOperateLogRepository(
-      this.logRows(OPERATE_LOG_TABLE),
-      () => this.indexer?.reader ?? this.searchReader,
-    );
+    this.operateLogs = new SqliteOperateLogRepository(this.logRows(OPERATE_LOG_TABLE), this.keywords);
     this.integrity = new SqliteIntegrityStore(this.db, this.writer);
     this.purge = new SqlitePurgeStore(this.db, this.writer);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
@@ -173,7 +173,8 @@ export class SqliteStore implements AuditStore {
   private logRows<Row extends LogRow>(table: LogTable<Row>): SqliteLogRows<Row> {
     let rows = this.tables.get(table.table);
     if (rows === undefined) {
-      rows = new SqliteLogRows<LogRow>(this.db, table, this.writer, this.sealer);
+      const keywords = table.sealing.searchCopy === undefined ? undefined : this.keywords;
+      rows = new SqliteLogRows<LogRow>(this.db, table, this.writer, this.sealer, keywords);
       this.tables.set(table.table, rows);
     }
     // Made from this very table description, so its rows are Row.

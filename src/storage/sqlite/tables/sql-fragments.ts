@@ -1,4 +1,5 @@
 import { conditionsInUse, type Condition } from '../../../domain/conditions.js';
+import { containsPattern } from '../../keyword-plan.js';
 
 /** A value better-sqlite3 binds. */
 export type SqlValue = string | number | bigint | null;
@@ -11,9 +12,18 @@ export interface SqliteFragment {
 
 const quote = (column: string) => `"${column}"`;
 
-/** One neutral condition as SQLite SQL: `"col" op ?`, or `("a", "b") op (?, ?)` for a row. */
+/**
+ * One neutral condition as SQLite SQL: `"col" op ?`, or `("a", "b") op (?, ?)` for a row. A
+ * `contains` is a LIKE, which SQLite folds for ASCII letters only, as the condition means.
+ */
 export function compileCondition(condition: Condition): SqliteFragment {
   const { columns, op, values } = condition;
+  if (op === 'contains') {
+    return {
+      sql: `${quote(columns[0] ?? '')} LIKE ? ESCAPE '\\'`,
+      params: [containsPattern(String(values[0]))],
+    };
+  }
   const placeholders = values.map(() => '?');
   const sql =
     columns.length === 1

@@ -7,12 +7,13 @@ import type {
   LogRows,
   OffsetWindow,
 } from '../../../domain/audit-store.js';
-import type { Condition, TotalPart } from '../../../domain/conditions.js';
+import { containedTerm, type Condition, type TotalPart } from '../../../domain/conditions.js';
 import { newRecordLeafHashes } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogRow, LogTable } from '../../../kinds/log-table.js';
 import type { RowSealer, StoredRow } from '../../../sealing/row-sealer.js';
 import type { StoreWriter } from '../engine/store-writer.js';
 import { asPromise } from '../engine/as-promise.js';
+import type { SqliteKeywordPages } from '../search/keyword-pages.js';
 import { TableAccess } from './table-access.js';
 
 /**
@@ -28,6 +29,8 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     readonly table: LogTable<Row>,
     private readonly writer: StoreWriter,
     readonly sealer: RowSealer,
+    /** Answers pages with a `contains` condition through the search index (tables with a search copy). */
+    private readonly keywords?: SqliteKeywordPages,
   ) {
     this.access = new TableAccess(db, table);
   }
@@ -62,7 +65,11 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     after: KeysetPosition | undefined,
     limit: number,
   ): Promise<Row[]> {
-    return this.open(this.access.page(conditions, after, limit));
+    const term = containedTerm(conditions);
+    if (term === undefined || this.keywords === undefined) {
+      return this.open(this.access.page(conditions, after, limit));
+    }
+    return this.open(this.keywords.page(this.access, [...conditions, this.access.after(after)], term, limit));
   }
 
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {

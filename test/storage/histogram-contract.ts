@@ -278,13 +278,15 @@ export function describeHistogramContract(name: string, open: OpenHistogramFixtu
             Object.entries(filter).every(([column, value]) => row[column as keyof OperateLog] === value) &&
             (term === undefined || row.operate_content.toLowerCase().includes(term.toLowerCase()));
           assert.deepEqual(
-            await store.rows(OPERATE_LOG_TABLE).histogram(
-              [
-                ...Object.entries(filter).map(([column, value]) => where(column, '=', value)),
-                contains('search_text', term),
-              ],
-              buckets,
-            ),
+            await store
+              .rows(OPERATE_LOG_TABLE)
+              .histogram(
+                [
+                  ...Object.entries(filter).map(([column, value]) => where(column, '=', value)),
+                  contains('search_text', term),
+                ],
+                buckets,
+              ),
             countRows(operateRows, (row) => row.record_time, keep, buckets),
             `operate ${JSON.stringify(filter)} ${term ?? ''} in ${JSON.stringify(buckets)}`,
           );

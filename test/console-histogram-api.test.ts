@@ -237,7 +237,7 @@ describe(`GET /v1/stats/{kind}/histogram (${TEST_STORE})`, () => {
       {},
       { operator_id: 'usr_op1' },
       { action: 'mfa_sms.enabled', target_type: 'mfa_sms' },
-    ]) {
+    ] as Query[]) {
       await assertMatchesList(
         'mfa-config-audit-log',
         timestamp,

@@ -4,6 +4,7 @@ import {
   CHINESE_TERM_3,
   COMMON_TERM,
   DATA_END_MS,
+  DATA_START_MS,
   RARE_TERM,
 } from './data-generator.js';
 import { getJson, mintToken, timeRequests, tuyaClient, type Latency } from './measure.js';
@@ -70,6 +71,7 @@ export async function queryCatalogue(baseUrl: string) {
         }),
       },
     ],
+    histograms: histogramScenarios().map(({ name, request }) => ({ name, request, run: authms(request) })),
     keywords: [
       { name: 'key_words rare', term: RARE_TERM },
       { name: 'key_words common', term: COMMON_TERM },
@@ -81,6 +83,49 @@ export async function queryCatalogue(baseUrl: string) {
       run: operate({ size: '20', key_words: term }),
     })),
   };
+}
+
+/**
+ * The console's volume histograms of the largest tenant (GET /v1/stats/{kind}/histogram): ranges
+ * ending at the loaded data's end, the volume table's filters (tenant, channel, status,
+ * operate_type) and the filters counted row by row (user_id, operator_id, key_words).
+ */
+function histogramScenarios(): { name: string; request: string }[] {
+  const range = (days: number) =>
+    `from=${new Date(DATA_END_MS - days * DAY_MS).toISOString()}&until=${new Date(DATA_END_MS).toISOString()}`;
+  const whole = `from=${new Date(DATA_START_MS).toISOString()}&until=${new Date(DATA_END_MS).toISOString()}`;
+  const comm = '/v1/stats/communication-log/histogram';
+  const operate = '/v1/stats/operate-log/histogram';
+  return [
+    { name: 'histogram per hour, 24 h', request: `${comm}?interval=hour&${range(1)}` },
+    { name: 'histogram per hour, 7 days', request: `${comm}?interval=hour&${range(7)}` },
+    { name: 'histogram per day, 30 days', request: `${comm}?interval=day&${range(30)}` },
+    { name: 'histogram per day, whole range', request: `${comm}?interval=day&${whole}` },
+    {
+      name: 'histogram per hour, 7 days, channel + status',
+      request: `${comm}?interval=hour&channel=sms&status=failed&${range(7)}`,
+    },
+    {
+      name: 'histogram per day, whole range, operate_type',
+      request: `${operate}?interval=day&operate_type=login&${whole}`,
+    },
+    {
+      name: 'histogram per day, whole range, by user',
+      request: `${comm}?interval=day&user_id=${FILTERED_USER}&${whole}`,
+    },
+    {
+      name: 'histogram per day, 30 days, MFA by operator',
+      request: `/v1/stats/mfa-config-audit-log/histogram?interval=day&operator_id=usr_admin1&${range(30)}`,
+    },
+    {
+      name: 'histogram per hour, 24 h, key_words common',
+      request: `${operate}?interval=hour&key_words=${COMMON_TERM}&${range(1)}`,
+    },
+    {
+      name: 'histogram per hour, 7 days, key_words rare',
+      request: `${operate}?interval=hour&key_words=${RARE_TERM}&${range(7)}`,
+    },
+  ];
 }
 
 export type QueryCatalogue = Awaited<ReturnType<typeof queryCatalogue>>;

@@ -18,6 +18,8 @@ export interface StoreResults {
   paging: TimedQuery[];
   filters: TimedQuery[];
   keywords: TimedQuery[];
+  /** Scenario 4b: the console's volume histograms (absent from runs before them). */
+  histograms?: TimedQuery[];
   /** Scenario 6: each hot read endpoint over HTTP and its raw ceiling. */
   hottest: HotEndpointResult[];
   ingest: IngestRun[];
@@ -317,6 +319,17 @@ function storeSection(results: StoreResults): string {
     '',
     table(['request', 'query', 'p50 (ms)', 'p99 (ms)'], latencyRows(results.keywords, false)),
     '',
+    ...(results.histograms === undefined
+      ? []
+      : [
+          '**4b. Volume histograms** (GET /v1/stats/{kind}/histogram, the largest tenant; see "Histograms" below for how)',
+          '',
+          table(
+            ['request', 'query', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)'],
+            latencyRows(results.histograms, true),
+          ),
+          '',
+        ]),
     `**5. Mixed**: the queries of 3 and 4 again while ingest runs at ${n(results.mixed.ingestEventsPerSecond)} events/s`,
     '',
     table(

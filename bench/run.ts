@@ -140,6 +140,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     const paging = await timeGroup(catalogue.paging, iterations);
     const filters = await timeGroup(catalogue.filters, iterations);
     const keywords = await timeGroup(catalogue.keywords, iterations);
+    const histograms = await timeGroup(catalogue.histograms, iterations);
     await server.stop();
     // Before any ingest, on the loaded data alone; each run starts a server of its own.
     process.stderr.write('  hottest read endpoints: autocannon, then the raw ceiling…\n');
@@ -235,6 +236,7 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
       paging,
       filters,
       keywords,
+      histograms,
       hottest,
       ingest,
       ...(baselineIngest.length > 0 ? { baselineIngest } : {}),

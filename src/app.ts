@@ -17,6 +17,7 @@ import { installMetrics, type MetricsOptions } from './http/plugins/metrics.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { installSchemaValidators } from './http/plugins/schema-validators.js';
 import { healthRoutes } from './http/routes/health-routes.js';
+import { histogramRoutes } from './http/routes/histogram-routes.js';
 import { logQueryRoutes } from './http/routes/log-query-routes.js';
 import { CONSOLE_TAG } from './http/schemas/log-query-schemas.js';
 import { tuyaApi } from './http/tuya/tuya-token-routes.js';
@@ -141,6 +142,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     for (const { hooks } of kinds) hooks?.(api, 'authms');
     for (const { bearer } of kinds) if (bearer) await api.register(bearer);
     await api.register(logQueryRoutes, { store: deps.store, kinds: LOG_KINDS, now });
+    await api.register(histogramRoutes, { store: deps.store, kinds: LOG_KINDS, now });
     await api.register(integrityRoutes, { service: deps.integrity });
     await api.register(erasureRoutes, { service: new ErasureService(deps.store, now) });
     await api.register(purgeRoutes, { service: deps.purge });

@@ -29,6 +29,16 @@ export interface KeysetPosition {
 }
 
 /**
+ * The buckets of a histogram: [fromMs, untilMs) cut into buckets `widthMs` wide, the first
+ * starting at fromMs. widthMs > 0 and untilMs − fromMs a positive multiple of it (epoch ms, UTC).
+ */
+export interface HistogramBuckets {
+  fromMs: number;
+  untilMs: number;
+  widthMs: number;
+}
+
+/**
  * What every store does alike for every log kind, from the kind's table description alone. The
  * conditions are neutral (domain/conditions.ts); each store compiles them.
  */
@@ -49,4 +59,12 @@ export interface LogRows<Row extends LogRow> {
    * counts: a page deep in the walk costs what the first one costs.
    */
   page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]>;
+  /**
+   * The number of rows matching `conditions` (none on the time column: `buckets` bound it) in each
+   * bucket, in bucket order, exact, from one statement (one snapshot). Summed from the kind's
+   * volume table (VolumeSpec) when every condition is an equality on tenant_id or a volume
+   * dimension and the buckets are whole UTC hours; otherwise the matching rows are counted through
+   * the conditions' index (a `contains` condition scans the rows in range).
+   */
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]>;
 }

@@ -26,6 +26,22 @@ export interface TallySpec<Row> {
   sql: readonly string[];
 }
 
+/** One hour in ms: the bucket of every kind's volume table (UTC hours from 1970-01-01). */
+export const HOUR_MS = 3_600_000;
+
+/**
+ * A kind's row counts per (tenant, UTC hour, `dimensions`…): a pre-aggregate that a histogram of
+ * hours or days sums instead of counting millions of rows. Kept exactly as a tally (its TallySpec
+ * is volumeTally()), so the dimensions should be columns of few values (the filters of a closed
+ * set: channel, status, action…); a filter on any other column counts the rows themselves.
+ */
+export interface VolumeSpec {
+  /** The volume table, e.g. `communication_log_volume`. */
+  readonly table: string;
+  /** The log table's columns counted apart, beside the tenant and the hour. */
+  readonly dimensions: readonly string[];
+}
+
 /**
  * Which columns of a kind hold personal data and whose data it is. Those columns are stored sealed
  * (encrypted under a key of the record's data subject), so that destroying the subject's key erases
@@ -88,6 +104,8 @@ export interface LogTable<Row extends LogRow = LogRow> {
   /** Prefix of the ids sealog generates for the kind, e.g. `log_`. */
   readonly idPrefix: string;
   readonly tally?: TallySpec<Row> | undefined;
+  /** Rows per tenant and UTC hour (and the dimensions'), for histograms; see VolumeSpec. */
+  readonly volume?: VolumeSpec | undefined;
   /**
    * Tables whose rows belong to this kind's rows (a communication log's status history): copied
    * with them, tallied right after the kind's own table.
@@ -112,6 +130,7 @@ export function logTable<Row extends LogRow>(
       subject: keyof Row & string;
     };
     retention: RetentionSpec & { fields?: ReadonlyArray<keyof Row & string> };
+    volume?: VolumeSpec & { dimensions: ReadonlyArray<keyof Row & string> };
   },
 ): LogTable<Row> {
   return spec;
@@ -150,4 +169,48 @@ export function readColumns(table: LogTable): ReadonlyArray<readonly [string, Co
 export function columnValues(table: LogTable, row: LogRow): unknown[] {
   const record = row as unknown as Record<string, unknown>;
   return table.columns.map(([column]) => record[column]);
+}
+
+/**
+ * The UTC hour of epoch-ms `column` as a SQL expression (floored division, right before 1970
+ * too): the `hour` key of volume tables. `prefix` qualifies the column (`old.` in a trigger).
+ */
+export function hourSql(column: string, prefix = ''): string {
+  const time = `${prefix}"${column}"`;
+  return `(${time} - ((${time} % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS}) / ${HOUR_MS}`;
+}
+
+/** The key columns of `table`'s volume table: tenant_id, hour, then the dimensions. */
+export function volumeColumns(volume: VolumeSpec): string[] {
+  return ['tenant_id', 'hour', ...volume.dimensions];
+}
+
+/** `table`'s volume as a tally (key columns tenant_id, hour, dimensions…); undefined without one. */
+export function volumeTally<Row extends LogRow>(table: LogTable<Row>): TallySpec<Row> | undefined {
+  const { volume } = table;
+  if (volume === undefined) return undefined;
+  const time = table.timeColumn;
+  return {
+    table: volume.table,
+    columns: volumeColumns(volume),
+    key: (row) => {
+      const record = row as unknown as Record<string, string | number>;
+      return [
+        row.tenant_id,
+        Math.floor(Number(record[time]) / HOUR_MS),
+        ...volume.dimensions.map((column) => record[column] as string | number),
+      ];
+    },
+    sql: ['tenant_id', hourSql(time), ...volume.dimensions.map((column) => `"${column}"`)],
+  };
+}
+
+/**
+ * Every table counting `table`'s rows, kept in the same transaction as the rows: its tally and
+ * its volume. In this order wherever a write takes their rows' locks (PostgreSQL's triggers fire
+ * in name order, `…_tallies_*` before `…_volume_*`), so that writers never deadlock on them.
+ */
+export function tallySpecs<Row extends LogRow>(table: LogTable<Row>): TallySpec<Row>[] {
+  const volume = volumeTally(table);
+  return [...(table.tally === undefined ? [] : [table.tally]), ...(volume === undefined ? [] : [volume])];
 }

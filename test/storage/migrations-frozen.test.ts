@@ -25,6 +25,7 @@ const RELEASED = {
     '27e0dc5301df295b',
     '13c455e28f90a531',
     'c436628c65f94fe8',
+    'b5fc1f79d8c0ab0d',
   ],
   postgres: [
     '4f1b0c0853f93ccc',
@@ -38,6 +39,7 @@ const RELEASED = {
     'f74ab60db1541040',
     '391f0bc2d9a54727',
     'a2ec6725f93e41c8',
+    '1a593128e394b506',
   ],
 };
 

@@ -8,6 +8,7 @@ import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres-schema.
 import { waitFor } from '../helpers/wait-for.js';
 import { describeConsoleSessionsContract } from './console-sessions-contract.js';
 import { describeRetentionOverridesContract } from './retention-overrides-contract.js';
+import { describeHistogramContract } from './histogram-contract.js';
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
 import { communicationLog, describeStoreContract, mfaLog } from './store-contract.js';
 
@@ -23,9 +24,13 @@ if (TEST_DATABASE_URL === undefined) {
 } else {
   /** The schema version before the list tallies (migration 2). */
   const BEFORE_TALLIES = 1;
+  /** The schema version before the volume tables (migration 11). */
+  const BEFORE_VOLUME = 10;
   const openPostgresFixture = async (
-    options: { beforeTallies?: boolean } = {},
+    options: { beforeTallies?: boolean; beforeVolume?: boolean } = {},
   ): Promise<ListTotalsFixture> => {
+    const before =
+      options.beforeTallies === true ? BEFORE_TALLIES : options.beforeVolume === true ? BEFORE_VOLUME : 0;
     const schema = await createTestSchema();
     const execute = async (sql: string) => {
       const client = new pg.Client({ connectionString: schema.url });
@@ -36,17 +41,17 @@ if (TEST_DATABASE_URL === undefined) {
         await client.end();
       }
     };
-    if (options.beforeTallies === true) {
+    if (before > 0) {
       const client = new pg.Client({ connectionString: schema.url });
       await client.connect();
       try {
-        await applyMigrations(client, BEFORE_TALLIES);
+        await applyMigrations(client, before);
       } finally {
         await client.end();
       }
     }
     const store = new PostgresStore(settings(schema.url));
-    if (options.beforeTallies !== true) await store.migrate();
+    if (before === 0) await store.migrate();
     return {
       store,
       // The trigram index is maintained inside each insert: nothing to wait for.
@@ -62,6 +67,7 @@ if (TEST_DATABASE_URL === undefined) {
   describeRetentionOverridesContract('PostgreSQL', openPostgresFixture);
   describeConsoleSessionsContract('PostgreSQL', openPostgresFixture);
   describeListTotalsContract('PostgreSQL', openPostgresFixture);
+  describeHistogramContract('PostgreSQL', openPostgresFixture);
 
   describe('PostgreSQL store: closing', () => {
     test('a store closed while its probe connects leaves no connection that keeps the process alive', async () => {

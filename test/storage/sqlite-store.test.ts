@@ -8,22 +8,29 @@ import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { describeConsoleSessionsContract } from './console-sessions-contract.js';
 import { describeRetentionOverridesContract } from './retention-overrides-contract.js';
+import { describeHistogramContract } from './histogram-contract.js';
 import { describeListTotalsContract, type ListTotalsFixture } from './list-totals-contract.js';
 import { describeStoreContract, operateLog } from './store-contract.js';
 
 /** The schema version before the list tallies (migration 3). */
 const BEFORE_TALLIES = 2;
+/** The schema version before the volume tables (migration 12). */
+const BEFORE_VOLUME = 11;
 
-async function openSqliteFixture(options: { beforeTallies?: boolean } = {}): Promise<ListTotalsFixture> {
+async function openSqliteFixture(
+  options: { beforeTallies?: boolean; beforeVolume?: boolean } = {},
+): Promise<ListTotalsFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sealog-store-'));
   const path = join(dir, 'store.db');
-  if (options.beforeTallies === true) {
+  const before =
+    options.beforeTallies === true ? BEFORE_TALLIES : options.beforeVolume === true ? BEFORE_VOLUME : 0;
+  if (before > 0) {
     const db = new Database(path);
-    applyMigrations(db, BEFORE_TALLIES);
+    applyMigrations(db, before);
     db.close();
   }
   const store = new SqliteStore(path);
-  if (options.beforeTallies !== true) await store.migrate();
+  if (before === 0) await store.migrate();
   return {
     store,
     async settle() {
@@ -49,6 +56,7 @@ describeStoreContract('SQLite file', openSqliteFixture);
 describeRetentionOverridesContract('SQLite file', openSqliteFixture);
 describeConsoleSessionsContract('SQLite file', openSqliteFixture);
 describeListTotalsContract('SQLite file', openSqliteFixture);
+describeHistogramContract('SQLite file', openSqliteFixture);
 
 test('committed batches reach the database file itself, checkpointed by the worker thread', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sealog-wal-'));

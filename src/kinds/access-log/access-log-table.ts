@@ -55,6 +55,8 @@ export const ACCESS_LOG_TABLE = logTable<AccessLog>({
   keysTable: 'access_log_keys',
   idPrefix: 'acc_',
   retention: { defaultPeriod: '365d' },
+  // Routes are the ones sealog declares; actors are many and counted row by row.
+  volume: { table: 'access_log_volume', dimensions: ['route'] },
   // The reader is the person whose trail an access record is; a user named inside `query` is
   // forgotten with the actor's key or by retention, not by that user's erasure.
   sealing: { sealed: ['query', 'ip'], subject: 'actor' },

@@ -68,6 +68,8 @@ export const COMMUNICATION_LOG_TABLE = logTable<CommunicationLog>({
   sealing: { sealed: ['recipient', 'content'], separate: ['error', 'response'], subject: 'user_id' },
   dependentTables: ['communication_log_transitions'],
   dependentKey: 'log_id',
+  // Status moves with delivery receipts: the volume's triggers move the row's count with it.
+  volume: { table: 'communication_log_volume', dimensions: ['channel', 'status'] },
   tally: {
     table: 'communication_log_tallies',
     columns: ['tenant_id', 'channel', 'status'],

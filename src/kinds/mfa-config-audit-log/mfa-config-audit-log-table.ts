@@ -41,6 +41,7 @@ export const MFA_CONFIG_AUDIT_LOG_TABLE = logTable<MfaConfigAuditLog>({
   idPrefix: 'mfa_',
   retention: { defaultPeriod: '730d' },
   sealing: { sealed: ['message'], subject: 'operator_id' },
+  volume: { table: 'mfa_config_audit_log_volume', dimensions: ['action', 'target_type'] },
   tally: {
     table: 'mfa_config_audit_log_tallies',
     columns: ['tenant_id', 'day', 'action', 'target_type'],

@@ -46,6 +46,8 @@ export const OPERATE_LOG_TABLE = logTable<OperateLog>({
   keysTable: 'operate_log_keys',
   idPrefix: 'op_',
   retention: { defaultPeriod: '365d' },
+  // A tenant's merchants are few (its apps' brands), so they are counted apart too.
+  volume: { table: 'operate_log_volume', dimensions: ['operate_type', 'merchant_code'] },
   sealing: {
     sealed: ['username', 'account', 'operate_geo_info', 'operate_ip_info', 'operate_content'],
     subject: 'user_id',

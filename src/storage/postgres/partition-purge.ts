@@ -1,5 +1,5 @@
 import { setTimeout } from 'node:timers/promises';
-import type { LogTable } from '../../kinds/log-table.js';
+import { tallySpecs, volumeTally, type LogTable } from '../../kinds/log-table.js';
 import type { PartitionPurgeHooks } from '../../retention/purge-store.js';
 import type { PgExecutor } from './pg-executor.js';
 
@@ -51,9 +51,10 @@ export function isLockTimeout(error: unknown): boolean {
  *
  * 1. One transaction per partition detaches it from the log table: under a SHARE lock on the
  *    partition alone (no write can change its rows meanwhile, reads go on) its leaves are recorded
- *    as pruned ranges and its tally counts computed; then, under a short ACCESS EXCLUSIVE lock on
- *    the log table (given up after DETACH_LOCK_TIMEOUT_MS and tried again later), the counts are
- *    taken out of the tallies and the partition detached and renamed `sealog_purging_<name>`.
+ *    as pruned ranges and its counts per tally and volume (tallySpecs) computed; then, under a
+ *    short ACCESS EXCLUSIVE lock on the log table (given up after DETACH_LOCK_TIMEOUT_MS and tried
+ *    again later), the counts are taken out of the tallies and volume (emptied volume keys
+ *    removed) and the partition detached and renamed `sealog_purging_<name>`.
  *    Its rows are then gone from every API at once, without leaving deleted entries behind that
  *    reads would walk, as a row-by-row delete would.
  * 2. The detached table is walked by its key in batches of `hooks.batchRows`, each batch's rows
@@ -147,12 +148,13 @@ async function detachExpired(
          SELECT tenant_id, $1, min(leaf_index), max(leaf_index) + 1, $2 FROM runs GROUP BY tenant_id, run`,
         [table.kind, nowMs],
       );
-      const tally = table.tally;
-      if (tally !== undefined) {
-        const keys = tally.columns.map((_, n) => n + 1).join(', ');
+      // Counted before the lock on the log table, which then holds writers only for the upserts.
+      const tallies = tallySpecs(table);
+      for (const [n, tally] of tallies.entries()) {
+        const keys = tally.columns.map((_, position) => position + 1).join(', ');
         await db.query(
-          `CREATE TEMP TABLE sealog_tally_delta ON COMMIT DROP AS
-           SELECT ${tally.sql.map((expression, n) => `${expression} AS "${tally.columns[n]}"`).join(', ')},
+          `CREATE TEMP TABLE sealog_tally_delta_${n} ON COMMIT DROP AS
+           SELECT ${tally.sql.map((expression, position) => `${expression} AS "${tally.columns[position]}"`).join(', ')},
                   count(*) AS n
              FROM "${partition}" GROUP BY ${keys}`,
         );
@@ -160,13 +162,21 @@ async function detachExpired(
       // The log table before any tally row, as every write takes them (see sealog_drop_partition).
       await db.query(`SET LOCAL lock_timeout = '${DETACH_LOCK_TIMEOUT_MS}ms'`);
       await db.query(`LOCK TABLE ${table.table} IN ACCESS EXCLUSIVE MODE`);
-      if (tally !== undefined) {
+      const volume = volumeTally(table)?.table;
+      for (const [n, tally] of tallies.entries()) {
         const columns = tally.columns.map((column) => `"${column}"`).join(', ');
         await db.query(
           `INSERT INTO ${tally.table} AS t (${columns}, n)
-           SELECT ${columns}, -n FROM sealog_tally_delta ORDER BY ${columns}
+           SELECT ${columns}, -n FROM sealog_tally_delta_${n} ORDER BY ${columns}
            ON CONFLICT (${columns}) DO UPDATE SET n = t.n + excluded.n`,
         );
+        // A volume keeps no empty hours (see volume-ddl.ts).
+        if (tally.table === volume) {
+          const match = tally.columns.map((column) => `t."${column}" = d."${column}"`).join(' AND ');
+          await db.query(
+            `DELETE FROM ${tally.table} t USING sealog_tally_delta_${n} d WHERE ${match} AND t.n = 0`,
+          );
+        }
       }
       await db.query(`ALTER TABLE ${table.table} DETACH PARTITION "${partition}"`);
       await db.query(`ALTER TABLE "${partition}" RENAME TO "${detached}"`);

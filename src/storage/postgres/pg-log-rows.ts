@@ -1,6 +1,7 @@
 import type { AfterCommit, StoredOutcome } from '../../domain/after-commit.js';
 import type {
   CountedPage,
+  HistogramBuckets,
   InsertOutcome,
   KeysetPosition,
   LogRows,
@@ -65,6 +66,10 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     }
     const withStep = [...conditions, this.access.after(after)];
     return this.open(await this.keywords.page(this.access, withStep, term, limit));
+  }
+
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
+    return this.access.histogram(conditions, buckets);
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

@@ -1,5 +1,11 @@
 import type { StoredOutcome } from '../../domain/after-commit.js';
-import type { CountedPage, KeysetPosition, OffsetWindow } from '../../domain/audit-store.js';
+import type {
+  CountedPage,
+  HistogramBuckets,
+  KeysetPosition,
+  OffsetWindow,
+} from '../../domain/audit-store.js';
+import { bucketCount, countsByBucket, volumeHistogram } from '../histogram-plan.js';
 import { whereRow, type Condition, type TotalPart } from '../../domain/conditions.js';
 import {
   keysetOrder,
@@ -166,6 +172,38 @@ export class PgTableAccess<Row extends LogRow> {
       `SELECT ${this.readList} FROM ${this.spec.table} ${where} ORDER BY ${order} LIMIT ${sql.bind(limit)}`,
       sql.params,
     );
+  }
+
+  /**
+   * Rows per bucket (LogRows.histogram), from one statement: the volume table's sums when it can
+   * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index.
+   */
+  async histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
+    const count = bucketCount(buckets);
+    const volume = volumeHistogram(this.spec, conditions, buckets);
+    const sql = new SqlBuilder();
+    if (volume !== undefined) {
+      const from = sql.bind(volume.fromHour);
+      const width = sql.bind(volume.widthHours);
+      const where = sql.where(volume.conditions, [
+        `hour >= ${from}::bigint AND hour < ${sql.bind(volume.untilHour)}::bigint`,
+      ]);
+      const rows = await this.db.query<{ bucket: string; n: string }>(
+        `SELECT (hour - ${from}::bigint) / ${width}::bigint AS bucket, sum(n) AS n FROM ${volume.table} ${where} GROUP BY 1`,
+        sql.params,
+      );
+      return countsByBucket(rows, count);
+    }
+    const time = quote(this.spec.timeColumn);
+    const from = sql.bind(buckets.fromMs);
+    const width = sql.bind(buckets.widthMs);
+    const fragments = [`${time} >= ${from}::bigint AND ${time} < ${sql.bind(buckets.untilMs)}::bigint`];
+    const rows = await this.db.query<{ bucket: string; n: string }>(
+      `SELECT (${time} - ${from}::bigint) / ${width}::bigint AS bucket, count(*) AS n
+         FROM ${this.spec.table} ${sql.where(conditions, fragments)} GROUP BY 1`,
+      sql.params,
+    );
+    return countsByBucket(rows, count);
   }
 
   /** The keyset step past `after`: left out when undefined. */

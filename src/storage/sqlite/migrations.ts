@@ -1,7 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { AppliedMigration } from '../../domain/audit-store.js';
 import { ACCESS_LOG_FILTERS, ACCESS_LOG_TABLE } from '../../kinds/access-log/access-log-table.js';
+import { COMMUNICATION_LOG_TABLE } from '../../kinds/communication-log/communication-log-table.js';
+import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
+import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { logTableDdl } from './tables/log-table-ddl.js';
+import { volumeDdl } from './tables/volume-ddl.js';
 
 interface Migration extends AppliedMigration {
   sql: string;
@@ -466,6 +470,16 @@ const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
     `,
+  },
+  {
+    version: 13,
+    name: 'volume per hour for histograms',
+    // Each kind's rows per tenant, UTC hour and filter values of few distinct values, so that a
+    // histogram sums a few thousand rows instead of counting millions (TableAccess.histogram). Filled
+    // here from the rows stored already: one pass over each log table, seconds per million rows.
+    sql: [COMMUNICATION_LOG_TABLE, MFA_CONFIG_AUDIT_LOG_TABLE, OPERATE_LOG_TABLE, ACCESS_LOG_TABLE]
+      .map((table) => volumeDdl(table))
+      .join(''),
   },
 ];
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type {
   CountedPage,
+  HistogramBuckets,
   InsertOutcome,
   KeysetPosition,
   LogRows,
@@ -11,6 +12,7 @@ import { newRecordLeafHashes } from '../../../integrity/leaves/leaf-builder.js';
 import type { LogRow, LogTable } from '../../../kinds/log-table.js';
 import type { RowSealer, StoredRow } from '../../../sealing/row-sealer.js';
 import type { StoreWriter } from '../engine/store-writer.js';
+import { asPromise } from '../engine/as-promise.js';
 import type { SqliteKeywordPages } from '../search/keyword-pages.js';
 import { TableAccess } from './table-access.js';
 
@@ -68,6 +70,10 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
       return this.open(this.access.page(conditions, after, limit));
     }
     return this.open(this.keywords.page(this.access, [...conditions, this.access.after(after)], term, limit));
+  }
+
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
+    return asPromise(() => this.access.histogram(conditions, buckets));
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

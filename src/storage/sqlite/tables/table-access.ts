@@ -1,12 +1,20 @@
 import type Database from 'better-sqlite3';
 import type { StoredOutcome } from '../../../domain/after-commit.js';
-import type { CountedPage, KeysetPosition, OffsetWindow } from '../../../domain/audit-store.js';
+import type {
+  CountedPage,
+  HistogramBuckets,
+  KeysetPosition,
+  OffsetWindow,
+} from '../../../domain/audit-store.js';
+import { bucketCount, countsByBucket, volumeHistogram } from '../../histogram-plan.js';
 import { whereRow, type Condition, type TotalPart } from '../../../domain/conditions.js';
 import {
   keysetOrder,
   readColumns,
   storedColumns,
+  tallySpecs,
   type LogRow,
+  type TallySpec,
   type LogTable,
 } from '../../../kinds/log-table.js';
 import { whereClause, type SqlValue, type SqliteFragment } from './sql-fragments.js';
@@ -24,6 +32,8 @@ export class TableAccess<Row extends LogRow> {
   readonly orderBy: string;
   /** Runs its argument in one read transaction (one snapshot); made once, not per list. */
   private readonly snapshot: (work: () => unknown) => unknown;
+  /** The tables counting this one's rows (tallySpecs), each added to per inserted batch. */
+  private readonly tallies: readonly TallySpec<Row>[];
 
   /** Statements are prepared on first use, so the tables may be created (migrated) after construction. */
   constructor(
@@ -39,6 +49,7 @@ export class TableAccess<Row extends LogRow> {
     this.insertSql = `INSERT INTO ${table.table} (${columns.map(([column]) => `"${column}"`).join(', ')}) VALUES (${placeholders}) ON CONFLICT (tenant_id, id) DO NOTHING`;
     this.orderBy = keysetOrder(table);
     this.snapshot = db.transaction((work: () => unknown) => work());
+    this.tallies = tallySpecs(table);
   }
 
   /**
@@ -61,31 +72,36 @@ export class TableAccess<Row extends LogRow> {
   }
 
   /**
-   * Inserts the rows whose (tenant_id, id) is not stored yet and adds them to the table's tallies;
-   * returns the ids of the others, in batch order. `afterInsert` runs for each row inserted, with
-   * its index in `rows`. Opens no transaction: the caller's makes the batch and its tallies one.
-   * Inserts are tallied here, per batch, because a row trigger's upsert costs about 40 % of ingest
-   * throughput; updates and deletes are counted by triggers.
+   * Inserts the rows whose (tenant_id, id) is not stored yet and adds them to the table's tallies
+   * and volume (tallySpecs); returns the ids of the others, in batch order. `afterInsert` runs for
+   * each row inserted, with its index in `rows`. Opens no transaction: the caller's makes the batch
+   * and its counts one. Inserts are counted here, one upsert per batch and distinct key, because a
+   * row trigger's upsert costs about 40 % of ingest throughput; updates and deletes are counted by
+   * triggers.
    */
   insertNew(rows: readonly Row[], afterInsert?: (index: number) => void): string[] {
     const insert = this.prepare(this.insertSql);
     const duplicates: string[] = [];
-    const counts = new Map<string, { key: SqlValue[]; n: number }>();
-    const { tally } = this.table;
+    const tallies = this.tallies.map((tally) => ({
+      tally,
+      counts: new Map<string, { key: SqlValue[]; n: number }>(),
+    }));
     rows.forEach((row, index) => {
       if (insert.run(row).changes !== 1) {
         duplicates.push(row.id);
         return;
       }
       afterInsert?.(index);
-      if (tally === undefined) return;
-      const key = tally.key(row);
-      const id = JSON.stringify(key);
-      const count = counts.get(id);
-      if (count) count.n++;
-      else counts.set(id, { key, n: 1 });
+      for (const { tally, counts } of tallies) {
+        const key = tally.key(row);
+        const id = JSON.stringify(key);
+        const count = counts.get(id);
+        if (count) count.n++;
+        else counts.set(id, { key, n: 1 });
+      }
     });
-    if (tally !== undefined && counts.size > 0) {
+    for (const { tally, counts } of tallies) {
+      if (counts.size === 0) continue;
       const columns = tally.columns.join(', ');
       const add = this.prepare(
         `INSERT INTO ${tally.table} (${columns}, n) VALUES (${tally.columns.map(() => '?').join(', ')}, ?)
@@ -132,6 +148,32 @@ export class TableAccess<Row extends LogRow> {
     return this.prepare(
       `SELECT ${this.selectColumns} FROM ${this.table.table} ${where.sql} ORDER BY ${this.orderBy} LIMIT ?`,
     ).all(...where.params, limit) as Row[];
+  }
+
+  /**
+   * Rows per bucket (LogRows.histogram), from one statement: the volume table's sums when it can
+   * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index.
+   */
+  histogram(conditions: readonly Condition[], buckets: HistogramBuckets): number[] {
+    const count = bucketCount(buckets);
+    const volume = volumeHistogram(this.table, conditions, buckets);
+    // better-sqlite3 binds a number as a REAL: the casts keep the bucket an integer division.
+    if (volume !== undefined) {
+      const where = whereClause(volume.conditions, [
+        { sql: 'hour >= ? AND hour < ?', params: [volume.fromHour, volume.untilHour] },
+      ]);
+      const rows = this.prepare(
+        `SELECT (hour - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, sum(n) AS n FROM ${volume.table} ${where.sql} GROUP BY bucket`,
+      ).all(volume.fromHour, volume.widthHours, ...where.params) as { bucket: number; n: number }[];
+      return countsByBucket(rows, count);
+    }
+    const time = `"${this.table.timeColumn}"`;
+    const fragments = [{ sql: `${time} >= ? AND ${time} < ?`, params: [buckets.fromMs, buckets.untilMs] }];
+    const where = whereClause(conditions, fragments);
+    const rows = this.prepare(
+      `SELECT (${time} - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, count(*) AS n FROM ${this.table.table} ${where.sql} GROUP BY bucket`,
+    ).all(buckets.fromMs, buckets.widthMs, ...where.params) as { bucket: number; n: number }[];
+    return countsByBucket(rows, count);
   }
 
   /** The keyset step past `after`: left out when undefined. */

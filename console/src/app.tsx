@@ -1,6 +1,6 @@
 import { Spin } from 'antd';
-import { useEffect, useState } from 'react';
-import { ApiError, getData, UNAUTHORIZED_EVENT } from './api/http';
+import { useEffect, useRef, useState } from 'react';
+import { ApiError, getData, UNAUTHORIZED_EVENT, type UnauthorizedDetail } from './api/http';
 import type { ConsoleSession } from './api/types';
 import { ConsoleLayout } from './components/console-layout';
 import { useI18n } from './i18n/i18n-context';
@@ -20,22 +20,27 @@ export function App() {
   const { t } = useI18n();
   const location = useLocation();
   const [session, setSession] = useState<SessionState>({ state: 'loading' });
+  // When the browser last signed in (performance.now()): the answer to the session request sent
+  // on load, or a 401 to any request sent before, may arrive after a sign-in and must not undo it.
+  const signedInAt = useRef(-Infinity);
   const onSignInPage = location.path === SIGN_IN_PATH;
 
   useEffect(() => {
     let current = true;
     getData<ConsoleSession>('/v1/console/session').then(
       (data) => {
-        if (current) setSession({ state: 'signed-in', session: data });
+        if (current)
+          setSession((now) => (now.state === 'loading' ? { state: 'signed-in', session: data } : now));
       },
       (error: unknown) => {
         // A 401 also fired UNAUTHORIZED_EVENT; anything else (server down) shows the sign-in page too.
         if (current && !(error instanceof ApiError && error.status === 401))
-          setSession({ state: 'signed-out' });
+          setSession((now) => (now.state === 'loading' ? { state: 'signed-out' } : now));
       },
     );
-    const signedOut = () => {
-      setSession({ state: 'signed-out' });
+    const signedOut = (event: Event) => {
+      const { sentAt } = (event as CustomEvent<UnauthorizedDetail>).detail;
+      if (sentAt >= signedInAt.current) setSession({ state: 'signed-out' });
     };
     window.addEventListener(UNAUTHORIZED_EVENT, signedOut);
     return () => {
@@ -57,6 +62,7 @@ export function App() {
       <SignInPage
         signedIn={session.state === 'signed-in'}
         onSignedIn={(data) => {
+          signedInAt.current = performance.now();
           setSession({ state: 'signed-in', session: data });
           navigate(FIRST_VIEW, undefined, { replace: true });
         }}

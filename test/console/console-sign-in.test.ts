@@ -66,6 +66,62 @@ describe('console sign-in', () => {
     await context.close();
   });
 
+  test('a session check answered after the link signed in does not undo the sign-in', async () => {
+    const printed = await runCli(
+      [
+        'console-link',
+        '--sub',
+        'usr_raced',
+        '--tenant',
+        TENANT,
+        '--role',
+        'admin',
+        '--base-url',
+        fixture.api.url,
+      ],
+      { DATABASE_URL: fixture.api.databaseUrl },
+    );
+    assert.equal(printed.code, 0, printed.stderr);
+    const link = printed.stdout.trim().split('\n').at(-1) ?? '';
+    const { page, context } = await openPage(fixture);
+    // The check the console sends on load (a 401: not signed in yet) is held back until the link
+    // has signed the browser in and the view shows, as a slow server may deliver them.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = false;
+    let answered = false;
+    await page.route('**/v1/console/session', async (route) => {
+      if (held || route.request().method() !== 'GET') return route.continue();
+      held = true;
+      await released;
+      // As the server answered it when it was sent: no session yet. (Continuing it now would
+      // send the cookie the browser has since been given.)
+      await route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ code: 401, message: 'not signed in', timestamp: new Date().toISOString() }),
+      });
+    });
+    page.on('requestfinished', (request) => {
+      if (request.url().endsWith('/v1/console/session') && request.method() === 'GET') answered = true;
+    });
+    await page.goto(link);
+    await page.getByTestId('view-communication-log').waitFor();
+    assert.ok(held, 'the session check on load was held back');
+    release();
+    await waitFor('the late session check to be answered', () => answered);
+    // Tasks run in order: once a task queued after the answer's has run, and the frame after it
+    // was drawn, the console has handled the answer.
+    await page.evaluate('new Promise((resolve) => setTimeout(() => requestAnimationFrame(resolve), 0))');
+    assert.ok(await page.locator('.console-user').isVisible(), 'still signed in');
+    assert.ok((await page.locator('.console-user').textContent())?.includes('usr_raced'));
+    assert.ok((await rowIds(page)).length > 0);
+    assert.equal(new URL(page.url()).pathname, '/console/communication-log');
+    await context.close();
+  });
+
   test('a pasted token signs in; sign-out ends the session server-side', async () => {
     const { page, context } = await openPage(fixture);
     await page.goto(`${fixture.api.url}/console/operate-log`);

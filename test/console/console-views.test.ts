@@ -268,7 +268,7 @@ describe('the console views', () => {
     await page.locator('tr[data-row-key]').first().click();
     await page.locator('[data-testid="proof-status"]:not([data-state="checking"])').waitFor();
     // axe reads colours as painted: a drawer still sliding or fading in has half its contrast.
-    await page.waitForFunction(() => document.getAnimations().length === 0);
+    await page.waitForFunction('document.getAnimations().length === 0');
     await page.evaluate(axe.source);
     const drawer = await page.evaluate<string[]>(
       "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))",

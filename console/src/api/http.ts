@@ -16,8 +16,17 @@ export class ApiError extends Error {
   }
 }
 
-/** The event fired on window when any call answers 401 (the session ended or never was). */
+/**
+ * The event fired on window when any call answers 401 (the session ended or never was): a
+ * CustomEvent whose detail is an UnauthorizedDetail.
+ */
 export const UNAUTHORIZED_EVENT = 'sealog:unauthorized';
+
+/** What a 401 event says: when its request was sent (performance.now(), ms). */
+export interface UnauthorizedDetail {
+  /** A 401 to a request sent before the latest sign-in says nothing of the new session. */
+  sentAt: number;
+}
 
 /** Query parameters: absent and empty values are left out. */
 export type Params = Readonly<Record<string, string | number | undefined>>;
@@ -38,6 +47,7 @@ export function withQuery(path: string, params: Params = {}): string {
  */
 export async function callJson<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
+  const sentAt = performance.now();
   try {
     response = await fetch(path, {
       method,
@@ -59,7 +69,10 @@ export async function callJson<T>(method: string, path: string, body?: unknown):
     parsed = undefined;
   }
   if (!response.ok) {
-    if (response.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
+    if (response.status === 401) {
+      const detail: UnauthorizedDetail = { sentAt };
+      window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { detail }));
+    }
     const message =
       typeof parsed === 'object' &&
       parsed !== null &&

@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /** Capabilities beside the kinds: each a domain folder with its own routes and schemas. */
 const CAPABILITIES = ['integrity', 'privacy', 'retention'];
@@ -35,6 +37,14 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  // The console (console/): browser code, React hooks rules, type-checked with console/tsconfig.json
+  // (found by the project service: the nearest tsconfig.json); its Vite config runs in Node.
+  {
+    files: ['console/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    languageOptions: { globals: globals.browser },
+  },
+  { files: ['console/vite.config.ts'], languageOptions: { globals: globals.node } },
   // No module of src/ may import itself back through others (type-only imports vanish at run time
   // and are not counted).
   { ...importX.flatConfigs.typescript, files: ['src/**/*.ts'] },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
+import { BROWSER_WAIT_LIMIT_MS, launchBrowser } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli-process.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/test-server.js';
 
@@ -71,6 +71,8 @@ describe('sign-in link in Chromium (fixture page)', () => {
     );
     assert.equal(minted.code, 0, minted.stderr);
     const page = await browser.newPage();
+    page.setDefaultTimeout(BROWSER_WAIT_LIMIT_MS);
+    page.setDefaultNavigationTimeout(BROWSER_WAIT_LIMIT_MS);
     const violations: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy/.test(message.text())) violations.push(message.text());

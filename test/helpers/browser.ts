@@ -19,3 +19,9 @@ export function launchBrowser(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * How long a browser wait may take before the test fails, in ms: a guard against a hang, never an
+ * expectation (Playwright's own default of 30 s is too short for a loaded 2-core CI machine).
+ */
+export const BROWSER_WAIT_LIMIT_MS = 120_000;

@@ -1,3 +1,4 @@
+import { InvalidInputError } from './errors.js';
 const MS_PER_DAY = 86_400_000;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -72,4 +73,19 @@ export function parseUtcDate(value: string): number | undefined {
 /** The first millisecond after the given UTC day, for inclusive end dates. */
 export function endOfUtcDayExclusive(dayStartMs: number): number {
   return dayStartMs + MS_PER_DAY;
+}
+
+/**
+ * The epoch ms of the query parameter `name` holding an RFC 3339 time, undefined when it is
+ * absent; an InvalidInputError naming the parameter and an example when it is no such time.
+ */
+export function parseTimeParameter(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseRfc3339(value);
+  if (parsed === undefined) {
+    throw new InvalidInputError(
+      `${name} must be an RFC 3339 time such as 2026-04-15T10:00:00Z (got "${value}")`,
+    );
+  }
+  return parsed;
 }

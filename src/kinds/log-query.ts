@@ -4,7 +4,7 @@ import { InvalidInputError } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { cursorPage, decodeRowKey, type CursorPage } from '../domain/row-key.js';
 import { adminReadScope } from '../domain/tenancy.js';
-import { parseRfc3339 } from '../domain/time.js';
+import { parseTimeParameter } from '../domain/time.js';
 import type { LogRow, LogTable } from './log-table.js';
 
 /**
@@ -53,8 +53,8 @@ export function resolveLogQuery(
   params: LogQueryParams,
 ): ResolvedLogQuery {
   const scope = adminReadScope(principal, params.tenant_id);
-  const fromMs = parseInstant('from', params.from);
-  const untilMs = parseInstant('until', params.until);
+  const fromMs = parseTimeParameter('from', params.from);
+  const untilMs = parseTimeParameter('until', params.until);
   if (fromMs !== undefined && untilMs !== undefined && fromMs > untilMs) {
     throw new InvalidInputError(
       `from ${params.from ?? ''} is after until ${params.until ?? ''}: from must not be later`,
@@ -124,15 +124,4 @@ function decodeAfter(key: string): KeysetPosition {
   } catch {
     throw new InvalidInputError('after must be the last_row_key of a previous page');
   }
-}
-
-function parseInstant(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = parseRfc3339(value);
-  if (parsed === undefined) {
-    throw new InvalidInputError(
-      `${name} must be an RFC 3339 time such as 2026-04-15T10:00:00Z (got "${value}")`,
-    );
-  }
-  return parsed;
 }

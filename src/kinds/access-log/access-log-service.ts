@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { cursorPage, decodeRowKey, type CursorPage } from '../../domain/row-key.js';
 import { adminReadScope } from '../../domain/tenancy.js';
-import { parseRfc3339 } from '../../domain/time.js';
+import { parseTimeParameter } from '../../domain/time.js';
 import { ACCESS_LOG_TABLE, type AccessLog } from './access-log-table.js';
 
 /** Filters and cursor of GET /admin/access-logs; validated by schema already. */
@@ -30,8 +30,8 @@ export class AccessLogService {
    */
   async list(principal: Principal, query: AccessLogQuery): Promise<CursorPage<AccessLog>> {
     const scope = adminReadScope(principal, query.tenant_id);
-    const fromMs = parseTime('start_time', query.start_time);
-    const untilMs = parseTime('end_time', query.end_time);
+    const fromMs = parseTimeParameter('start_time', query.start_time);
+    const untilMs = parseTimeParameter('end_time', query.end_time);
     if (fromMs !== undefined && untilMs !== undefined && fromMs > untilMs) {
       throw new InvalidInputError('start_time must not be later than end_time');
     }
@@ -51,15 +51,4 @@ export class AccessLogService {
       );
     return cursorPage(rows, query.size, (row) => row.accessed_at);
   }
-}
-
-function parseTime(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = parseRfc3339(value);
-  if (parsed === undefined) {
-    throw new InvalidInputError(
-      `${name} must be an RFC 3339 time such as 2026-04-15T10:00:00Z (got "${value}")`,
-    );
-  }
-  return parsed;
 }

@@ -17,6 +17,16 @@ import {
   type ConsoleFixture,
 } from './console-fixture.js';
 
+/** The link `sealog console-link` prints for `sub`, an admin of TENANT, to the fixture's server. */
+async function printLink(fixture: ConsoleFixture, sub: string): Promise<string> {
+  const printed = await runCli(
+    ['console-link', '--sub', sub, '--tenant', TENANT, '--role', 'admin', '--base-url', fixture.api.url],
+    { DATABASE_URL: fixture.api.databaseUrl },
+  );
+  assert.equal(printed.code, 0, printed.stderr);
+  return printed.stdout.trim().split('\n').at(-1) ?? '';
+}
+
 describe('console sign-in', () => {
   let fixture: ConsoleFixture;
 
@@ -28,22 +38,7 @@ describe('console sign-in', () => {
   });
 
   test('the one-time link signs the browser in once, and leaves no secret in the address bar', async () => {
-    const printed = await runCli(
-      [
-        'console-link',
-        '--sub',
-        'usr_linked',
-        '--tenant',
-        TENANT,
-        '--role',
-        'admin',
-        '--base-url',
-        fixture.api.url,
-      ],
-      { DATABASE_URL: fixture.api.databaseUrl },
-    );
-    assert.equal(printed.code, 0, printed.stderr);
-    const link = printed.stdout.trim().split('\n').at(-1) ?? '';
+    const link = await printLink(fixture, 'usr_linked');
     assert.match(link, /\/console\/sign-in#link=/);
     const { page, context } = await openPage(fixture);
     await page.goto(link);
@@ -67,22 +62,7 @@ describe('console sign-in', () => {
   });
 
   test('a session check answered after the link signed in does not undo the sign-in', async () => {
-    const printed = await runCli(
-      [
-        'console-link',
-        '--sub',
-        'usr_raced',
-        '--tenant',
-        TENANT,
-        '--role',
-        'admin',
-        '--base-url',
-        fixture.api.url,
-      ],
-      { DATABASE_URL: fixture.api.databaseUrl },
-    );
-    assert.equal(printed.code, 0, printed.stderr);
-    const link = printed.stdout.trim().split('\n').at(-1) ?? '';
+    const link = await printLink(fixture, 'usr_raced');
     const { page, context } = await openPage(fixture);
     // The check the console sends on load (a 401: not signed in yet) is held back until the link
     // has signed the browser in and the view shows, as a slow server may deliver them.

@@ -9,7 +9,14 @@ import type { IntegrityLog } from '../integrity/integrity-log.js';
 import type { SubjectErasure } from '../sealing/subject-erasure.js';
 import type { PurgeStore } from '../retention/purge-store.js';
 
-export type { CountedPage, InsertOutcome, KeysetPosition, LogRows, OffsetWindow } from './log-rows.js';
+export type {
+  CountedPage,
+  InsertOutcome,
+  KeysetPosition,
+  LogRows,
+  OffsetWindow,
+  ReadOptions,
+} from './log-rows.js';
 
 /**
  * The one storage interface of sealog. Each adapter (sqlite/, postgres/) implements it and passes

@@ -48,5 +48,20 @@ export interface LogRows<Row extends LogRow> {
    * Up to `limit` (≥ 1) rows newest first by (time, id), strictly after `after` when given. Never
    * counts: a page deep in the walk costs what the first one costs.
    */
-  page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]>;
+  page(
+    conditions: readonly Condition[],
+    after: KeysetPosition | undefined,
+    limit: number,
+    options?: ReadOptions,
+  ): Promise<Row[]>;
+}
+
+/** How rows are read, beyond what is read. */
+export interface ReadOptions {
+  /**
+   * The caller reads these rows once and moves on (an export walking every row): the store opens
+   * them without keeping what it opened (plaintexts, subject keys) for later reads, which would
+   * cost more than it saves and evict what the reads that come back need. Results are the same.
+   */
+  readonly once?: boolean;
 }

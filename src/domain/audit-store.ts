@@ -16,6 +16,7 @@ export type {
   KeysetPosition,
   LogRows,
   OffsetWindow,
+  ReadOptions,
 } from './log-rows.js';
 
 /**

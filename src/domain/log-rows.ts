@@ -58,7 +58,12 @@ export interface LogRows<Row extends LogRow> {
    * Up to `limit` (≥ 1) rows newest first by (time, id), strictly after `after` when given. Never
    * counts: a page deep in the walk costs what the first one costs.
    */
-  page(conditions: readonly Condition[], after: KeysetPosition | undefined, limit: number): Promise<Row[]>;
+  page(
+    conditions: readonly Condition[],
+    after: KeysetPosition | undefined,
+    limit: number,
+    options?: ReadOptions,
+  ): Promise<Row[]>;
   /**
    * The number of rows matching `conditions` (none on the time column: `buckets` bound it) in each
    * bucket, in bucket order, exact, from one statement (one snapshot). Summed from the kind's
@@ -67,4 +72,14 @@ export interface LogRows<Row extends LogRow> {
    * the conditions' index (a `contains` condition scans the rows in range).
    */
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]>;
+}
+
+/** How rows are read, beyond what is read. */
+export interface ReadOptions {
+  /**
+   * The caller reads these rows once and moves on (an export walking every row): the store opens
+   * them without keeping what it opened (plaintexts, subject keys) for later reads, which would
+   * cost more than it saves and evict what the reads that come back need. Results are the same.
+   */
+  readonly once?: boolean;
 }

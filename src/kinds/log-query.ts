@@ -98,8 +98,10 @@ export async function pageLogs<Row extends LogRow>(
 
 /**
  * Every row of the resolved read, newest first, in batches of up to `batchSize` rows: one keyset
- * page each, so memory stays bounded whatever the count. Stopping the iteration (return(), a
- * `break`) stops the walk: no further page is read.
+ * page each, so memory stays bounded whatever the count (two pages: the next one is read while
+ * the caller handles the current one, which overlaps a store that answers asynchronously with
+ * the caller's work). Rows are read once (ReadOptions.once): nothing opened is cached. Stopping
+ * the iteration (return(), a `break`) stops the walk: no further page is read.
  */
 export async function* walkLogs<Row extends LogRow>(
   store: AuditStore,
@@ -108,13 +110,20 @@ export async function* walkLogs<Row extends LogRow>(
   batchSize: number,
 ): AsyncGenerator<Row[], void, undefined> {
   const rows = store.rows(query.table);
-  let after: KeysetPosition | undefined;
+  const read = (after: KeysetPosition | undefined) =>
+    rows.page(resolved.conditions, after, batchSize, { once: true });
+  let next = read(undefined);
   for (;;) {
-    const batch = await rows.page(resolved.conditions, after, batchSize);
-    if (batch.length > 0) yield batch;
+    const batch = await next;
     const last = batch.at(-1);
-    if (last === undefined || batch.length < batchSize) return;
-    after = { time: timeOf(query.table, last), id: last.id };
+    const more = last !== undefined && batch.length === batchSize;
+    if (more) {
+      next = read({ time: timeOf(query.table, last), id: last.id });
+      // Handled when awaited; a walk stopped before that must not leave it unhandled.
+      next.catch(() => undefined);
+    }
+    if (batch.length > 0) yield batch;
+    if (!more) return;
   }
 }
 

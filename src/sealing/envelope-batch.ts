@@ -9,6 +9,8 @@ interface Pending {
   /** undefined: the row envelope, spread over the sealed columns; else the column to set. */
   readonly column: string | undefined;
   readonly envelope: string;
+  /** The id of the key that sealed it (envelopeKeyId), read once. */
+  readonly keyId: string;
   readonly context: SealContext;
   /** A field sealed again under its period key (inside its row's envelope): gone reads EXPIRED. */
   readonly nested?: boolean;
@@ -32,6 +34,8 @@ export function isNested(value: unknown): value is NestedValue {
 /**
  * The envelopes of one read, opened together: plaintext-cache hits are applied at once, misses
  * wait for open(), which loads their keys with one store call per tenant and decrypts each once.
+ * A batch that does not keep (an export's) neither looks in nor fills the plaintext cache and
+ * caches no key it loads: see SubjectKeyRing.keysForOpening.
  */
 export class EnvelopeBatch {
   private readonly pending: Pending[] = [];
@@ -39,12 +43,14 @@ export class EnvelopeBatch {
   /**
    * @param sealedColumns the kind's sealed columns, in the order its row envelopes hold them.
    * @param expiring those of them whose values may be sealed again under a period key.
+   * @param keep whether opened values and loaded keys are cached for later reads (default true).
    */
   constructor(
     private readonly ring: SubjectKeyRing,
     private readonly plaintexts: PlaintextCache,
     private readonly sealedColumns: readonly string[],
     private readonly expiring: readonly string[] = [],
+    private readonly keep = true,
   ) {}
 
   /**
@@ -57,10 +63,12 @@ export class EnvelopeBatch {
     envelope: string,
     context: SealContext,
   ): void {
-    const values = this.plaintexts.get(envelope, context);
-    const item = { target, column, envelope, context };
-    if (values === undefined) this.pending.push(item);
-    else this.apply(item, values);
+    const values = this.keep ? this.plaintexts.get(envelope, context) : undefined;
+    if (values === undefined) {
+      this.pending.push({ target, column, envelope, keyId: envelopeKeyId(envelope), context });
+    } else {
+      this.apply({ target, column, envelope, keyId: '', context }, values);
+    }
   }
 
   /**
@@ -77,21 +85,22 @@ export class EnvelopeBatch {
     for (const item of round) {
       let ids = keyIds.get(item.context.tenantId);
       if (ids === undefined) keyIds.set(item.context.tenantId, (ids = new Set<string>()));
-      ids.add(envelopeKeyId(item.envelope));
+      ids.add(item.keyId);
     }
     const tenants = [...keyIds];
+    const options = { keep: this.keep };
     const loaded = await Promise.all(
-      tenants.map(([tenantId, ids]) => this.ring.keysForOpening(tenantId, ids)),
+      tenants.map(([tenantId, ids]) => this.ring.keysForOpening(tenantId, ids, options)),
     );
     const keys = new Map(tenants.map(([tenantId], index) => [tenantId, loaded[index]]));
     for (const item of round) {
-      const key = keys.get(item.context.tenantId)?.get(envelopeKeyId(item.envelope));
+      const key = keys.get(item.context.tenantId)?.get(item.keyId);
       if (key === undefined) {
         this.apply(item, undefined);
         continue;
       }
       const values = this.decode(item, openEnvelope(item.envelope, key, item.context));
-      this.plaintexts.set(item.envelope, item.context, values);
+      if (this.keep) this.plaintexts.set(item.envelope, item.context, values);
       this.apply(item, values);
     }
   }
@@ -136,10 +145,12 @@ export class EnvelopeBatch {
   }
 
   private addNested(target: Record<string, unknown>, column: string, envelope: string, context: SealContext) {
-    const values = this.plaintexts.get(envelope, context);
-    const item: Pending = { target, column, envelope, context, nested: true };
-    if (values === undefined) this.pending.push(item);
-    else this.apply(item, values);
+    const values = this.keep ? this.plaintexts.get(envelope, context) : undefined;
+    if (values === undefined) {
+      this.pending.push({ target, column, envelope, keyId: envelopeKeyId(envelope), context, nested: true });
+    } else {
+      this.apply({ target, column, envelope, keyId: '', context, nested: true }, values);
+    }
   }
 }
 

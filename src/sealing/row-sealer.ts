@@ -1,3 +1,4 @@
+import type { ReadOptions } from '../domain/log-rows.js';
 import type { LogRow, LogTable } from '../kinds/log-table.js';
 import {
   checkSeparate,
@@ -160,10 +161,16 @@ export class RowSealer {
    * removed). Rows not sealed yet (SEALED_COLUMN null: written before sealing existed) come back
    * as stored, and so does a separate column holding text that is no envelope. Personal fields
    * whose key is gone read ERASED. Throws SealedFieldError on an envelope that fails to open.
+   * `options.once`: the rows are read once (an export's walk), so nothing opened is cached.
    */
-  async openRows<Row extends LogRow>(table: LogTable<Row>, stored: readonly StoredRow[]): Promise<Row[]> {
+  async openRows<Row extends LogRow>(
+    table: LogTable<Row>,
+    stored: readonly StoredRow[],
+    options: ReadOptions = {},
+  ): Promise<Row[]> {
     const fields = personalFields(table);
-    const batch = new EnvelopeBatch(this.ring, this.plaintexts, fields.sealed, fields.expiring);
+    const keep = options.once !== true;
+    const batch = new EnvelopeBatch(this.ring, this.plaintexts, fields.sealed, fields.expiring, keep);
     const plain = stored.map((row) => {
       const out: Record<string, unknown> = {};
       for (const column of fields.columns) out[column] = row[column];

@@ -20,6 +20,8 @@ export const RECORD_PART = 'record';
 
 const ALGORITHM = 'aes-256-gcm';
 const AD_LABEL = 'sealog-seal/1';
+/** The associated data's text up to its tenant: `["sealog-seal/1",`. */
+const AD_START = `[${JSON.stringify(AD_LABEL)},`;
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{11}$/;
 const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/;
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -79,10 +81,10 @@ function drawNonce(target: Buffer): void {
 
 /** The associated data of an envelope: a versioned JSON array, unambiguous for any field values. */
 export function associatedData(context: SealContext): Buffer {
-  return Buffer.from(
-    JSON.stringify([AD_LABEL, context.tenantId, context.kind, context.recordId, context.part]),
-    'utf8',
-  );
+  // The text of JSON.stringify([AD_LABEL, tenantId, kind, recordId, part]), without the array.
+  const { tenantId, kind, recordId, part } = context;
+  const json = `${AD_START}${JSON.stringify(tenantId)},${JSON.stringify(kind)},${JSON.stringify(recordId)},${JSON.stringify(part)}]`;
+  return Buffer.from(json, 'utf8');
 }
 
 /**
@@ -126,7 +128,13 @@ export function envelopeKeyId(envelope: string): string {
  * 'authentication' when it was altered or belongs to another tenant, kind, record or column.
  */
 export function openEnvelope(envelope: string, key: SealingKey, context: SealContext): string {
-  if (envelopeKeyId(envelope) !== key.keyId) {
+  // A key's id is well formed, so matching it checks the envelope's prefix and key id at once.
+  if (
+    !envelope.startsWith(ENVELOPE_PREFIX) ||
+    !envelope.startsWith(key.keyId, ENVELOPE_PREFIX.length) ||
+    envelope.charCodeAt(BODY_START - 1) !== 0x2e ||
+    key.keyId.length !== KEY_ID_LENGTH
+  ) {
     throw formatError(`was sealed with key ${envelopeKeyId(envelope)}, not ${key.keyId}`);
   }
   const sealed = decodeBody(envelope.slice(BODY_START));

@@ -72,6 +72,16 @@ export interface SubjectKeyRingOptions {
   readonly now?: () => number;
 }
 
+/** How keysForOpening treats the cache. */
+export interface OpeningOptions {
+  /**
+   * Whether keys loaded from the store are cached (and cached ones marked recently used); true by
+   * default. false for a walk over many subjects that will not come back to them (an export):
+   * caching their keys would cost more than it saves and evict the keys of hot reads.
+   */
+  readonly keep?: boolean;
+}
+
 /** A key in the cache with the encryptions this process has done or reserved under it. */
 interface KeyEntry {
   readonly key: SubjectKey;
@@ -171,21 +181,28 @@ export class SubjectKeyRing {
    * The tenant's keys among `keyIds`, loading the uncached ones in one store call. A key id
    * without a key (its subject was erased) is left out of the result: not an error.
    */
-  async keysForOpening(tenantId: string, keyIds: Iterable<string>): Promise<Map<string, SubjectKey>> {
+  async keysForOpening(
+    tenantId: string,
+    keyIds: Iterable<string>,
+    options: OpeningOptions = {},
+  ): Promise<Map<string, SubjectKey>> {
+    const keep = options.keep ?? true;
     const keys = new Map<string, SubjectKey>();
     const missing = new Set<string>();
     for (const keyId of keyIds) {
-      const entry = this.keys.get(cacheKey(tenantId, keyId));
+      const id = cacheKey(tenantId, keyId);
+      // peek: a walk that keeps nothing leaves the cache's order to the reads that do.
+      const entry = keep ? this.keys.get(id) : this.keys.peek(id);
       if (isKey(entry)) keys.set(keyId, entry.key);
       else if (entry === undefined) missing.add(keyId);
     }
     if (missing.size === 0) return keys;
     for (const stored of await this.store.findByIds(tenantId, [...missing])) {
       if (stored.tenant_id !== tenantId || !missing.has(stored.key_id)) continue;
-      keys.set(stored.key_id, this.entryOf(stored).key);
+      keys.set(stored.key_id, keep ? this.entryOf(stored).key : this.unwrapped(stored));
       missing.delete(stored.key_id);
     }
-    for (const keyId of missing) this.keys.set(cacheKey(tenantId, keyId), ABSENT);
+    if (keep) for (const keyId of missing) this.keys.set(cacheKey(tenantId, keyId), ABSENT);
     return keys;
   }
 
@@ -205,6 +222,12 @@ export class SubjectKeyRing {
     if (entry.encryptions > 0 && entry.encryptions + count > this.rotateAfter) return false;
     entry.encryptions += count;
     return true;
+  }
+
+  /** A stored key unwrapped, not cached. */
+  private unwrapped(stored: StoredSubjectKey): SubjectKey {
+    const owner = { tenantId: stored.tenant_id, subject: stored.subject, keyId: stored.key_id };
+    return { ...owner, key: this.masterKeys.unwrap(owner, stored) };
   }
 
   /** The cache entry of a stored key, unwrapping it on a miss. */

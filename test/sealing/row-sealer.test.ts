@@ -252,3 +252,54 @@ test('row sealer: a batch costs one key lookup per tenant to seal and to open; c
   assert.deepEqual(await reader.openRows(OPERATE_LOG_TABLE, stored), rows);
   assert.deepEqual(store.takeCalls(), []);
 });
+
+test('row sealer: a read-once batch (an export) opens the same rows and caches nothing; erased still reads [erased]', async () => {
+  const { store, masterKeys, seal } = newSealer();
+  const rows = Array.from({ length: 40 }, (_, n) => ({
+    ...COMMUNICATION_ROW,
+    id: `log_${n}`,
+    user_id: `user-${n % 8}`,
+  }));
+  const stored = await seal(COMMUNICATION_LOG_TABLE, rows);
+
+  // Another process's reader, so that nothing is cached from the sealing.
+  const reader = new RowSealer(new SubjectKeyRing(store, masterKeys), new PlaintextCache());
+  store.takeCalls();
+  assert.deepEqual(await reader.openRows(COMMUNICATION_LOG_TABLE, stored, { once: true }), rows);
+  assert.equal(reader.plaintexts.size, 0, 'no plaintext kept');
+  // One lookup per round (the row envelopes' subject keys, then the content's period key).
+  assert.deepEqual(store.takeCalls(), [
+    ['findByIds', 't1', 8],
+    ['findByIds', 't1', 1],
+  ]);
+  await reader.openRows(COMMUNICATION_LOG_TABLE, stored, { once: true });
+  assert.deepEqual(
+    store.takeCalls(),
+    [
+      ['findByIds', 't1', 8],
+      ['findByIds', 't1', 1],
+    ],
+    'no key kept either: read again, they are looked up again',
+  );
+
+  // A read that keeps caches; a read-once batch then uses those keys without a lookup.
+  assert.deepEqual(await reader.openRows(COMMUNICATION_LOG_TABLE, stored), rows);
+  assert.equal(reader.plaintexts.size, rows.length * 3, 'row, content and error envelopes');
+  store.takeCalls();
+  assert.deepEqual(await reader.openRows(COMMUNICATION_LOG_TABLE, stored, { once: true }), rows);
+  assert.deepEqual(store.takeCalls(), []);
+
+  // Erased: the keys go from the store and this reader's ring; read-once reads [erased] too.
+  const erased = store.erase('t1', 'user-0');
+  reader.forgetErased('t1', 'user-0', erased);
+  const opened = await reader.openRows(COMMUNICATION_LOG_TABLE, stored, { once: true });
+  opened.forEach((row, n) => {
+    const expected = rows[n];
+    assert.ok(expected);
+    if (n % 8 === 0) {
+      assert.equal(row.recipient, ERASED);
+      assert.equal(row.content, ERASED);
+      assert.equal(row.error, ERASED);
+    } else assert.deepEqual(row, expected);
+  });
+});

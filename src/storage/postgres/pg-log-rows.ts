@@ -6,6 +6,7 @@ import type {
   KeysetPosition,
   LogRows,
   OffsetWindow,
+  ReadOptions,
 } from '../../domain/audit-store.js';
 import { containedTerm, type Condition, type TotalPart } from '../../domain/conditions.js';
 import type { PgKeywordPages } from './keyword-pages.js';
@@ -59,13 +60,14 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     conditions: readonly Condition[],
     after: KeysetPosition | undefined,
     limit: number,
+    options?: ReadOptions,
   ): Promise<Row[]> {
     const term = containedTerm(conditions);
     if (term === undefined || this.keywords === undefined) {
-      return this.open(await this.access.page(conditions, after, limit));
+      return this.open(await this.access.page(conditions, after, limit), options);
     }
     const withStep = [...conditions, this.access.after(after)];
-    return this.open(await this.keywords.page(this.access, withStep, term, limit));
+    return this.open(await this.keywords.page(this.access, withStep, term, limit), options);
   }
 
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
@@ -73,8 +75,8 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */
-  open(rows: readonly Row[]): Promise<Row[]> {
-    return this.sealer.openRows(this.table, rows as unknown as readonly StoredRow[]);
+  open(rows: readonly Row[], options?: ReadOptions): Promise<Row[]> {
+    return this.sealer.openRows(this.table, rows as unknown as readonly StoredRow[], options);
   }
 
   /** Hands the rows `batch` stored (as stored: sealed) to the seam; returns the outcome the caller sees. */

@@ -6,6 +6,7 @@ import type {
   KeysetPosition,
   LogRows,
   OffsetWindow,
+  ReadOptions,
 } from '../../../domain/audit-store.js';
 import { containedTerm, type Condition, type TotalPart } from '../../../domain/conditions.js';
 import { newRecordLeafHashes } from '../../../integrity/leaves/leaf-builder.js';
@@ -64,12 +65,16 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     conditions: readonly Condition[],
     after: KeysetPosition | undefined,
     limit: number,
+    options?: ReadOptions,
   ): Promise<Row[]> {
     const term = containedTerm(conditions);
     if (term === undefined || this.keywords === undefined) {
-      return this.open(this.access.page(conditions, after, limit));
+      return this.open(this.access.page(conditions, after, limit), options);
     }
-    return this.open(this.keywords.page(this.access, [...conditions, this.access.after(after)], term, limit));
+    return this.open(
+      this.keywords.page(this.access, [...conditions, this.access.after(after)], term, limit),
+      options,
+    );
   }
 
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
@@ -77,7 +82,7 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */
-  open(rows: readonly Row[]): Promise<Row[]> {
-    return this.sealer.openRows(this.table, rows as readonly StoredRow[]);
+  open(rows: readonly Row[], options?: ReadOptions): Promise<Row[]> {
+    return this.sealer.openRows(this.table, rows as readonly StoredRow[], options);
   }
 }

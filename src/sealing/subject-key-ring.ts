@@ -61,6 +61,12 @@ export const ROTATE_AFTER_ENCRYPTIONS = 2 ** 24;
 /** Unwrapped keys kept by default (by tenant and key id). */
 export const DEFAULT_MAX_KEYS = 100_000;
 
+/**
+ * Keys the walks that keep nothing (exports) share, apart from the main cache: more than the
+ * users of the benchmark's largest tenant (20,000), a few MB.
+ */
+const WALK_KEYS = 32_768;
+
 export interface SubjectKeyRingOptions {
   /** Unwrapped keys (and known-erased key ids) kept; DEFAULT_MAX_KEYS by default. */
   readonly maxKeys?: number;
@@ -107,6 +113,12 @@ const cacheKey = (tenantId: string, part: string): string => `${tenantId}\0${par
  */
 export class SubjectKeyRing {
   private readonly keys: LRUCache<string, CachedKey>;
+  /**
+   * Keys loaded by walks that keep nothing (exports), apart from `keys`: a tenant's export meets
+   * the same users' keys page after page, and unwrapping them again each time costs more than
+   * the rest of opening a row, while putting them in `keys` would evict what interactive reads need.
+   */
+  private readonly walkKeys = new LRUCache<string, SubjectKey>({ max: WALK_KEYS });
   /** tenant\0subject → key id of the key new envelopes are sealed with. */
   private readonly current: LRUCache<string, string>;
   private readonly rotateAfter: number;
@@ -193,13 +205,15 @@ export class SubjectKeyRing {
       const id = cacheKey(tenantId, keyId);
       // peek: a walk that keeps nothing leaves the cache's order to the reads that do.
       const entry = keep ? this.keys.get(id) : this.keys.peek(id);
+      const walked = keep || entry !== undefined ? undefined : this.walkKeys.get(id);
       if (isKey(entry)) keys.set(keyId, entry.key);
+      else if (walked !== undefined) keys.set(keyId, walked);
       else if (entry === undefined) missing.add(keyId);
     }
     if (missing.size === 0) return keys;
     for (const stored of await this.store.findByIds(tenantId, [...missing])) {
       if (stored.tenant_id !== tenantId || !missing.has(stored.key_id)) continue;
-      keys.set(stored.key_id, keep ? this.entryOf(stored).key : this.unwrapped(stored));
+      keys.set(stored.key_id, keep ? this.entryOf(stored).key : this.walked(stored));
       missing.delete(stored.key_id);
     }
     if (keep) for (const keyId of missing) this.keys.set(cacheKey(tenantId, keyId), ABSENT);
@@ -208,7 +222,10 @@ export class SubjectKeyRing {
 
   /** Forgets cached keys (erasure): later lookups go to the store, which no longer has them. */
   forgetKeys(tenantId: string, keyIds: Iterable<string>): void {
-    for (const keyId of keyIds) this.keys.delete(cacheKey(tenantId, keyId));
+    for (const keyId of keyIds) {
+      this.keys.delete(cacheKey(tenantId, keyId));
+      this.walkKeys.delete(cacheKey(tenantId, keyId));
+    }
   }
 
   /** Forgets which key is a subject's current one (erasure): the next seal looks it up again. */
@@ -224,10 +241,12 @@ export class SubjectKeyRing {
     return true;
   }
 
-  /** A stored key unwrapped, not cached. */
-  private unwrapped(stored: StoredSubjectKey): SubjectKey {
+  /** A stored key unwrapped for a walk: kept among the walks' keys, not in the main cache. */
+  private walked(stored: StoredSubjectKey): SubjectKey {
     const owner = { tenantId: stored.tenant_id, subject: stored.subject, keyId: stored.key_id };
-    return { ...owner, key: this.masterKeys.unwrap(owner, stored) };
+    const key = { ...owner, key: this.masterKeys.unwrap(owner, stored) };
+    this.walkKeys.set(cacheKey(stored.tenant_id, stored.key_id), key);
+    return key;
   }
 
   /** The cache entry of a stored key, unwrapping it on a miss. */

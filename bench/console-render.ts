@@ -31,6 +31,9 @@ Options:
   --port N             the server's port (default 38950)
   --database-url URL   PostgreSQL (default BENCH_DATABASE_URL, TEST_DATABASE_URL or
                        postgres://postgres@127.0.0.1:5432/test)
+
+Environment: SIGNING_KEY (default the bench's key, bench/bench-keys.ts) for a store whose
+checkpoints another key signed, e.g. SIGNING_KEY=bench/.data/integrity-signing-key.pem.
   -h, --help           show this help
 `;
 
@@ -64,9 +67,11 @@ const databaseUrl =
   process.env.BENCH_DATABASE_URL ??
   process.env.TEST_DATABASE_URL ??
   'postgres://postgres@127.0.0.1:5432/test';
-// The loader seals with the bench's keys; the server must hold the same ones to open the rows.
+// The loader seals and signs with the bench's keys; the server must hold the same ones. A store
+// whose checkpoints a server signed with a key of its own (bench/export-speed.ts leaves SIGNING_KEY
+// unset: the key file in bench/.data) runs with SIGNING_KEY naming that file.
 process.env.DATA_KEY = BENCH_DATA_KEY;
-process.env.SIGNING_KEY = BENCH_SIGNING_KEY;
+process.env.SIGNING_KEY ??= BENCH_SIGNING_KEY;
 
 const VIEWS = ['communication-log', 'mfa-config-audit-log', 'operate-log', 'access-log'] as const;
 type View = (typeof VIEWS)[number];
@@ -109,18 +114,26 @@ const READ_MARKS = `(async () => {
   }
   const calls = ${JSON.stringify(API_CALLS)};
   const api = {};
+  const answered = {};
   for (const entry of performance.getEntriesByType('resource')) {
     const path = new URL(entry.name).pathname;
     const call = calls.find((prefix) => path.startsWith(prefix));
-    if (call !== undefined) (api[call] ??= []).push(entry.responseStart - entry.requestStart);
+    if (call === undefined) continue;
+    (api[call] ??= []).push(entry.responseStart - entry.requestStart);
+    answered[call] = Math.max(answered[call] ?? 0, entry.responseEnd);
   }
-  return { table: marks.table, histogram: marks.histogram, api };
+  const scripts = performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd;
+  return { table: marks.table, histogram: marks.histogram, scripts, answered, api };
 })()`;
 
 /** One load of a view: ms from navigation start, and the server time of each API call it made. */
 interface Load {
   table: number;
   histogram: number;
+  /** DOMContentLoaded handled: the document and the console's module scripts run, ms. */
+  scripts: number;
+  /** When the last response of each call ended, ms from navigation start. */
+  answered: Partial<Record<(typeof API_CALLS)[number], number>>;
   /** requestStart → responseStart of each call, ms (the server's time plus loopback). */
   api: Partial<Record<(typeof API_CALLS)[number], number[]>>;
 }
@@ -223,6 +236,26 @@ async function measure(server: ServerProcess): Promise<string> {
       );
     const label = call.endsWith('/') ? `${call}…` : call;
     lines.push(`| ${label} | ${spread(of('cold'))} | ${spread(of('warm'))} |`);
+  }
+  // Where a load's time goes: the medians of each step, every view together.
+  lines.push(
+    '',
+    '| load | scripts run (DOMContentLoaded) | session answered | rows answered | histogram answered | table painted |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
+  for (const temperature of ['cold', 'warm'] as const) {
+    const all = VIEWS.flatMap((view) => loads.get(`${view} ${temperature}`) ?? []);
+    const median = (pick: (load: Load) => number | undefined) =>
+      ms(
+        percentile(
+          all.flatMap((load) => pick(load) ?? []),
+          50,
+        ),
+      );
+    lines.push(
+      `| ${temperature} | ${median((l) => l.scripts)} | ${median((l) => l.answered['/v1/console/session'])} | ` +
+        `${median((l) => l.answered['/v1/logs/'])} | ${median((l) => l.answered['/v1/stats/'])} | ${median((l) => l.table)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -32,9 +32,10 @@ Options:
   --database-url URL   PostgreSQL (default BENCH_DATABASE_URL, TEST_DATABASE_URL or
                        postgres://postgres@127.0.0.1:5432/test)
 
+  -h, --help           show this help
+
 Environment: SIGNING_KEY (default the bench's key, bench/bench-keys.ts) for a store whose
 checkpoints another key signed, e.g. SIGNING_KEY=bench/.data/integrity-signing-key.pem.
-  -h, --help           show this help
 `;
 
 const { values } = parseArgs({

@@ -108,12 +108,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   limitConnections(app, deps.limits);
   echoRequestId(app);
   installMetrics(app, deps.metrics);
-  // Parses Cookie for every route: the console's session cookie authenticates the bearer routes.
-  await app.register(cookie);
   installSchemaValidators(app);
   installErrorHandler(app);
   installNotFoundHandler(app);
   addNdjsonParser(app);
+  // Parses Cookie for every route: the console's session cookie authenticates the bearer routes.
+  // Awaited only now: awaiting a plugin builds the routes added so far (/metrics) with the error
+  // handler of that moment, and theirs must be sealog's.
+  await app.register(cookie);
   await registerOpenApi(app, packageVersion(), [
     ...LOG_KINDS.map((kind) => kind.tag),
     INGEST_TAG,

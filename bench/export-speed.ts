@@ -7,7 +7,7 @@
 //   tsx bench/export-speed.ts [--rows 1000000] [--runs 2] [--port 38917]
 import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BENCH_DATA_KEY } from './bench-keys.js';
+import { BENCH_DATA_KEY, BENCH_SIGNING_KEY } from './bench-keys.js';
 import { BIG_TENANT } from './data-generator.js';
 import { loadSqlite } from './bulk-load.js';
 import { BENCH_SECRET, mintToken } from './measure.js';
@@ -24,6 +24,8 @@ const rows = Number(values.rows);
 const runs = Number(values.runs);
 // The loader seals with the bench's data key; the server must hold the same one to open the rows.
 process.env.DATA_KEY = BENCH_DATA_KEY;
+// The bench's signing key, as bench/console-render.ts uses, so that both run on the same stores.
+process.env.SIGNING_KEY ??= BENCH_SIGNING_KEY;
 
 /** Peak resident memory of a process so far, MiB (VmHWM). */
 function peakRssMiB(pid: number): number {

@@ -39,6 +39,9 @@ Options:
   --database-url URL   PostgreSQL to use (default BENCH_DATABASE_URL, TEST_DATABASE_URL or
                        postgres://postgres@127.0.0.1:5432/test); data goes to schema sealog_bench_<rows>
   --load-only          load (or find) the data of each store and stop: nothing is timed
+  --queries-only       time only the idle queries (paging, filters, key_words, histograms) of each
+                       store, print them and write bench/.data/queries-<store>-<rows>.json; no
+                       ingest, so the loaded data is left as it was and BENCHMARKS.md untouched
   --baseline DIR       another sealog checkout with dist/cli/main.js built (e.g. a git worktree of an
                        older commit): scenario 6 also runs each endpoint against a server started from
                        it on the same data and env, alternating with this checkout's server (never
@@ -59,6 +62,7 @@ const { values } = parseArgs({
     iterations: { type: 'string' },
     'database-url': { type: 'string' },
     'load-only': { type: 'boolean', default: false },
+    'queries-only': { type: 'boolean', default: false },
     baseline: { type: 'string' },
     'baseline-database-url': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -142,6 +146,15 @@ async function benchStore(store: 'sqlite' | 'postgres', port: number): Promise<S
     const keywords = await timeGroup(catalogue.keywords, iterations);
     const histograms = await timeGroup(catalogue.histograms, iterations);
     await server.stop();
+    if (values['queries-only']) {
+      const file = `${dataDir}/queries-${store}-${rows}.json`;
+      writeFileSync(
+        file,
+        `${JSON.stringify({ date: new Date().toISOString(), store, rows, paging, filters, keywords, histograms }, null, 2)}\n`,
+      );
+      process.stderr.write(`  wrote ${file}\n`);
+      return undefined;
+    }
     // Before any ingest, on the loaded data alone; each run starts a server of its own.
     process.stderr.write('  hottest read endpoints: autocannon, then the raw ceiling…\n');
     const hottest = await hottestEndpoints({
@@ -318,7 +331,7 @@ for (const store of stores) {
   const measured = await benchStore(store, port++);
   if (measured) results.stores.push(measured);
 }
-if (values['load-only']) process.exit(0);
+if (values['load-only'] || values['queries-only']) process.exit(0);
 const files = quick
   ? { markdown: `${dataDir}/quick.md`, json: `${dataDir}/quick.json` }
   : { markdown: 'BENCHMARKS.md', json: 'benchmarks.json' };

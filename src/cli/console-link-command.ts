@@ -4,7 +4,7 @@ import {
   MAX_LINK_TTL_SECONDS,
 } from '../domain/console-sessions.js';
 import { ROLE_ADMIN } from '../domain/principal.js';
-import { openStore } from '../storage/open-store.js';
+import { IDENTITY_OPTIONS, identityFrom, withMigratedStore } from './command-helpers.js';
 import {
   configFrom,
   formatOptions,
@@ -49,9 +49,7 @@ ${formatOptions([
 /** `sealog console-link`: stores a one-time sign-in link and prints its URL on stdout. */
 export async function consoleLinkCommand(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = parseCommandLine('console-link', args, {
-    sub: { type: 'string' },
-    tenant: { type: 'string' },
-    role: { type: 'string', multiple: true },
+    ...IDENTITY_OPTIONS,
     'base-url': { type: 'string' },
     ttl: { type: 'string' },
   });
@@ -59,13 +57,8 @@ export async function consoleLinkCommand(args: string[], env: NodeJS.ProcessEnv)
     process.stdout.write(CONSOLE_LINK_HELP);
     return;
   }
-  if (values.sub === undefined || values.sub === '') {
-    throw new UsageError('--sub is required: the user the link signs in. See: sealog console-link --help');
-  }
-  if (values.tenant === '')
-    throw new UsageError('--tenant must not be empty; leave it out for a platform admin');
-  const roles = (values.role ?? []).flatMap((role) => role.split(',')).filter((role) => role !== '');
-  if (!roles.includes(ROLE_ADMIN)) {
+  const identity = identityFrom('console-link', values);
+  if (!identity.roles.includes(ROLE_ADMIN)) {
     throw new UsageError(
       `only admins use the console: add --role ${ROLE_ADMIN} (a tenant admin with --tenant T, a platform admin without)`,
     );
@@ -78,24 +71,17 @@ export async function consoleLinkCommand(args: string[], env: NodeJS.ProcessEnv)
   }
   const config = configFrom(values, env);
   const base = baseUrl(values['base-url'], config.port);
-  const store = openStore(config.store, { integrity: config.integrity });
-  try {
-    await store.migrate();
+  await withMigratedStore(config, async (store) => {
     const sessions = new ConsoleSessionService(store.consoleSessions, {
       sessionTtlMs: config.consoleSessionTtlMs,
     });
-    const { secret, expiresAt } = await sessions.issueLink(
-      { subject: values.sub, tenantId: values.tenant, roles },
-      ttl,
-    );
+    const { secret, expiresAt } = await sessions.issueLink(identity, ttl);
     process.stdout.write(`${base}/console/sign-in#link=${secret}\n`);
     process.stderr.write(
-      `usable once, until ${new Date(expiresAt).toISOString()}; signs in ${values.sub}` +
-        `${values.tenant === undefined ? ' (platform admin)' : ` of tenant ${values.tenant}`}\n`,
+      `usable once, until ${new Date(expiresAt).toISOString()}; signs in ${identity.subject}` +
+        `${identity.tenantId === undefined ? ' (platform admin)' : ` of tenant ${identity.tenantId}`}\n`,
     );
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /** The console's origin and path prefix, without a trailing slash; UsageError for anything but http(s). */

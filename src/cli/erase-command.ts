@@ -4,7 +4,7 @@ import { ACCESS_LOG_TABLE } from '../kinds/access-log/access-log-table.js';
 import { LOG_TABLES } from '../kinds/log-tables.js';
 import type { ErasureOutcome } from '../sealing/subject-erasure.js';
 import { FIELD_KEY_MARK } from '../sealing/personal-fields.js';
-import { openStore } from '../storage/open-store.js';
+import { withMigratedStore } from './command-helpers.js';
 import {
   configFrom,
   formatOptions,
@@ -58,9 +58,7 @@ export async function eraseCommand(args: string[], env: NodeJS.ProcessEnv): Prom
     );
   }
   const config = configFrom(values, env);
-  const store = openStore(config.store, { integrity: config.integrity });
-  try {
-    await store.migrate();
+  await withMigratedStore(config, async (store) => {
     const started = performance.now();
     const erasedBy = `cli:${userInfo().username}`;
     const outcome = await store.eraseSubject({ tenantId: tenant, subject, erasedBy, at: Date.now() });
@@ -69,9 +67,7 @@ export async function eraseCommand(args: string[], env: NodeJS.ProcessEnv): Prom
     process.stdout.write(
       values.json === true ? `${JSON.stringify(erasureSummary(outcome))}\n` : describe(outcome),
     );
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 function describe(outcome: ErasureOutcome): string {

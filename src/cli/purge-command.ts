@@ -2,7 +2,7 @@ import { LOG_TABLES } from '../kinds/log-tables.js';
 import { isFieldReport, type PurgeReport } from '../retention/purge-store.js';
 import { PurgeService } from '../retention/purge-service.js';
 import { RetentionService } from '../retention/retention-service.js';
-import { openStore } from '../storage/open-store.js';
+import { withMigratedStore } from './command-helpers.js';
 import { createCopyProgress } from './copy-progress.js';
 import {
   configFrom,
@@ -57,9 +57,7 @@ export async function purgeCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   }
   const kind = values.kind === undefined ? undefined : kindNamed(values.kind);
   const config = configFrom(values, env);
-  const store = openStore(config.store, { integrity: config.integrity });
-  try {
-    await store.migrate();
+  await withMigratedStore(config, async (store) => {
     const service = new PurgeService(
       store,
       () => store.integrity.logStates(),
@@ -108,9 +106,7 @@ export async function purgeCommand(args: string[], env: NodeJS.ProcessEnv): Prom
         ? reports.map((report) => `${JSON.stringify(report)}\n`).join('')
         : describe(reports, dryRun),
     );
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /** The reports of a run that ran; an Error naming why when another process was purging. */

@@ -2,6 +2,7 @@ import { ROLE_ADMIN, ROLE_AUDIT_WRITE } from '../domain/principal.js';
 import { mintToken } from '../http/auth/token-minter.js';
 import { resolveVerificationKey } from '../http/auth/verification-key.js';
 import { dataDirectory } from '../storage/open-store.js';
+import { IDENTITY_OPTIONS, identityFrom } from './command-helpers.js';
 import {
   configFrom,
   formatOptions,
@@ -36,17 +37,14 @@ ${formatOptions([
 /** `sealog token`: prints a signed token on stdout. */
 export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = parseCommandLine('token', args, {
-    sub: { type: 'string' },
-    tenant: { type: 'string' },
-    role: { type: 'string', multiple: true },
+    ...IDENTITY_OPTIONS,
     ttl: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(TOKEN_HELP);
     return;
   }
-  if (values.sub === undefined || values.sub === '')
-    throw new UsageError('--sub is required. See: sealog token --help');
+  const identity = identityFrom('token', values);
   const ttl = Number(values.ttl ?? '3600');
   if (!Number.isSafeInteger(ttl) || ttl < 1) {
     throw new UsageError(`--ttl must be a whole number of seconds ≥ 1 (got "${values.ttl ?? ''}")`);
@@ -58,15 +56,9 @@ export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv): Prom
       'tokens can only be minted with an HS256 secret; with a public key or JWKS, use your identity provider',
     );
   }
-  const roles = (values.role ?? []).flatMap((role) => role.split(',')).filter((role) => role !== '');
-  const token = await mintToken(
-    key.signingSecret,
-    { subject: values.sub, tenantId: values.tenant, roles },
-    ttl,
-    {
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-    },
-  );
+  const token = await mintToken(key.signingSecret, identity, ttl, {
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+  });
   process.stdout.write(`${token}\n`);
 }

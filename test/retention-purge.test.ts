@@ -16,6 +16,7 @@ import { runCli } from './helpers/cli-process.js';
 import { hashLeaf, verifyConsistency, verifyInclusion } from './helpers/independent-merkle.js';
 import { checkpointBody } from './helpers/independent-note.js';
 import { startTestServer, TEST_SECRET, TEST_STORE, type TestServer } from './helpers/test-server.js';
+import { runStoreSql } from './helpers/store-sql.js';
 import { waitFor } from './helpers/wait-for.js';
 import { commLog, mfaLog, operateLog } from './helpers/retention-records.js';
 import { fieldKeySubject, utcDayOf } from '../src/sealing/personal-fields.js';
@@ -36,24 +37,8 @@ const MIDDLE = NOW - 10 * DAY;
 type Row = Record<string, unknown>;
 
 /** Runs SQL on the server's store directly, as someone with access to the database would. */
-async function sql(api: TestServer, text: string, params: unknown[] = []): Promise<void> {
-  if (TEST_STORE === 'sqlite') {
-    const db = new Database(api.dbPath);
-    try {
-      db.pragma('busy_timeout = 10000');
-      db.prepare(text.replace(/\$\d+/g, '?')).run(...params);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: api.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(text, params);
-  } finally {
-    await client.end();
-  }
+function sql(api: TestServer, text: string, params: unknown[] = []): Promise<void> {
+  return runStoreSql(api.databaseUrl, text, params);
 }
 
 describe(`retention purge (${TEST_STORE})`, () => {

@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { runCli } from './helpers/cli-process.js';
 import { startTestServer, TEST_SECRET, type TestServer } from './helpers/test-server.js';
+import { runStoreSql } from './helpers/store-sql.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const SIGNING_PEM = generateKeyPairSync('ed25519')
@@ -88,23 +89,8 @@ async function verify(): Promise<{
 }
 
 /** Runs `statements` on the store's database, as someone with write access to it would. */
-async function tamper(statements: readonly string[]): Promise<void> {
-  if (api.databaseUrl.startsWith('sqlite:')) {
-    const db = new Database(api.databaseUrl.slice('sqlite:'.length));
-    try {
-      for (const statement of statements) db.exec(statement);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: api.databaseUrl });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
+function tamper(statements: readonly string[]): Promise<void> {
+  return runStoreSql(api.databaseUrl, statements);
 }
 
 /** The leaf index of record `id` of tnt_a's operate log. */

@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import type { Page } from 'playwright-core';
 import type { TestServer } from '../helpers/test-server.js';
+import { runStoreSql } from '../helpers/store-sql.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
   COMMUNICATION_LOGS,
@@ -33,23 +32,8 @@ async function checkpointCovering(api: TestServer, token: string, kind: string, 
 }
 
 /** Runs `sql` on the server's store directly, as someone with write access to the database would. */
-async function tamper(api: TestServer, sql: string): Promise<void> {
-  if (api.databaseUrl.startsWith('sqlite:')) {
-    const db = new Database(api.dbPath);
-    try {
-      db.exec(sql);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: api.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function tamper(api: TestServer, sql: string): Promise<void> {
+  return runStoreSql(api.databaseUrl, sql);
 }
 
 /** Opens `id`'s drawer in `kind`'s view and waits for the proof check to settle; its state and text. */

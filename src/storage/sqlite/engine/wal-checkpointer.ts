@@ -33,6 +33,7 @@ export class WalCheckpointer {
    */
   readonly running: Promise<void>;
   private stopping = false;
+  private restartCount = 0;
 
   /**
    * Turns automatic checkpoints off on `db`, the writing connection to the database at `path`,
@@ -82,6 +83,11 @@ export class WalCheckpointer {
     });
   }
 
+  /** RESTART checkpoints run on the writer's thread so far, at the worker's request. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
   /** Runs a last checkpoint and closes the worker's connection; resolves once the worker is gone. */
   stop(): Promise<void> {
     // Held by the worker until it has exited: the caller waits for it.
@@ -109,6 +115,7 @@ export class WalCheckpointer {
     } finally {
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     }
+    this.restartCount += 1;
     this.post('restarted');
   }
 

@@ -16,6 +16,8 @@ import { LoaderSealer } from './bench-sealer.js';
 import { searchFilePath } from '../src/storage/sqlite/search/search-index-file.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { communicationLog, DATA_END_MS, mfaConfigAuditLog, operateLog } from './data-generator.js';
+import { knownMigrations as knownSqliteMigrations } from '../src/storage/sqlite/migrations.js';
+import { knownMigrations as knownPostgresMigrations } from '../src/storage/postgres/migrations.js';
 
 /** Bumped whenever the generator or the loaded schema changes, so stale cached data is never reused. */
 const DATA_VERSION = 5;
@@ -60,6 +62,20 @@ function report(what: string, done: number, total: number, startedMs: number): v
  */
 export async function loadSqlite(path: string, rows: number): Promise<void> {
   const marker = `${path}.loaded-v${DATA_VERSION}`;
+  if (existsSync(marker) && existsSync(path)) {
+    const db = new Database(path, { readonly: true });
+    let applied: { version: number; name: string }[];
+    try {
+      applied = db.prepare('SELECT version, name FROM schema_migrations').all() as typeof applied;
+    } finally {
+      db.close();
+    }
+    const foreign = foreignMigration(applied, knownSqliteMigrations());
+    if (foreign !== undefined) {
+      process.stderr.write(`  ${path} was migrated by another build (${foreign}): loading it again\n`);
+      rmSync(marker);
+    }
+  }
   if (!existsSync(marker) || !existsSync(path)) {
     await insertSqliteRows(path, rows);
     writeFileSync(marker, new Date().toISOString());
@@ -273,7 +289,16 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
       `SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'bench_loaded_v${DATA_VERSION}'`,
       [schema],
     );
-    if (done.rowCount === 1) return schemaUrl(databaseUrl, schema);
+    if (done.rowCount === 1) {
+      const applied = await admin.query<{ version: number; name: string }>(
+        `SELECT version, name FROM ${schema}.schema_migrations`,
+      );
+      const foreign = foreignMigration(applied.rows, knownPostgresMigrations());
+      if (foreign === undefined) return schemaUrl(databaseUrl, schema);
+      process.stderr.write(
+        `  schema ${schema} was migrated by another build (${foreign}): loading it again\n`,
+      );
+    }
   } finally {
     await admin.end();
   }
@@ -296,6 +321,26 @@ export async function loadPostgres(databaseUrl: string, schema: string, rows: nu
     await client.end();
   }
   return url;
+}
+
+/**
+ * What shows that a store's applied migrations (its schema_migrations) are not this build's: a
+ * version this build names otherwise or does not know, as a branch's own numbering leaves behind.
+ * Such a store cannot be opened by this build (its next migration would meet tables it already
+ * has), so its cached data is loaded again. Undefined when every applied migration is this
+ * build's; missing later ones are applied on open, as on an upgrade.
+ */
+export function foreignMigration(
+  applied: readonly { version: number; name: string }[],
+  known: readonly { version: number; name: string }[],
+): string | undefined {
+  const names = new Map(known.map(({ version, name }) => [version, name]));
+  for (const { version, name } of applied) {
+    const ours = names.get(version);
+    if (ours === undefined) return `version ${version}, "${name}", is unknown here`;
+    if (ours !== name) return `version ${version} is "${name}" there, "${ours}" here`;
+  }
+  return undefined;
 }
 
 /** `databaseUrl` with its search_path set to `schema`: what a server of that schema is given. */

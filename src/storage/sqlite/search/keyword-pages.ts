@@ -1,3 +1,4 @@
+import type { HistogramBuckets } from '../../../domain/audit-store.js';
 import type { Condition } from '../../../domain/conditions.js';
 import type { LogRow } from '../../../kinds/log-table.js';
 import { chooseKeywordPlan, type KeywordPlan } from '../../keyword-plan.js';
@@ -33,23 +34,39 @@ export class SqliteKeywordPages {
     if (indexer === undefined || this.choosePlan(term, indexer) === 'scan-time-index') {
       return access.page(conditions, undefined, limit);
     }
-    // The trigram plan narrows the candidates to the index's matches plus the rows past its
-    // watermark, read in one statement so that index and watermark agree. NOT INDEXED keeps the
-    // planner from walking the tenant's whole time index instead of sorting the few candidates.
+    // NOT INDEXED keeps the planner from walking the tenant's whole time index instead of sorting
+    // the few candidates.
     const table = access.table.table;
-    const candidates: SqliteFragment = {
-      sql: `seq IN (SELECT rowid FROM search.${table}_fts WHERE ${table}_fts MATCH ?
-                 UNION ALL SELECT seq FROM ${table}
-                   WHERE seq > (SELECT indexed_through FROM search.search_index_state))`,
-      params: [trigramPhrase(term)],
-    };
-    const where = whereClause(conditions, [candidates]);
+    const where = whereClause(conditions, [candidates(table, term)]);
     return indexer
       .prepare(
         `SELECT ${access.selectColumns} FROM ${table} NOT INDEXED ${where.sql}
             ORDER BY ${access.orderBy} LIMIT ?`,
       )
       .all(...where.params, limit) as Row[];
+  }
+
+  /**
+   * Rows per bucket (LogRows.histogram) matching `conditions`, one of which is `contains` of
+   * `term`: a rare term counts the trigram index's candidates, a common one (or one too short for
+   * trigrams) counts the rows in range through the time index, as page() chooses.
+   */
+  histogram<Row extends LogRow>(
+    access: TableAccess<Row>,
+    conditions: readonly Condition[],
+    term: string,
+    buckets: HistogramBuckets,
+  ): number[] {
+    const indexer = this.search();
+    if (indexer === undefined || this.choosePlan(term, indexer) === 'scan-time-index') {
+      return access.histogram(conditions, buckets);
+    }
+    const table = access.table.table;
+    return access.countBuckets(conditions, buckets, {
+      fragment: candidates(table, term),
+      prepare: (sql) => indexer.prepare(sql),
+      from: `${table} NOT INDEXED`,
+    });
   }
 
   /** How a search for `term` is answered now (for tests and benchmarks; the index holds no tenant). */
@@ -67,4 +84,17 @@ export class SqliteKeywordPages {
       return statement.pluck().get(trigramPhrase(term), cap) as number;
     });
   }
+}
+
+/**
+ * The rows of `table` the trigram plan considers for `term`: the index's matches plus the rows past
+ * its watermark, read in one statement so that index and watermark agree.
+ */
+function candidates(table: string, term: string): SqliteFragment {
+  return {
+    sql: `seq IN (SELECT rowid FROM search.${table}_fts WHERE ${table}_fts MATCH ?
+               UNION ALL SELECT seq FROM ${table}
+                 WHERE seq > (SELECT indexed_through FROM search.search_index_state))`,
+    params: [trigramPhrase(term)],
+  };
 }

@@ -30,7 +30,7 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
     readonly table: LogTable<Row>,
     private readonly writer: StoreWriter,
     readonly sealer: RowSealer,
-    /** Answers pages with a `contains` condition through the search index (tables with a search copy). */
+    /** Answers pages and histograms with a `contains` condition through the search index (tables with a search copy). */
     private readonly keywords?: SqliteKeywordPages,
   ) {
     this.access = new TableAccess(db, table);
@@ -78,7 +78,13 @@ export class SqliteLogRows<Row extends LogRow> implements LogRows<Row> {
   }
 
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
-    return asPromise(() => this.access.histogram(conditions, buckets));
+    const term = containedTerm(conditions);
+    const { keywords } = this;
+    return asPromise(() =>
+      term === undefined || keywords === undefined
+        ? this.access.histogram(conditions, buckets)
+        : keywords.histogram(this.access, conditions, term, buckets),
+    );
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

@@ -167,13 +167,30 @@ export class TableAccess<Row extends LogRow> {
       ).all(volume.fromHour, volume.widthHours, ...where.params) as { bucket: number; n: number }[];
       return countsByBucket(rows, count);
     }
+    return this.countBuckets(conditions, buckets);
+  }
+
+  /**
+   * Rows per bucket counted in the log table itself. `narrowing` lets another index choose the
+   * candidates (the search file's trigram matches): its fragment, the connection that can read it
+   * and the FROM clause to use; the conditions still decide what is counted.
+   */
+  countBuckets(
+    conditions: readonly Condition[],
+    buckets: HistogramBuckets,
+    narrowing?: { fragment: SqliteFragment; prepare: (sql: string) => Database.Statement; from: string },
+  ): number[] {
     const time = `"${this.table.timeColumn}"`;
-    const fragments = [{ sql: `${time} >= ? AND ${time} < ?`, params: [buckets.fromMs, buckets.untilMs] }];
+    const fragments: SqliteFragment[] = [
+      { sql: `${time} >= ? AND ${time} < ?`, params: [buckets.fromMs, buckets.untilMs] },
+    ];
+    if (narrowing !== undefined) fragments.push(narrowing.fragment);
     const where = whereClause(conditions, fragments);
-    const rows = this.prepare(
-      `SELECT (${time} - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, count(*) AS n FROM ${this.table.table} ${where.sql} GROUP BY bucket`,
+    const prepare = narrowing?.prepare ?? ((sql: string) => this.prepare(sql));
+    const rows = prepare(
+      `SELECT (${time} - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, count(*) AS n FROM ${narrowing?.from ?? this.table.table} ${where.sql} GROUP BY bucket`,
     ).all(buckets.fromMs, buckets.widthMs, ...where.params) as { bucket: number; n: number }[];
-    return countsByBucket(rows, count);
+    return countsByBucket(rows, bucketCount(buckets));
   }
 
   /** The keyset step past `after`: left out when undefined. */

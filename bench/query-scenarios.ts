@@ -122,6 +122,11 @@ function histogramScenarios(): { name: string; request: string }[] {
       request: `${operate}?interval=hour&key_words=${COMMON_TERM}&${range(1)}`,
     },
     {
+      // The console's default range: a common term is counted row by row over the whole week.
+      name: 'histogram per hour, 7 days, key_words common',
+      request: `${operate}?interval=hour&key_words=${COMMON_TERM}&${range(7)}`,
+    },
+    {
       name: 'histogram per hour, 7 days, key_words rare',
       request: `${operate}?interval=hour&key_words=${RARE_TERM}&${range(7)}`,
     },

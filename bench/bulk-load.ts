@@ -282,6 +282,20 @@ export async function copyRows(
  * (the trigram GIN index is built after the load). Reused when its marker table says it is complete.
  */
 export async function loadPostgres(databaseUrl: string, schema: string, rows: number): Promise<string> {
+  // One loader per schema at a time: a second one (another bench run of the same size) waits for
+  // the first and then finds its data, instead of dropping the schema under it.
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`sealog bench load ${schema}`]);
+    return await loadPostgresLocked(databaseUrl, schema, rows);
+  } finally {
+    await lock.end();
+  }
+}
+
+/** loadPostgres, under its schema's lock. */
+async function loadPostgresLocked(databaseUrl: string, schema: string, rows: number): Promise<string> {
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   try {

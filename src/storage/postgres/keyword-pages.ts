@@ -1,3 +1,4 @@
+import type { HistogramBuckets } from '../../domain/audit-store.js';
 import type { Condition } from '../../domain/conditions.js';
 import type { LogRow } from '../../kinds/log-table.js';
 import { chooseKeywordPlanAsync, containsPattern, isTooShort, type KeywordPlan } from '../keyword-plan.js';
@@ -45,6 +46,26 @@ export class PgKeywordPages {
     const time = `"${access.spec.timeColumn}"`;
     const order = plan === 'trigram-index' ? `${time} + 0 DESC, id DESC` : access.orderBy;
     return access.page(conditions, undefined, limit, sql, fragments, order);
+  }
+
+  /**
+   * Rows per bucket (LogRows.histogram) matching `conditions`, one of which is `contains` of
+   * `term`. A rare term (the probe of page()) adds the ILIKE the trigram index answers, so that the
+   * planner counts the index's few matches instead of walking the tenant's range; a common or
+   * short term is counted along the time index.
+   */
+  async histogram<Row extends LogRow>(
+    access: PgTableAccess<Row>,
+    conditions: readonly Condition[],
+    term: string,
+    buckets: HistogramBuckets,
+  ): Promise<number[]> {
+    const plan = await this.plan(tenantOf(conditions), term);
+    if (plan !== 'trigram-index') return access.histogram(conditions, buckets);
+    const column = conditions.find((condition) => condition.op === 'contains')?.columns[0] ?? 'search_text';
+    return access.histogram(conditions, buckets, (sql) => [
+      `"${column}" ILIKE ${sql.bind(containsPattern(term))}`,
+    ]);
   }
 
   /**

@@ -71,7 +71,9 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
   }
 
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
-    return this.access.histogram(conditions, buckets);
+    const term = containedTerm(conditions);
+    if (term === undefined || this.keywords === undefined) return this.access.histogram(conditions, buckets);
+    return this.keywords.histogram(this.access, conditions, term, buckets);
   }
 
   /** Rows as read from the table (sealed) as the APIs show them. */

@@ -177,8 +177,14 @@ export class PgTableAccess<Row extends LogRow> {
   /**
    * Rows per bucket (LogRows.histogram), from one statement: the volume table's sums when it can
    * answer (histogram-plan.ts), else a count of the rows in range through the conditions' index.
+   * `narrowing` adds conditions that only steer the plan (the trigram index's ILIKE of a rare
+   * key_words term); the conditions still decide what is counted.
    */
-  async histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]> {
+  async histogram(
+    conditions: readonly Condition[],
+    buckets: HistogramBuckets,
+    narrowing?: (sql: SqlBuilder) => string[],
+  ): Promise<number[]> {
     const count = bucketCount(buckets);
     const volume = volumeHistogram(this.spec, conditions, buckets);
     const sql = new SqlBuilder();
@@ -197,7 +203,10 @@ export class PgTableAccess<Row extends LogRow> {
     const time = quote(this.spec.timeColumn);
     const from = sql.bind(buckets.fromMs);
     const width = sql.bind(buckets.widthMs);
-    const fragments = [`${time} >= ${from}::bigint AND ${time} < ${sql.bind(buckets.untilMs)}::bigint`];
+    const fragments = [
+      `${time} >= ${from}::bigint AND ${time} < ${sql.bind(buckets.untilMs)}::bigint`,
+      ...(narrowing?.(sql) ?? []),
+    ];
     const rows = await this.db.query<{ bucket: string; n: string }>(
       `SELECT (${time} - ${from}::bigint) / ${width}::bigint AS bucket, count(*) AS n
          FROM ${this.spec.table} ${sql.where(conditions, fragments)} GROUP BY 1`,

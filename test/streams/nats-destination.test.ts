@@ -271,6 +271,67 @@ describe(`NatsDestination against ${NATS_URL}`, () => {
     const closed = await deliveryError(nats.deliver(batch([event('acme', 'access-log', 1)]), live()));
     assert.equal(closed.retryable, true);
   });
+
+  /**
+   * A plain subscriber standing in for JetStream on a fresh prefix: `answer` gives the reply to
+   * each message (undefined: none); `received` counts the messages it saw.
+   */
+  function fakeJetStream(answer: (subject: string) => object | undefined) {
+    const prefix = `sealogtest.${uniqueToken()}`;
+    const seen = { received: 0 };
+    const subscription = nc.subscribe(`${prefix}.>`, {
+      callback: (_error, message) => {
+        seen.received++;
+        const reply = answer(message.subject);
+        if (reply !== undefined) message.respond(JSON.stringify(reply));
+      },
+    });
+    return { prefix, seen, subscription };
+  }
+  const refusal = (code: number, description: string) => ({
+    error: { code, err_code: 10_000 + code, description },
+  });
+
+  test('no PubAck in time: retryable; a 4xx refusal: not retryable; a 5xx one: retryable', async () => {
+    const cases: [object | undefined, boolean, RegExp][] = [
+      [undefined, true, /did not answer within 200 ms/],
+      [
+        refusal(400, 'message size exceeds maximum allowed'),
+        false,
+        /message size exceeds maximum allowed \(400/,
+      ],
+      [refusal(503, 'insufficient resources'), true, /insufficient resources \(503/],
+    ];
+    for (const [reply, retryable, message] of cases) {
+      const fake = fakeJetStream(() => reply);
+      await nc.flush();
+      const nats = destination({ subject_prefix: fake.prefix, timeout_ms: 200 });
+      const error = await deliveryError(nats.deliver(batch([event('acme', 'access-log', 0)]), live()));
+      fake.subscription.unsubscribe();
+      assert.equal(error.retryable, retryable, error.message);
+      assert.match(error.message, message);
+    }
+  });
+
+  test('once an event is refused, no further event of the batch is published', async () => {
+    const fake = fakeJetStream((subject) =>
+      subject.endsWith('.marker.access-log') ? { stream: 'fake', seq: 1 } : refusal(400, 'refused'),
+    );
+    await nc.flush();
+    const nats = destination({ subject_prefix: fake.prefix });
+    const events = interleaved(['acme'], ['access-log'], NATS_PUBLISH_WINDOW * 3);
+    const error = await deliveryError(nats.deliver(batch(events), live()));
+    assert.match(error.message, /refused/);
+    // The marker follows the batch on the same connection: once it is acknowledged, the fake has
+    // seen every message of the batch that was sent.
+    await nats.deliver(batch([event('marker', 'access-log', 0)]), live());
+    fake.subscription.unsubscribe();
+    assert.equal(
+      fake.seen.received,
+      NATS_PUBLISH_WINDOW + 1,
+      'the first window of the batch, then the marker',
+    );
+  });
 });
 
 describe('NatsDestination against a server requiring a password', () => {

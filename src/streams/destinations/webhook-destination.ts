@@ -192,7 +192,7 @@ class WebhookDestination implements Destination {
       body,
       timeoutMs: this.config.timeout_ms ?? WEBHOOK_DEFAULT_TIMEOUT_MS,
       receiver: 'webhook receiver',
-      secrets: [...this.config.secrets, ...Object.values(this.config.headers ?? {})],
+      secrets: [...this.config.secrets, ...headerSecrets(this.config.headers)],
     };
     const answer = await postHttp(post, signal);
     const error = statusError(post, answer);
@@ -203,6 +203,17 @@ class WebhookDestination implements Destination {
   async close(): Promise<void> {
     // fetch's connections belong to Node's global pool, which closes idle ones by itself.
   }
+}
+
+/**
+ * What of the configured headers a message must not quote: each value, and each word of it of 8
+ * characters or more (the token of `Bearer <token>`, which a receiver may echo alone).
+ */
+function headerSecrets(headers: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.values(headers ?? {}).flatMap((value) => [
+    value,
+    ...value.split(' ').filter((word) => word.length >= 8),
+  ]);
 }
 
 /** The key of a `whsec_` secret; throws InvalidInputError naming `field` when it is not one. */

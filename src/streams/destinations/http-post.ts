@@ -201,8 +201,17 @@ async function readBody(response: Response): Promise<string> {
 
 /** A fetch that failed without an answer, as a DeliveryError. */
 function networkError(where: string, error: unknown): DeliveryError {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const reason = typeof cause?.message === 'string' ? cause.message : undefined;
+  // The Fetch standard blocks ports of other protocols (25, 6000, …) before connecting.
+  if (reason === 'bad port') {
+    return new DeliveryError(
+      `configuration error: fetch refuses the port of ${where} (a port of another protocol)`,
+      false,
+    );
+  }
   if (code !== undefined && CERTIFICATE_ERRORS.has(code)) {
     return new DeliveryError(
       `configuration error: the TLS certificate of ${where} does not verify (${code}); ` +
@@ -219,7 +228,7 @@ function networkError(where: string, error: unknown): DeliveryError {
     );
   }
   return new DeliveryError(
-    `${where} could not be reached (${code ?? (error instanceof Error ? error.message : 'error')})`,
+    `${where} could not be reached (${code ?? reason ?? (error instanceof Error ? error.message : 'error')})`,
     true,
   );
 }

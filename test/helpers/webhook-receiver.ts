@@ -31,6 +31,8 @@ export interface Answer {
 export abstract class CuedReceiver {
   /** Every request, in arrival order, cued failures included. */
   readonly requests: ReceivedRequest[] = [];
+  /** Requests begun (their headers read), whether they were then answered, abandoned or are pending. */
+  started = 0;
   /** Requests whose connection closed before they were answered (the sender gave up, or `down`). */
   aborted = 0;
   port = 0;
@@ -38,6 +40,7 @@ export abstract class CuedReceiver {
   private readonly sockets = new Set<Socket>();
   private readonly cues: Answer[] = [];
   private hanging = false;
+  private answered = 0;
 
   /** `http://127.0.0.1:<port>` */
   get origin(): string {
@@ -47,6 +50,7 @@ export abstract class CuedReceiver {
   /** Listens (again, on the same port after `down`). */
   async up(): Promise<void> {
     const server = createServer((request, response) => {
+      this.started += 1;
       response.on('close', () => {
         if (!response.writableEnded) this.aborted += 1;
       });
@@ -108,6 +112,14 @@ export abstract class CuedReceiver {
     await waitFor(`${count} aborted requests`, () => this.aborted >= count);
   }
 
+  /**
+   * Waits until no request is pending: each begun was answered or abandoned. After a timeout this
+   * holds whether the sender gave up while connecting, sending, or waiting for the answer.
+   */
+  async waitForSettled(): Promise<void> {
+    await waitFor('no pending request', () => this.started === this.aborted + this.answered);
+  }
+
   async close(): Promise<void> {
     await this.down();
   }
@@ -119,6 +131,7 @@ export abstract class CuedReceiver {
     if (this.hanging) return;
     const answer = this.cues.shift() ?? this.answer(received);
     received.status = answer.status;
+    this.answered += 1;
     response.writeHead(answer.status, answer.headers);
     response.end(answer.body ?? '');
   }

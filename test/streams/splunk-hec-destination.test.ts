@@ -239,7 +239,8 @@ describe('Splunk HEC destination', () => {
     assert.equal(hecTime(1_778_833_800_123), '1778833800.123');
     assert.equal(hecTime(1_778_833_800_000), '1778833800.000');
     assert.equal(hecTime(5), '0.005');
-    assert.equal(hecTime(-1), '-1.999');
+    assert.equal(hecTime(-1), '-0.001');
+    assert.equal(hecTime(-1500), '-1.500');
     assert.deepEqual(splitObjects('{"a":1}\n{"b":"}{"} '), [{ a: 1 }, { b: '}{' }]);
     assert.equal(typeof splitObjects('[{"a":1}]'), 'string');
   });

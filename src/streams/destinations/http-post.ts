@@ -63,9 +63,9 @@ const CERTIFICATE_ERRORS = new Set([
  * certificate does not verify or the request cannot be built.
  */
 export async function postHttp(post: HttpPost, signal: AbortSignal): Promise<HttpAnswer> {
-  // One controller for both causes, rather than AbortSignal.any with AbortSignal.timeout: the timer
-  // and the listener on the deliverer's long-lived signal go as soon as the POST ends, and which
-  // cause fired is known without inspecting abort reasons.
+  // One controller for both causes rather than AbortSignal.any with AbortSignal.timeout: the timer
+  // and the listener on the deliverer's long-lived signal go as soon as the POST ends, instead of
+  // living until the timeout fires. The abort reason tells the timeout from the deliverer's stop.
   const controller = new AbortController();
   const timeout = new Error('timeout');
   const timer = setTimeout(() => {
@@ -87,8 +87,9 @@ export async function postHttp(post: HttpPost, signal: AbortSignal): Promise<Htt
     return { status: response.status, headers: response.headers, body: await readBody(response) };
   } catch (error) {
     const where = `${post.receiver} at ${post.url.origin}`;
-    if (controller.signal.reason === timeout)
+    if (controller.signal.reason === timeout) {
       throw new DeliveryError(`${where} did not answer within ${post.timeoutMs} ms`, true);
+    }
     if (signal.aborted) throw new DeliveryError(`delivery to ${where} was aborted`, true);
     throw networkError(where, error);
   } finally {

@@ -125,14 +125,14 @@ export function createSplunkHecDestination(config: SplunkHecDestinationConfig): 
 
 /**
  * An event's `time` for HEC: epoch seconds with exactly three decimals (`1715761800.123`), written
- * from the integer ms so that no floating-point division rounds it.
+ * from the integer ms so that no floating-point division rounds it; before 1970 it is negative
+ * (`-0.001`).
  */
 export function hecTime(epochMs: number): string {
   // A fractional ms (never from the store) would otherwise print as a second decimal point.
   const whole = Math.round(epochMs);
-  const seconds = Math.floor(whole / 1000);
-  const ms = whole - seconds * 1000;
-  return `${seconds}.${String(ms).padStart(3, '0')}`;
+  if (whole < 0) return `-${hecTime(-whole)}`;
+  return `${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, '0')}`;
 }
 
 class SplunkHecDestination implements Destination {
@@ -176,6 +176,8 @@ class SplunkHecDestination implements Destination {
     const fields = JSON.stringify({
       ...(host === undefined ? {} : { host }),
       source: this.config.source ?? HEC_DEFAULT_SOURCE,
+      // One sourcetype per kind, named vendor:kind as Splunk add-ons name theirs: an admin can give
+      // each kind its own field aliases or CIM mapping and search one kind with sourcetype=.
       sourcetype: this.config.sourcetype ?? `sealog:${event.kind}`,
       ...(index === undefined ? {} : { index }),
       event: eventJson(event),

@@ -58,6 +58,12 @@ export class DeliveryError extends Error {
     readonly retryable: boolean,
     /** The receiver's status, where its protocol has one (HTTP). */
     readonly status?: number,
+    /**
+     * How long the receiver asked the sender to wait before the next attempt, in ms (an HTTP
+     * `Retry-After`); undefined when it did not say. Only on retryable errors; a deliverer should
+     * wait at least its own back-off and cap this at its longest back-off.
+     */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'DeliveryError';

@@ -32,6 +32,8 @@ import { RETENTION_TAG, retentionRoutes } from './retention/retention-routes.js'
 import type { RetentionService } from './retention/retention-service.js';
 import { purgeRoutes } from './retention/purge-routes.js';
 import type { PurgeService } from './retention/purge-service.js';
+import { STREAMS_TAG, streamRoutes } from './streams/stream-routes.js';
+import type { StreamService } from './streams/stream-service.js';
 
 export interface AppDependencies {
   store: AuditStore;
@@ -54,6 +56,8 @@ export interface AppDependencies {
   retention: RetentionService;
   /** Retention purges: GET /v1/retention/reports. */
   purge: PurgeService;
+  /** Log streams: /v1/streams. */
+  streams: StreamService;
   /** How long a console sign-in lasts, ms (CONSOLE_SESSION_TTL; default 8 h). */
   consoleSessionTtlMs?: number;
   /** The console's build output served at /console (default dist/console/ of the package). */
@@ -123,6 +127,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     INTEGRITY_TAG,
     PRIVACY_TAG,
     RETENTION_TAG,
+    STREAMS_TAG,
   ]);
 
   const now = deps.now ?? Date.now;
@@ -149,6 +154,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await api.register(erasureRoutes, { service: new ErasureService(deps.store, now) });
     await api.register(purgeRoutes, { service: deps.purge });
     await api.register(retentionRoutes, { service: deps.retention });
+    await api.register(streamRoutes, { service: deps.streams });
     await api.register(consoleTenantRoutes, { logs: deps.store.integrity });
   });
   await app.register(tuyaApi, {

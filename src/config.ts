@@ -96,6 +96,16 @@ export interface Config {
   purgeIntervalMs: number;
   /** CONSOLE_SESSION_TTL in ms: how long a web console sign-in lasts (a session from a token: at most until its exp). */
   consoleSessionTtlMs: number;
+  /** Log streams (src/streams/). */
+  streams: StreamSettings;
+}
+
+/** STREAMS_FILE and STREAM_LEASE. */
+export interface StreamSettings {
+  /** The platform's streams (JSON); undefined: none but the tenants' own. */
+  file: string | undefined;
+  /** How long a process's hold on a stream lasts unless renewed, ms: another takes over a dead one's streams after it. */
+  leaseMs: number;
 }
 
 /** Sealed personal fields and the signed logs (docs/integrity.md). */
@@ -273,6 +283,16 @@ export const SETTINGS = {
     default: '28800',
     help: 'seconds a web console sign-in lasts (at most until the exp of the token it was made from)',
   },
+  STREAMS_FILE: {
+    flag: 'streams-file',
+    default: undefined,
+    help: 'JSON file of the platform’s log streams, every tenant’s records to a SIEM (README, Streams); applied at each start',
+  },
+  STREAM_LEASE: {
+    flag: 'stream-lease',
+    default: '15',
+    help: 'seconds a process holds a stream unless it renews it: another process takes over a dead one’s streams after this',
+  },
   TUYA_CLIENTS: {
     flag: 'tuya-clients',
     default: undefined,
@@ -372,6 +392,10 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
     purgeIntervalMs: parseInteger('PURGE_INTERVAL', required('PURGE_INTERVAL'), 0, 30 * 86_400) * 1000,
     consoleSessionTtlMs:
       parseInteger('CONSOLE_SESSION_TTL', required('CONSOLE_SESSION_TTL'), 60, 30 * 86_400) * 1000,
+    streams: {
+      file: value('STREAMS_FILE'),
+      leaseMs: parseInteger('STREAM_LEASE', required('STREAM_LEASE'), 3, 3_600) * 1000,
+    },
   };
 }
 

@@ -16,6 +16,9 @@ import { RetentionService } from './retention/retention-service.js';
 import { PurgeService } from './retention/purge-service.js';
 import { PurgeScheduler } from './retention/purge-scheduler.js';
 import type { PurgeReport } from './retention/purge-store.js';
+import { LOG_KINDS } from './kinds/log-kinds.js';
+import type { StreamKinds } from './streams/stream-events.js';
+import { startStreams, type StreamRuntime } from './streams/stream-runtime.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -67,6 +70,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let metricsListener: MetricsListener | undefined;
   let integrity: IntegrityRuntime | undefined;
   let scheduler: PurgeScheduler | undefined;
+  let streams: StreamRuntime | undefined;
   try {
     const applied = await store.migrate(undefined, dataMigrationProgress(process.stderr));
     integrity = await startIntegrity(store.integrity, config.integrity, dataDirectory(config.store), {
@@ -85,6 +89,32 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const source: MetricsSource = options.metricsSource ?? registrySource(registry);
     const retention = new RetentionService(store.retentionOverrides, config.retention, options.now);
     const purge = new PurgeService(store, () => store.integrity.logStates(), retention, options.now);
+    streams = await startStreams(
+      store,
+      streamKinds(),
+      config.streams,
+      registry,
+      {
+        onPaused: (stream, reason) => {
+          const message = `stream ${stream.name}${stream.owner === '' ? '' : ` of tenant ${stream.owner}`} paused itself: ${reason}`;
+          if (log !== undefined) log.error(message);
+          else process.stderr.write(`sealog: ${message}\n`);
+        },
+        onError: (stream, error) => {
+          const what = stream === undefined ? 'streams' : `stream ${stream.name}`;
+          if (log !== undefined)
+            log.warn(
+              { err: error, owner: stream?.owner, stream: stream?.name },
+              `${what}: a step failed; it is retried`,
+            );
+          else
+            process.stderr.write(
+              `sealog: ${what}: ${error instanceof Error ? error.message : String(error)}\n`,
+            );
+        },
+      },
+      options.now,
+    );
     const app = await buildApp({
       store,
       verifyToken: createTokenVerifier(key, { issuer: config.jwt.issuer, audience: config.jwt.audience }),
@@ -97,6 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       integrity: integrity.service,
       retention,
       purge,
+      streams: streams.service,
       consoleSessionTtlMs: config.consoleSessionTtlMs,
       ...(options.consoleRoot === undefined ? {} : { consoleRoot: options.consoleRoot }),
     });
@@ -134,6 +165,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       close: async () => {
         await metricsListener?.close();
         await app.close();
+        await streams?.stop();
         await scheduler?.stop();
         await integrity?.stop();
         await store.close();
@@ -141,11 +173,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     };
   } catch (error) {
     await metricsListener?.close();
+    await streams?.stop();
     await scheduler?.stop();
     await integrity?.stop();
     await store.close();
     throw error;
   }
+}
+
+/** What log streams carry of each kind: its console query, its items' fields and its presenter. */
+function streamKinds(): StreamKinds {
+  return new Map(
+    LOG_KINDS.map(({ table, console: description }) => [
+      table.kind,
+      {
+        query: description.query,
+        fields: Object.keys(description.item.properties),
+        present: (row) => description.present(row),
+      },
+    ]),
+  );
 }
 
 /** One line per log a scheduled purge removed rows from (nothing when it removed none). */

@@ -7,6 +7,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { CheckpointSigner } from '../integrity/checkpoints/checkpoint-signer.js';
 import { IntegrityService } from '../integrity/integrity-service.js';
 import { TileCache } from '../integrity/merkle/tile-cache.js';
+import { destinationTypes } from '../streams/destinations/destination-registry.js';
+import { StreamService } from '../streams/stream-service.js';
 import { RetentionService } from '../retention/retention-service.js';
 import { PurgeService } from '../retention/purge-service.js';
 import { UsageError } from './settings-options.js';
@@ -32,6 +34,8 @@ export async function openApiDocument(): Promise<unknown> {
   const store = openStore(config.store);
   try {
     const retention = new RetentionService(store.retentionOverrides, config.retention);
+    // Deliverers never start: the routes only need a service to document.
+    const streams = new StreamService(store, new Map(), destinationTypes(), Date.now);
     const app = await buildApp({
       store,
       // No request is ever served: the routes only need something to call.
@@ -39,6 +43,7 @@ export async function openApiDocument(): Promise<unknown> {
       limits: config.limits,
       tuya: config.tuya,
       logger: false,
+      streams,
       integrity: new IntegrityService(
         store.integrity,
         new CheckpointSigner({

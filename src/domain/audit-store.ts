@@ -8,6 +8,7 @@ import type { LogRows } from './log-rows.js';
 import type { IntegrityLog } from '../integrity/integrity-log.js';
 import type { SubjectErasure } from '../sealing/subject-erasure.js';
 import type { PurgeStore } from '../retention/purge-store.js';
+import type { StreamStore } from '../streams/stream-store.js';
 
 export type {
   CountedPage,
@@ -40,6 +41,8 @@ export interface AuditStore extends SubjectErasure {
   readonly integrity: IntegrityLog;
   /** Retention: expired rows removed in batches, with the lease and the reports of each run. */
   readonly purge: PurgeStore;
+  /** Log streams: definitions, positions, leases and delivery status (src/streams/). */
+  readonly streams: StreamStore;
   /**
    * Applies pending migrations; returns the versions it applied (empty when up to date).
    * `onApplying` hears of each one before it runs: some fill new tables from the rows already

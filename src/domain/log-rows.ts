@@ -72,6 +72,11 @@ export interface LogRows<Row extends LogRow> {
    * the conditions' index (a `contains` condition scans the rows in range).
    */
   histogram(conditions: readonly Condition[], buckets: HistogramBuckets): Promise<number[]>;
+  /**
+   * Rows as read from the table (personal fields sealed, as the integrity log's leaf windows hold
+   * them) opened as the APIs show them: unsealed, erased fields `[erased]`.
+   */
+  open(rows: readonly Row[], options?: ReadOptions): Promise<Row[]>;
 }
 
 /** How rows are read, beyond what is read. */

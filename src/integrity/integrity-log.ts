@@ -2,6 +2,7 @@ import type { CheckpointOutbox } from './checkpoints/checkpoint-outbox.js';
 import type { IntegrityStore, LogId } from './sequencing/integrity-store.js';
 import type { LeafReader } from './sequencing/tree-builder.js';
 import type { LeafChecks } from './leaves/leaf-checks.js';
+import type { LeafWindow } from './leaves/leaf-builder.js';
 
 /** Who the logs of a store are: fixed at the first signature, never changed after. */
 export interface LogIdentity {
@@ -58,6 +59,12 @@ export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafRead
    * gone is not listed. Never throws for a row that is missing or holds a value no leaf can.
    */
   leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks>;
+  /**
+   * The leaves numbered in [start, end) of `log`, in leaf order, with the stored rows they name
+   * (personal fields sealed; a communication log with its whole history), read together: a leaf
+   * whose record a retention purge removed is listed without its row.
+   */
+  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow>;
   /**
    * Up to `limit` records (transition 0) and status transitions of `kind`, in any tenant, that are
    * in no leaf: inserted behind sealog's back, or (`pending`) written and not numbered yet.

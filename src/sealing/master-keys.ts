@@ -30,6 +30,7 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const AD_LABEL = 'sealog-subject-key/1';
 const FINGERPRINT_LABEL = 'sealog-master-key-fingerprint/1';
+const TEXT_AD_LABEL = 'sealog-sealed-text/1';
 /** Standard base64 of 32 bytes: 43 characters, the last carrying 2 spare zero bits, then `=`. */
 const KEY_BASE64_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=?$/;
 /** A value starting `id:` is a key list; anything else (`/etc/…`, `./keys`) names a file. */
@@ -156,6 +157,56 @@ export class MasterKeys {
     raw.fill(0);
     return key;
   }
+
+  /**
+   * Seals a short secret text (a stream's receiver credentials) under the wrapping master key,
+   * bound to `context` (what it belongs to: it cannot be moved to another owner). The result,
+   * `<master key id>:<base64(nonce ‖ ciphertext ‖ tag)>`, is what the store keeps.
+   */
+  sealText(context: readonly string[], text: string): string {
+    const master = this.keys.get(this.wrappingKeyId);
+    if (master === undefined) throw new ConfigError(VARIABLE, 'lost its wrapping key');
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv(ALGORITHM, master, nonce, { authTagLength: TAG_BYTES });
+    cipher.setAAD(textAssociatedData(context));
+    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    return `${this.wrappingKeyId}:${Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64')}`;
+  }
+
+  /**
+   * Opens what sealText sealed for `context`. Throws ConfigError when DATA_KEY lacks its master
+   * key, WrappedKeyError when it fails authentication (altered, moved, or another key).
+   */
+  openText(context: readonly string[], sealed: string): string {
+    const colon = sealed.indexOf(':');
+    const id = sealed.slice(0, colon);
+    const master = colon > 0 ? this.keys.get(id) : undefined;
+    if (master === undefined) {
+      throw new ConfigError(
+        VARIABLE,
+        `does not hold master key "${id}", which sealed stored secrets: set DATA_KEY to include key ${id} (after the current key)`,
+      );
+    }
+    const bytes = Buffer.from(sealed.slice(colon + 1), 'base64');
+    if (bytes.length < NONCE_BYTES + TAG_BYTES) throw new WrappedKeyError('a sealed secret is truncated');
+    const decipher = createDecipheriv(ALGORITHM, master, bytes.subarray(0, NONCE_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
+    decipher.setAAD(textAssociatedData(context));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    const text = decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES));
+    try {
+      return Buffer.concat([text, decipher.final()]).toString('utf8');
+    } catch {
+      throw new WrappedKeyError(
+        `a sealed secret does not open with master key "${id}": DATA_KEY holds a different key under that id, or it was altered`,
+      );
+    }
+  }
+}
+
+function textAssociatedData(context: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify([TEXT_AD_LABEL, ...context]), 'utf8');
 }
 
 function wrapAssociatedData(owner: SubjectKeyOwner): Buffer {

@@ -700,6 +700,47 @@ const MIGRATIONS: readonly Migration[] = [
       return tables.map((table) => volumeDdl(table)).join('') + dropPartitionDdl(tables);
     })(),
   },
+  {
+    version: 13,
+    name: 'log streams',
+    sql: `
+      -- Log streams (src/streams/): a tenant's (owner = its id) or the platform's (owner ''). The
+      -- definition is JSON without its secrets; the secrets are sealed under the master key. A
+      -- deliverer holds the lease (holder, expiry in epoch ms); the token changes with each new
+      -- holder and the version with each change an admin makes, and both fence every write a
+      -- deliverer makes, so one that lost its lease or whose stream changed moves nothing.
+      CREATE TABLE streams (
+        owner            text COLLATE "C" NOT NULL,
+        name             text COLLATE "C" NOT NULL,
+        definition       text    NOT NULL,
+        secrets          text    NOT NULL,
+        version          integer NOT NULL,
+        paused_reason    text,
+        paused_at        bigint,
+        failing_since    bigint,
+        last_success_at  bigint,
+        last_error_at    bigint,
+        last_error       text,
+        events_delivered bigint  NOT NULL DEFAULT 0,
+        bytes_delivered  bigint  NOT NULL DEFAULT 0,
+        lease_holder     text,
+        lease_token      bigint  NOT NULL DEFAULT 0,
+        lease_expires_at bigint,
+        created_at       bigint  NOT NULL,
+        updated_at       bigint  NOT NULL,
+        PRIMARY KEY (owner, name)
+      );
+      -- The next leaf each stream delivers of each (tenant, kind) log; a log without a row starts at 0.
+      CREATE TABLE stream_positions (
+        owner     text COLLATE "C" NOT NULL,
+        name      text COLLATE "C" NOT NULL,
+        tenant_id text COLLATE "C" NOT NULL,
+        kind      text COLLATE "C" NOT NULL,
+        next_leaf bigint NOT NULL,
+        PRIMARY KEY (owner, name, tenant_id, kind)
+      );
+    `,
+  },
 ];
 
 /**

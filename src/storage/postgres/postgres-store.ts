@@ -44,6 +44,7 @@ import { ErasureFollower } from '../../sealing/erasure-follower.js';
 import { erasureOutcome, type ErasureOutcome, type ErasureRequest } from '../../sealing/subject-erasure.js';
 import { eraseInTransaction, PgErasureSource, vacuumSubjectKeys, vacuumTables } from './subject-erasure.js';
 import { PgPurgeStore } from './purge-repository.js';
+import { PgStreamRepository } from './stream-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import type { StoreSealingOptions } from '../../sealing/store-sealing.js';
 import { PgSubjectKeyRepository } from './subject-key-repository.js';
@@ -86,6 +87,7 @@ export class PostgresStore implements AuditStore {
   /** The integrity log's tiles, states and checkpoints (src/integrity/). */
   readonly integrity: PgIntegrityStore;
   readonly purge: PgPurgeStore;
+  readonly streams: PgStreamRepository;
   /** Numbers and hashes leaves while this process is the schema's sequencer; runs after migrate(). */
   private sequencerLoop: SequencerLoop | undefined;
   private sequencer: PgSequencer | undefined;
@@ -125,6 +127,7 @@ export class PostgresStore implements AuditStore {
       (work) => this.pool.transaction(work),
       (tables) => vacuumTables(this.settings.url, tables),
     );
+    this.streams = new PgStreamRepository(this.pool, this.masterKeys);
     this.tuyaTokens = new PgTuyaTokenRepository(this.pool);
     this.nonces = new PgNonceRepository(this.pool);
     this.consoleSessions = new PgConsoleSessionRepository(this.pool);

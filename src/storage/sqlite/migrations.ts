@@ -481,6 +481,47 @@ const MIGRATIONS: readonly Migration[] = [
       .map((table) => volumeDdl(table))
       .join(''),
   },
+  {
+    version: 14,
+    name: 'log streams',
+    sql: `
+      -- Log streams (src/streams/): a tenant's (owner = its id) or the platform's (owner ''). The
+      -- definition is JSON without its secrets; the secrets are sealed under the master key. A
+      -- deliverer holds the lease (holder, expiry in epoch ms); the token changes with each new
+      -- holder and the version with each change an admin makes, and both fence every write a
+      -- deliverer makes, so one that lost its lease or whose stream changed moves nothing.
+      CREATE TABLE streams (
+        owner            TEXT    NOT NULL,
+        name             TEXT    NOT NULL,
+        definition       TEXT    NOT NULL,
+        secrets          TEXT    NOT NULL,
+        version          INTEGER NOT NULL,
+        paused_reason    TEXT,
+        paused_at        INTEGER,
+        failing_since    INTEGER,
+        last_success_at  INTEGER,
+        last_error_at    INTEGER,
+        last_error       TEXT,
+        events_delivered INTEGER NOT NULL DEFAULT 0,
+        bytes_delivered  INTEGER NOT NULL DEFAULT 0,
+        lease_holder     TEXT,
+        lease_token      INTEGER NOT NULL DEFAULT 0,
+        lease_expires_at INTEGER,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        PRIMARY KEY (owner, name)
+      ) WITHOUT ROWID;
+      -- The next leaf each stream delivers of each (tenant, kind) log; a log without a row starts at 0.
+      CREATE TABLE stream_positions (
+        owner     TEXT    NOT NULL,
+        name      TEXT    NOT NULL,
+        tenant_id TEXT    NOT NULL,
+        kind      TEXT    NOT NULL,
+        next_leaf INTEGER NOT NULL,
+        PRIMARY KEY (owner, name, tenant_id, kind)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

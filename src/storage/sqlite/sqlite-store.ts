@@ -54,6 +54,7 @@ import { SqlitePurgeStore } from './tables/purge-repository.js';
 import { SubjectKeyRing } from '../../sealing/subject-key-ring.js';
 import { SqliteSubjectKeyRepository } from './tables/subject-key-repository.js';
 import { checkMasterKeys, registerMasterKeys } from './tables/master-key-registry.js';
+import { SqliteStreamRepository } from './tables/stream-repository.js';
 import { sealExistingRows } from './tables/seal-existing-rows.js';
 import { SqliteIntegrityStore } from './integrity/sqlite-integrity-store.js';
 import { SqliteLeafReader } from './integrity/sqlite-leaf-reader.js';
@@ -118,6 +119,7 @@ export class SqliteStore implements AuditStore {
   /** The integrity log's tiles, states and checkpoints (src/integrity/). */
   readonly integrity: SqliteIntegrityStore;
   readonly purge: SqlitePurgeStore;
+  readonly streams: SqliteStreamRepository;
   /** Hashes numbered leaves into their trees; runs where the writer is, after migrate(). */
   private sequencer: SequencerLoop | undefined;
   private readonly masterKeys: MasterKeys;
@@ -163,6 +165,7 @@ export class SqliteStore implements AuditStore {
     this.operateLogs = new SqliteOperateLogRepository(this.logRows(OPERATE_LOG_TABLE), this.keywords);
     this.integrity = new SqliteIntegrityStore(this.db, this.writer);
     this.purge = new SqlitePurgeStore(this.db, this.writer);
+    this.streams = new SqliteStreamRepository(this.db, this.writer, this.masterKeys);
     this.tuyaTokens = new SqliteTuyaTokenRepository(this.db, this.writer);
     this.nonces = new SqliteNonceRepository(this.writer);
     this.consoleSessions = new SqliteConsoleSessionRepository(this.db, this.writer);

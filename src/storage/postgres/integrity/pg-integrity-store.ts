@@ -1,3 +1,4 @@
+import type { LeafWindow } from '../../../integrity/leaves/leaf-builder.js';
 import type pg from 'pg';
 import { HASH_BYTES, EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
 import type { TileAddress } from '../../../integrity/merkle/tile-layout.js';
@@ -58,6 +59,10 @@ export class PgIntegrityStore implements IntegrityLog {
 
   leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
     return this.reader.leafBytes(log, start, end);
+  }
+
+  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
+    return this.reader.leafWindow(log, start, end);
   }
 
   async leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {

@@ -19,6 +19,14 @@ import type { ErasedInStore } from '../tables/subject-erasure-writes.js';
 import type { ScannedOperateLogs } from '../tables/subject-erasure-scan.js';
 import type { PurgedBatch } from '../tables/purge-writes.js';
 import type { PurgeReport } from '../../../retention/purge-store.js';
+import type {
+  DeliveryCommit,
+  DeliveryFailure,
+  StreamKey,
+  StreamLease,
+  StreamPosition,
+  StreamPut,
+} from '../../../streams/stream-store.js';
 
 /**
  * Every write the embedded store makes, as data: this is all that crosses to the writer thread
@@ -71,7 +79,16 @@ export type WriteCommand =
       changes: readonly RetentionOverrideChange[];
       updatedBy: string;
       nowMs: number;
-    };
+    }
+  /** A stream's definition; `put.secrets` sealed. */
+  | { type: 'put-stream'; put: StreamPut; nowMs: number }
+  | { type: 'delete-stream'; key: StreamKey }
+  | { type: 'pause-stream'; key: StreamKey; reason: string | null; nowMs: number }
+  | { type: 'rewind-stream'; key: StreamKey; positions: readonly StreamPosition[]; nowMs: number }
+  | { type: 'claim-stream-lease'; key: StreamKey; holder: string; nowMs: number; untilMs: number }
+  | { type: 'release-stream-lease'; key: StreamKey; holder: string }
+  | { type: 'commit-stream-delivery'; key: StreamKey; lease: StreamLease; commit: DeliveryCommit }
+  | { type: 'record-stream-failure'; key: StreamKey; lease: StreamLease; failure: DeliveryFailure };
 
 /**
  * Commands that run alone between two group commits rather than inside one: a WAL checkpoint
@@ -111,6 +128,15 @@ export interface WriteResults {
   /** Free pages left after this step. */
   'reclaim-space': number;
   'put-retention-overrides': undefined;
+  /** Whether the stream was created. */
+  'put-stream': boolean;
+  'delete-stream': boolean;
+  'pause-stream': boolean;
+  'rewind-stream': boolean;
+  'claim-stream-lease': StreamLease | undefined;
+  'release-stream-lease': undefined;
+  'commit-stream-delivery': boolean;
+  'record-stream-failure': boolean;
 }
 
 /** The answer to `command`. */

@@ -15,6 +15,7 @@ import { IntegrityWrites } from '../integrity/integrity-writes.js';
 import { InlineTreeGrowth } from '../integrity/inline-tree-growth.js';
 import { TableAccess } from '../tables/table-access.js';
 import { tuyaTokenWrites } from '../tables/tuya-token-writes.js';
+import { streamWrites } from '../tables/stream-writes.js';
 import type { WriteCommand, WriteHandlers } from './write-commands.js';
 
 /**
@@ -33,6 +34,7 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
   const storeKeys = subjectKeyWrites(db);
   const erasure = subjectErasureWrites(db);
   const purge = purgeWrites(db);
+  const streams = streamWrites(db);
   const handlers: WriteHandlers = {
     'insert-rows': ({ table, rows, subjectKeys, leafHashes }) => {
       const access = tables.get(table);
@@ -115,6 +117,18 @@ export function writeOperations(db: Database.Database): (command: WriteCommand) 
       retention.putRetentionOverrides(tenantId, changes, updatedBy, nowMs);
       return undefined;
     },
+    'put-stream': ({ put, nowMs }) => streams.putStream(put, nowMs),
+    'delete-stream': ({ key }) => streams.deleteStream(key),
+    'pause-stream': ({ key, reason, nowMs }) => streams.pauseStream(key, reason, nowMs),
+    'rewind-stream': ({ key, positions, nowMs }) => streams.rewindStream(key, positions, nowMs),
+    'claim-stream-lease': ({ key, holder, nowMs, untilMs }) =>
+      streams.claimStreamLease(key, holder, nowMs, untilMs),
+    'release-stream-lease': ({ key, holder }) => {
+      streams.releaseStreamLease(key, holder);
+      return undefined;
+    },
+    'commit-stream-delivery': ({ key, lease, commit }) => streams.commitStreamDelivery(key, lease, commit),
+    'record-stream-failure': ({ key, lease, failure }) => streams.recordStreamFailure(key, lease, failure),
   };
   // TypeScript cannot narrow a handler by the command's type through an index.
   const run = handlers as unknown as Record<WriteCommand['type'], (command: WriteCommand) => unknown>;

@@ -1,3 +1,4 @@
+import type { LeafWindow } from '../../../integrity/leaves/leaf-builder.js';
 import type Database from 'better-sqlite3';
 import type { TileAddress } from '../../../integrity/merkle/tile-layout.js';
 import { EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
@@ -53,6 +54,10 @@ export class SqliteIntegrityStore implements IntegrityLog {
 
   leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
     return this.reader.leafBytes(log, start, end);
+  }
+
+  leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
+    return this.reader.leafWindow(log, start, end);
   }
 
   leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {

@@ -114,6 +114,10 @@ export const SyslogDestinationSchema = Type.Object(
  * connection is opened instead of writing into the closed one. A receiver that goes away while
  * the bytes are in flight can still lose them: at-least-once holds up to that window, which is
  * syslog's own (RFC 6587 §3.3 has no acknowledgement either).
+ *
+ * A message carries its record twice (structured data and JSON body). Receivers limit sizes:
+ * rsyslog takes messages up to its maxMessageSize (8 KiB by default) and octet-counted frames up
+ * to imtcp's maxFrameSize (200,000 bytes by default), so large records need both raised there.
  */
 export class SyslogDestination implements Destination {
   private readonly endpoint: SyslogEndpoint;

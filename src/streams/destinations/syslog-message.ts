@@ -49,6 +49,12 @@ export const EXAMPLE_ENTERPRISE_NUMBER = 32473;
 /** The limits of RFC 5424 §6 on header fields, in characters (all US-ASCII, so bytes too). */
 export const HEADER_LIMITS = { hostname: 255, app_name: 48, msgid: 32 } as const;
 
+/**
+ * The most bytes STRUCTURED-DATA may take. RFC 5424 sets no limit, but rsyslog (8.x) keeps its
+ * length in 16 bits: a longer SD comes out cut at the length modulo 65,536, i.e. mangled.
+ */
+export const MAX_STRUCTURED_DATA_BYTES = 65_535;
+
 /** PRINTUSASCII (%d33-126): no space, no control character, nothing outside ASCII. */
 const PRINTUSASCII = /^[!-~]+$/;
 
@@ -125,6 +131,8 @@ function checkHeaderField(setting: string, value: string, maxLength: number): st
  *   as JSON text; undefined fields are left out as JSON leaves them out. A field whose name is no
  *   valid PARAM-NAME (empty, over 32 characters, non-ASCII, a space, `=`, `]` or `"`) is left out
  *   of the SD rather than renamed, which could collide with another field: MSG carries it.
+ *   So is a field that would take the SD past MAX_STRUCTURED_DATA_BYTES (fields after it that
+ *   still fit are kept): the SD is for indexing and MSG carries the whole record.
  * - MSG: the event's JSON (eventJson), the whole record included, after a BOM (see below).
  *
  * The BOM: RFC 5424 §6.4 says a MSG encoded in UTF-8 MUST start with it, and without it the MSG
@@ -149,7 +157,8 @@ export function formatSyslogMessage(event: StreamEvent, header: SyslogHeader): B
     ['record', event.record_id],
     ['transition', String(event.transition)],
   ]);
-  const record = sdElement(`record@${pen}`, recordParams(event.record));
+  const budget = MAX_STRUCTURED_DATA_BYTES - Buffer.byteLength(sealog) - `[record@${pen}]`.length;
+  const record = `[record@${pen}${recordParams(event.record, budget)}]`;
   return Buffer.from(
     `<${pri}>1 ${syslogTimestamp(event.time)} ${header.hostname} ${header.appName} - ${msgId} ` +
       `${sealog}${record} ${BOM}${body}`,
@@ -186,16 +195,26 @@ export function syslogTimestamp(epochMs: number): string {
 }
 
 function sdElement(id: string, params: readonly (readonly [string, string])[]): string {
-  const text = params.map(([name, value]) => ` ${name}="${escapeParamValue(value)}"`).join('');
-  return `[${id}${text}]`;
+  return `[${id}${params.map(([name, value]) => sdParam(name, value)).join('')}]`;
 }
 
-function recordParams(record: Readonly<Record<string, unknown>>): [string, string][] {
-  const params: [string, string][] = [];
+function sdParam(name: string, value: string): string {
+  return ` ${name}="${escapeParamValue(value)}"`;
+}
+
+/** The SD-PARAMs of the record's fields, within `budget` bytes (see formatSyslogMessage). */
+function recordParams(record: Readonly<Record<string, unknown>>, budget: number): string {
+  let params = '';
+  let left = budget;
   for (const [name, value] of Object.entries(record)) {
     if (!isSdName(name)) continue;
     const text = paramValue(value);
-    if (text !== undefined) params.push([name, text]);
+    if (text === undefined) continue;
+    const param = sdParam(name, text);
+    const bytes = Buffer.byteLength(param);
+    if (bytes > left) continue;
+    params += param;
+    left -= bytes;
   }
   return params;
 }

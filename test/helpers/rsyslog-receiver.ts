@@ -74,6 +74,9 @@ export class RsyslogReceiver {
 
   /** Writes the configuration (checked with `rsyslogd -N1`) on a free port; start() runs it. */
   static async create(options: { tls?: RsyslogTlsFiles } = {}): Promise<RsyslogReceiver> {
+    if (!existsSync(RSYSLOGD)) {
+      throw new Error(`${RSYSLOGD} is missing: install the Debian packages rsyslog and rsyslog-openssl`);
+    }
     const dir = await mkdtemp(join(tmpdir(), 'sealog-rsyslog-'));
     const receiver = new RsyslogReceiver(dir, await freePort());
     await mkdir(join(dir, 'work'));
@@ -81,7 +84,12 @@ export class RsyslogReceiver {
     try {
       await promisify(execFile)(RSYSLOGD, ['-N1', '-f', receiver.configFile]);
     } catch (error) {
-      throw new Error(`rsyslogd refused its test configuration ${receiver.configFile}`, { cause: error });
+      // TLS needs the ossl driver, which Debian ships apart: rsyslog-openssl.
+      const stderr = (error as { stderr?: unknown }).stderr;
+      throw new Error(
+        `rsyslogd refused its test configuration ${receiver.configFile} ` +
+          `(is rsyslog-openssl installed?):\n${typeof stderr === 'string' ? stderr : String(error)}`,
+      );
     }
     return receiver;
   }

@@ -175,7 +175,7 @@ describe('syslog destination over TCP, to rsyslog', () => {
       destination.deliver({ id: 'b4', events: events(300, 1) }, controller.signal),
     );
     assert.equal(aborted.retryable, true);
-    assert.match(aborted.message, /the stream stopped/);
+    assert.match(aborted.message, /delivery aborted: the stream stopped/);
   });
 });
 

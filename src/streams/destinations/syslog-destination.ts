@@ -113,7 +113,7 @@ export const SyslogDestinationSchema = Type.Object(
  * receiver that closed the connection since the last batch (a restart) is seen and a new
  * connection is opened instead of writing into the closed one. A receiver that goes away while
  * the bytes are in flight can still lose them: at-least-once holds up to that window, which is
- * syslog's own (RFC 6587 §3.3 has no acknowledgement either).
+ * syslog's own (neither RFC 6587 nor RFC 5425 has an acknowledgement).
  *
  * A message carries its record twice (structured data and JSON body). Receivers limit sizes:
  * rsyslog takes messages up to its maxMessageSize (8 KiB by default) and octet-counted frames up
@@ -145,9 +145,24 @@ export class SyslogDestination implements Destination {
   async deliver(batch: DeliveryBatch, signal: AbortSignal): Promise<Delivered> {
     if (this.closing.signal.aborted) throw new DeliveryError('the syslog destination is closed', true);
     const frames = this.frames(batch);
-    const aborted = AbortSignal.any([signal, this.closing.signal]);
+    // One signal for the caller's abort and close(), made by hand: AbortSignal.any would tie a
+    // signal per batch to the destination's long-lived one.
+    const controller = new AbortController();
+    const onAbort = (): void => {
+      controller.abort(signal.aborted ? signal.reason : this.closing.signal.reason);
+    };
+    signal.addEventListener('abort', onAbort);
+    this.closing.signal.addEventListener('abort', onAbort);
+    if (signal.aborted) onAbort();
     try {
-      aborted.throwIfAborted();
+      if (controller.signal.aborted) {
+        const reason: unknown = controller.signal.reason;
+        const why = reason instanceof Error ? `: ${reason.message}` : '';
+        throw new DeliveryError(
+          `syslog ${this.endpoint.host}:${this.endpoint.port}: delivery aborted${why}`,
+          true,
+        );
+      }
       // Lets the socket report a FIN or reset that came since the last batch: writing into a
       // connection the receiver closed would lose the batch silently.
       await nextLoopTurn();
@@ -155,15 +170,18 @@ export class SyslogDestination implements Destination {
       if (connection?.usable !== true) {
         connection?.destroy();
         this.connection = undefined;
-        connection = await SyslogConnection.open(this.endpoint, aborted);
+        connection = await SyslogConnection.open(this.endpoint, controller.signal);
         this.connection = connection;
       }
-      await connection.write(frames, aborted);
+      await connection.write(frames, controller.signal);
       return { bytes: frames.length };
     } catch (error) {
       if (error instanceof DeliveryError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       throw new DeliveryError(`syslog ${this.endpoint.host}:${this.endpoint.port}: ${message}`, true);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.closing.signal.removeEventListener('abort', onAbort);
     }
   }
 

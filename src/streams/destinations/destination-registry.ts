@@ -14,6 +14,7 @@ import {
   SplunkHecDestinationSchema,
   type SplunkHecDestinationConfig,
 } from './splunk-hec-destination.js';
+import { SyslogDestination, SyslogDestinationSchema, type SyslogDestinationConfig } from './syslog-destination.js';
 import {
   checkWebhookConfig,
   createWebhookDestination,
@@ -23,7 +24,7 @@ import {
 } from './webhook-destination.js';
 
 // Settings reach validate() and create() having passed the type's own schema: they are its config.
-/** Every destination a stream may name: webhook, NATS JetStream, Splunk HEC. */
+/** Every destination a stream may name: webhook, syslog, NATS JetStream, Splunk HEC. */
 export function destinationTypes(): DestinationTypes {
   return new DestinationTypes([
     {
@@ -32,6 +33,14 @@ export function destinationTypes(): DestinationTypes {
       secretFields: WEBHOOK_SECRET_FIELDS,
       validate: (settings) => void checkWebhookConfig(settings as unknown as WebhookDestinationConfig),
       create: (settings) => createWebhookDestination(settings as unknown as WebhookDestinationConfig),
+    },
+    {
+      type: 'syslog',
+      schema: SyslogDestinationSchema,
+      secretFields: [],
+      // The constructor checks the settings and connects only on the first delivery.
+      validate: (settings) => void new SyslogDestination(settings as unknown as SyslogDestinationConfig),
+      create: (settings) => new SyslogDestination(settings as unknown as SyslogDestinationConfig),
     },
     {
       type: 'nats',

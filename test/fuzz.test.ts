@@ -12,9 +12,9 @@ import { send, signedRequest } from './helpers/tuya-signing.js';
 import { waitFor } from './helpers/wait-for.js';
 
 // Seeded fuzzing of every documented route over real HTTP. FUZZ_SEED picks the requests (the same
-// seed, the same requests), FUZZ_COUNT how many (13,000 by default, at least 10,000 unless FUZZ_ONLY
+// seed, the same requests), FUZZ_COUNT how many (16,000 by default, at least 10,000 unless FUZZ_ONLY
 // is set: the systematic requests of every route come first, so more routes leave fewer random
-// ones; 13,000 keeps every route's random share large enough to pass it at least once), and
+// ones; 16,000 keeps every route's random share large enough to pass it at least once), and
 // FUZZ_ONLY=3,17 sends only those request indexes, to reproduce a failure; FUZZ_SHOW how many
 // failure groups the message lists (20), FUZZ_CONCURRENCY how many requests are in flight (8; 1
 // replays a keep-alive connection's requests in order, e.g. FUZZ_CONCURRENCY=1 FUZZ_ONLY=12,40).
@@ -22,7 +22,7 @@ import { waitFor } from './helpers/wait-for.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 424242);
 if (!Number.isSafeInteger(SEED))
   throw new Error(`FUZZ_SEED must be an integer, not ${process.env.FUZZ_SEED}`);
-const COUNT = Math.max(Number(process.env.FUZZ_COUNT ?? 13_000) || 0, process.env.FUZZ_ONLY ? 0 : 10_000);
+const COUNT = Math.max(Number(process.env.FUZZ_COUNT ?? 16_000) || 0, process.env.FUZZ_ONLY ? 0 : 10_000);
 const ONLY = new Set(
   (process.env.FUZZ_ONLY ?? '')
     .split(',')
@@ -98,6 +98,11 @@ async function seedRecords(api: TestServer): Promise<void> {
   );
   // Checkpoints of the seeded logs, so that their proofs and leaves have trees to answer from.
   const admin = await api.token({ tenant_id: TENANT, roles: ['admin'] });
+  const stream = await api.request('PUT', '/v1/streams/siem', {
+    token: admin,
+    body: { destination: STREAM_DESTINATION, kinds: ['operate-log'], paused: true },
+  });
+  assert.equal(stream.status, 201, JSON.stringify(stream.body));
   for (const [kind, size] of [
     ['communication-log', COMMUNICATION_IDS.length],
     ['mfa-config-audit-log', 3],
@@ -113,6 +118,13 @@ async function seedRecords(api: TestServer): Promise<void> {
     });
   }
 }
+
+/** Where the seeded stream delivers: a port nothing listens on (deliveries fail and are retried). */
+const STREAM_DESTINATION = {
+  type: 'webhook',
+  url: 'http://127.0.0.1:9/sealog',
+  secrets: [`whsec_${Buffer.alloc(32, 7).toString('base64')}`],
+};
 
 /** A fresh Tuya token pair for the fuzz project. */
 async function tuyaTokens(api: TestServer): Promise<{ access_token: string; refresh_token: string }> {
@@ -198,6 +210,10 @@ describe(`fuzzing every documented route (${TEST_STORE})`, () => {
       to: ['1', '3'],
       start: ['0'],
       limit: ['10'],
+      // A stream of the tenant (seedRecords) and what PUT /v1/streams/{name} takes.
+      name: ['siem'],
+      destination: [JSON.stringify(STREAM_DESTINATION)],
+      kinds: ['["operate-log"]', '["communication-log","access-log"]'],
       // POST /v1/console/sessions signs in with a token the platform issued (an admin's).
       token: [await api.token({ sub: 'usr_fuzz_console', tenant_id: TENANT, roles: ['admin'] })],
     };

@@ -71,6 +71,69 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ service: StreamService }>
     },
   );
 
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    app.post(
+      `/v1/streams/:name/${action}`,
+      {
+        config: { audited: true },
+        schema: {
+          ...common,
+          operationId: `${action}Stream`,
+          summary: paused ? 'Admin: pause a stream' : 'Admin: resume a paused stream',
+          description: paused
+            ? 'Stops delivering; positions stay where they are.'
+            : 'Delivers again from where it stopped, its failures forgotten (after fixing what paused it).',
+          params: StreamParams,
+          querystring: StreamQuery,
+          response: StreamResponses,
+        },
+      },
+      async (request) =>
+        envelope({
+          stream: present(
+            await service.setPaused(
+              principalOf(request),
+              request.params.name,
+              request.query.tenant_id,
+              paused,
+            ),
+          ),
+        }),
+    );
+  }
+
+  app.post(
+    '/v1/streams/:name/rewind',
+    {
+      config: { audited: true },
+      schema: {
+        ...common,
+        operationId: 'rewindStream',
+        summary: 'Admin: rewind a paused or new stream',
+        description:
+          'Sets where delivery resumes in each log the stream carries (or those of kind, of tenant_id): a leaf ' +
+          'index, or the first record at or after a time within retention. Only a paused stream, or one that has ' +
+          'delivered nothing yet (409 otherwise). Events delivered again carry the same ids.',
+        params: StreamParams,
+        querystring: StreamQuery,
+        body: RewindBody,
+        response: StreamResponses,
+      },
+    },
+    async (request) => {
+      const { leaf_index: leafIndex, from, kind, tenant_id: tenantId } = request.body;
+      const view = await service.rewind(principalOf(request), request.params.name, request.query.tenant_id, {
+        leafIndex,
+        from,
+        kind,
+        tenantId,
+      });
+      return envelope({ stream: present(view) });
+    },
+  );
   app.get(
     '/v1/streams/:name',
     {
@@ -146,68 +209,5 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ service: StreamService }>
     },
   );
 
-  for (const [action, paused] of [
-    ['pause', true],
-    ['resume', false],
-  ] as const) {
-    app.post(
-      `/v1/streams/:name/${action}`,
-      {
-        config: { audited: true },
-        schema: {
-          ...common,
-          operationId: `${action}Stream`,
-          summary: paused ? 'Admin: pause a stream' : 'Admin: resume a paused stream',
-          description: paused
-            ? 'Stops delivering; positions stay where they are.'
-            : 'Delivers again from where it stopped, its failures forgotten (after fixing what paused it).',
-          params: StreamParams,
-          querystring: StreamQuery,
-          response: StreamResponses,
-        },
-      },
-      async (request) =>
-        envelope({
-          stream: present(
-            await service.setPaused(
-              principalOf(request),
-              request.params.name,
-              request.query.tenant_id,
-              paused,
-            ),
-          ),
-        }),
-    );
-  }
-
-  app.post(
-    '/v1/streams/:name/rewind',
-    {
-      config: { audited: true },
-      schema: {
-        ...common,
-        operationId: 'rewindStream',
-        summary: 'Admin: rewind a paused or new stream',
-        description:
-          'Sets where delivery resumes in each log the stream carries (or those of kind, of tenant_id): a leaf ' +
-          'index, or the first record at or after a time within retention. Only a paused stream, or one that has ' +
-          'delivered nothing yet (409 otherwise). Events delivered again carry the same ids.',
-        params: StreamParams,
-        querystring: StreamQuery,
-        body: RewindBody,
-        response: StreamResponses,
-      },
-    },
-    async (request) => {
-      const { leaf_index: leafIndex, from, kind, tenant_id: tenantId } = request.body;
-      const view = await service.rewind(principalOf(request), request.params.name, request.query.tenant_id, {
-        leafIndex,
-        from,
-        kind,
-        tenantId,
-      });
-      return envelope({ stream: present(view) });
-    },
-  );
   return Promise.resolve();
 };

@@ -52,6 +52,15 @@ export const WRONG_TYPES: readonly JsonLike[] = [
   ...[new RawJson('9007199254740993'), new RawJson('1E400'), new RawJson('-1e-400'), new RawJson('0.1e1')],
 ];
 
+/**
+ * A hint (a query parameter's text) as the value of a body field of `schema`: an integer field's
+ * as a number, an object or array field's as the JSON text it is (a stream's destination, its kinds).
+ */
+export function hintValue(schema: JsonSchema, text: string): JsonLike {
+  if (schema.type === 'integer') return Number(text);
+  return schema.type === 'object' || schema.type === 'array' ? (JSON.parse(text) as JsonLike) : text;
+}
+
 /** Valid values for `schema`, `hint` (e.g. the seeded ids) preferred when given. */
 function validValue(
   name: string,
@@ -59,7 +68,8 @@ function validValue(
   hints: Record<string, readonly string[]>,
 ): fc.Arbitrary<JsonLike> {
   const hint = hints[name];
-  if (hint !== undefined && hint.length > 0) return fc.constantFrom(...hint);
+  if (hint !== undefined && hint.length > 0)
+    return fc.constantFrom(...hint.map((text) => hintValue(schema, text)));
   if (schema.enum !== undefined) return fc.constantFrom(...schema.enum.map(String));
   if (schema.format === 'date-time') return fc.constantFrom(...DATE_TIMES);
   if (schema.type === 'integer')

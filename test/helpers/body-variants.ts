@@ -3,6 +3,7 @@ import {
   BAD_DATE_TIMES,
   BROKEN_TEXTS,
   deep,
+  hintValue,
   jsonText,
   OTHER_CONTENT_TYPES,
   RawJson,
@@ -60,8 +61,9 @@ export function minimalDocument(schema: JsonSchema, hints: Record<string, readon
   const item: Record<string, JsonLike> = {};
   for (const name of itemSchema.required ?? []) {
     const property = itemSchema.properties?.[name] ?? {};
+    const hint = hints[name]?.[0];
     item[name] =
-      hints[name]?.[0] ??
+      (hint === undefined ? undefined : hintValue(property, hint)) ??
       (property.enum?.[0] as string | undefined) ??
       (property.format === 'date-time' ? '2026-05-01T10:00:00Z' : undefined) ??
       (property.type === 'integer' ? (property.minimum ?? 0) : 'x');

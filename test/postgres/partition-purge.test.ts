@@ -98,9 +98,7 @@ describe('PostgreSQL retention purge by whole partitions', { skip: !TEST_DATABAS
     // Every record and transition has its leaf before the purge looks. The access log's leaves
     // (the audited PUT above) are left out of the count: they may be numbered in the same pass.
     await waitFor('every row numbered', async () => {
-      const numbered = await count(
-        "SELECT count(*) AS n FROM integrity_leaves WHERE kind <> 'access-log'",
-      );
+      const numbered = await count("SELECT count(*) AS n FROM integrity_leaves WHERE kind <> 'access-log'");
       return numbered === 2 * (3 + 1 + 2 + 7);
     });
   });

@@ -14,7 +14,11 @@ import {
   SplunkHecDestinationSchema,
   type SplunkHecDestinationConfig,
 } from './splunk-hec-destination.js';
-import { SyslogDestination, SyslogDestinationSchema, type SyslogDestinationConfig } from './syslog-destination.js';
+import {
+  SyslogDestination,
+  SyslogDestinationSchema,
+  type SyslogDestinationConfig,
+} from './syslog-destination.js';
 import {
   checkWebhookConfig,
   createWebhookDestination,
@@ -39,7 +43,9 @@ export function destinationTypes(): DestinationTypes {
       schema: SyslogDestinationSchema,
       secretFields: [],
       // The constructor checks the settings and connects only on the first delivery.
-      validate: (settings) => void new SyslogDestination(settings as unknown as SyslogDestinationConfig),
+      validate: (settings) => {
+        void new SyslogDestination(settings as unknown as SyslogDestinationConfig).close();
+      },
       create: (settings) => new SyslogDestination(settings as unknown as SyslogDestinationConfig),
     },
     {

@@ -106,6 +106,8 @@ export interface StreamSettings {
   file: string | undefined;
   /** How long a process's hold on a stream lasts unless renewed, ms: another takes over a dead one's streams after it. */
   leaseMs: number;
+  /** STREAM_PRIVATE_DESTINATIONS=allow: tenants' streams may reach private and loopback addresses. */
+  allowPrivateDestinations: boolean;
 }
 
 /** Sealed personal fields and the signed logs (docs/integrity.md). */
@@ -293,6 +295,11 @@ export const SETTINGS = {
     default: '15',
     help: 'seconds a process holds a stream unless it renews it: another process takes over a dead one’s streams after this',
   },
+  STREAM_PRIVATE_DESTINATIONS: {
+    flag: 'stream-private-destinations',
+    default: 'deny',
+    help: 'deny: a tenant’s stream may only reach public addresses (no loopback, private or link-local); allow: any',
+  },
   TUYA_CLIENTS: {
     flag: 'tuya-clients',
     default: undefined,
@@ -395,6 +402,11 @@ export function parseConfig(env: RawSettings, flags: RawSettings = {}): Config {
     streams: {
       file: value('STREAMS_FILE'),
       leaseMs: parseInteger('STREAM_LEASE', required('STREAM_LEASE'), 3, 3_600) * 1000,
+      allowPrivateDestinations:
+        parseChoice('STREAM_PRIVATE_DESTINATIONS', required('STREAM_PRIVATE_DESTINATIONS'), [
+          'deny',
+          'allow',
+        ]) === 'allow',
     },
   };
 }
@@ -556,4 +568,15 @@ function parsePublicKeys(raw: string | undefined): string[] | undefined {
   const blocks = text.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g);
   // Something that is no PEM at all is left whole, for the key check to name it.
   return blocks ?? [text];
+}
+
+/** One of `choices`, or a ConfigError naming them. */
+function parseChoice<Choice extends string>(
+  name: SettingName,
+  raw: string,
+  choices: readonly Choice[],
+): Choice {
+  const found = choices.find((choice) => choice === raw);
+  if (found === undefined) throw new ConfigError(name, `must be one of ${choices.join(', ')} (got ${raw})`);
+  return found;
 }

@@ -101,9 +101,16 @@ export async function startStreams(
     },
     { leaseMs: settings.leaseMs },
   );
-  const service = new StreamService(store, kinds, destinations, now, () => {
-    void supervisor.poke();
-  });
+  const service = new StreamService(
+    store,
+    kinds,
+    destinations,
+    now,
+    () => {
+      void supervisor.poke();
+    },
+    settings.allowPrivateDestinations,
+  );
   if (settings.file !== undefined) await service.applyFile(readStreamsFile(settings.file));
   registerHealthGauges(registry, service);
   supervisor.start();

@@ -4,6 +4,7 @@ import { isAdmin, type Principal } from '../domain/principal.js';
 import { parseTimeParameter } from '../domain/time.js';
 import { logKey, type LogStatus } from '../integrity/sequencing/integrity-store.js';
 import type { DestinationTypes } from './destinations/destination-types.js';
+import { assertPublicHost } from './destinations/private-addresses.js';
 import { readLeaves } from './leaf-feed.js';
 import {
   carries,
@@ -66,6 +67,8 @@ export class StreamService {
     private readonly now: () => number,
     /** Hears of every change, so that this process's deliverers follow at once. */
     private readonly onChange: () => void = () => undefined,
+    /** Whether tenants' streams may reach private and loopback addresses (STREAM_PRIVATE_DESTINATIONS). */
+    private readonly allowPrivateDestinations = false,
   ) {}
 
   /** The caller's streams: a tenant admin's tenant's, or for a platform admin one tenant's or every stream. */
@@ -108,6 +111,10 @@ export class StreamService {
   async write(key: StreamKey, input: StreamDefinitionInput, options: PutOptions = {}): Promise<boolean> {
     const stored = await this.store.streams.get(key);
     const { definition, secrets } = this.prepare(key, input, stored);
+    if (key.owner !== '' && !this.allowPrivateDestinations) {
+      const type = this.destinations.typeOf(definition.destination);
+      for (const host of type.hosts({ ...definition.destination, ...secrets })) await assertPublicHost(host);
+    }
     const start =
       stored === undefined && options.start !== 'beginning' ? await this.ends(key, definition) : [];
     const created = await this.store.streams.put(

@@ -78,6 +78,8 @@ export async function startTestServer(
     // No scheduled retention purge behind a test's back (its first run comes within a minute):
     // tests of the purge run it themselves.
     PURGE_INTERVAL: '0',
+    // Streams' receivers in tests listen on loopback (stream-destinations.test.ts checks the default).
+    STREAM_PRIVATE_DESTINATIONS: 'allow',
     ...(settings.JWT_PUBLIC_KEY === undefined && settings.JWT_JWKS_URL === undefined
       ? { JWT_SECRET: TEST_SECRET }
       : {}),

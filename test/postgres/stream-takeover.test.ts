@@ -62,6 +62,7 @@ describe('a stream across two sealog processes on PostgreSQL', { skip: !TEST_DAT
       JWT_SECRET: TEST_SECRET,
       PURGE_INTERVAL: '0',
       STREAM_LEASE: '3',
+      STREAM_PRIVATE_DESTINATIONS: 'allow',
       WORKERS: '1',
     };
     // One after the other: the first migrates the schema.

@@ -84,6 +84,7 @@ for (const [type, start] of Object.entries(RECEIVERS)) {
         PURGE_INTERVAL: '0',
         // A killed process's lease ends soon: its successor takes the stream over after it.
         STREAM_LEASE: '3',
+        STREAM_PRIVATE_DESTINATIONS: 'allow',
       };
       server = await serveCli([], env);
       admin = await token({ tenant_id: TENANT, roles: ['admin'] });

@@ -27,7 +27,10 @@ import {
   type WebhookDestinationConfig,
 } from './webhook-destination.js';
 
-// Settings reach validate() and create() having passed the type's own schema: they are its config.
+// Settings reach hosts(), validate() and create() having passed the type's own schema: they are its config.
+
+/** The host of a URL setting. */
+const hostOf = (url: unknown) => new URL(String(url)).hostname;
 /** Every destination a stream may name: webhook, syslog, NATS JetStream, Splunk HEC. */
 export function destinationTypes(): DestinationTypes {
   return new DestinationTypes([
@@ -35,6 +38,7 @@ export function destinationTypes(): DestinationTypes {
       type: 'webhook',
       schema: WebhookDestinationSchema,
       secretFields: WEBHOOK_SECRET_FIELDS,
+      hosts: (settings) => [hostOf(settings.url)],
       validate: (settings) => void checkWebhookConfig(settings as unknown as WebhookDestinationConfig),
       create: (settings) => createWebhookDestination(settings as unknown as WebhookDestinationConfig),
     },
@@ -42,6 +46,7 @@ export function destinationTypes(): DestinationTypes {
       type: 'syslog',
       schema: SyslogDestinationSchema,
       secretFields: [],
+      hosts: (settings) => [String(settings.host)],
       // The constructor checks the settings and connects only on the first delivery.
       validate: (settings) => {
         void new SyslogDestination(settings as unknown as SyslogDestinationConfig).close();
@@ -52,6 +57,10 @@ export function destinationTypes(): DestinationTypes {
       type: 'nats',
       schema: NatsDestinationSchema,
       secretFields: NATS_SECRET_FIELDS,
+      hosts: (settings) => {
+        const { servers } = settings as unknown as NatsDestinationConfig;
+        return (typeof servers === 'string' ? [servers] : servers).map(hostOf);
+      },
       validate: (settings) => {
         const problem = natsDestinationProblem(settings as unknown as NatsDestinationConfig);
         if (problem !== undefined) throw new InvalidInputError(`destination: ${problem}`);
@@ -62,6 +71,7 @@ export function destinationTypes(): DestinationTypes {
       type: 'splunk-hec',
       schema: SplunkHecDestinationSchema,
       secretFields: SPLUNK_HEC_SECRET_FIELDS,
+      hosts: (settings) => [hostOf(settings.url)],
       validate: (settings) => void checkSplunkHecConfig(settings as unknown as SplunkHecDestinationConfig),
       create: (settings) => createSplunkHecDestination(settings as unknown as SplunkHecDestinationConfig),
     },

@@ -13,6 +13,8 @@ export interface DestinationType {
   readonly schema: TSchema;
   /** Top-level settings that are secrets: stored sealed, never shown, kept when a PUT leaves them out. */
   readonly secretFields: readonly string[];
+  /** The hosts a destination of `settings` connects to (names or IP literals), to check where a tenant's stream may go. */
+  hosts(settings: DestinationSettings): string[];
   /** Checks what the schema cannot say (a URL, a secret's encoding); throws InvalidInputError naming the field. */
   validate(settings: DestinationSettings): void;
   /** The destination of `settings`, which passed the schema and validate(). */

@@ -79,6 +79,10 @@ export class StreamDeliverer {
   /** One round: `again` after a batch (sent, skipped or failed) or a wait for more, `idle` with nothing to send, or the end. */
   private async step(signal: AbortSignal): Promise<'again' | 'idle' | StopReason> {
     const { store, now } = this.context;
+    // Paused, rewound or changed through another process: stop before sending what it no longer wants.
+    const stored = await store.streams.get(this.key);
+    if (stored?.version !== this.lease.version) return 'fenced';
+    if (stored.pausedReason !== null) return 'paused';
     const lagging = await this.lagging();
     if (lagging.length === 0) {
       this.pendingSince = undefined;

@@ -14,6 +14,7 @@ export interface StreamRow {
   last_success_at: number | string | null;
   last_error_at: number | string | null;
   last_error: string | null;
+  caught_up_at: number | string | null;
   events_delivered: number | string;
   bytes_delivered: number | string;
   created_at: number | string;
@@ -23,7 +24,7 @@ export interface StreamRow {
 /** The columns of StreamRow, for SELECT lists. */
 export const STREAM_COLUMNS =
   'owner, name, definition, secrets, version, paused_reason, paused_at, failing_since, last_success_at, ' +
-  'last_error_at, last_error, events_delivered, bytes_delivered, created_at, updated_at';
+  'last_error_at, last_error, caught_up_at, events_delivered, bytes_delivered, created_at, updated_at';
 
 /** What a stream's sealed secrets are bound to: they open for this stream only. */
 export function secretsContext(key: StreamKey): string[] {
@@ -47,6 +48,7 @@ export function storedStreamOf(row: StreamRow, masterKeys: MasterKeys): StoredSt
     lastSuccessAt: numberOrNull(row.last_success_at),
     lastErrorAt: numberOrNull(row.last_error_at),
     lastError: row.last_error,
+    caughtUpAt: numberOrNull(row.caught_up_at),
     eventsDelivered: Number(row.events_delivered),
     bytesDelivered: Number(row.bytes_delivered),
     createdAt: Number(row.created_at),

@@ -98,6 +98,9 @@ export class StreamDeliverer {
       }
     }
     const { events, moves } = await this.collect(lagging, maxEvents);
+    // Every lagging log read to the end it had: the stream holds nothing older than this batch.
+    const caughtUp =
+      moves.length === lagging.length && moves.every((move, index) => move.to === lagging[index]?.assigned);
     if (signal.aborted) return 'stopped';
     let bytes = 0;
     if (events.length > 0) {
@@ -109,6 +112,7 @@ export class StreamDeliverer {
       moves,
       events: events.length,
       bytes,
+      caughtUp,
       nowMs: now(),
     });
     if (!committed) return 'fenced';

@@ -158,7 +158,7 @@ function registerHealthGauges(registry: Registry, service: StreamService): void 
   ]);
   gauge(
     'sealog_stream_lag_seconds',
-    'Age of the oldest event not yet delivered (by its record time), by stream; 0 when caught up',
+    'Seconds a stream has been behind: since its last batch that delivered everything stored when read; 0 when caught up',
     (view) => [[labelsOf(view), view.lag.seconds]],
   );
   gauge(

@@ -135,7 +135,10 @@ const Stream = Type.Object(
     paused_at: NullableString(),
     lag: Type.Object({
       events: Type.Integer({ description: 'events stored and not delivered yet' }),
-      seconds: Type.Integer({ description: 'age of the oldest of them, by its record time; 0 when none' }),
+      seconds: Type.Integer({
+        description:
+          'how long the stream has been behind: since its last batch delivered everything stored when it was read; 0 when none wait',
+      }),
     }),
     last_success_at: NullableString(),
     last_error: Type.Union([Type.Object({ at: Type.String(), message: Type.String() }), Type.Null()]),

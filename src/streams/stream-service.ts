@@ -5,7 +5,6 @@ import { parseTimeParameter } from '../domain/time.js';
 import { logKey, type LogStatus } from '../integrity/sequencing/integrity-store.js';
 import type { DestinationTypes } from './destinations/destination-types.js';
 import { assertPublicHost } from './destinations/private-addresses.js';
-import { readLeaves } from './leaf-feed.js';
 import {
   carries,
   definitionOf,
@@ -24,16 +23,13 @@ export const HIDDEN_SECRET = '[hidden]';
 /** The reason of a stream paused through the API. */
 const PAUSED_BY_ADMIN = 'paused by an admin';
 
-/** Lagging logs whose oldest undelivered leaf is read for a stream's lag in seconds, at most. */
-const LAG_PROBES = 20;
-
 /** A stream as the API shows it. */
 export interface StreamView {
   key: StreamKey;
   definition: StreamDefinition;
   state: 'active' | 'retrying' | 'paused';
   stored: StoredStream;
-  /** Events not delivered yet, and the age (seconds) of the oldest of them (0 when none). */
+  /** Events not delivered yet, and for how long (seconds) the stream has been behind (0 when none). */
   lag: { events: number; seconds: number };
 }
 
@@ -298,15 +294,11 @@ export class StreamService {
     const lagging = states
       .filter((log) => carries(stream, definition, log))
       .map((log) => ({ log, from: positions.get(logKey(log)) ?? 0 }))
-      .filter(({ log, from }) => log.assigned > from)
-      .sort((a, b) => b.log.assigned - b.from - (a.log.assigned - a.from));
+      .filter(({ log, from }) => log.assigned > from);
     const events = lagging.reduce((sum, { log, from }) => sum + log.assigned - from, 0);
-    let oldest = Infinity;
-    for (const { log, from } of lagging.slice(0, LAG_PROBES)) {
-      const [first] = await readLeaves(this.store, log, from, Math.min(log.assigned, from + 16));
-      if (first !== undefined) oldest = Math.min(oldest, first.time);
-    }
-    const seconds = oldest === Infinity ? 0 : Math.max(0, Math.round((this.now() - oldest) / 1000));
+    // Behind since the last batch that delivered everything stored when it was read.
+    const since = stream.caughtUpAt ?? stream.createdAt;
+    const seconds = events === 0 ? 0 : Math.max(0, Math.round((this.now() - since) / 1000));
     const secretFields = this.destinations.typeOf(definition.destination).secretFields;
     const secrets = JSON.parse(stream.secrets) as Record<string, unknown>;
     for (const field of secretFields) {

@@ -28,6 +28,11 @@ export interface StreamStatus {
   /** Epoch ms and text of the last failure (kept after later successes, for the record). */
   lastErrorAt: number | null;
   lastError: string | null;
+  /**
+   * Epoch ms when a batch last delivered everything stored when it was read (or the stream was
+   * created or rewound): while events wait, the stream is that far behind.
+   */
+  caughtUpAt: number | null;
   /** Events and bytes acknowledged since the stream was created. */
   eventsDelivered: number;
   bytesDelivered: number;
@@ -72,6 +77,8 @@ export interface DeliveryCommit {
   moves: readonly { log: LogId; from: number; to: number }[];
   events: number;
   bytes: number;
+  /** Whether the batch reached the end of every log it read: the stream caught up (at nowMs). */
+  caughtUp: boolean;
   nowMs: number;
 }
 

@@ -26,7 +26,7 @@ const RELEASED = {
     '13c455e28f90a531',
     'c436628c65f94fe8',
     'b5fc1f79d8c0ab0d',
-    'e5fc95102cb333d9',
+    '7766541810240b5b',
   ],
   postgres: [
     '4f1b0c0853f93ccc',
@@ -41,7 +41,7 @@ const RELEASED = {
     '391f0bc2d9a54727',
     'a2ec6725f93e41c8',
     '1a593128e394b506',
-    '9826da8dca428d1c',
+    '86be7d24ed349a7c',
   ],
 };
 

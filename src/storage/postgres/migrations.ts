@@ -709,6 +709,7 @@ const MIGRATIONS: readonly Migration[] = [
       -- deliverer holds the lease (holder, expiry in epoch ms); the token changes with each new
       -- holder and the version with each change an admin makes, and both fence every write a
       -- deliverer makes, so one that lost its lease or whose stream changed moves nothing.
+      -- caught_up_at: when a batch last delivered everything stored when it was read (lag in seconds).
       CREATE TABLE streams (
         owner            text COLLATE "C" NOT NULL,
         name             text COLLATE "C" NOT NULL,
@@ -721,6 +722,7 @@ const MIGRATIONS: readonly Migration[] = [
         last_success_at  bigint,
         last_error_at    bigint,
         last_error       text,
+        caught_up_at     bigint,
         events_delivered bigint  NOT NULL DEFAULT 0,
         bytes_delivered  bigint  NOT NULL DEFAULT 0,
         lease_holder     text,

@@ -48,8 +48,8 @@ export class PgStreamRepository implements StreamStore {
     const pausedReason = put.paused ? put.pausedReason : null;
     return this.pool.transaction(async (db) => {
       const [row] = await db.query<{ created: boolean }>(
-        `INSERT INTO streams AS s (owner, name, definition, secrets, version, paused_reason, paused_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $7)
+        `INSERT INTO streams AS s (owner, name, definition, secrets, version, paused_reason, paused_at, caught_up_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $7, $7)
          ON CONFLICT (owner, name) DO UPDATE SET
            definition = excluded.definition, secrets = excluded.secrets, version = s.version + 1,
            paused_reason = excluded.paused_reason,
@@ -96,7 +96,7 @@ export class PgStreamRepository implements StreamStore {
   rewind(key: StreamKey, positions: readonly StreamPosition[], nowMs: number): Promise<boolean> {
     return fenced(this.pool, async (db) => {
       const changed = await db.query(
-        `UPDATE streams SET version = version + 1, updated_at = $3
+        `UPDATE streams SET version = version + 1, updated_at = $3, caught_up_at = $3
           WHERE owner = $1 AND name = $2 AND (paused_reason IS NOT NULL OR events_delivered = 0) RETURNING 1`,
         [key.owner, key.name, nowMs],
       );
@@ -167,9 +167,10 @@ export class PgStreamRepository implements StreamStore {
       }
       await db.query(
         `UPDATE streams SET events_delivered = events_delivered + $3, bytes_delivered = bytes_delivered + $4,
-           last_success_at = $5, failing_since = NULL
+           last_success_at = $5, failing_since = NULL,
+           caught_up_at = CASE WHEN $6::integer = 1 THEN $5 ELSE caught_up_at END
          WHERE owner = $1 AND name = $2`,
-        [key.owner, key.name, commit.events, commit.bytes, commit.nowMs],
+        [key.owner, key.name, commit.events, commit.bytes, commit.nowMs, commit.caughtUp ? 1 : 0],
       );
     });
   }

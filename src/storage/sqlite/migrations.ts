@@ -490,6 +490,7 @@ const MIGRATIONS: readonly Migration[] = [
       -- deliverer holds the lease (holder, expiry in epoch ms); the token changes with each new
       -- holder and the version with each change an admin makes, and both fence every write a
       -- deliverer makes, so one that lost its lease or whose stream changed moves nothing.
+      -- caught_up_at: when a batch last delivered everything stored when it was read (lag in seconds).
       CREATE TABLE streams (
         owner            TEXT    NOT NULL,
         name             TEXT    NOT NULL,
@@ -502,6 +503,7 @@ const MIGRATIONS: readonly Migration[] = [
         last_success_at  INTEGER,
         last_error_at    INTEGER,
         last_error       TEXT,
+        caught_up_at     INTEGER,
         events_delivered INTEGER NOT NULL DEFAULT 0,
         bytes_delivered  INTEGER NOT NULL DEFAULT 0,
         lease_holder     TEXT,

@@ -55,8 +55,8 @@ export function streamWrites(db: Database.Database) {
         undefined;
       const pausedReason = put.paused ? put.pausedReason : null;
       run(
-        `INSERT INTO streams (owner, name, definition, secrets, version, paused_reason, paused_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
+        `INSERT INTO streams (owner, name, definition, secrets, version, paused_reason, paused_at, caught_up_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
          ON CONFLICT (owner, name) DO UPDATE SET
            definition = excluded.definition, secrets = excluded.secrets, version = streams.version + 1,
            paused_reason = excluded.paused_reason,
@@ -68,6 +68,7 @@ export function streamWrites(db: Database.Database) {
         put.secrets,
         pausedReason,
         pausedReason === null ? null : nowMs,
+        nowMs,
         nowMs,
         nowMs,
       );
@@ -96,8 +97,9 @@ export function streamWrites(db: Database.Database) {
     rewindStream(key: StreamKey, positions: readonly StreamPosition[], nowMs: number): boolean {
       return fenced(() => {
         const changed = run(
-          `UPDATE streams SET version = version + 1, updated_at = ?
+          `UPDATE streams SET version = version + 1, updated_at = ?, caught_up_at = ?
             WHERE owner = ? AND name = ? AND (paused_reason IS NOT NULL OR events_delivered = 0)`,
+          nowMs,
           nowMs,
           key.owner,
           key.name,
@@ -165,10 +167,13 @@ export function streamWrites(db: Database.Database) {
         }
         run(
           `UPDATE streams SET events_delivered = events_delivered + ?, bytes_delivered = bytes_delivered + ?,
-             last_success_at = ?, failing_since = NULL
+             last_success_at = ?, failing_since = NULL,
+             caught_up_at = CASE WHEN ? THEN ? ELSE caught_up_at END
            WHERE owner = ? AND name = ?`,
           commit.events,
           commit.bytes,
+          commit.nowMs,
+          commit.caughtUp ? 1 : 0,
           commit.nowMs,
           key.owner,
           key.name,

@@ -10,9 +10,6 @@ export const STREAMS_VIEW = 'streams';
 /** A view of the console: one of the log views, or the streams view. */
 export type ViewId = Kind | typeof STREAMS_VIEW;
 
-/** The views in menu order: the log views, then the streams. */
-export const VIEWS: readonly ViewId[] = [...KINDS, STREAMS_VIEW];
-
 /** The path of a view. */
 export function viewPath(view: ViewId): string {
   return `${BASE}/${view}`;

@@ -4,7 +4,7 @@ import { ApiError, getData, UNAUTHORIZED_EVENT, type UnauthorizedDetail } from '
 import type { ConsoleSession } from './api/types';
 import { ConsoleLayout } from './components/console-layout';
 import { useI18n } from './i18n/i18n-context';
-import { FIRST_VIEW, kindOfPath, SIGN_IN_PATH } from './paths';
+import { FIRST_VIEW, SIGN_IN_PATH, viewOfPath } from './paths';
 import { navigate, useLocation } from './url-state';
 import { SignInPage } from './views/sign-in-page';
 
@@ -49,13 +49,13 @@ export function App() {
     };
   }, []);
 
-  const kind = kindOfPath(location.path);
+  const view = viewOfPath(location.path);
   useEffect(() => {
     if (session.state === 'signed-out' && !onSignInPage) navigate(SIGN_IN_PATH, undefined, { replace: true });
-    if (session.state === 'signed-in' && !onSignInPage && kind === undefined) {
+    if (session.state === 'signed-in' && !onSignInPage && view === undefined) {
       navigate(FIRST_VIEW, location.query, { replace: true });
     }
-  }, [session.state, onSignInPage, kind, location.query]);
+  }, [session.state, onSignInPage, view, location.query]);
 
   if (onSignInPage) {
     return (
@@ -69,7 +69,7 @@ export function App() {
       />
     );
   }
-  if (session.state !== 'signed-in' || kind === undefined) {
+  if (session.state !== 'signed-in' || view === undefined) {
     return (
       <div className="centered" role="status">
         <Spin />
@@ -80,7 +80,7 @@ export function App() {
   return (
     <ConsoleLayout
       session={session.session}
-      kind={kind}
+      view={view}
       location={location}
       onSignedOut={() => {
         setSession({ state: 'signed-out' });

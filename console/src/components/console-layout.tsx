@@ -1,26 +1,30 @@
-import { Button, Layout, Menu, Space, Typography } from 'antd';
+import { Button, Layout, Menu, Space, Spin, Typography } from 'antd';
+import { lazy, Suspense } from 'react';
 import { callApi } from '../api/http';
 import type { ConsoleSession } from '../api/types';
 import { useI18n } from '../i18n/i18n-context';
-import { KINDS, type Kind } from '../kinds';
-import { viewPath } from '../paths';
+import { KINDS } from '../kinds';
+import { STREAMS_VIEW, viewPath, type ViewId } from '../paths';
 import { navigate, type ConsoleLocation } from '../url-state';
 import { LogView } from '../views/log-view';
 import { LanguageSwitch } from './language-switch';
 import { TenantSwitch } from './tenant-switch';
 
+// The streams view is for operators now and then: it stays out of the first view's bundle.
+const StreamsView = lazy(() => import('../views/streams-view'));
+
 /**
- * The signed-in console: header (tenant, language, who, sign out), the menu of the four views,
- * and the view of `kind`.
+ * The signed-in console: header (tenant, language, who, sign out), the menu of the four log views
+ * and the streams view, and the view `view` names.
  */
 export function ConsoleLayout({
   session,
-  kind,
+  view,
   location,
   onSignedOut,
 }: {
   session: ConsoleSession;
-  kind: Kind;
+  view: ViewId;
   location: ConsoleLocation;
   onSignedOut: () => void;
 }) {
@@ -33,7 +37,7 @@ export function ConsoleLayout({
       onSignedOut();
     }
   };
-  const goTo = (target: Kind) => {
+  const goTo = (target: ViewId) => {
     // The tenant stays when switching views; the filters are the view's own.
     const query = new URLSearchParams();
     if (tenantId !== undefined) query.set('tenant_id', tenantId);
@@ -59,17 +63,35 @@ export function ConsoleLayout({
           <nav aria-label={t('mainMenu')}>
             <Menu
               mode="inline"
-              selectedKeys={[kind]}
-              items={KINDS.map((item) => ({ key: item, label: t(`kind.${item}`) }))}
+              selectedKeys={[view]}
+              items={[
+                ...KINDS.map((item) => ({ key: item, label: t(`kind.${item}`) })),
+                { type: 'divider' as const },
+                { key: STREAMS_VIEW, label: t('streams.menu'), 'data-testid': 'menu-streams' },
+              ]}
               onClick={({ key }) => {
-                goTo(key as Kind);
+                goTo(key as ViewId);
               }}
             />
           </nav>
         </Layout.Sider>
         {/* antd renders the content as <main>. */}
         <Layout.Content className="console-content">
-          <LogView key={kind} kind={kind} location={location} session={session} />
+          {view === STREAMS_VIEW ? (
+            <Suspense
+              fallback={
+                <div className="centered-inline" role="status">
+                  <Spin />
+                  <span className="visually-hidden">{t('loading')}</span>
+                </div>
+              }
+            >
+              {/* Keyed by tenant: another tenant's rows and pending actions mean nothing there. */}
+              <StreamsView key={tenantId ?? ''} tenantId={tenantId} session={session} />
+            </Suspense>
+          ) : (
+            <LogView key={view} kind={view} location={location} session={session} />
+          )}
         </Layout.Content>
       </Layout>
     </Layout>

@@ -151,3 +151,8 @@ export function carries(
 ): boolean {
   return definition.kinds.includes(log.kind) && (key.owner === '' || log.tenantId === key.owner);
 }
+
+/** The definition a stored stream holds (its `definition` JSON text, secrets apart). */
+export function storedDefinition(stream: { definition: string }): StreamDefinition {
+  return JSON.parse(stream.definition) as StreamDefinition;
+}

@@ -105,7 +105,7 @@ export class StreamDeliverer {
     let bytes = 0;
     if (events.length > 0) {
       const delivery = await this.deliver(events, signal);
-      if (delivery instanceof DeliveryError) return this.fail(delivery, signal);
+      if (delivery instanceof DeliveryError) return this.fail(delivery, stored.failingSince, signal);
       bytes = delivery;
     }
     const committed = await store.streams.commitDelivery(this.key, this.lease, {
@@ -166,13 +166,17 @@ export class StreamDeliverer {
     }
   }
 
-  /** Records `error`; pauses the stream or waits out the back-off before the next round. */
-  private async fail(error: DeliveryError, signal: AbortSignal): Promise<'again' | StopReason> {
+  /** Records `error` (the run of failures began at `storedFailingSince`, or now); pauses the stream or waits out the back-off. */
+  private async fail(
+    error: DeliveryError,
+    storedFailingSince: number | null,
+    signal: AbortSignal,
+  ): Promise<'again' | StopReason> {
     if (signal.aborted) return 'stopped';
     const { store, now } = this.context;
     this.failures++;
-    const stored = await store.streams.get(this.key);
-    const failingSince = stored?.failingSince ?? now();
+    // As read at the start of this round: failures are recorded only by this lease's holder.
+    const failingSince = storedFailingSince ?? now();
     const pause = !error.retryable
       ? `the receiver refused a batch, which retrying cannot change: ${error.message}`
       : now() - failingSince >= pauseAfterMs(this.definition)
@@ -188,7 +192,8 @@ export class StreamDeliverer {
     if (pause !== null) return 'paused';
     const ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(this.failures - 1, 20));
     await this.context.wakeup.sleep(
-      Math.max(error.retryAfterMs ?? 0, ceiling * this.context.random()),
+      // A receiver's Retry-After is honoured up to the longest back-off.
+      Math.max(Math.min(error.retryAfterMs ?? 0, MAX_RETRY_MS), ceiling * this.context.random()),
       signal,
     );
     return 'again';

@@ -3,7 +3,7 @@ import type { StreamSettings } from '../config.js';
 import type { AuditStore } from '../domain/audit-store.js';
 import { destinationTypes } from './destinations/destination-registry.js';
 import type { DeliveryError } from './destinations/destination.js';
-import type { StreamDefinition } from './stream-definition.js';
+import { storedDefinition } from './stream-definition.js';
 import type { StreamKinds } from './stream-events.js';
 import { StreamService, type StreamView } from './stream-service.js';
 import type { StreamKey } from './stream-store.js';
@@ -90,7 +90,7 @@ export async function startStreams(
         },
       },
       open: (stream) => {
-        const definition = JSON.parse(stream.definition) as StreamDefinition;
+        const definition = storedDefinition(stream);
         const secrets = JSON.parse(stream.secrets) as Record<string, unknown>;
         return { ...definition, destination: { ...definition.destination, ...secrets } };
       },

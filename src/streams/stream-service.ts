@@ -8,6 +8,7 @@ import { assertPublicHost } from './destinations/private-addresses.js';
 import {
   carries,
   definitionOf,
+  storedDefinition,
   STREAM_NAME_PATTERN,
   type DestinationSettings,
   type StreamDefinition,
@@ -176,8 +177,7 @@ export class StreamService {
     );
     const type = this.destinations.typeOf(input.destination);
     const kept = stored === undefined ? {} : (JSON.parse(stored.secrets) as Record<string, unknown>);
-    const keptType =
-      stored === undefined ? undefined : (JSON.parse(stored.definition) as StreamDefinition).destination.type;
+    const keptType = stored === undefined ? undefined : storedDefinition(stored).destination.type;
     const settings: DestinationSettings = { type: type.type };
     for (const [field, value] of Object.entries(input.destination)) {
       if (!type.secretFields.includes(field)) settings[field] = value;
@@ -231,7 +231,7 @@ export class StreamService {
   ): Promise<StreamView> {
     const owner = ownerOf(principal, tenantId);
     const stream = await this.find(owner, name);
-    const definition = JSON.parse(stream.definition) as StreamDefinition;
+    const definition = storedDefinition(stream);
     if ((target.leafIndex === undefined) === (target.from === undefined)) {
       throw new InvalidInputError('give either leaf_index or from (an RFC 3339 time), not both');
     }
@@ -287,7 +287,7 @@ export class StreamService {
   }
 
   private async view(stream: StoredStream, states: readonly LogStatus[]): Promise<StreamView> {
-    const definition = JSON.parse(stream.definition) as StreamDefinition;
+    const definition = storedDefinition(stream);
     const positions = new Map(
       (await this.store.streams.positions(stream)).map((p) => [logKey(p), p.nextLeaf]),
     );

@@ -1,7 +1,8 @@
 import type { AuditStore } from '../domain/audit-store.js';
-import { logKey, type LogId, type LogStatus } from '../integrity/sequencing/integrity-store.js';
+import { logKey, type LogStatus } from '../integrity/sequencing/integrity-store.js';
 import { DeliveryError, type Destination, type StreamEvent } from './destinations/destination.js';
 import { readLeaves } from './leaf-feed.js';
+import { PositionCommitter, type PositionMove } from './position-committer.js';
 import { carries, pauseAfterMs, type StreamDefinition } from './stream-definition.js';
 import { batchId, EventBuilder, type StreamKinds } from './stream-events.js';
 import type { StreamKey, StreamLease } from './stream-store.js';
@@ -12,6 +13,11 @@ const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 300_000;
 /** How often a caught-up deliverer looks for new leaves without being woken (PostgreSQL numbers them later). */
 export const POLL_MS = 250;
+/**
+ * How many acknowledged batches may wait for their positions to be stored before the next is sent:
+ * what a crash can make the stream send again, beyond the batch in flight.
+ */
+const MAX_UNCOMMITTED_BATCHES = 8;
 
 /** What a deliverer reports to its supervisor and to metrics. */
 export interface DeliveryListener {
@@ -37,17 +43,39 @@ export interface DelivererContext {
 /** Why a deliverer stopped. */
 export type StopReason = 'stopped' | 'paused' | 'fenced';
 
+/** A batch read from the logs, not yet sent. */
+interface Batch {
+  events: StreamEvent[];
+  moves: PositionMove[];
+  /** Whether it holds `maxEvents` leaves (so more may be waiting). */
+  full: boolean;
+  /** Whether it reached the end of every lagging log: the stream held nothing older when it was read. */
+  caughtUp: boolean;
+  /** When it was read (epoch ms). */
+  readAt: number;
+}
+
+/** Each log's next leaf to send, by logKey (a log without one stands at 0). */
+type Positions = Map<string, number>;
+
 /**
  * Delivers one stream while its supervisor holds the lease: reads each carried log from the
- * stream's stored position, sends batches of up to N events in leaf order per log, and moves the
+ * stream's position, sends batches of up to N events in leaf order per log, and moves the stored
  * positions only after the destination acknowledged (fenced by the lease token and the stream's
- * version, so a deliverer that lost its stream moves nothing). A retryable failure is retried with
- * back-off from the same positions; a configuration error, or failing longer than the stream
- * allows, pauses the stream.
+ * version, so a deliverer that lost its stream moves nothing). While a batch is with the
+ * destination the next one is read, and positions are stored behind the deliveries (see
+ * PositionCommitter), so a busy store or event loop slows the stream less. A retryable failure is
+ * retried with back-off from the last acknowledged batch; a configuration error, or failing longer
+ * than the stream allows, pauses the stream.
  */
 export class StreamDeliverer {
   private readonly events: EventBuilder;
   private readonly label: string;
+  private readonly committer: PositionCommitter;
+  /** Where the acknowledged batches end: the stored positions plus those not yet committed. */
+  private readonly positions: Positions = new Map();
+  /** The batch after the one in flight, read while the destination had it. */
+  private prefetched: Promise<Batch | undefined> | undefined;
   private failures = 0;
   private pendingSince: number | undefined;
 
@@ -60,11 +88,14 @@ export class StreamDeliverer {
   ) {
     this.events = new EventBuilder(context.kinds, definition);
     this.label = `${key.owner}\u0000${key.name}`;
+    this.committer = new PositionCommitter(context.store.streams, key, lease);
   }
 
   /** Runs until `signal` aborts, the stream pauses, or its lease or version moved on. */
   async run(signal: AbortSignal): Promise<StopReason> {
     try {
+      for (const position of await this.context.store.streams.positions(this.key))
+        this.positions.set(logKey(position), position.nextLeaf);
       while (!signal.aborted) {
         const outcome = await this.step(signal);
         if (outcome === 'idle') await this.context.wakeup.next(POLL_MS, signal);
@@ -72,18 +103,49 @@ export class StreamDeliverer {
       }
       return 'stopped';
     } finally {
+      await this.discardPrefetched();
+      // What the destination acknowledged is stored even when stopping, so a restart resends less.
+      await this.committer.flush().catch(() => undefined);
       await this.destination.close().catch(() => undefined);
     }
   }
 
   /** One round: `again` after a batch (sent, skipped or failed) or a wait for more, `idle` with nothing to send, or the end. */
   private async step(signal: AbortSignal): Promise<'again' | 'idle' | StopReason> {
-    const { store, now } = this.context;
+    const { store } = this.context;
+    if (this.committer.state() === 'fenced') return 'fenced';
     // Paused, rewound or changed through another process: stop before sending what it no longer wants.
     const stored = await store.streams.get(this.key);
     if (stored?.version !== this.lease.version) return 'fenced';
     if (stored.pausedReason !== null) return 'paused';
-    const lagging = await this.lagging();
+    const batch = await this.nextBatch(signal);
+    if (typeof batch === 'string') return batch;
+    if (signal.aborted) return 'stopped';
+    if (batch.events.length === 0) {
+      // Every leaf filtered out: nothing to send, the positions still move.
+      this.acknowledged(batch, 0);
+      return 'again';
+    }
+    if (this.committer.backlog >= MAX_UNCOMMITTED_BATCHES && (await this.committer.flush()) === 'fenced')
+      return 'fenced';
+    const sending = this.deliver(batch.events, signal);
+    if (batch.full) this.prefetch(batch);
+    const delivery = await sending;
+    if (delivery instanceof DeliveryError) {
+      await this.discardPrefetched();
+      return this.fail(delivery, stored.failingSince, signal);
+    }
+    this.acknowledged(batch, delivery);
+    return 'again';
+  }
+
+  /** The prefetched batch, or one read now once enough is waiting (or waited for long enough). */
+  private async nextBatch(signal: AbortSignal): Promise<Batch | 'again' | 'idle'> {
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    const ready = await prefetched;
+    if (ready !== undefined) return ready;
+    const lagging = await this.lagging(this.positions);
     if (lagging.length === 0) {
       this.pendingSince = undefined;
       return 'idle';
@@ -91,67 +153,83 @@ export class StreamDeliverer {
     const pending = lagging.reduce((sum, log) => sum + log.assigned - log.from, 0);
     const { maxEvents, maxWaitMs } = this.definition.batch;
     if (pending < maxEvents) {
+      const { now } = this.context;
       this.pendingSince ??= now();
       if (now() - this.pendingSince < maxWaitMs) {
         await this.context.wakeup.next(Math.min(POLL_MS, maxWaitMs), signal);
         return 'again';
       }
     }
-    const { events, moves } = await this.collect(lagging, maxEvents);
-    // Every lagging log read to the end it had: the stream holds nothing older than this batch.
-    const caughtUp =
-      moves.length === lagging.length && moves.every((move, index) => move.to === lagging[index]?.assigned);
-    if (signal.aborted) return 'stopped';
-    let bytes = 0;
-    if (events.length > 0) {
-      const delivery = await this.deliver(events, signal);
-      if (delivery instanceof DeliveryError) return this.fail(delivery, stored.failingSince, signal);
-      bytes = delivery;
-    }
-    const committed = await store.streams.commitDelivery(this.key, this.lease, {
-      moves,
-      events: events.length,
-      bytes,
-      caughtUp,
-      nowMs: now(),
-    });
-    if (!committed) return 'fenced';
-    this.failures = 0;
-    this.pendingSince = undefined;
-    if (events.length > 0) this.context.listener.delivered(this.key, events.length, bytes);
-    return 'again';
+    return this.collect(lagging, maxEvents);
   }
 
-  /** The carried logs with leaves past the stream's position, each with where it stands. */
-  private async lagging(): Promise<(LogStatus & { from: number })[]> {
-    const { store } = this.context;
-    const [states, positions] = await Promise.all([
-      store.integrity.logStates(),
-      store.streams.positions(this.key),
-    ]);
-    const at = new Map(positions.map((position) => [logKey(position), position.nextLeaf]));
-    return states
+  /** Reads the batch after `batch` while it is being sent, if a whole batch is waiting already. */
+  private prefetch(batch: Batch): void {
+    const after = new Map(this.positions);
+    for (const move of batch.moves) after.set(logKey(move.log), move.to);
+    const read = (async () => {
+      const lagging = await this.lagging(after);
+      const pending = lagging.reduce((sum, log) => sum + log.assigned - log.from, 0);
+      return pending < this.definition.batch.maxEvents
+        ? undefined
+        : this.collect(lagging, this.definition.batch.maxEvents);
+    })();
+    // Awaited by nextBatch or discarded: a failed read surfaces there, not as an unhandled rejection.
+    read.catch(() => undefined);
+    this.prefetched = read;
+  }
+
+  private async discardPrefetched(): Promise<void> {
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    await prefetched?.catch(() => undefined);
+  }
+
+  /** The destination took `batch` (`bytes` sent): its positions move, stored behind the deliveries. */
+  private acknowledged(batch: Batch, bytes: number): void {
+    for (const move of batch.moves) this.positions.set(logKey(move.log), move.to);
+    this.committer.add({
+      moves: batch.moves,
+      events: batch.events.length,
+      bytes,
+      caughtUp: batch.caughtUp,
+      readAt: batch.readAt,
+      acknowledgedAt: this.context.now(),
+    });
+    this.failures = 0;
+    this.pendingSince = undefined;
+    if (batch.events.length > 0) this.context.listener.delivered(this.key, batch.events.length, bytes);
+  }
+
+  /** The carried logs with leaves past `positions`, each with where it stands. */
+  private async lagging(positions: Positions): Promise<(LogStatus & { from: number })[]> {
+    return (await this.context.store.integrity.logStates())
       .filter((state) => carries(this.key, this.definition, state))
-      .map((state) => ({ ...state, from: at.get(logKey(state)) ?? 0 }))
+      .map((state) => ({ ...state, from: positions.get(logKey(state)) ?? 0 }))
       .filter((state) => state.assigned > state.from);
   }
 
   /** Up to `limit` events from the lagging logs, a log's in leaf order, and how far each log moves. */
-  private async collect(lagging: readonly (LogStatus & { from: number })[], limit: number) {
+  private async collect(lagging: readonly (LogStatus & { from: number })[], limit: number): Promise<Batch> {
+    const readAt = this.context.now();
     const events: StreamEvent[] = [];
-    const moves: { log: LogId; from: number; to: number }[] = [];
+    const moves: PositionMove[] = [];
+    let leaves = 0;
     for (const log of lagging) {
-      const room = limit - events.length;
+      const room = limit - leaves;
       if (room <= 0) break;
       const until = Math.min(log.assigned, log.from + room);
-      const leaves = await readLeaves(this.context.store, log, log.from, until);
-      for (const leaf of leaves) {
+      leaves += until - log.from;
+      for (const leaf of await readLeaves(this.context.store, log, log.from, until)) {
         const event = this.events.event(log.kind, log.tenantId, leaf);
         if (event !== undefined) events.push(event);
       }
       moves.push({ log: { tenantId: log.tenantId, kind: log.kind }, from: log.from, to: until });
     }
-    return { events, moves };
+    // Every lagging log read to the end it had: the stream holds nothing older than this batch.
+    const caughtUp =
+      moves.length === lagging.length && moves.every((move, index) => move.to === lagging[index]?.assigned);
+    return { events, moves, full: leaves >= limit, caughtUp, readAt };
   }
 
   /** Sends `events`; the bytes sent, or the failure. */

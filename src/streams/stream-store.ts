@@ -71,14 +71,18 @@ export interface StreamLease {
   version: number;
 }
 
-/** What one acknowledged batch changes: positions moved (compare-and-set) and the counters. */
+/** What acknowledged batches change: positions moved (compare-and-set) and the counters. */
 export interface DeliveryCommit {
   /** Each log's position before and after the batch. */
   moves: readonly { log: LogId; from: number; to: number }[];
   events: number;
   bytes: number;
-  /** Whether the batch reached the end of every log it read: the stream caught up (at nowMs). */
-  caughtUp: boolean;
+  /**
+   * When the latest of these batches that reached the end of every log it read was read (epoch ms):
+   * the stream held nothing older then. Null when none did.
+   */
+  caughtUpAt: number | null;
+  /** When the last of these batches was acknowledged (epoch ms): the stream's last success. */
   nowMs: number;
 }
 

@@ -168,9 +168,9 @@ export class PgStreamRepository implements StreamStore {
       await db.query(
         `UPDATE streams SET events_delivered = events_delivered + $3, bytes_delivered = bytes_delivered + $4,
            last_success_at = $5, failing_since = NULL,
-           caught_up_at = CASE WHEN $6::integer = 1 THEN $5 ELSE caught_up_at END
+           caught_up_at = coalesce($6::bigint, caught_up_at)
          WHERE owner = $1 AND name = $2`,
-        [key.owner, key.name, commit.events, commit.bytes, commit.nowMs, commit.caughtUp ? 1 : 0],
+        [key.owner, key.name, commit.events, commit.bytes, commit.nowMs, commit.caughtUpAt],
       );
     });
   }

@@ -168,13 +168,12 @@ export function streamWrites(db: Database.Database) {
         run(
           `UPDATE streams SET events_delivered = events_delivered + ?, bytes_delivered = bytes_delivered + ?,
              last_success_at = ?, failing_since = NULL,
-             caught_up_at = CASE WHEN ? THEN ? ELSE caught_up_at END
+             caught_up_at = coalesce(?, caught_up_at)
            WHERE owner = ? AND name = ?`,
           commit.events,
           commit.bytes,
           commit.nowMs,
-          commit.caughtUp ? 1 : 0,
-          commit.nowMs,
+          commit.caughtUpAt,
           key.owner,
           key.name,
         );

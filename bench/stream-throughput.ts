@@ -32,7 +32,14 @@ const seconds = Number(values.seconds);
 const databaseUrl =
   values['database-url'] ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A receiver that counts the events of each batch and answers 204. */
+const EVENT_KEY = Buffer.from('"leaf_index":');
+
+/**
+ * A receiver that counts the events of each batch and answers 204. It counts the `"leaf_index":`
+ * keys (one per event; a quote inside a value is escaped) instead of parsing the body: it shares
+ * the machine's cores with the server and the ingest client, and a SIEM's parsing is not a cost
+ * of streaming.
+ */
 async function startReceiver() {
   const received = { events: 0, bytes: 0 };
   const server = createServer((request, response) => {
@@ -41,7 +48,7 @@ async function startReceiver() {
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       received.bytes += body.length;
-      received.events += (JSON.parse(body.toString()) as { data: { events: unknown[] } }).data.events.length;
+      for (let at = body.indexOf(EVENT_KEY); at !== -1; at = body.indexOf(EVENT_KEY, at + 1)) received.events++;
       response.writeHead(204).end();
     });
   });

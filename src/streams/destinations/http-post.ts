@@ -16,13 +16,26 @@ export interface HttpPost {
   /** An absolute http: or https: URL without credentials (checked when the destination is configured). */
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  /** The body's bytes (a Buffer rather than a string: fetch would scan a string for lone surrogates). */
+  readonly body: Buffer;
   /** Gives up after this many ms, counted from the start of the request to the end of its answer. */
   readonly timeoutMs: number;
   /** What the receiver is called in messages, e.g. `webhook receiver`. */
   readonly receiver: string;
   /** Strings never quoted in a message (the destination's secrets), should the receiver echo them. */
   readonly secrets: readonly string[];
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * `text` as UTF-8 bytes, for a body. TextEncoder rather than Buffer.from: on a batch holding
+ * non-Latin-1 text (a two-byte string) it is about three times faster (Node 20), and a batch's
+ * encoding is a cost every streamed event pays. The Buffer shares the encoder's memory (no copy).
+ */
+export function utf8Body(text: string): Buffer {
+  const bytes = encoder.encode(text);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The receiver's answer, whatever its status. */

@@ -9,7 +9,7 @@ import { InvalidInputError } from '../../domain/errors.js';
 import type { Delivered, DeliveryBatch, Destination, StreamEvent } from './destination.js';
 import { DeliveryError } from './destination.js';
 import { eventJson } from './event-json.js';
-import { excerpt, httpUrl, postHttp, statusError, type HttpAnswer, type HttpPost } from './http-post.js';
+import { excerpt, httpUrl, postHttp, statusError, utf8Body, type HttpAnswer, type HttpPost } from './http-post.js';
 
 /** The HEC endpoint for JSON events, appended to a base URL. */
 export const HEC_EVENT_PATH = '/services/collector/event';
@@ -142,7 +142,7 @@ class SplunkHecDestination implements Destination {
   ) {}
 
   async deliver(batch: DeliveryBatch, signal: AbortSignal): Promise<Delivered> {
-    const body = batch.events.map((event) => this.hecEvent(event)).join('\n');
+    const body = utf8Body(batch.events.map((event) => this.hecEvent(event)).join('\n'));
     const post: HttpPost = {
       url: this.url,
       headers: { authorization: `Splunk ${this.config.token}`, 'content-type': 'application/json' },
@@ -163,7 +163,7 @@ class SplunkHecDestination implements Destination {
         200,
       );
     }
-    return { bytes: Buffer.byteLength(body) };
+    return { bytes: body.length };
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,8 @@ async function startReceiver() {
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       received.bytes += body.length;
-      for (let at = body.indexOf(EVENT_KEY); at !== -1; at = body.indexOf(EVENT_KEY, at + 1)) received.events++;
+      for (let at = body.indexOf(EVENT_KEY); at !== -1; at = body.indexOf(EVENT_KEY, at + 1))
+        received.events++;
       response.writeHead(204).end();
     });
   });
@@ -142,6 +143,11 @@ try {
     })();
     const ingest = await runIngest(server, writer, batches, { connections: 4, seconds });
     const delivered = Math.round((receiver.received.events - before) / ingest.seconds);
+    // A stream that delivered nothing says why (its state and last error) rather than a bare 0.
+    if (delivered === 0)
+      process.stderr.write(
+        `the stream delivered nothing: ${JSON.stringify(await call('GET', '/v1/streams/siem'))}\n`,
+      );
     const drained = performance.now();
     while ((await call('GET', '/v1/streams/siem')).lag.events > 0) await sleep(200);
     const catchUpSeconds = Math.round((performance.now() - drained) / 100) / 10;

@@ -9,7 +9,15 @@ import { InvalidInputError } from '../../domain/errors.js';
 import type { Delivered, DeliveryBatch, Destination, StreamEvent } from './destination.js';
 import { DeliveryError } from './destination.js';
 import { eventJson } from './event-json.js';
-import { excerpt, httpUrl, postHttp, statusError, utf8Body, type HttpAnswer, type HttpPost } from './http-post.js';
+import {
+  excerpt,
+  httpUrl,
+  postHttp,
+  statusError,
+  utf8Body,
+  type HttpAnswer,
+  type HttpPost,
+} from './http-post.js';
 
 /** The HEC endpoint for JSON events, appended to a base URL. */
 export const HEC_EVENT_PATH = '/services/collector/event';

@@ -50,6 +50,13 @@ export function prunedPrefixEnd(ranges: readonly PrunedRange[]): number {
   return end;
 }
 
+/** Leaves [start, end) of a log. */
+export interface LeafRange {
+  log: LogId;
+  start: number;
+  end: number;
+}
+
 export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafReader {
   /** The index of a record's leaf (transition 0) or of its transition number `transition`; undefined when not numbered yet. */
   findLeaf(log: LogId, recordId: string, transition: number): Promise<number | undefined>;
@@ -65,6 +72,11 @@ export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafRead
    * whose record a retention purge removed is listed without its row.
    */
   leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow>;
+  /**
+   * leafWindow of several logs at once, answered in the order asked: one snapshot, and on
+   * PostgreSQL a few statements per kind however many logs (a stream's batch spans many tenants).
+   */
+  leafWindows(ranges: readonly LeafRange[]): Promise<LeafWindow[]>;
   /**
    * Up to `limit` records (transition 0) and status transitions of `kind`, in any tenant, that are
    * in no leaf: inserted behind sealog's back, or (`pending`) written and not numbered yet.

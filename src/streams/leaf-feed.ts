@@ -6,7 +6,8 @@ import {
   type StoredCommunicationLog,
   type StoredTransition,
 } from '../integrity/leaves/delivery-history.js';
-import type { LogId } from '../integrity/sequencing/integrity-store.js';
+import type { LeafRange } from '../integrity/integrity-log.js';
+import type { LeafWindow } from '../integrity/leaves/leaf-builder.js';
 import { logTableOfKind } from '../kinds/log-tables.js';
 import type { LogRow } from '../kinds/log-table.js';
 
@@ -23,22 +24,52 @@ export interface FedLeaf {
 }
 
 /**
- * The leaves [from, until) of `log` that still have their record, in leaf order, each with its
- * record as the leaf holds it: a record's leaf shows the record as inserted, its K-th transition's
- * leaf the record after its first K transitions (what the API showed then, with today's erasures).
- * Leaves whose record a retention purge removed are left out. One store read, one open.
+ * The leaves of each range (a log's [start, end)) that still have their record, in leaf order,
+ * each with its record as the leaf holds it: a record's leaf shows the record as inserted, its
+ * K-th transition's leaf the record after its first K transitions (what the API showed then, with
+ * today's erasures). Leaves whose record a retention purge removed are left out. One store read
+ * for all the ranges, one open per kind.
  */
-export async function readLeaves(
-  store: AuditStore,
-  log: LogId,
-  from: number,
-  until: number,
-): Promise<FedLeaf[]> {
-  if (until <= from) return [];
-  const table = logTableOfKind(log.kind);
-  const { locations, rows } = await store.integrity.leafWindow(log, from, until);
-  const found: { leafIndex: number; recordId: string; transition: number; time: number; stored: LogRow }[] =
-    [];
+export async function readLeaves(store: AuditStore, ranges: readonly LeafRange[]): Promise<FedLeaf[][]> {
+  const wanted = ranges.filter((range) => range.end > range.start);
+  const windows = await store.integrity.leafWindows(wanted);
+  const found = new Map<LeafRange, FoundLeaf[]>();
+  const byKind = new Map<string, FoundLeaf[]>();
+  wanted.forEach((range, position) => {
+    const leaves = foundLeaves(range.log.kind, windows[position] as LeafWindow);
+    found.set(range, leaves);
+    const ofKind = byKind.get(range.log.kind);
+    if (ofKind === undefined) byKind.set(range.log.kind, [...leaves]);
+    else ofKind.push(...leaves);
+  });
+  const opened = new Map<FoundLeaf, LogRow>();
+  for (const [kind, leaves] of byKind) {
+    const rows = await store.rows(logTableOfKind(kind)).open(
+      leaves.map((leaf) => leaf.stored),
+      { once: true },
+    );
+    leaves.forEach((leaf, position) => opened.set(leaf, rows[position] as LogRow));
+  }
+  return ranges.map((range) =>
+    (found.get(range) ?? []).map((leaf) => ({
+      leafIndex: leaf.leafIndex,
+      recordId: leaf.recordId,
+      transition: leaf.transition,
+      time: leaf.time,
+      row: opened.get(leaf) as LogRow,
+    })),
+  );
+}
+
+/** A leaf with its record as stored (sealed) at that leaf. */
+interface FoundLeaf extends Omit<FedLeaf, 'row'> {
+  stored: LogRow;
+}
+
+/** The leaves of `window` whose record is stored, each with the record as it stood at the leaf. */
+function foundLeaves(kind: string, { locations, rows }: LeafWindow): FoundLeaf[] {
+  const table = logTableOfKind(kind);
+  const found: FoundLeaf[] = [];
   for (const location of locations) {
     const record = rows.records.get(location.recordId);
     if (record === undefined) continue;
@@ -51,17 +82,7 @@ export async function readLeaves(
     const time = changed?.changed_at ?? Number(record[table.timeColumn]);
     found.push({ ...location, time, stored: stored as unknown as LogRow });
   }
-  const opened = await store.rows(table).open(
-    found.map((leaf) => leaf.stored),
-    { once: true },
-  );
-  return found.map((leaf, position) => ({
-    leafIndex: leaf.leafIndex,
-    recordId: leaf.recordId,
-    transition: leaf.transition,
-    time: leaf.time,
-    row: opened[position] as LogRow,
-  }));
+  return found;
 }
 
 /**

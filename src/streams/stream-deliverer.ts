@@ -220,12 +220,19 @@ export class StreamDeliverer {
       if (room <= 0) break;
       const until = Math.min(log.assigned, log.from + room);
       leaves += until - log.from;
-      for (const leaf of await readLeaves(this.context.store, log, log.from, until)) {
-        const event = this.events.event(log.kind, log.tenantId, leaf);
-        if (event !== undefined) events.push(event);
-      }
       moves.push({ log: { tenantId: log.tenantId, kind: log.kind }, from: log.from, to: until });
     }
+    // One read for every log of the batch (a batch often spans many tenants).
+    const read = await readLeaves(
+      this.context.store,
+      moves.map((move) => ({ log: move.log, start: move.from, end: move.to })),
+    );
+    moves.forEach((move, position) => {
+      for (const leaf of read[position] ?? []) {
+        const event = this.events.event(move.log.kind, move.log.tenantId, leaf);
+        if (event !== undefined) events.push(event);
+      }
+    });
     // Every lagging log read to the end it had: the stream holds nothing older than this batch.
     const caughtUp =
       moves.length === lagging.length && moves.every((move, index) => move.to === lagging[index]?.assigned);

@@ -73,4 +73,17 @@ export async function runSequencingScenario(
     assert.equal(leaves.length, log.assigned);
     assert.equal(log.root.toString('hex'), rootOf(leaves), `${log.tenantId}/${log.kind}`);
   }
+
+  // Several logs read at once (a stream's batch) read as each one alone: op_a of two tenants stays
+  // apart, a communication log keeps its whole history in both of its ranges, empty ranges hold.
+  const ranges = (await store.integrity.logStates()).flatMap((log) => [
+    { log, start: 0, end: 1 },
+    { log, start: 1, end: log.assigned },
+    { log, start: log.assigned, end: log.assigned },
+  ]);
+  const alone = [];
+  for (const { log, start, end } of ranges) alone.push(await store.integrity.leafWindow(log, start, end));
+  const together = await store.integrity.leafWindows(ranges);
+  assert.deepEqual(together, alone);
+  assert.equal(together.flatMap((window) => window.locations).length, 11);
 }

@@ -13,6 +13,7 @@ import type { PgPool } from '../pg-executor.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
 import type {
   IntegrityLog,
+  LeafRange,
   PrunedRange,
   LogIdentity,
   StoredRowCount,
@@ -63,6 +64,10 @@ export class PgIntegrityStore implements IntegrityLog {
 
   leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
     return this.reader.leafWindow(log, start, end);
+  }
+
+  leafWindows(ranges: readonly LeafRange[]): Promise<LeafWindow[]> {
+    return this.reader.leafWindows(ranges);
   }
 
   async leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {

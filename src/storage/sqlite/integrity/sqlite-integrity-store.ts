@@ -14,6 +14,7 @@ import { StatementCache } from '../engine/statement-cache.js';
 import type { OutboxEntry, PublishTarget } from '../../../integrity/checkpoints/checkpoint-outbox.js';
 import type {
   IntegrityLog,
+  LeafRange,
   PrunedRange,
   LogIdentity,
   StoredRowCount,
@@ -58,6 +59,10 @@ export class SqliteIntegrityStore implements IntegrityLog {
 
   leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
     return this.reader.leafWindow(log, start, end);
+  }
+
+  leafWindows(ranges: readonly LeafRange[]): Promise<LeafWindow[]> {
+    return this.reader.leafWindows(ranges);
   }
 
   leafChecks(log: LogId, start: number, end: number): Promise<LeafChecks> {

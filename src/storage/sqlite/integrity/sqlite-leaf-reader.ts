@@ -7,6 +7,7 @@ import {
   type LeafLocation,
   type LeafWindow,
 } from '../../../integrity/leaves/leaf-builder.js';
+import type { LeafRange } from '../../../integrity/integrity-log.js';
 import type { LogId } from '../../../integrity/sequencing/integrity-store.js';
 import type { LeafReader } from '../../../integrity/sequencing/tree-builder.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
@@ -21,11 +22,12 @@ import { StatementCache } from '../engine/statement-cache.js';
  */
 export class SqliteLeafReader implements LeafReader {
   private readonly statements: StatementCache;
-  private readonly snapshot: (work: () => LeafWindow) => LeafWindow;
+  private readonly snapshot: <T>(work: () => T) => T;
 
   constructor(db: Database.Database) {
     this.statements = new StatementCache(db);
-    this.snapshot = db.transaction((work: () => LeafWindow) => work());
+    const transaction = db.transaction((work: () => unknown) => work());
+    this.snapshot = <T>(work: () => T) => transaction(work) as T;
   }
 
   async leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
@@ -35,6 +37,12 @@ export class SqliteLeafReader implements LeafReader {
   leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
     // One read transaction: leaves, rows and histories from the same snapshot.
     return asPromise(() => this.snapshot(() => this.read(log, start, end)));
+  }
+
+  leafWindows(ranges: readonly LeafRange[]): Promise<LeafWindow[]> {
+    return asPromise(() =>
+      this.snapshot(() => ranges.map(({ log, start, end }) => this.read(log, start, end))),
+    );
   }
 
   private read(log: LogId, start: number, end: number): LeafWindow {

@@ -13,7 +13,29 @@ import type { LeafReader } from '../../../integrity/sequencing/tree-builder.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { SEALED_COLUMN } from '../../../kinds/log-table.js';
 import { logTableOfKind } from '../../../kinds/log-tables.js';
+import type { LogTable } from '../../../kinds/log-table.js';
 import type { PgExecutor } from '../pg-executor.js';
+
+/**
+ * The stored records of `table` named by ($1 tenants, $2 ids), pairwise; those not stored are
+ * left out. Each is looked up on its own (LATERAL … LIMIT 1: the planner cannot turn it into a
+ * join), through its claim's primary key and then its one partition, whatever the statistics: on a
+ * young partition (never analyzed, as each month's is at first) a join was planned as a scan of
+ * every row of the tenant in it (50,000 rows read to find 1,000).
+ */
+function recordsByKeySql(table: LogTable): string {
+  const time = `"${table.timeColumn}"`;
+  const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN].map(
+    (column) => `r."${column}"`,
+  );
+  return `SELECT r.* FROM unnest($1::text[], $2::text[]) AS w(tenant_id, id)
+     CROSS JOIN LATERAL (
+       SELECT ${columns.join(', ')} FROM ${table.keysTable} k
+         JOIN ${table.table} r ON r.tenant_id = k.tenant_id AND r.${time} = k.${time} AND r.id = k.id
+        WHERE k.tenant_id = w.tenant_id AND k.id = w.id
+        LIMIT 1
+     ) AS r`;
+}
 
 /** A LeafWindow being filled. */
 interface WindowInProgress {
@@ -65,16 +87,10 @@ export class PgLeafReader implements LeafReader {
       [log.tenantId, log.kind, start, end],
     );
     const ids = [...new Set(locations.map((location) => location.recordId))];
-    const time = `"${table.timeColumn}"`;
-    const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN].map(
-      (column) => `r."${column}"`,
-    );
-    const records = await this.db.query<{ id: string }>(
-      `SELECT ${columns.join(', ')} FROM ${table.keysTable} k
-         JOIN ${table.table} r ON r.tenant_id = k.tenant_id AND r.${time} = k.${time} AND r.id = k.id
-        WHERE k.tenant_id = $1 AND k.id = ANY($2::text[])`,
-      [log.tenantId, ids],
-    );
+    const records = await this.db.query<{ id: string }>(recordsByKeySql(table), [
+      ids.map(() => log.tenantId),
+      ids,
+    ]);
     let histories = new Map<string, StoredTransition[]>();
     if (table.table === COMMUNICATION_LOG_TABLE.table) {
       const transitions = await this.db.query<StoredTransition>(
@@ -127,6 +143,7 @@ export class PgLeafReader implements LeafReader {
          CROSS JOIN LATERAL (
            SELECT leaf_index, record_id, transition FROM integrity_leaves
             WHERE tenant_id = w.tenant_id AND kind = $1 AND leaf_index >= w.start AND leaf_index < w.stop
+            ORDER BY leaf_index
          ) AS l
         ORDER BY w.n, l.leaf_index`,
       [
@@ -150,16 +167,10 @@ export class PgLeafReader implements LeafReader {
     const pairs = [...windowsOf.keys()].map((key) => key.split('\u0000') as [string, string]);
     const tenants = pairs.map(([tenant]) => tenant);
     const ids = pairs.map(([, id]) => id);
-    const time = `"${table.timeColumn}"`;
-    const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN].map(
-      (column) => `r."${column}"`,
-    );
-    const records = await this.db.query<{ tenant_id: string; id: string }>(
-      `SELECT ${columns.join(', ')} FROM unnest($1::text[], $2::text[]) AS w(tenant_id, id)
-         JOIN ${table.keysTable} k ON k.tenant_id = w.tenant_id AND k.id = w.id
-         JOIN ${table.table} r ON r.tenant_id = k.tenant_id AND r.${time} = k.${time} AND r.id = k.id`,
-      [tenants, ids],
-    );
+    const records = await this.db.query<{ tenant_id: string; id: string }>(recordsByKeySql(table), [
+      tenants,
+      ids,
+    ]);
     for (const record of records) {
       for (const window of windowsOf.get(`${record.tenant_id}\u0000${record.id}`) ?? []) {
         windows[window]?.records.set(record.id, record);

@@ -151,8 +151,8 @@ try {
     const drained = performance.now();
     // Caught up once the receiver holds every event of the run and nothing numbered is pending: on
     // PostgreSQL the lag counts only leaves the sequencer has numbered, which may trail the rows.
-    // (eventsPerSecond is rounded: this is at most the events ingested)
-    const ingested = Math.floor((ingest.eventsPerSecond - 0.5) * ingest.seconds);
+    // At most the events ingested: eventsPerSecond and seconds are both rounded.
+    const ingested = Math.floor((ingest.eventsPerSecond - 0.5) * (ingest.seconds - 0.05));
     while (
       receiver.received.events - before < ingested ||
       (await call('GET', '/v1/streams/siem')).lag.events > 0

@@ -1,7 +1,6 @@
 import type { StoredTransition } from '../../../integrity/leaves/delivery-history.js';
 import {
   HISTORY_COLUMNS,
-  historiesByLog,
   windowLeafBytes,
   type LeafLocation,
   type LeafWindow,
@@ -80,27 +79,8 @@ export class PgLeafReader implements LeafReader {
   }
 
   async leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
-    const table = logTableOfKind(log.kind);
-    const locations = await this.db.query<LeafLocation>(
-      `SELECT leaf_index AS "leafIndex", record_id AS "recordId", transition FROM integrity_leaves
-        WHERE tenant_id = $1 AND kind = $2 AND leaf_index >= $3 AND leaf_index < $4 ORDER BY leaf_index`,
-      [log.tenantId, log.kind, start, end],
-    );
-    const ids = [...new Set(locations.map((location) => location.recordId))];
-    const records = await this.db.query<{ id: string }>(recordsByKeySql(table), [
-      ids.map(() => log.tenantId),
-      ids,
-    ]);
-    let histories = new Map<string, StoredTransition[]>();
-    if (table.table === COMMUNICATION_LOG_TABLE.table) {
-      const transitions = await this.db.query<StoredTransition>(
-        `SELECT ${HISTORY_COLUMNS.join(', ')} FROM communication_log_transitions
-          WHERE tenant_id = $1 AND log_id = ANY($2::text[]) ORDER BY log_id, seq`,
-        [log.tenantId, ids],
-      );
-      histories = historiesByLog(transitions);
-    }
-    return { locations, rows: { records: new Map(records.map((record) => [record.id, record])), histories } };
+    const [window] = await this.leafWindows([{ log, start, end }]);
+    return window as LeafWindow;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { CheckpointOutbox } from './checkpoints/checkpoint-outbox.js';
-import type { IntegrityStore, LogId } from './sequencing/integrity-store.js';
+import type { IntegrityStore, LeafRange, LogId } from './sequencing/integrity-store.js';
 import type { LeafReader } from './sequencing/tree-builder.js';
 import type { LeafChecks } from './leaves/leaf-checks.js';
 import type { LeafWindow } from './leaves/leaf-builder.js';
@@ -50,12 +50,7 @@ export function prunedPrefixEnd(ranges: readonly PrunedRange[]): number {
   return end;
 }
 
-/** Leaves [start, end) of a log. */
-export interface LeafRange {
-  log: LogId;
-  start: number;
-  end: number;
-}
+export type { LeafRange } from './sequencing/integrity-store.js';
 
 export interface IntegrityLog extends IntegrityStore, CheckpointOutbox, LeafReader {
   /** The index of a record's leaf (transition 0) or of its transition number `transition`; undefined when not numbered yet. */

@@ -19,6 +19,13 @@ export function logKey(log: LogId): string {
   return `${log.tenantId}\u0000${log.kind}`;
 }
 
+/** Leaves [start, end) of a log. */
+export interface LeafRange {
+  log: LogId;
+  start: number;
+  end: number;
+}
+
 /** Where a log stands. Invariant: 0 ≤ treeSize ≤ assigned. */
 export interface LogState {
   /** Leaves numbered so far (indexes 0 … assigned − 1), hashed into the tree or not yet. */
@@ -57,6 +64,12 @@ export interface TreeUpdate {
   tiles: readonly TileWrite[];
 }
 
+/** One log's tree growth, as IntegrityStore.appendTrees takes it. */
+export interface TreeStep {
+  log: LogId;
+  update: TreeUpdate;
+}
+
 /** A signed checkpoint of a log, as kept (every one is kept; see docs/design §6). */
 export interface StoredCheckpoint {
   /** Tree size it states (leaves). */
@@ -88,6 +101,14 @@ export interface IntegrityStore {
    * previousWidth or whose stored hashes would change.
    */
   appendTree(log: LogId, update: TreeUpdate): Promise<boolean>;
+  /**
+   * appendTree of several logs (each at most once) in one atomic step: one transaction and a few
+   * round trips whatever their number, which is what lets a sequencer keep up with many busy logs.
+   * Returns each step's outcome in the order given (false: that log's size moved on, nothing of it
+   * written). Throws, changing nothing of any log, on a step that breaks its log's invariants.
+   * Optional: a store without it gets appendTree called once per log.
+   */
+  appendTrees?(steps: readonly TreeStep[]): Promise<boolean[]>;
   /** The checkpoint of `log` with the largest size, if any. */
   latestCheckpoint(log: LogId): Promise<StoredCheckpoint | undefined>;
   /** The checkpoint of `log` stating tree size `size`, if one was signed. */

@@ -1,12 +1,13 @@
 import type { LeafWindow } from '../../../integrity/leaves/leaf-builder.js';
 import type pg from 'pg';
-import { HASH_BYTES, EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
+import { EMPTY_ROOT } from '../../../integrity/merkle/rfc6962-hashing.js';
 import type { TileAddress } from '../../../integrity/merkle/tile-layout.js';
 import type {
   LogId,
   LogState,
   LogStatus,
   StoredCheckpoint,
+  TreeStep,
   TreeUpdate,
 } from '../../../integrity/sequencing/integrity-store.js';
 import type { PgPool } from '../pg-executor.js';
@@ -28,6 +29,7 @@ import {
   type OutboxColumns,
 } from '../../../integrity/checkpoints/checkpoint-rows.js';
 import { PgLeafReader } from './pg-leaf-reader.js';
+import { appendTreesIn } from './pg-tree-append.js';
 import { logTableOfKind } from '../../../kinds/log-tables.js';
 
 const CHECKPOINT_COLUMNS = 'tree_size, root, note, signed_at';
@@ -237,78 +239,13 @@ export class PgIntegrityStore implements IntegrityLog {
     return tiles.map((tile) => found.get(`${tile.level}/${tile.index}`));
   }
 
-  appendTree(log: LogId, update: TreeUpdate): Promise<boolean> {
-    return inTransaction(this.pool, async (client) => {
-      // A tree's growth does not wait for its WAL flush (each log's step is its own commit, and
-      // waiting for each behind the ingest's WAL held the sequencer to ~10 logs a second under
-      // load). Nothing is lost to a crash: tiles, size and root are a function of the numbered
-      // leaves, which commit synchronously, and the builder recomputes them the same; a later
-      // synchronous commit (a checkpoint, the next numbering) flushes this one first.
-      await client.query('SET LOCAL synchronous_commit = off');
-      const { rows } = await client.query<{ assigned: number; tree_size: number }>(
-        'SELECT assigned, tree_size FROM integrity_logs WHERE tenant_id = $1 AND kind = $2 FOR UPDATE',
-        [log.tenantId, log.kind],
-      );
-      const state = rows[0];
-      if (state?.tree_size !== update.expectedSize) return false;
-      if (update.size <= update.expectedSize || update.size > state.assigned) {
-        throw new Error(
-          `${log.kind} log of ${JSON.stringify(log.tenantId)}: cannot grow from ${update.expectedSize} to ${update.size} leaves with ${state.assigned} numbered`,
-        );
-      }
-      const stored = await client.query<{ level: number; tile_index: number; hashes: Buffer }>(
-        `SELECT t.level, t.tile_index, t.hashes FROM integrity_tiles t
-           JOIN unnest($3::integer[], $4::bigint[]) AS wanted(level, tile_index)
-             ON t.level = wanted.level AND t.tile_index = wanted.tile_index
-          WHERE t.tenant_id = $1 AND t.kind = $2`,
-        [
-          log.tenantId,
-          log.kind,
-          update.tiles.map((tile) => tile.level),
-          update.tiles.map((tile) => tile.index),
-        ],
-      );
-      const existing = new Map(stored.rows.map((row) => [`${row.level}/${row.tile_index}`, row.hashes]));
-      for (const tile of update.tiles) {
-        const before = existing.get(`${tile.level}/${tile.index}`);
-        const width = before === undefined ? 0 : before.length / HASH_BYTES;
-        if (
-          width !== tile.previousWidth ||
-          (before !== undefined && !tile.hashes.subarray(0, before.length).equals(before))
-        ) {
-          throw new Error(
-            `${log.kind} log of ${JSON.stringify(log.tenantId)}: tile ${tile.level}/${tile.index} holds ${width} hashes, not the ${tile.previousWidth} its growth starts from`,
-          );
-        }
-      }
-      // The tiles' hashes as one bytea cut in SQL: an array of bytea would travel as escaped text.
-      const offsets: number[] = [];
-      let offset = 0;
-      for (const tile of update.tiles) {
-        offsets.push(offset);
-        offset += tile.hashes.length;
-      }
-      await client.query(
-        `INSERT INTO integrity_tiles (tenant_id, kind, level, tile_index, hashes)
-         SELECT $1, $2, t.level, t.tile_index, substring($5::bytea from t.start + 1 for t.length)
-           FROM unnest($3::integer[], $4::bigint[], $6::integer[], $7::integer[]) AS t(level, tile_index, start, length)
-         ON CONFLICT (tenant_id, kind, level, tile_index) DO UPDATE SET hashes = excluded.hashes`,
-        [
-          log.tenantId,
-          log.kind,
-          update.tiles.map((tile) => tile.level),
-          update.tiles.map((tile) => tile.index),
-          Buffer.concat(update.tiles.map((tile) => tile.hashes)),
-          offsets,
-          update.tiles.map((tile) => tile.hashes.length),
-        ],
-      );
-      await client.query(
-        'UPDATE integrity_logs SET tree_size = $3, root = $4 WHERE tenant_id = $1 AND kind = $2',
-        [log.tenantId, log.kind, update.size, update.root],
-      );
-      return true;
-    });
+  async appendTree(log: LogId, update: TreeUpdate): Promise<boolean> {
+    const [applied] = await this.appendTrees([{ log, update }]);
+    return applied === true;
+  }
+
+  appendTrees(steps: readonly TreeStep[]): Promise<boolean[]> {
+    return inTransaction(this.pool, (client) => appendTreesIn(client, steps));
   }
 
   async latestCheckpoint(log: LogId): Promise<StoredCheckpoint | undefined> {

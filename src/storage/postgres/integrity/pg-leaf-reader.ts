@@ -36,6 +36,17 @@ function recordsByKeySql(table: LogTable): string {
      ) AS r`;
 }
 
+/** The positions in `ranges` of each kind's ranges, by kind. */
+function positionsByKind(ranges: readonly LeafRange[]): Map<string, number[]> {
+  const positions = new Map<string, number[]>();
+  ranges.forEach((range, position) => {
+    const ofKind = positions.get(range.log.kind);
+    if (ofKind === undefined) positions.set(range.log.kind, [position]);
+    else ofKind.push(position);
+  });
+  return positions;
+}
+
 /** A LeafWindow being filled. */
 interface WindowInProgress {
   locations: LeafLocation[];
@@ -56,26 +67,42 @@ export class PgLeafReader implements LeafReader {
   }
 
   /**
-   * The leaf hashes stored with the records' claims (pg-log-rows.ts), in one index walk; undefined
-   * when a leaf of the range has none (a transition, a record stored before the hashes were, a
-   * copy): the TreeBuilder then reads the rows.
+   * The leaf hashes stored with the records' claims (pg-log-rows.ts), one statement per kind
+   * walking each range through its index; undefined for a range where a leaf has none (a
+   * transition, a record stored before the hashes were, a copy): the TreeBuilder then reads its rows.
    */
-  async leafHashes(log: LogId, start: number, end: number): Promise<Buffer[] | undefined> {
-    const table = logTableOfKind(log.kind);
-    const rows = await this.db.query<{ leaf_hash: Buffer | null }>(
-      `SELECT k.leaf_hash FROM integrity_leaves l
-         LEFT JOIN ${table.keysTable} k ON l.transition = 0 AND k.tenant_id = l.tenant_id AND k.id = l.record_id
-        WHERE l.tenant_id = $1 AND l.kind = $2 AND l.leaf_index >= $3 AND l.leaf_index < $4
-        ORDER BY l.leaf_index`,
-      [log.tenantId, log.kind, start, end],
-    );
-    if (rows.length !== end - start) return undefined;
-    const hashes: Buffer[] = [];
-    for (const { leaf_hash: hash } of rows) {
-      if (hash?.length !== HASH_BYTES) return undefined;
-      hashes.push(hash);
+  async leafHashes(ranges: readonly LeafRange[]): Promise<(Buffer[] | undefined)[]> {
+    const found: (Buffer[] | undefined)[] = ranges.map(() => []);
+    for (const [kind, positions] of positionsByKind(ranges)) {
+      const ofKind = positions.map((position) => ranges[position] as LeafRange);
+      const rows = await this.db.query<{ window: number; leaf_hash: Buffer | null }>(
+        `SELECT w.n - 1 AS "window", l.leaf_hash
+           FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS w(tenant_id, start, stop, n)
+           CROSS JOIN LATERAL (
+             SELECT l.leaf_index, k.leaf_hash FROM integrity_leaves l
+               LEFT JOIN ${logTableOfKind(kind).keysTable} k
+                 ON l.transition = 0 AND k.tenant_id = l.tenant_id AND k.id = l.record_id
+              WHERE l.tenant_id = w.tenant_id AND l.kind = $1 AND l.leaf_index >= w.start AND l.leaf_index < w.stop
+              ORDER BY l.leaf_index
+           ) AS l
+          ORDER BY w.n, l.leaf_index`,
+        [
+          kind,
+          ofKind.map((range) => range.log.tenantId),
+          ofKind.map((range) => range.start),
+          ofKind.map((range) => range.end),
+        ],
+      );
+      for (const { window, leaf_hash: hash } of rows) {
+        const position = positions[window] as number;
+        if (hash?.length === HASH_BYTES) found[position]?.push(hash);
+        else found[position] = undefined;
+      }
     }
-    return hashes;
+    return found.map((hashes, position) => {
+      const range = ranges[position] as LeafRange;
+      return hashes?.length === range.end - range.start ? hashes : undefined;
+    });
   }
 
   async leafWindow(log: LogId, start: number, end: number): Promise<LeafWindow> {
@@ -94,13 +121,7 @@ export class PgLeafReader implements LeafReader {
       records: new Map(),
       histories: new Map(),
     }));
-    const positionsByKind = new Map<string, number[]>();
-    ranges.forEach((range, position) => {
-      const positions = positionsByKind.get(range.log.kind);
-      if (positions === undefined) positionsByKind.set(range.log.kind, [position]);
-      else positions.push(position);
-    });
-    for (const [kind, positions] of positionsByKind) {
+    for (const [kind, positions] of positionsByKind(ranges)) {
       await this.readKindWindows(
         kind,
         positions.map((position) => ranges[position] as LeafRange),

@@ -16,9 +16,8 @@ import { RetentionService } from './retention/retention-service.js';
 import { PurgeService } from './retention/purge-service.js';
 import { PurgeScheduler } from './retention/purge-scheduler.js';
 import type { PurgeReport } from './retention/purge-store.js';
-import { LOG_KINDS } from './kinds/log-kinds.js';
-import type { StreamKinds } from './streams/stream-events.js';
-import { startStreams, type StreamRuntime } from './streams/stream-runtime.js';
+import type { StreamRuntime } from './streams/stream-runtime.js';
+import { startProcessStreams } from './process-streams.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -48,6 +47,11 @@ export interface StartOptions {
   metricsSource?: MetricsSource;
   /** The console's build output (default dist/console/ of the package); tests serve a fixture. */
   consoleRoot?: string;
+  /**
+   * Set in an HTTP worker whose primary delivers the log streams (WORKERS > 1): this process only
+   * serves the streams API, and calls this when a stream was created, changed or removed.
+   */
+  streamChanges?: () => void;
 }
 
 /**
@@ -89,30 +93,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const source: MetricsSource = options.metricsSource ?? registrySource(registry);
     const retention = new RetentionService(store.retentionOverrides, config.retention, options.now);
     const purge = new PurgeService(store, () => store.integrity.logStates(), retention, options.now);
-    streams = await startStreams(
+    streams = await startProcessStreams(
       store,
-      streamKinds(),
-      config.streams,
+      config,
       registry,
-      {
-        onPaused: (stream, reason) => {
-          const message = `stream ${stream.name}${stream.owner === '' ? '' : ` of tenant ${stream.owner}`} paused itself: ${reason}`;
-          if (log !== undefined) log.error(message);
-          else process.stderr.write(`sealog: ${message}\n`);
-        },
-        onError: (stream, error) => {
-          const what = stream === undefined ? 'streams' : `stream ${stream.name}`;
-          if (log !== undefined)
-            log.warn(
-              { err: error, owner: stream?.owner, stream: stream?.name },
-              `${what}: a step failed; it is retried`,
-            );
-          else
-            process.stderr.write(
-              `sealog: ${what}: ${error instanceof Error ? error.message : String(error)}\n`,
-            );
-        },
-      },
+      () => log,
+      options.streamChanges === undefined
+        ? { deliver: true }
+        : { deliver: false, onChange: options.streamChanges },
       options.now,
     );
     const app = await buildApp({
@@ -179,20 +167,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await store.close();
     throw error;
   }
-}
-
-/** What log streams carry of each kind: its console query, its items' fields and its presenter. */
-function streamKinds(): StreamKinds {
-  return new Map(
-    LOG_KINDS.map(({ table, console: description }) => [
-      table.kind,
-      {
-        query: description.query,
-        fields: Object.keys(description.item.properties),
-        present: (row) => description.present(row),
-      },
-    ]),
-  );
 }
 
 /** One line per log a scheduled purge removed rows from (nothing when it removed none). */

@@ -10,6 +10,7 @@ import { serveCli, stopCli, type ServingCli } from './helpers/cli-process.js';
 import { parseMasterKeys } from '../src/sealing/master-keys.js';
 import { send, signedRequest } from './helpers/tuya-signing.js';
 import { waitFor } from './helpers/wait-for.js';
+import { WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const SECRET = 'workers-secret-of-at-least-32-bytes!!';
 const CLIENT = 'workersclient0001';
@@ -68,6 +69,8 @@ describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one
       // Workers seal and open with DATA_KEY too (they once fell back to a generated key and
       // refused to start): every process of a store needs the same master keys.
       DATA_KEY,
+      // The stream's receiver listens on loopback.
+      STREAM_PRIVATE_DESTINATIONS: 'allow',
     });
     await waitFor('both workers and the metrics listener', () => /2 workers listening/.test(cli.output()));
     metricsUrl = /metrics at (http:\/\/[^\s"]+)\/metrics/.exec(cli.output())?.[1] ?? '';
@@ -150,6 +153,85 @@ describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one
       text,
       /^sealog_http_requests_total\{method="POST",route="\/v1\/ingest\/operate-logs",status_code="200"\} 21$/m,
     );
+  });
+
+  test('the primary delivers a stream set up through a worker: every event once, in order; health counted once', async () => {
+    const tenant = 'tnt_streams';
+    const streamAdmin = await token({ tenant_id: tenant, roles: ['admin'] });
+    const streamWriter = await token({ tenant_id: tenant, roles: ['audit:write'] });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${cli.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${path.startsWith('/v1/ingest') ? streamWriter : streamAdmin}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const answer = (await response.json()) as { stream?: { lag: { events: number } } };
+      assert.ok(response.status < 300, `${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+      return answer;
+    };
+    const ingest = (first: number, count: number) =>
+      call(
+        'POST',
+        '/v1/ingest/operate-logs',
+        Array.from({ length: count }, (_, n) => ({
+          id: `op_stream_${first + n}`,
+          operate_type: 'login',
+          operate_content: `door ${first + n}`,
+        })),
+      );
+    const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const receiver = await WebhookReceiver.start(secret);
+    try {
+      await call('PUT', '/v1/streams/siem', {
+        destination: { type: 'webhook', url: receiver.url, secrets: [secret] },
+        kinds: ['operate-log'],
+        batch: { max_events: 5, max_wait_ms: 0 },
+      });
+      for (let batch = 0; batch < 3; batch++) await ingest(batch * 4, 4);
+      await receiver.waitForEvents(12);
+      assert.deepEqual(
+        receiver.events.map((event) => event.leaf_index),
+        Array.from({ length: 12 }, (_, n) => n),
+        'every event once, in leaf order',
+      );
+      assert.deepEqual(
+        receiver.events.map((event) => event.record_id).sort(),
+        Array.from({ length: 12 }, (_, n) => `op_stream_${n}`).sort(),
+      );
+      // Paused with three events behind: the lag is reported once, not once per process.
+      await call('POST', '/v1/streams/siem/pause');
+      await ingest(12, 3);
+      await waitFor('the paused stream to be 3 events behind', async () => {
+        const { stream } = await call('GET', '/v1/streams/siem');
+        return stream?.lag.events === 3;
+      });
+      // The gauges read the store at most once a second: a scrape may show the last second's.
+      const lagLine = /^sealog_stream_lag_events\{owner="tnt_streams",stream="siem"\} (\d+)$/m;
+      await waitFor(
+        'the lag gauge to show the pause',
+        async () => lagLine.exec(await metrics())?.[1] === '3',
+      );
+      assert.match(
+        await metrics(),
+        /^sealog_stream_events_delivered_total\{owner="tnt_streams",stream="siem"\} 12$/m,
+      );
+      // Resumed through a worker, the primary delivers what waited.
+      await call('POST', '/v1/streams/siem/resume');
+      await receiver.waitForEvents(15);
+      assert.deepEqual(
+        receiver.events.slice(12).map((event) => [event.leaf_index, event.record_id]),
+        [
+          [12, 'op_stream_12'],
+          [13, 'op_stream_13'],
+          [14, 'op_stream_14'],
+        ],
+      );
+    } finally {
+      await receiver.close();
+    }
   });
 
   test('a worker that dies is replaced, and requests keep being answered', async () => {

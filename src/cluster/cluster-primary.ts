@@ -9,6 +9,8 @@ import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { serveMetrics, type MetricsListener } from '../metrics/metrics-listener.js';
 import { isWorkerMessage, type PrimaryMessage } from './ipc-messages.js';
+import { startProcessStreams } from '../process-streams.js';
+import type { StreamRuntime } from '../streams/stream-runtime.js';
 
 /** Pause before a worker that died is started again, doubling up to MAX_RESTART_DELAY_MS. */
 const FIRST_RESTART_DELAY_MS = 1000;
@@ -38,7 +40,9 @@ export interface RunningPrimary {
  * The primary migrates the store before any worker starts. On SQLite it then keeps the store's one
  * writer (and its WAL checkpointer and search indexer): workers send every write here, where it is
  * group-committed with everyone else's and published to the after-commit seam, so SQLite keeps one
- * writer however many processes read. On PostgreSQL each worker writes on its own pool.
+ * writer however many processes read. On PostgreSQL each worker writes on its own pool. Either
+ * way the primary delivers the log streams (and takes part in PostgreSQL's sequencing, like every
+ * process on the store); workers serve the streams API and tell it of changes.
  *
  * A worker that dies is started again after a pause; SIGINT or SIGTERM (or close()) asks every
  * worker to finish the requests it holds, waits for them, and closes the store last, because the
@@ -62,9 +66,16 @@ export async function startPrimary(config: Config, options: PrimaryOptions = {})
     throw error;
   }
   if (store instanceof SqliteStore) writerStore = store;
-  else await store.close();
-
   const metrics = new ClusterMetrics(writerStore);
+  // The log streams are delivered here, on an event loop no HTTP request holds up: in a worker,
+  // each read of a batch waited behind the ingest's requests at every step.
+  let streams: StreamRuntime;
+  try {
+    streams = await startProcessStreams(store, config, metrics.registry, () => log, { deliver: true });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const workers = new Set<Worker>();
   let stopping = false;
   let restartDelayMs = FIRST_RESTART_DELAY_MS;
@@ -98,6 +109,8 @@ export async function startPrimary(config: Config, options: PrimaryOptions = {})
       );
     } else if (message.sealog === 'metrics') {
       metrics.received(message.id, message.metrics, worker);
+    } else if (message.sealog === 'streams-changed') {
+      streams.poke();
     } else {
       metrics.gather([...workers]).then(
         ({ text, contentType }) => {
@@ -183,7 +196,8 @@ export async function startPrimary(config: Config, options: PrimaryOptions = {})
         ),
       );
       await metricsListener?.close();
-      await writerStore?.close();
+      await streams.stop();
+      await store.close();
     })();
     return closing;
   };

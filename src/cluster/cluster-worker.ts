@@ -8,8 +8,9 @@ import { processWriteChannel } from './process-write-channel.js';
 
 /**
  * One HTTP worker of `sealog serve` with WORKERS > 1 (see cluster-primary.ts): the whole API on
- * its own event loop, reading the store itself and, on SQLite, writing through the primary. It
- * stops on SIGINT/SIGTERM (the primary sends SIGTERM to stop it), or when the primary is gone.
+ * its own event loop, reading the store itself and, on SQLite, writing through the primary (which
+ * also delivers the log streams). It stops on SIGINT/SIGTERM (the primary sends SIGTERM to stop
+ * it), or when the primary is gone.
  */
 export async function runWorker(config: Config): Promise<RunningServer> {
   // On SQLite every write waits for the primary's one writer thread: when the cores are short, the
@@ -87,6 +88,9 @@ export async function runWorker(config: Config): Promise<RunningServer> {
         clusterMetrics.set(id, resolve);
         send({ sealog: 'cluster-metrics', id });
       }),
+    streamChanges: () => {
+      send({ sealog: 'streams-changed' });
+    },
   });
   started.server = server;
   if (stopRequested !== undefined) stop(stopRequested.reason, stopRequested.code);

@@ -10,7 +10,9 @@ export type WorkerMessage =
   /** The worker's metrics, answering a `metrics` request. */
   | { sealog: 'metrics'; id: number; metrics: unknown }
   /** A worker asks for every process's metrics, to answer GET /metrics. */
-  | { sealog: 'cluster-metrics'; id: number };
+  | { sealog: 'cluster-metrics'; id: number }
+  /** A stream was created, changed or removed through a worker's API: the primary delivers them. */
+  | { sealog: 'streams-changed' };
 
 export type PrimaryMessage =
   | { sealog: 'write-reply'; reply: WriteReply }

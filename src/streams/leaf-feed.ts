@@ -61,6 +61,41 @@ export async function readLeaves(store: AuditStore, ranges: readonly LeafRange[]
   );
 }
 
+/**
+ * readLeaves of `ranges` cut into `parts` reads of about equal leaves, run at once and joined back
+ * in order (the same answer as one read). Under ingest one read waits its turn at every statement,
+ * on the event loop it shares with the ingest's requests and in the database; reads at once on
+ * connections of their own overlap those waits. An embedded store answers them one after another.
+ */
+export async function readLeavesInParts(
+  store: AuditStore,
+  ranges: readonly LeafRange[],
+  parts: number,
+): Promise<FedLeaf[][]> {
+  const total = ranges.reduce((sum, range) => sum + Math.max(0, range.end - range.start), 0);
+  const perPart = Math.max(1, Math.ceil(total / Math.max(1, parts)));
+  // Each part's pieces, and for each range the (part, piece) pairs that cover it in order.
+  const pieces: LeafRange[][] = [[]];
+  const covers: [number, number][][] = ranges.map(() => []);
+  let room = perPart;
+  ranges.forEach((range, position) => {
+    for (let start = range.start; start < range.end;) {
+      if (room === 0) {
+        pieces.push([]);
+        room = perPart;
+      }
+      const end = Math.min(range.end, start + room);
+      const part = pieces[pieces.length - 1] as LeafRange[];
+      part.push({ log: range.log, start, end });
+      covers[position]?.push([pieces.length - 1, part.length - 1]);
+      room -= end - start;
+      start = end;
+    }
+  });
+  const read = await Promise.all(pieces.map((part) => readLeaves(store, part)));
+  return covers.map((pairs) => pairs.flatMap(([part, piece]) => read[part]?.[piece] ?? []));
+}
+
 /** A leaf with its record as stored (sealed) at that leaf. */
 interface FoundLeaf extends Omit<FedLeaf, 'row'> {
   stored: LogRow;

@@ -1,7 +1,7 @@
 import type { AuditStore } from '../domain/audit-store.js';
 import { logKey, type LogStatus } from '../integrity/sequencing/integrity-store.js';
 import { DeliveryError, type Destination, type StreamEvent } from './destinations/destination.js';
-import { readLeaves } from './leaf-feed.js';
+import { readLeavesInParts } from './leaf-feed.js';
 import { PositionCommitter, type PositionMove } from './position-committer.js';
 import { carries, pauseAfterMs, type StreamDefinition } from './stream-definition.js';
 import { batchId, EventBuilder, type StreamKinds } from './stream-events.js';
@@ -18,6 +18,8 @@ export const POLL_MS = 250;
  * what a crash can make the stream send again, beyond the batch in flight.
  */
 const MAX_UNCOMMITTED_BATCHES = 8;
+/** Leaves per read of a batch, the reads run at once (see readLeavesInParts). */
+const LEAVES_PER_READ = 250;
 
 /** What a deliverer reports to its supervisor and to metrics. */
 export interface DeliveryListener {
@@ -222,10 +224,11 @@ export class StreamDeliverer {
       leaves += until - log.from;
       moves.push({ log: { tenantId: log.tenantId, kind: log.kind }, from: log.from, to: until });
     }
-    // One read for every log of the batch (a batch often spans many tenants).
-    const read = await readLeaves(
+    // Reads that each span the batch's logs (a batch often spans many tenants), run at once.
+    const read = await readLeavesInParts(
       this.context.store,
       moves.map((move) => ({ log: move.log, start: move.from, end: move.to })),
+      Math.ceil(leaves / LEAVES_PER_READ),
     );
     moves.forEach((move, position) => {
       for (const leaf of read[position] ?? []) {

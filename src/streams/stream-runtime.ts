@@ -19,18 +19,27 @@ export interface StreamEvents {
   onError(stream: StreamKey | undefined, error: unknown): void;
 }
 
+/**
+ * What a process does with the log streams. `deliver`: it runs deliverers (taking the streams no
+ * other process holds), applies STREAMS_FILE and reports the stream metrics — a lone `sealog
+ * serve`, or the primary under WORKERS, whose event loop no HTTP request holds up. Otherwise it
+ * only serves the streams API and tells `onChange` when a stream changed (an HTTP worker).
+ */
+export type StreamRole = { deliver: true } | { deliver: false; onChange: () => void };
+
 /** The log streams of a process: the API's service, and how to stop the deliverers. */
 export interface StreamRuntime {
   service: StreamService;
-  supervisor: StreamSupervisor;
+  /** Wakes the deliverers of this process at once (a stream changed); nothing where none run. */
+  poke(): void;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the log streams of this process: applies STREAMS_FILE (throws ConfigError for a file it
- * cannot use, InvalidInputError for a definition it refuses), wakes deliverers on this process's
- * commits, registers the stream metrics in `registry`, and starts the supervisor, which takes the
- * streams no other process holds.
+ * Starts the log streams of this process as `role` says; delivering: applies STREAMS_FILE (throws
+ * ConfigError for a file it cannot use, InvalidInputError for a definition it refuses), wakes
+ * deliverers on this process's commits, registers the stream metrics in `registry`, and starts
+ * the supervisor, which takes the streams no other process holds.
  */
 export async function startStreams(
   store: AuditStore,
@@ -38,9 +47,21 @@ export async function startStreams(
   settings: StreamSettings,
   registry: Registry,
   events: StreamEvents,
+  role: StreamRole,
   now: () => number = Date.now,
 ): Promise<StreamRuntime> {
   const destinations = destinationTypes();
+  if (!role.deliver) {
+    const service = new StreamService(
+      store,
+      kinds,
+      destinations,
+      now,
+      role.onChange,
+      settings.allowPrivateDestinations,
+    );
+    return { service, poke: () => undefined, stop: () => Promise.resolve() };
+  }
   const wakeup = new Wakeup();
   const delivered = new Counter({
     name: 'sealog_stream_events_delivered_total',
@@ -114,7 +135,13 @@ export async function startStreams(
   if (settings.file !== undefined) await service.applyFile(readStreamsFile(settings.file));
   registerHealthGauges(registry, service);
   supervisor.start();
-  return { service, supervisor, stop: () => supervisor.stop() };
+  return {
+    service,
+    poke: () => {
+      void supervisor.poke();
+    },
+    stop: () => supervisor.stop(),
+  };
 }
 
 /** Each stream's state, lag and last success as gauges, read from the store once per scrape. */

@@ -75,23 +75,13 @@ export class PgLeafReader implements LeafReader {
     const found: (Buffer[] | undefined)[] = ranges.map(() => []);
     for (const [kind, positions] of positionsByKind(ranges)) {
       const ofKind = positions.map((position) => ranges[position] as LeafRange);
-      const rows = await this.db.query<{ window: number; leaf_hash: Buffer | null }>(
-        `SELECT w.n - 1 AS "window", l.leaf_hash
-           FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS w(tenant_id, start, stop, n)
-           CROSS JOIN LATERAL (
-             SELECT l.leaf_index, k.leaf_hash FROM integrity_leaves l
-               LEFT JOIN ${logTableOfKind(kind).keysTable} k
-                 ON l.transition = 0 AND k.tenant_id = l.tenant_id AND k.id = l.record_id
-              WHERE l.tenant_id = w.tenant_id AND l.kind = $1 AND l.leaf_index >= w.start AND l.leaf_index < w.stop
-              ORDER BY l.leaf_index
-           ) AS l
-          ORDER BY w.n, l.leaf_index`,
-        [
-          kind,
-          ofKind.map((range) => range.log.tenantId),
-          ofKind.map((range) => range.start),
-          ofKind.map((range) => range.end),
-        ],
+      const table = logTableOfKind(kind);
+      const rows = await this.eachRange<{ leaf_hash: Buffer | null }>(
+        kind,
+        ofKind,
+        'r.leaf_hash',
+        `SELECT l.leaf_index, k.leaf_hash FROM integrity_leaves l
+           LEFT JOIN ${table.keysTable} k ON l.transition = 0 AND k.tenant_id = l.tenant_id AND k.id = l.record_id`,
       );
       for (const { window, leaf_hash: hash } of rows) {
         const position = positions[window] as number;
@@ -131,6 +121,36 @@ export class PgLeafReader implements LeafReader {
     return windows.map(({ locations, records, histories }) => ({ locations, rows: { records, histories } }));
   }
 
+  /**
+   * The rows `inner` gives for each of `ranges` (all of `kind`), each with its range's position as
+   * `window`, by range then leaf index: `inner` selects from integrity_leaves as `l` (and whatever
+   * it joins), at least `l.leaf_index`; `columns` picks from its rows as `r`. One statement walking
+   * each range through the leaves' primary key (LATERAL).
+   */
+  private eachRange<Row>(
+    kind: string,
+    ranges: readonly LeafRange[],
+    columns: string,
+    inner: string,
+  ): Promise<(Row & { window: number })[]> {
+    return this.db.query<Row & { window: number }>(
+      `SELECT w.n - 1 AS "window", ${columns}
+         FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS w(tenant_id, start, stop, n)
+         CROSS JOIN LATERAL (
+           ${inner}
+            WHERE l.tenant_id = w.tenant_id AND l.kind = $1 AND l.leaf_index >= w.start AND l.leaf_index < w.stop
+            ORDER BY l.leaf_index
+         ) AS r
+        ORDER BY w.n, r.leaf_index`,
+      [
+        kind,
+        ranges.map((range) => range.log.tenantId),
+        ranges.map((range) => range.start),
+        ranges.map((range) => range.end),
+      ],
+    );
+  }
+
   /** Fills `windows` (empty, one per range, all of `kind`) from three statements. */
   private async readKindWindows(
     kind: string,
@@ -138,21 +158,11 @@ export class PgLeafReader implements LeafReader {
     windows: readonly WindowInProgress[],
   ): Promise<void> {
     const table = logTableOfKind(kind);
-    const located = await this.db.query<LeafLocation & { window: number }>(
-      `SELECT w.n - 1 AS "window", l.leaf_index AS "leafIndex", l.record_id AS "recordId", l.transition
-         FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS w(tenant_id, start, stop, n)
-         CROSS JOIN LATERAL (
-           SELECT leaf_index, record_id, transition FROM integrity_leaves
-            WHERE tenant_id = w.tenant_id AND kind = $1 AND leaf_index >= w.start AND leaf_index < w.stop
-            ORDER BY leaf_index
-         ) AS l
-        ORDER BY w.n, l.leaf_index`,
-      [
-        kind,
-        ranges.map((range) => range.log.tenantId),
-        ranges.map((range) => range.start),
-        ranges.map((range) => range.end),
-      ],
+    const located = await this.eachRange<LeafLocation>(
+      kind,
+      ranges,
+      'r.leaf_index AS "leafIndex", r.record_id AS "recordId", r.transition',
+      'SELECT l.leaf_index, l.record_id, l.transition FROM integrity_leaves l',
     );
     // Which windows each (tenant, record) belongs to: a tenant's logs of one kind are one log, so
     // a record is named by one window, but two ranges of the same log would share it.

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { ACCESS_LOG_TABLE } from '../src/kinds/access-log/access-log-table.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import { serveCli, stopCli, type ServingCli } from './helpers/cli-process.js';
+import { killGroup, serveCli, startCli, stopCli, type ServingCli } from './helpers/cli-process.js';
 import { parseMasterKeys } from '../src/sealing/master-keys.js';
 import { send, signedRequest } from './helpers/tuya-signing.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -266,6 +266,65 @@ describe('WORKERS=2 on one SQLite file: workers serve, the primary holds the one
       assert.equal(listReads.length, reads);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('WORKERS=2: workers that cannot start', { skip }, () => {
+  test('a worker that fails to start exits, and SIGTERM still ends the server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealog-workers-failing-'));
+    try {
+      // An empty JWT secret file: every worker refuses to start (the primary keeps restarting them).
+      writeFileSync(join(dir, 'jwt-secret'), '', { mode: 0o600 });
+      const cli = startCli(['serve', '--port', '0'], {
+        WORKERS: '2',
+        DATABASE_URL: `sqlite:${join(dir, 'x.db')}`,
+      });
+      try {
+        await waitFor('both first workers to fail and be replaced', () => {
+          if (cli.child.exitCode !== null) throw new Error(`the primary exited:\n${cli.output()}`);
+          return (cli.output().match(/a worker exited; starting another/g) ?? []).length >= 2;
+        });
+        assert.match(cli.output(), /Zero-length key is not supported/);
+        const outcome = await stopCli(cli);
+        assert.equal(outcome.code, 0, cli.output());
+      } finally {
+        killGroup(cli.child.pid);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('workers generating the JWT secret together use the same one', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = mkdtempSync(join(tmpdir(), 'sealog-workers-secret-'));
+      try {
+        const cli = await serveCli([], { WORKERS: '2', DATABASE_URL: `sqlite:${join(dir, 'x.db')}` });
+        try {
+          await waitFor('both workers to listen', () => /2 workers listening/.test(cli.output()));
+          assert.doesNotMatch(cli.output(), /a worker exited/);
+          const secret = readFileSync(join(dir, 'jwt-secret'), 'utf8').trim();
+          assert.equal(secret.length, 43, 'a whole 32-byte base64url secret');
+          const signed = await new SignJWT({ tenant_id: 'tnt_x', roles: ['admin'] })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setSubject('usr_x')
+            .setExpirationTime('1h')
+            .sign(new TextEncoder().encode(secret));
+          // Each request may land on either worker: both verify with the file's secret.
+          for (let n = 0; n < 6; n++) {
+            const response = await fetch(`${cli.url}/admin/communication/logs?page_size=1`, {
+              headers: { authorization: `Bearer ${signed}` },
+            });
+            assert.equal(response.status, 200);
+          }
+          assert.equal((await stopCli(cli)).code, 0, cli.output());
+        } finally {
+          killGroup(cli.child.pid);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });

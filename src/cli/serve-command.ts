@@ -39,7 +39,16 @@ export async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   if (cluster.isWorker && env.SEALOG_WORKER === '1') {
     // A worker started after the others (a restart) takes the port they share, which PORT=0 chose.
     const port = env.SEALOG_WORKER_PORT;
-    await runWorker(port === undefined ? config : { ...config, port: Number(port) });
+    try {
+      await runWorker(port === undefined ? config : { ...config, port: Number(port) });
+    } catch (error) {
+      // A worker's channel to the primary would keep one that cannot start alive for ever, and
+      // deaf to SIGTERM: once its error is printed it leaves, and the primary starts another.
+      setImmediate(() => {
+        if (process.connected) process.disconnect();
+      });
+      throw error;
+    }
     return;
   }
   // An in-memory store lives in one process: no other could read it.

@@ -1,8 +1,8 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, importSPKI, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import { ConfigError, type JwtSettings } from '../../config.js';
+import { readOrCreateSecretFile } from '../../domain/secret-file.js';
 
 /** File, inside the data directory, holding the HS256 secret generated when none is configured. */
 export const GENERATED_SECRET_FILE = 'jwt-secret';
@@ -94,19 +94,7 @@ function publicKeyAlgorithm(pem: string): string {
 }
 
 function loadOrCreateSecret(file: string): Uint8Array {
-  try {
-    return Buffer.from(readFileSync(file, 'utf8').trim());
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(join(file, '..'), { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  // 'wx' fails if another process created the file meanwhile; then its secret is the one to use.
-  try {
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return Buffer.from(readFileSync(file, 'utf8').trim());
-  }
-  return Buffer.from(secret);
+  // Created whole or not at all: workers starting together once read a file another had created
+  // but not yet written, and failed on an empty key.
+  return Buffer.from(readOrCreateSecretFile(file, () => `${randomBytes(32).toString('base64url')}\n`).trim());
 }

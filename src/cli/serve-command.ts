@@ -43,10 +43,9 @@ export async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Prom
       await runWorker(port === undefined ? config : { ...config, port: Number(port) });
     } catch (error) {
       // A worker's channel to the primary would keep one that cannot start alive for ever, and
-      // deaf to SIGTERM: once its error is printed it leaves, and the primary starts another.
-      setImmediate(() => {
-        if (process.connected) process.disconnect();
-      });
+      // deaf to SIGTERM: once its error is printed it exits (not by disconnecting, which a cluster
+      // worker answers with exit code 0), and the primary starts another.
+      setImmediate(() => process.exit(1));
       throw error;
     }
     return;

@@ -84,6 +84,8 @@ export async function startPrimary(config: Config, options: PrimaryOptions = {})
     resolveListening = resolve;
   });
   let listeningWorkers = 0;
+  /** Restarts waiting out their pause, cleared by close(). */
+  const restarts = new Set<NodeJS.Timeout>();
 
   const send = (worker: Worker, message: PrimaryMessage) => {
     if (worker.isConnected()) worker.send(message);
@@ -155,7 +157,12 @@ export async function startPrimary(config: Config, options: PrimaryOptions = {})
         { workerPid: worker.process.pid, code, signal },
         `a worker exited; starting another in ${restartDelayMs} ms`,
       );
-      setTimeout(fork, restartDelayMs).unref();
+      // Not unref'd: with every worker dead, this timer is what keeps the primary alive to restart them.
+      const restart = setTimeout(() => {
+        restarts.delete(restart);
+        fork();
+      }, restartDelayMs);
+      restarts.add(restart);
       restartDelayMs = Math.min(restartDelayMs * 2, MAX_RESTART_DELAY_MS);
     });
   };
@@ -178,6 +185,7 @@ export async function startPrimary(config: Config, options: PrimaryOptions = {})
   const close = () => {
     closing ??= (async () => {
       stopping = true;
+      for (const restart of restarts) clearTimeout(restart);
       await Promise.all(
         [...workers].map(
           (worker) =>

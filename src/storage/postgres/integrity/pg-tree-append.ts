@@ -20,7 +20,7 @@ function described({ log }: TreeStep): string {
 
 /**
  * IntegrityStore.appendTrees on PostgreSQL, inside the caller's transaction on `client`: locks the
- * steps' logs (in key order, as every multi-log writer does, so two never deadlock), keeps the
+ * steps' logs (in key order, so two builders never deadlock each other), keeps the
  * steps whose tree size is still the expected one, checks each kept tile against the stored one,
  * then writes every kept tile in one INSERT and every kept size and root in one UPDATE — five
  * statements whatever the number of logs. Throws (the caller rolls back) on a broken invariant.

@@ -8,9 +8,10 @@ export interface LogRow {
 export type ColumnType = 'text' | 'bigint';
 
 /**
- * How inserted rows are counted in a tally table, for list totals that do not count millions of
- * rows. Inserts are counted per batch by the store; updates and deletes, rare and one row at a
- * time, by triggers of the table's migration.
+ * How a kind's rows are counted in a tally table, for list totals that do not count millions of
+ * rows. Each store counts them in the same transaction as the writes: SQLite adds inserts per batch
+ * and counts updates and deletes by triggers; PostgreSQL counts every write in its own statement
+ * (tally-writes.ts), since Citus runs no statement triggers on distributed tables.
  */
 export interface TallySpec<Row> {
   table: string;
@@ -24,6 +25,8 @@ export interface TallySpec<Row> {
    * tally at once.
    */
   sql: readonly string[];
+  /** The log table's columns `sql` reads: what a write must return for the store to count its rows. */
+  reads: readonly string[];
 }
 
 /** One hour in ms: the bucket of every kind's volume table (UTC hours from 1970-01-01). */
@@ -202,6 +205,7 @@ export function volumeTally<Row extends LogRow>(table: LogTable<Row>): TallySpec
       ];
     },
     sql: ['tenant_id', hourSql(time), ...volume.dimensions.map((column) => `"${column}"`)],
+    reads: ['tenant_id', time, ...volume.dimensions],
   };
 }
 

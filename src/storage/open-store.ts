@@ -1,5 +1,6 @@
 import type { IntegritySettings, StoreLocation } from '../config.js';
 import { ephemeralMasterKeys, loadMasterKeys, type MasterKeys } from '../sealing/master-keys.js';
+import type { CitusOptions } from './postgres/citus/citus-distribution.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import type { BackgroundFailureListener } from './sqlite/engine/background-failure.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -13,7 +14,12 @@ export type OpenedStore = SqliteStore | PostgresStore;
  */
 export function openStore(
   location: StoreLocation,
-  options: { onBackgroundFailure?: BackgroundFailureListener; integrity?: IntegritySettings } = {},
+  options: {
+    onBackgroundFailure?: BackgroundFailureListener;
+    integrity?: IntegritySettings;
+    /** How a PostgreSQL store's migrations lay it out on a Citus coordinator. */
+    citus?: CitusOptions;
+  } = {},
 ): OpenedStore {
   const sealing = storeSealing(location, options.integrity);
   switch (location.kind) {
@@ -22,6 +28,7 @@ export function openStore(
     case 'postgres':
       return new PostgresStore(location, Date.now, {
         onBackgroundFailure: options.onBackgroundFailure,
+        citus: options.citus,
         ...sealing,
       });
   }

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
+/**
+ * Whether TEST_DATABASE_URL is a Citus coordinator's database: `npm run test:citus` sets it, with
+ * TEST_DATABASE_URL=$TEST_CITUS_URL, to run every PostgreSQL test there, each test schema's tables
+ * distributed by the store's own migration (docs/scale-out.md, "Testing on Citus").
+ */
+export const TEST_ON_CITUS = process.env.TEST_ON_CITUS === '1';
+
+/** Shards per distributed table of a test schema: few, so that a schema is made in seconds. */
+const TEST_SHARD_COUNT = 4;
+
 /** The PostgreSQL database the tests may use (e.g. postgres://postgres@127.0.0.1:5432/test); unset: SQLite only. */
 export const TEST_DATABASE_URL =
   process.env.TEST_DATABASE_URL === '' ? undefined : process.env.TEST_DATABASE_URL;
@@ -23,7 +33,10 @@ export async function createTestSchema(): Promise<TestSchema> {
     await client.query(`CREATE SCHEMA ${schema}`);
   });
   const url = new URL(databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.searchParams.set(
+    'options',
+    `-c search_path=${schema}${!TEST_ON_CITUS ? '' : ` -c citus.shard_count=${TEST_SHARD_COUNT}`}`,
+  );
   return {
     url: url.toString(),
     schema,

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { knownMigrations } from '../../src/storage/postgres/migrations.js';
 import { describe, test } from 'node:test';
 import pg from 'pg';
+import { isDeepStrictEqual } from 'node:util';
 import { applyMigrations } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
-import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres-schema.js';
+import { talliedCtes } from '../../src/storage/postgres/tally-writes.js';
+import { COMMUNICATION_LOG_TABLE } from '../../src/kinds/communication-log/communication-log-table.js';
+import { createTestSchema, TEST_DATABASE_URL, TEST_ON_CITUS } from '../helpers/postgres-schema.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { describeConsoleSessionsContract } from './console-sessions-contract.js';
 import { describeRetentionOverridesContract } from './retention-overrides-contract.js';
@@ -101,11 +104,30 @@ if (TEST_DATABASE_URL === undefined) {
         const { rows } = await client.query<{ id: string; partition: string }>(
           'SELECT id, tableoid::regclass::text AS partition FROM communication_logs ORDER BY id',
         );
-        return Object.fromEntries(rows.map((row) => [row.id, row.partition]));
+        // On Citus the row comes from a shard of the partition, named after it with a shard id.
+        const partitionOf = (shard: string) => (TEST_ON_CITUS ? shard.replace(/_\d+$/, '') : shard);
+        return Object.fromEntries(
+          rows.map((row) => [row.id, partitionOf(row.partition.split('.').at(-1) ?? '')]),
+        );
       } finally {
         await client.end();
       }
     };
+
+    /** Waits for the partition keeper's background job to have made `partition`. */
+    const partitionMade = (url: string, partition: string) =>
+      waitFor(`${partition} made`, async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          return (
+            (await client.query<{ made: string | null }>('SELECT to_regclass($1) AS made', [partition]))
+              .rows[0]?.made != null
+          );
+        } finally {
+          await client.end();
+        }
+      });
 
     test('rows land in the partition of their month; rows over two years old in the default one', async () => {
       const schema = await createTestSchema();
@@ -113,12 +135,42 @@ if (TEST_DATABASE_URL === undefined) {
       try {
         await store.migrate();
         await store.communicationLogs.insertMany([log('jan', JAN_2026), log('old', Date.UTC(2019, 2, 1))]);
-        assert.deepEqual(await partitionsOf(schema.url), {
-          jan: 'communication_logs_p202601',
-          old: 'communication_logs_default',
-        });
+        // January's partition is made in the background, taking its row out of the default one.
+        await waitFor('January in its partition', async () =>
+          isDeepStrictEqual(await partitionsOf(schema.url), {
+            jan: 'communication_logs_p202601',
+            old: 'communication_logs_default',
+          }),
+        );
         assert.equal((await store.communicationLogs.list({}, { limit: 10, offset: 0 })).total, 2);
       } finally {
+        await store.close();
+        await schema.drop();
+      }
+    });
+
+    test('a batch never waits on partition DDL: its rows wait in the default partition instead', async () => {
+      const schema = await createTestSchema();
+      const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));
+      const blocker = new pg.Client({ connectionString: schema.url });
+      try {
+        await store.migrate();
+        await blocker.connect();
+        // Partition DDL holds this lock (sealog_add_partition): taken here, no partition can be made.
+        await blocker.query('BEGIN');
+        await blocker.query(
+          "SELECT pg_advisory_xact_lock(hashtext('sealog partitions ' || current_schema()))",
+        );
+        const stored = await store.communicationLogs.insertMany([log('jan', JAN_2026)]);
+        assert.deepEqual(stored.duplicates, []);
+        assert.deepEqual(await partitionsOf(schema.url), { jan: 'communication_logs_default' });
+        assert.equal((await store.communicationLogs.list({}, { limit: 10, offset: 0 })).total, 1);
+        await blocker.query('COMMIT');
+        await waitFor('January in its partition', async () =>
+          isDeepStrictEqual(await partitionsOf(schema.url), { jan: 'communication_logs_p202601' }),
+        );
+      } finally {
+        await blocker.end();
         await store.close();
         await schema.drop();
       }
@@ -140,10 +192,14 @@ if (TEST_DATABASE_URL === undefined) {
           log('next', JAN_2026 + 1),
         ]);
         assert.deepEqual(again.duplicates, ['waiting'], 'the moved row still counts as stored');
-        assert.deepEqual(await partitionsOf(schema.url), {
-          next: 'communication_logs_p202601',
-          waiting: 'communication_logs_p202601',
-        });
+        await waitFor('January in its partition', async () =>
+          isDeepStrictEqual(await partitionsOf(schema.url), {
+            next: 'communication_logs_p202601',
+            waiting: 'communication_logs_p202601',
+          }),
+        );
+        const once = await timely.communicationLogs.insertMany([log('waiting', JAN_2026)]);
+        assert.deepEqual(once.duplicates, ['waiting'], 'still stored once after the move');
         const page = await timely.communicationLogs.list({}, { limit: 10, offset: 0 });
         assert.equal(page.total, 2, 'moving rows between partitions leaves the tallies alone');
       } finally {
@@ -174,6 +230,8 @@ if (TEST_DATABASE_URL === undefined) {
           sent_at: null,
           changed_at: JAN_2026 + 1,
         });
+        await partitionMade(schema.url, 'communication_logs_p202601');
+        await partitionMade(schema.url, 'mfa_config_audit_logs_p202601');
         const drop = async (partition: string) =>
           (await client.query<{ n: string }>('SELECT sealog_drop_partition($1) AS n', [partition])).rows[0]
             ?.n;
@@ -208,6 +266,7 @@ if (TEST_DATABASE_URL === undefined) {
         await store.migrate();
         await client.connect();
         await store.communicationLogs.insertMany([log('jan', JAN_2026)]);
+        await partitionMade(schema.url, 'communication_logs_p202601');
         await assert.rejects(
           client.query(`SELECT ${schema.schema}.sealog_drop_partition($1)`, [
             `${schema.schema}.communication_logs_p202601`,
@@ -231,6 +290,8 @@ if (TEST_DATABASE_URL === undefined) {
       try {
         await store.migrate();
         await store.communicationLogs.insertMany([log('jan', JAN_2026), log('feb', FEB_2026)]);
+        await partitionMade(schema.url, 'communication_logs_p202601');
+        await partitionMade(schema.url, 'communication_logs_p202602');
         await Promise.all([writer.connect(), dropper.connect()]);
         const [{ pid } = { pid: 0 }] = (
           await dropper.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
@@ -252,10 +313,14 @@ if (TEST_DATABASE_URL === undefined) {
               )
             ).rowCount === 1,
         );
+        // Counted in its tallies by the same statement, as the store's own inserts are.
         await writer.query(
-          `INSERT INTO communication_logs (tenant_id, id, user_id, channel, status, recipient, content,
-             provider, template_id, created_at, updated_at)
-           VALUES ('tnt_a', 'feb2', 'usr_alice', 'sms', 'pending', '13800138000', 'x', 'aliyun', 'tpl_1', $1, $1)`,
+          `WITH stored AS (
+             INSERT INTO communication_logs (tenant_id, id, user_id, channel, status, recipient, content,
+               provider, template_id, created_at, updated_at)
+             VALUES ('tnt_a', 'feb2', 'usr_alice', 'sms', 'pending', '13800138000', 'x', 'aliyun', 'tpl_1', $1, $1)
+             RETURNING *), ${talliedCtes(COMMUNICATION_LOG_TABLE, 'stored', '1').join(', ')}
+           SELECT 1`,
           [FEB_2026 + 1],
         );
         await writer.query('COMMIT');

@@ -75,6 +75,7 @@ export const COMMUNICATION_LOG_TABLE = logTable<CommunicationLog>({
     columns: ['tenant_id', 'channel', 'status'],
     key: (log) => [log.tenant_id, log.channel, log.status],
     sql: ['tenant_id', 'channel', 'status'],
+    reads: ['tenant_id', 'channel', 'status'],
   },
 });
 

@@ -53,5 +53,6 @@ export const MFA_CONFIG_AUDIT_LOG_TABLE = logTable<MfaConfigAuditLog>({
       'action',
       'target_type',
     ],
+    reads: ['tenant_id', 'timestamp', 'action', 'target_type'],
   },
 });

@@ -7,6 +7,7 @@ import {
   type CommunicationLogWithHistory,
 } from '../../kinds/communication-log/communication-log-repository.js';
 import {
+  COMMUNICATION_LOG_TABLE,
   TRANSITION_COLUMNS,
   type CommunicationLog,
   type StatusTransition,
@@ -22,6 +23,7 @@ import {
   sealTransition,
 } from '../../kinds/communication-log/sealed-history.js';
 import { subjectKeysCte } from './subject-key-repository.js';
+import { talliedCtes } from './tally-writes.js';
 
 /** Finds a log's row: its time from the key table, so only its own partition is searched. */
 const THIS_LOG = `tenant_id = $1 AND id = $2 AND created_at =
@@ -85,7 +87,12 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
              FROM old
             WHERE c.tenant_id = old.tenant_id AND c.id = old.id AND c.created_at = old.created_at
               AND c.status = $3
-           RETURNING old.error, old.response, old.sent_at, old.updated_at)`,
+           RETURNING old.error, old.response, old.sent_at, old.updated_at, c.tenant_id, c.channel, c.created_at)`,
+        // The log leaves its old status's counts for its new one's.
+        `moves AS (
+           SELECT tenant_id, channel, created_at, $4::text AS status, 1 AS delta FROM moved
+           UNION ALL SELECT tenant_id, channel, created_at, $3::text, -1 FROM moved)`,
+        ...talliedCtes(COMMUNICATION_LOG_TABLE, 'moves', 'delta'),
       ].join(', ')}
        INSERT INTO communication_log_transitions
          (tenant_id, log_id, from_status, to_status, error, response, sent_at, changed_at,
@@ -122,7 +129,7 @@ export class PgCommunicationLogRepository implements CommunicationLogRepository 
     const { entries, newKeys } = await sealHistories(this.rows.sealer, plain);
     const logs = entries.map((entry) => entry.log);
     const table = this.rows.access;
-    await table.preparePartitions(logs);
+    table.preparePartitions(logs);
     const transitions = entries.flatMap((entry) => entry.transitions);
     const sql = new SqlBuilder();
     const input = table.inputCte(logs, sql);

@@ -5,7 +5,7 @@ import { COMMUNICATION_LOG_TABLE } from '../../kinds/communication-log/communica
 import { MFA_CONFIG_AUDIT_LOG_TABLE } from '../../kinds/mfa-config-audit-log/mfa-config-audit-log-table.js';
 import { OPERATE_LOG_TABLE } from '../../kinds/operate-log/operate-log-table.js';
 import { logTableDdl } from './log-table-ddl.js';
-import { dropPartitionDdl, volumeDdl } from './volume-ddl.js';
+import { dropCountingTriggersDdl, dropPartitionDdl, volumeDdl } from './volume-ddl.js';
 
 interface Migration extends AppliedMigration {
   sql: string;
@@ -742,6 +742,73 @@ const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (owner, name, tenant_id, kind)
       );
     `,
+  },
+  {
+    version: 14,
+    name: 'tallies counted by the writing statements; key_words probe and partitions for Citus',
+    // The writes now count their rows themselves (tally-writes.ts): Citus runs no statement
+    // triggers with transition tables on distributed tables. The key_words probe becomes PL/pgSQL:
+    // Citus cannot plan a parameterized SQL function's body on a worker. Its query is planned per
+    // call (EXECUTE), for the pattern at hand, as the SQL function's was. Catalog changes only.
+    sql:
+      `
+      CREATE OR REPLACE FUNCTION sealog_count_content_matches(p_tenant text, p_pattern text, p_cap integer)
+        RETURNS integer LANGUAGE plpgsql STABLE
+        SET enable_seqscan = off SET enable_indexscan = off SET enable_indexonlyscan = off
+        AS $fn$
+        DECLARE matches integer;
+        BEGIN
+          EXECUTE 'SELECT count(*)::integer FROM (
+                     SELECT 1 FROM operate_logs WHERE tenant_id = $1 AND search_text ILIKE $2 LIMIT $3) AS m'
+            INTO matches USING p_tenant, p_pattern, p_cap;
+          RETURN matches;
+        END
+        $fn$;
+
+      -- A month's partition, now made by the partition keeper's background job. Statements on the
+      -- log table wait while it is made (milliseconds on one server): each takes the table's lock
+      -- before it is planned, so once let through it routes to, and finds its rows in, the new
+      -- partition. One planned before would miss the rows moved out of the default partition, or
+      -- write its own there and fail the attach. With no rows of the month waiting (partitions are
+      -- made months ahead), the partition is created in place, which on Citus distributes it
+      -- without moving rows.
+      CREATE OR REPLACE FUNCTION sealog_add_partition(p_parent text, p_time_column text, p_suffix text, p_from bigint, p_to bigint)
+        RETURNS boolean LANGUAGE plpgsql AS $fn$
+        DECLARE
+          part text := p_parent || '_' || p_suffix;
+          waiting boolean;
+        BEGIN
+          PERFORM pg_advisory_xact_lock(hashtext('sealog partitions ' || current_schema()));
+          IF EXISTS (SELECT 1 FROM pg_class WHERE relname = part AND relnamespace = current_schema()::regnamespace)
+          THEN RETURN false; END IF;
+          EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', p_parent);
+          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= %s AND %I < %s)',
+            p_parent || '_default', p_time_column, p_from, p_time_column, p_to) INTO waiting;
+          IF NOT waiting THEN
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%s) TO (%s)', part, p_parent, p_from, p_to);
+            RETURN true;
+          END IF;
+          EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', part, p_parent);
+          EXECUTE format(
+            'WITH moved AS (DELETE FROM %I WHERE %I >= %s AND %I < %s RETURNING *) INSERT INTO %I SELECT * FROM moved',
+            p_parent || '_default', p_time_column, p_from, p_time_column, p_to, part);
+          EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)',
+            p_parent, part, p_from, p_to);
+          -- Attached to a distributed table, the partition was distributed, its rows copied to the
+          -- shards; Citus leaves the coordinator's copy behind.
+          IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+            EXECUTE format('SELECT truncate_local_data_after_distributing_table(%L)', part);
+          END IF;
+          RETURN true;
+        END
+        $fn$;
+    ` +
+      dropCountingTriggersDdl([
+        COMMUNICATION_LOG_TABLE,
+        MFA_CONFIG_AUDIT_LOG_TABLE,
+        OPERATE_LOG_TABLE,
+        ACCESS_LOG_TABLE,
+      ]),
   },
 ];
 

@@ -34,6 +34,7 @@ import { PgOperateLogRepository } from './operate-log-repository.js';
 import { PgKeywordPages } from './keyword-pages.js';
 import { PgRetentionOverrideRepository } from './retention-override-repository.js';
 import { PartitionKeeper } from './partitions.js';
+import { distributeOnCitus, type CitusDistribution, type CitusOptions } from './citus/citus-distribution.js';
 import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
 import { PgLogRows } from './pg-log-rows.js';
 import { PgTuyaTokenRepository } from './tuya-token-repository.js';
@@ -60,6 +61,8 @@ export interface PostgresStoreOptions extends StoreSealingOptions {
    * `sealog copy` does not: it brings its leaves numbered and hashes its own logs.
    */
   sequencing?: boolean | undefined;
+  /** How migrate() lays the schema out on a Citus coordinator (nothing on plain PostgreSQL). */
+  citus?: CitusOptions | undefined;
 }
 
 /**
@@ -95,6 +98,9 @@ export class PostgresStore implements AuditStore {
   private erasures: ErasureFollower | undefined;
   private readonly onBackgroundFailure: (component: string, error: Error) => void;
   private readonly sequencing: boolean;
+  private readonly citusOptions: CitusOptions | undefined;
+  /** What the last migrate() did on Citus; undefined on plain PostgreSQL or before it ran. */
+  citus: CitusDistribution | undefined;
 
   /**
    * `sealing.masterKeys` wrap the subject keys (DATA_KEY); by default those of ./data/data-keys,
@@ -109,12 +115,19 @@ export class PostgresStore implements AuditStore {
     this.keywords = new PgKeywordPages(this.pool);
     this.onBackgroundFailure = options.onBackgroundFailure ?? (() => undefined);
     this.sequencing = options.sequencing ?? true;
+    this.citusOptions = options.citus;
     this.masterKeys = options.masterKeys ?? loadMasterKeys(undefined, './data');
     this.sealer = new RowSealer(
       new SubjectKeyRing(new PgSubjectKeyRepository(this.pool), this.masterKeys),
       new PlaintextCache({ maxBytes: options.sealedCacheBytes }),
     );
-    this.partitions = new PartitionKeeper(this.pool, now);
+    this.partitions = new PartitionKeeper(
+      (work) => withUntimedClient(settings.url, (client) => work(executorOf(client))),
+      now,
+      (error) => {
+        this.onBackgroundFailure('partitions', error);
+      },
+    );
     this.communicationLogs = new PgCommunicationLogRepository(
       this.pool,
       this.logRows(COMMUNICATION_LOG_TABLE),
@@ -169,6 +182,13 @@ export class PostgresStore implements AuditStore {
     try {
       const applied = await withUntimedClient(this.settings.url, async (client) => {
         const applied = await applyMigrations(client, Infinity, onApplying);
+        // Under the migration lock: instances starting together distribute each table once.
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        try {
+          this.citus = await distributeOnCitus(client, this.citusOptions);
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        }
         const db = executorOf(client);
         await registerMasterKeys(db, this.masterKeys);
         // Rows stored before this version: sealed, then numbered first in their logs, by one
@@ -183,7 +203,8 @@ export class PostgresStore implements AuditStore {
         } finally {
           await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         }
-        await this.partitions.prepareAhead(db);
+        await this.partitions.ensure([], db);
+        this.partitions.start();
         if (this.sequencing) this.startSequencer();
         return applied;
       });
@@ -208,7 +229,11 @@ export class PostgresStore implements AuditStore {
   /** Starts taking part in sequencing (once): the process holding the lock numbers and hashes. */
   private startSequencer(): void {
     if (this.sequencerLoop !== undefined) return;
-    const sequencer = new PgSequencer(this.settings.url, this.integrity, new PgLeafReader(this.pool));
+    const sequencer = new PgSequencer(
+      this.settings.url,
+      this.integrity,
+      new PgLeafReader(this.pool, this.integrity.onCitus),
+    );
     this.sequencer = sequencer;
     this.sequencerLoop = new SequencerLoop(
       () => sequencer.step(),
@@ -272,6 +297,7 @@ export class PostgresStore implements AuditStore {
     await this.sequencer?.close();
     await this.sequencerLoop?.stop();
     await this.sequencer?.resign();
+    await this.partitions.close();
     await this.afterCommit.close();
     await this.pool.close();
   }

@@ -10,14 +10,15 @@ import {
   purgeExpiredPartitions,
   type PgTransaction,
 } from './partition-purge.js';
+import { dropEmptyVolume, talliedColumns, talliedCtes } from './tally-writes.js';
 
 /** How long dropping an emptied partition waits for its locks, ms. */
 const DROP_LOCK_TIMEOUT_MS = 500;
 
 /**
  * PostgreSQL's side of a retention purge. A batch is one statement: the oldest expired rows, their
- * transitions, id claims and leaf numbering deleted, their leaves recorded as pruned ranges; the
- * tallies follow through the tables' statement triggers, the trigram index through vacuum.
+ * transitions, id claims and leaf numbering deleted, their leaves recorded as pruned ranges and
+ * their counts taken out of the tallies (talliedCtes); the trigram index follows through vacuum.
  */
 export class PgPurgeStore implements PurgeStore {
   /**
@@ -67,13 +68,15 @@ export class PgPurgeStore implements PurgeStore {
         DELETE FROM ${dependent} d USING gone g
          WHERE d.tenant_id = $1 AND d.${table.dependentKey ?? 'log_id'} = g.id)`,
     );
+    const gone = ['id', ...talliedColumns(table)].map((column) => `t."${column}"`).join(', ');
     const [row] = await this.db.query<{ removed: number }>(
       `WITH doomed AS (
          SELECT id, ${time} AS at FROM ${table.table}
           WHERE tenant_id = $1 AND ${time} < $2 ORDER BY ${time}, id LIMIT $3),
        gone AS (
          DELETE FROM ${table.table} t USING doomed d
-          WHERE t.tenant_id = $1 AND t.id = d.id AND t.${time} = d.at RETURNING t.id),
+          WHERE t.tenant_id = $1 AND t.id = d.id AND t.${time} = d.at RETURNING ${gone}),
+       ${talliedCtes(table, 'gone', '-1').join(',\n')},
        claims AS (
          DELETE FROM ${table.keysTable} k USING gone g WHERE k.tenant_id = $1 AND k.id = g.id),
        ${dependents.map((cte) => `${cte},`).join('\n')}
@@ -88,6 +91,8 @@ export class PgPurgeStore implements PurgeStore {
        SELECT count(*) AS removed FROM gone`,
       [tenantId, cutoffMs, limit, table.kind, nowMs],
     );
+    const dropEmpty = dropEmptyVolume(table);
+    if (dropEmpty !== undefined) await this.db.query(dropEmpty, [tenantId]);
     return row?.removed ?? 0;
   }
 

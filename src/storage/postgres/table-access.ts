@@ -19,6 +19,7 @@ import type { PgExecutor, PgScalar } from './pg-executor.js';
 import { SqlBuilder } from './sql-fragments.js';
 import type { StoredSubjectKey } from '../../sealing/subject-key-ring.js';
 import { subjectKeysCte } from './subject-key-repository.js';
+import { talliedColumns, talliedCtes } from './tally-writes.js';
 
 const quote = (column: string) => `"${column}"`;
 
@@ -33,6 +34,8 @@ export class PgTableAccess<Row extends LogRow> {
   /** The stored columns a read returns (readColumns: not the search copy, which only searches use). */
   readonly readList: string;
   readonly orderBy: string;
+  /** id and the columns the tallies read (talliedColumns), as a RETURNING list. */
+  private readonly talliedList: string;
 
   constructor(
     private readonly db: PgExecutor,
@@ -45,6 +48,7 @@ export class PgTableAccess<Row extends LogRow> {
       .map(([column]) => quote(column))
       .join(', ');
     this.orderBy = keysetOrder(spec);
+    this.talliedList = ['id', ...talliedColumns(spec)].map(quote).join(', ');
   }
 
   /**
@@ -78,19 +82,28 @@ export class PgTableAccess<Row extends LogRow> {
       ON CONFLICT DO NOTHING RETURNING tenant_id, id)`;
   }
 
-  /** `stored` as a CTE: the claimed rows written to the log table. */
+  /**
+   * `stored` as a CTE: the claimed rows written to the log table, returning their keys and what
+   * the tallies read; then the CTEs counting them in the tallies (talliedCtes).
+   */
   storeCte(): string {
-    return `stored AS (
+    return [
+      `stored AS (
       INSERT INTO ${this.spec.table} (${this.columnList})
       SELECT ${this.columns.map(([column]) => `input.${quote(column)}`).join(', ')}
         FROM input JOIN claimed ON claimed.tenant_id = input.tenant_id AND claimed.id = input.id
-      RETURNING tenant_id, id)`;
+      RETURNING ${this.talliedList})`,
+      ...talliedCtes(this.spec, 'stored', '1'),
+    ].join(', ');
   }
 
-  /** Ensures the batch's months have partitions (rarely a round trip). */
-  preparePartitions(rows: readonly Row[]): Promise<void> {
+  /**
+   * Notes the batch's months for the partition keeper, which makes those missing in the background
+   * (their rows wait in the default partition meanwhile): a request never waits on partition DDL.
+   */
+  preparePartitions(rows: readonly Row[]): void {
     const time = this.spec.timeColumn;
-    return this.partitions.ensure(rows.map((row) => (row as unknown as Record<string, number>)[time] ?? 0));
+    this.partitions.notice(rows.map((row) => (row as unknown as Record<string, number>)[time] ?? 0));
   }
 
   /**
@@ -103,7 +116,7 @@ export class PgTableAccess<Row extends LogRow> {
     leafHashes?: Buffer,
   ): Promise<StoredOutcome> {
     if (rows.length === 0) return { ids: [], duplicates: [], stored: [] };
-    await this.preparePartitions(rows);
+    this.preparePartitions(rows);
     const sql = new SqlBuilder();
     const ctes = [
       this.inputCte(rows, sql),

@@ -147,3 +147,25 @@ export function dropPartitionDdl(tables: readonly LogTable[]): string {
       $fn$;
   `;
 }
+
+/**
+ * Drops the statement triggers (and their functions) that counted `tables`' rows in their tallies
+ * (migration 2) and volumes (volumeDdl) before the writes counted them themselves (tally-writes.ts).
+ */
+export function dropCountingTriggersDdl(tables: readonly LogTable[]): string {
+  return tables
+    .flatMap((table) => {
+      const volume = volumeTally(table)?.table;
+      const counted = [
+        ...(table.tally === undefined ? [] : [[table.tally.table, `sealog_tally_${table.table}`]]),
+        ...(volume === undefined ? [] : [[volume, `sealog_volume_${table.table}`]]),
+      ];
+      return counted.flatMap(([name, fn]) => [
+        ...['insert', 'update', 'delete'].map(
+          (op) => `DROP TRIGGER IF EXISTS ${name}_${op} ON ${table.table};`,
+        ),
+        `DROP FUNCTION IF EXISTS ${fn}();`,
+      ]);
+    })
+    .join('\n');
+}

@@ -30,6 +30,7 @@ import {
 } from '../../../integrity/checkpoints/checkpoint-rows.js';
 import { PgLeafReader } from './pg-leaf-reader.js';
 import { appendTreesIn } from './pg-tree-append.js';
+import { citusDetector } from '../citus/citus-distribution.js';
 import { logTableOfKind } from '../../../kinds/log-tables.js';
 
 const CHECKPOINT_COLUMNS = 'tree_size, root, note, signed_at';
@@ -56,8 +57,16 @@ async function inTransaction<T>(pool: PgPool, work: (client: pg.PoolClient) => P
 export class PgIntegrityStore implements IntegrityLog {
   private readonly reader: PgLeafReader;
 
+  /**
+   * Whether the database is a Citus coordinator: Citus refuses a locking read of many shards and
+   * cannot push down reads walking many tenants, so a pass locks its logs, and reads leaves and
+   * records, one tenant per statement.
+   */
+  readonly onCitus: () => Promise<boolean>;
+
   constructor(private readonly pool: PgPool) {
-    this.reader = new PgLeafReader(pool);
+    this.onCitus = citusDetector(pool);
+    this.reader = new PgLeafReader(pool, this.onCitus);
   }
 
   leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
@@ -244,8 +253,9 @@ export class PgIntegrityStore implements IntegrityLog {
     return applied === true;
   }
 
-  appendTrees(steps: readonly TreeStep[]): Promise<boolean[]> {
-    return inTransaction(this.pool, (client) => appendTreesIn(client, steps));
+  async appendTrees(steps: readonly TreeStep[]): Promise<boolean[]> {
+    const oneByOne = await this.onCitus();
+    return inTransaction(this.pool, (client) => appendTreesIn(client, steps, oneByOne));
   }
 
   async latestCheckpoint(log: LogId): Promise<StoredCheckpoint | undefined> {

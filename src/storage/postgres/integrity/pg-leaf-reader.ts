@@ -13,6 +13,7 @@ import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/commun
 import { SEALED_COLUMN } from '../../../kinds/log-table.js';
 import { logTableOfKind } from '../../../kinds/log-tables.js';
 import type { LogTable } from '../../../kinds/log-table.js';
+import type pg from 'pg';
 import type { PgExecutor } from '../pg-executor.js';
 
 /**
@@ -34,6 +35,17 @@ function recordsByKeySql(table: LogTable): string {
         WHERE k.tenant_id = w.tenant_id AND k.id = w.id
         LIMIT 1
      ) AS r`;
+}
+
+/** recordsByKeySql for one tenant ($1) and its ids ($2): a statement Citus routes to one shard. */
+function recordsOfTenantSql(table: LogTable): string {
+  const time = `"${table.timeColumn}"`;
+  const columns = [...table.columns.map(([column]) => column), SEALED_COLUMN].map(
+    (column) => `r."${column}"`,
+  );
+  return `SELECT ${columns.join(', ')} FROM ${table.keysTable} k
+     JOIN ${table.table} r ON r.tenant_id = k.tenant_id AND r.${time} = k.${time} AND r.id = k.id
+    WHERE k.tenant_id = $1 AND k.id = ANY($2::text[])`;
 }
 
 /** The positions in `ranges` of each kind's ranges, by kind. */
@@ -60,7 +72,14 @@ interface WindowInProgress {
  * histories. Each read sees committed rows: leaves are numbered only for finished writes.
  */
 export class PgLeafReader implements LeafReader {
-  constructor(private readonly db: PgExecutor) {}
+  /**
+   * @param perTenant whether to read one tenant per statement: on Citus, where a statement walking
+   * many tenants' rows through LATERAL cannot be pushed down to the shards (asked at each read)
+   */
+  constructor(
+    private readonly db: PgExecutor,
+    private readonly perTenant: () => Promise<boolean> = () => Promise.resolve(false),
+  ) {}
 
   async leafBytes(log: LogId, start: number, end: number): Promise<Buffer[]> {
     return windowLeafBytes(log.kind, start, end, await this.leafWindow(log, start, end));
@@ -127,12 +146,26 @@ export class PgLeafReader implements LeafReader {
    * it joins), at least `l.leaf_index`; `columns` picks from its rows as `r`. One statement walking
    * each range through the leaves' primary key (LATERAL).
    */
-  private eachRange<Row>(
+  private async eachRange<Row>(
     kind: string,
     ranges: readonly LeafRange[],
     columns: string,
     inner: string,
   ): Promise<(Row & { window: number })[]> {
+    if (await this.perTenant()) {
+      const rows: (Row & { window: number })[] = [];
+      for (const [window, range] of ranges.entries()) {
+        const found = await this.db.query<Row & pg.QueryResultRow>(
+          `SELECT ${columns} FROM (
+             ${inner}
+              WHERE l.tenant_id = $2 AND l.kind = $1 AND l.leaf_index >= $3 AND l.leaf_index < $4
+           ) AS r ORDER BY r.leaf_index`,
+          [kind, range.log.tenantId, range.start, range.end],
+        );
+        rows.push(...found.map((row) => ({ ...row, window })));
+      }
+      return rows;
+    }
     return this.db.query<Row & { window: number }>(
       `SELECT w.n - 1 AS "window", ${columns}
          FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS w(tenant_id, start, stop, n)
@@ -149,6 +182,29 @@ export class PgLeafReader implements LeafReader {
         ranges.map((range) => range.end),
       ],
     );
+  }
+
+  /**
+   * The rows of ($1 tenants, $2 ids), pairwise: from `many` in one statement, or (perTenant) from
+   * `one` over ($1 tenant, $2 ids) per tenant, which Citus routes to that tenant's shard. Each
+   * tenant's rows keep the statement's order; tenants follow in their first appearance.
+   */
+  private async byTenant<Row extends pg.QueryResultRow>(
+    many: string,
+    one: string,
+    tenants: readonly string[],
+    ids: readonly string[],
+  ): Promise<Row[]> {
+    if (!(await this.perTenant())) return this.db.query<Row>(many, [[...tenants], [...ids]]);
+    const idsOf = new Map<string, string[]>();
+    tenants.forEach((tenant, n) => {
+      const named = idsOf.get(tenant);
+      if (named === undefined) idsOf.set(tenant, [ids[n] as string]);
+      else named.push(ids[n] as string);
+    });
+    const rows: Row[] = [];
+    for (const [tenant, named] of idsOf) rows.push(...(await this.db.query<Row>(one, [tenant, named])));
+    return rows;
   }
 
   /** Fills `windows` (empty, one per range, all of `kind`) from three statements. */
@@ -178,22 +234,28 @@ export class PgLeafReader implements LeafReader {
     const pairs = [...windowsOf.keys()].map((key) => key.split('\u0000') as [string, string]);
     const tenants = pairs.map(([tenant]) => tenant);
     const ids = pairs.map(([, id]) => id);
-    const records = await this.db.query<{ tenant_id: string; id: string }>(recordsByKeySql(table), [
+    const records = await this.byTenant<{ tenant_id: string; id: string }>(
+      recordsByKeySql(table),
+      recordsOfTenantSql(table),
       tenants,
       ids,
-    ]);
+    );
     for (const record of records) {
       for (const window of windowsOf.get(`${record.tenant_id}\u0000${record.id}`) ?? []) {
         windows[window]?.records.set(record.id, record);
       }
     }
     if (table.table !== COMMUNICATION_LOG_TABLE.table) return;
-    const transitions = await this.db.query<StoredTransition>(
-      `SELECT ${HISTORY_COLUMNS.map((column) => `t.${column}`).join(', ')}
+    const history = HISTORY_COLUMNS.map((column) => `t.${column}`).join(', ');
+    const transitions = await this.byTenant<StoredTransition & pg.QueryResultRow>(
+      `SELECT ${history}
          FROM unnest($1::text[], $2::text[]) AS w(tenant_id, id)
          JOIN communication_log_transitions t ON t.tenant_id = w.tenant_id AND t.log_id = w.id
         ORDER BY t.tenant_id, t.log_id, t.seq`,
-      [tenants, ids],
+      `SELECT ${history} FROM communication_log_transitions t
+        WHERE t.tenant_id = $1 AND t.log_id = ANY($2::text[]) ORDER BY t.log_id, t.seq`,
+      tenants,
+      ids,
     );
     for (const transition of transitions) {
       for (const window of windowsOf.get(`${transition.tenant_id}\u0000${transition.log_id}`) ?? []) {

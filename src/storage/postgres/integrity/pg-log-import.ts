@@ -13,6 +13,7 @@ import { executorOf, numberParsingTypes } from '../pg-executor.js';
 import { SqlBuilder } from '../sql-fragments.js';
 import { subjectKeysCte } from '../subject-key-repository.js';
 import { PgTableAccess } from '../table-access.js';
+import { talliedCtes } from '../tally-writes.js';
 
 /** The target cannot take a batch as it is: its log or rows are not what the copy left them. */
 export class ImportConflictError extends Error {
@@ -36,7 +37,7 @@ export class PgLogImport {
   private readonly partitions: PartitionKeeper;
 
   private constructor(private readonly client: pg.Client) {
-    this.partitions = new PartitionKeeper(executorOf(client));
+    this.partitions = new PartitionKeeper(undefined);
   }
 
   /**
@@ -127,7 +128,11 @@ export class PgLogImport {
     const { log } = batch;
     const table = logTableOfKind(log.kind);
     const time = table.timeColumn;
-    await this.partitions.ensure(batch.records.map((record) => Number(record[time])));
+    // Before the batch's transaction: each partition is a transaction of its own.
+    await this.partitions.ensure(
+      batch.records.map((record) => Number(record[time])),
+      executorOf(this.client),
+    );
     await this.transaction(async () => {
       await this.rows(
         `INSERT INTO integrity_logs (tenant_id, kind, assigned, tree_size, root)
@@ -194,15 +199,28 @@ export class PgLogImport {
   private async storeHistory(batch: RawLeafBatch): Promise<void> {
     const { log, moved, transitions } = batch;
     if (moved.length > 0) {
+      // Compare-and-set on the status read first, so the tallies move from the status replaced;
+      // a log another writer moves meanwhile is not updated, and the copy stops on the conflict.
       const updated = await this.rows(
-        `UPDATE communication_logs c
-            SET status = u.status, error = u.error, response = u.response, sent_at = u.sent_at,
-                updated_at = u.updated_at
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
-                  AS u(id, status, error, response, sent_at, updated_at)
-           JOIN communication_log_keys k ON k.tenant_id = $1 AND k.id = u.id
-          WHERE c.tenant_id = $1 AND c.id = u.id AND c.created_at = k.created_at
-         RETURNING 1`,
+        `WITH old AS (
+           SELECT c.id, c.created_at, c.status
+             FROM unnest($2::text[]) AS u(id)
+             JOIN communication_log_keys k ON k.tenant_id = $1 AND k.id = u.id
+             JOIN communication_logs c ON c.tenant_id = $1 AND c.id = u.id AND c.created_at = k.created_at),
+         moved AS (
+           UPDATE communication_logs c
+              SET status = u.status, error = u.error, response = u.response, sent_at = u.sent_at,
+                  updated_at = u.updated_at
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+                    AS u(id, status, error, response, sent_at, updated_at)
+             JOIN old ON old.id = u.id
+            WHERE c.tenant_id = $1 AND c.id = u.id AND c.created_at = old.created_at AND c.status = old.status
+           RETURNING c.tenant_id, c.channel, c.created_at, c.status, old.status AS old_status),
+         moves AS (
+           SELECT tenant_id, channel, created_at, status, 1 AS delta FROM moved
+           UNION ALL SELECT tenant_id, channel, created_at, old_status, -1 FROM moved),
+         ${talliedCtes(COMMUNICATION_LOG_TABLE, 'moves', 'delta').join(',\n')}
+         SELECT 1 FROM moved`,
         [
           log.tenantId,
           moved.map((state) => state.id),

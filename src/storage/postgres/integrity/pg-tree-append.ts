@@ -25,7 +25,11 @@ function described({ log }: TreeStep): string {
  * then writes every kept tile in one INSERT and every kept size and root in one UPDATE — five
  * statements whatever the number of logs. Throws (the caller rolls back) on a broken invariant.
  */
-export async function appendTreesIn(client: pg.ClientBase, steps: readonly TreeStep[]): Promise<boolean[]> {
+export async function appendTreesIn(
+  client: pg.ClientBase,
+  steps: readonly TreeStep[],
+  lockOneByOne = false,
+): Promise<boolean[]> {
   if (steps.length === 0) return [];
   if (new Set(steps.map((step) => logKey(step.log))).size !== steps.length) {
     throw new Error('appendTrees takes each log at most once');
@@ -35,17 +39,7 @@ export async function appendTreesIn(client: pg.ClientBase, steps: readonly TreeS
   // are a function of the numbered leaves, which commit synchronously, and the builder recomputes
   // them the same; a later synchronous commit (a checkpoint, the next numbering) flushes this one.
   await client.query('SET LOCAL synchronous_commit = off');
-  const { rows: logs } = await client.query<{
-    tenant_id: string;
-    kind: string;
-    assigned: number;
-    tree_size: number;
-  }>(
-    `SELECT l.tenant_id, l.kind, l.assigned, l.tree_size FROM integrity_logs l
-       JOIN unnest($1::text[], $2::text[]) AS w(tenant_id, kind) ON l.tenant_id = w.tenant_id AND l.kind = w.kind
-      ORDER BY l.tenant_id, l.kind FOR UPDATE OF l`,
-    [steps.map((step) => step.log.tenantId), steps.map((step) => step.log.kind)],
-  );
+  const logs = await lockLogs(client, steps, lockOneByOne);
   const states = new Map(logs.map((row) => [logKey({ tenantId: row.tenant_id, kind: row.kind }), row]));
   const applied = steps.map((step) => states.get(logKey(step.log))?.tree_size === step.update.expectedSize);
   const kept = steps.filter((_, position) => applied[position]);
@@ -119,3 +113,45 @@ export async function appendTreesIn(client: pg.ClientBase, steps: readonly TreeS
   );
   return applied;
 }
+
+/** A log's row as a pass reads it under its lock. */
+interface LockedLog {
+  tenant_id: string;
+  kind: string;
+  assigned: number;
+  tree_size: number;
+}
+
+/**
+ * Reads and locks the logs of `steps` in key order (so that two passes cannot deadlock): in one
+ * statement, or one statement per log where that is a locking read of many shards (Citus).
+ */
+async function lockLogs(
+  client: pg.ClientBase,
+  steps: readonly TreeStep[],
+  oneByOne: boolean,
+): Promise<LockedLog[]> {
+  if (!oneByOne) {
+    const { rows } = await client.query<LockedLog>(
+      `SELECT l.tenant_id, l.kind, l.assigned, l.tree_size FROM integrity_logs l
+         JOIN unnest($1::text[], $2::text[]) AS w(tenant_id, kind) ON l.tenant_id = w.tenant_id AND l.kind = w.kind
+        ORDER BY l.tenant_id, l.kind FOR UPDATE OF l`,
+      [steps.map((step) => step.log.tenantId), steps.map((step) => step.log.kind)],
+    );
+    return rows;
+  }
+  // One order for every pass: passes lock logs in it, so two cannot wait on each other.
+  const ordered = [...steps].sort((a, b) => compareKeys(logKey(a.log), logKey(b.log)));
+  const locked: LockedLog[] = [];
+  for (const step of ordered) {
+    const { rows } = await client.query<LockedLog>(
+      `SELECT tenant_id, kind, assigned, tree_size FROM integrity_logs
+        WHERE tenant_id = $1 AND kind = $2 FOR UPDATE`,
+      [step.log.tenantId, step.log.kind],
+    );
+    locked.push(...rows);
+  }
+  return locked;
+}
+
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

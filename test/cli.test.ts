@@ -91,6 +91,11 @@ describe('sealog CLI', { skip: pass }, () => {
       [['serve', '--colour'], {}, /Unknown option '--colour'.*sealog serve --help/],
       [['token'], {}, /--sub is required/],
       [['frobnicate'], {}, /unknown command "frobnicate"/],
+      [
+        ['migrate', '--citus'],
+        {},
+        /--citus distributes a PostgreSQL store: set DATABASE_URL to the Citus coordinator/,
+      ],
     ];
     for (const [args, env, message] of cases) {
       const { code, stderr } = await run(args, {

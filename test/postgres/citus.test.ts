@@ -8,7 +8,13 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { citusLayout } from '../../src/storage/postgres/citus/citus-layout.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
-import { createTestSchema, TEST_ON_CITUS, type TestSchema } from '../helpers/postgres-schema.js';
+import { runCli } from '../helpers/cli-process.js';
+import {
+  createTestSchema,
+  TEST_DATABASE_URL,
+  TEST_ON_CITUS,
+  type TestSchema,
+} from '../helpers/postgres-schema.js';
 import { communicationLog, mfaLog, operateLog } from '../storage/store-contract.js';
 
 /** A statement a store sent, with its parameters. */
@@ -180,5 +186,35 @@ describe(
       }
       t.diagnostic(report.join('; '));
     });
+  },
+);
+
+test(
+  'sealog migrate --citus on PostgreSQL without Citus: exit 2 with what to do, nothing migrated',
+  {
+    skip: (TEST_DATABASE_URL === undefined || TEST_ON_CITUS) && 'needs plain PostgreSQL (TEST_DATABASE_URL)',
+  },
+  async () => {
+    const schema = await createTestSchema();
+    try {
+      const { code, stdout, stderr } = await runCli(['migrate', '--citus'], { DATABASE_URL: schema.url });
+      assert.equal(code, 2, stdout);
+      assert.match(
+        stderr,
+        /no citus extension: install Citus and CREATE EXTENSION citus on every node first/,
+      );
+      const client = new pg.Client({ connectionString: schema.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ made: string | null }>(
+          "SELECT to_regclass('schema_migrations') AS made",
+        );
+        assert.equal(rows[0]?.made, null);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await schema.drop();
+    }
   },
 );

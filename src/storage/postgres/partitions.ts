@@ -122,13 +122,9 @@ export class PartitionKeeper {
     await this.running;
   }
 
-  /** Resolves once the background job has nothing left to do (tests; `sealog copy`). */
-  async settled(): Promise<void> {
-    while (this.running !== undefined) await this.running;
-  }
-
   private schedule(ms: number): void {
     clearTimeout(this.timer);
+    if (this.closed) return;
     this.timer = setTimeout(() => {
       this.kick();
     }, ms);

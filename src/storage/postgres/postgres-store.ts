@@ -182,19 +182,13 @@ export class PostgresStore implements AuditStore {
     try {
       const applied = await withUntimedClient(this.settings.url, async (client) => {
         const applied = await applyMigrations(client, Infinity, onApplying);
-        // Under the migration lock: instances starting together distribute each table once.
+        const db = executorOf(client);
+        await registerMasterKeys(db, this.masterKeys);
+        // By one process at a time: the schema laid out on Citus (each table distributed once),
+        // then rows stored before this version sealed and numbered first in their logs.
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         try {
           this.citus = await distributeOnCitus(client, this.citusOptions);
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-        }
-        const db = executorOf(client);
-        await registerMasterKeys(db, this.masterKeys);
-        // Rows stored before this version: sealed, then numbered first in their logs, by one
-        // process at a time.
-        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-        try {
           await sealExistingRows(db, this.sealer, progress);
           // The sequencer's anti-join against integrity_leaves keeps a plan made for the table
           // as it was: after a backfill of millions of leaves, one for an empty table stalls it

@@ -149,6 +149,38 @@ if (TEST_DATABASE_URL === undefined) {
       }
     });
 
+    test('a partition that cannot be made is reported by name and SQLSTATE; its rows stay readable', async () => {
+      const schema = await createTestSchema();
+      const failures: Error[] = [];
+      const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1), {
+        onBackgroundFailure: (component, error) => {
+          if (component === 'partitions') failures.push(error);
+        },
+      });
+      const client = new pg.Client({ connectionString: schema.url });
+      try {
+        await store.migrate();
+        await client.connect();
+        // As a DDL failure would: the function the job calls is gone (42883).
+        await client.query(
+          'ALTER FUNCTION sealog_add_partition(text, text, text, bigint, bigint) RENAME TO gone',
+        );
+        await store.communicationLogs.insertMany([log('jan', JAN_2026)]);
+        await waitFor('the failure reported', () => failures.length > 0);
+        assert.match(
+          failures[0]?.message ?? '',
+          /^creating partition communication_logs_p202601 failed \(42883\): .*rows of its month wait in the default partition/,
+        );
+        assert.deepEqual(await partitionsOf(schema.url), { jan: 'communication_logs_default' });
+        const page = await store.communicationLogs.list({}, { limit: 10, offset: 0 });
+        assert.deepEqual([page.total, page.rows.map((row) => row.id)], [1, ['jan']]);
+      } finally {
+        await client.end();
+        await store.close();
+        await schema.drop();
+      }
+    });
+
     test('a batch never waits on partition DDL: its rows wait in the default partition instead', async () => {
       const schema = await createTestSchema();
       const store = new PostgresStore(settings(schema.url), () => Date.UTC(2026, 5, 1));

@@ -7,6 +7,8 @@ import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres-schema.
 import { hashLeaf } from '../helpers/independent-merkle.js';
 import { expectedLeaves, withoutColumns, type RawStore } from '../integrity/log-rebuild.js';
 import { runSequencingScenario } from '../integrity/sequencing-scenario.js';
+import { operateLog } from '../storage/store-contract.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** Raw reads on a connection of its own (bigint columns read as numbers, as the stores do). */
 export async function rawPostgres(url: string): Promise<RawStore & { close(): Promise<void> }> {
@@ -106,3 +108,59 @@ const KEYS_TABLE: Record<string, string> = {
   'operate-log': 'operate_log_keys',
   'access-log': 'access_log_keys',
 };
+
+/**
+ * Platform batches naming many tenants, written by several clients at once: on Citus each spans
+ * workers and commits with two-phase commit (the coordinator first), so this is where a horizon
+ * taken on the coordinator could pass a write the workers do not show yet. Once the sequencer's
+ * cursor is past every write, every claim must have its leaf. On plain PostgreSQL the same holds.
+ */
+test(
+  'PostgreSQL: every row of concurrent batches spanning tenants gets its leaf (two-phase commits on Citus)',
+  { skip: TEST_DATABASE_URL === undefined && 'TEST_DATABASE_URL is not set' },
+  async (t) => {
+    const schema = await createTestSchema();
+    const store = new PostgresStore({
+      url: schema.url,
+      poolSize: 8,
+      statementTimeoutMs: 30_000,
+      unavailableTimeoutMs: 5_000,
+    });
+    const client = new pg.Client({ connectionString: schema.url });
+    try {
+      await store.migrate();
+      await client.connect();
+      const [clients, batches, rows, tenants] = [6, 30, 20, 10];
+      await Promise.all(
+        Array.from({ length: clients }, async (_, writer) => {
+          for (let batch = 0; batch < batches; batch++) {
+            await store.operateLogs.insertMany(
+              Array.from({ length: rows }, (_, row) =>
+                operateLog({ id: `op_${writer}_${batch}_${row}`, tenant_id: `tnt_${row % tenants}` }),
+              ),
+            );
+          }
+        }),
+      );
+      const count = async (sql: string): Promise<number> =>
+        Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+      // Past every write: the last write's transaction is below the cursor.
+      await waitFor('the sequencer’s cursor to pass every write', async () => {
+        const { rows: past } = await client.query<{ past: boolean }>(
+          `SELECT c.txid > (SELECT max(txid) FROM operate_log_keys) AS past
+             FROM integrity_cursor c WHERE kind = 'operate-log'`,
+        );
+        return past[0]?.past === true;
+      });
+      const claims = await count('SELECT count(*) AS n FROM operate_log_keys');
+      const leaves = await count("SELECT count(*) AS n FROM integrity_leaves WHERE kind = 'operate-log'");
+      t.diagnostic(`${claims} claims, ${leaves} leaves`);
+      assert.equal(claims, clients * batches * rows);
+      assert.equal(leaves, claims, 'a write below the cursor has no leaf');
+    } finally {
+      await client.end().catch(() => undefined);
+      await store.close();
+      await schema.drop();
+    }
+  },
+);

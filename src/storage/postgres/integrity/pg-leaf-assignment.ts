@@ -3,6 +3,7 @@ import { compareUtf8 } from '../../../integrity/sequencing/leaf-order.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import type { LogTable } from '../../../kinds/log-table.js';
+import { awaitWorkerCommits } from '../citus/worker-commit-wait.js';
 
 /** Rows numbered per kind and pass, about (a single transaction's rows are never split). */
 const PASS_ROWS = 20_000;
@@ -31,8 +32,12 @@ interface PendingRow {
  * (txid, id) order — a write's records in id order, each followed by its own transitions — then
  * the cursor moves to H. Rows that already have a leaf (a copy brought it) are skipped. Kinds whose
  * backfill has not finished wait. Returns the leaves numbered.
+ *
+ * `onCitus`: the horizon is the coordinator's, and a write spanning workers is below it before
+ * the workers show it (two-phase commit); the pass first waits for such writes (see
+ * awaitWorkerCommits) and numbers nothing when they do not finish in time.
  */
-export async function assignFinishedWrites(client: pg.ClientBase): Promise<number> {
+export async function assignFinishedWrites(client: pg.ClientBase, onCitus = false): Promise<number> {
   await analyzeUnanalyzed(client);
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
@@ -41,6 +46,10 @@ export async function assignFinishedWrites(client: pg.ClientBase): Promise<numbe
       'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
     );
     const horizon = BigInt(horizonRows[0]?.horizon ?? '0');
+    if (onCitus && !(await awaitWorkerCommits(client, WRITTEN_TABLES))) {
+      await client.query('ROLLBACK');
+      return 0;
+    }
     let numbered = 0;
     for (const table of LOG_TABLES) numbered += await assignKind(client, table, horizon);
     await client.query('COMMIT');
@@ -51,12 +60,11 @@ export async function assignFinishedWrites(client: pg.ClientBase): Promise<numbe
   }
 }
 
-/** The tables a numbering pass probes: the leaves, each kind's keys, and the transitions. */
-const PROBED_TABLES = [
-  'integrity_leaves',
-  'communication_log_transitions',
-  ...LOG_TABLES.map((table) => table.keysTable),
-];
+/** The tables whose rows a pass numbers: each kind's keys (claims) and the transitions. */
+const WRITTEN_TABLES = ['communication_log_transitions', ...LOG_TABLES.map((table) => table.keysTable)];
+
+/** The tables a numbering pass probes: the leaves and the tables it numbers. */
+const PROBED_TABLES = ['integrity_leaves', ...WRITTEN_TABLES];
 
 /**
  * ANALYZEs the probed tables that hold rows and were never analyzed (a young schema, or one filled

@@ -27,7 +27,7 @@ export class PgSequencer {
 
   constructor(
     private readonly url: string,
-    integrity: PgIntegrityStore,
+    private readonly integrity: PgIntegrityStore,
     reader: PgLeafReader,
     private readonly now: () => number = Date.now,
   ) {
@@ -45,7 +45,7 @@ export class PgSequencer {
     const client = await this.leaderClient();
     if (client === undefined) return;
     try {
-      await assignFinishedWrites(client);
+      await assignFinishedWrites(client, await this.integrity.onCitus());
       await this.builder.catchUp();
     } catch (error) {
       await this.resign();

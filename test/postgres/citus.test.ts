@@ -186,6 +186,47 @@ describe(
       }
       t.diagnostic(report.join('; '));
     });
+
+    test('a batch over three tenants is stored by one call per tenant, each run on the worker holding it', async (t) => {
+      const rows = ['tnt_a', 'tnt_b', 'tnt_c', 'tnt_a'].map((tenant, i) =>
+        operateLog({ tenant_id: tenant, id: `op_batch_${i}`, record_time: NOW - 10 - i }),
+      );
+      const sent = await statementsOf(() => store.operateLogs.insertMany(rows));
+      const calls = sent.filter((statement) => statement.text.includes('sealog_ingest_operate_logs('));
+      assert.deepEqual(
+        calls.map((call) => call.values[0]),
+        ['tnt_a', 'tnt_b', 'tnt_c'],
+        'one call per tenant, in tenant order',
+      );
+      const report: string[] = [];
+      for (const call of calls) {
+        const tenant = String(call.values[0]);
+        const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${inlined(client, call)}`)).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+        const { rows: placement } = await client.query<{ port: number }>(
+          `SELECT nodeport AS port FROM citus_shards
+            WHERE shardid = get_shard_id_for_distribution_column('operate_logs', $1::text)`,
+          [tenant],
+        );
+        const node = /Node: host=\S+ port=(\d+)/.exec(plan)?.[1];
+        report.push(`${tenant}: ${/Task Count: \d+/.exec(plan)?.[0] ?? '?'} on port ${node ?? '?'}`);
+        assert.match(plan, /Task Count: 1\b/, plan);
+        assert.equal(Number(node), placement[0]?.port, `${tenant} runs where its shard is:\n${plan}`);
+      }
+      t.diagnostic(report.join('; '));
+      const { rows: stored } = await client.query<{ tenant_id: string; n: string }>(
+        "SELECT tenant_id, count(*) AS n FROM operate_logs WHERE id LIKE 'op_batch_%' GROUP BY 1 ORDER BY 1",
+      );
+      assert.deepEqual(
+        stored.map((row) => [row.tenant_id, Number(row.n)]),
+        [
+          ['tnt_a', 2],
+          ['tnt_b', 1],
+          ['tnt_c', 1],
+        ],
+      );
+    });
   },
 );
 

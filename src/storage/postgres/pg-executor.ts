@@ -30,6 +30,9 @@ export interface PoolSettings {
 
 const UNREACHABLE = 'the database does not answer; retry later';
 
+/** Times PgPool.query runs a statement that PostgreSQL chose as a deadlock's victim (40P01). */
+const DEADLOCK_ATTEMPTS = 3;
+
 /**
  * A pool whose failures to reach PostgreSQL surface as UnavailableError (503), and which recovers
  * by itself: a broken connection is dropped and the next query opens a new one. A database that
@@ -87,15 +90,21 @@ export class PgPool implements PgExecutor {
    */
   async query<Row extends pg.QueryResultRow>(sql: string, params: readonly PgValue[] = []): Promise<Row[]> {
     this.ensureReachable();
-    try {
-      const result = await this.pool.query<Row>({
-        name: statementName(sql),
-        text: sql,
-        values: params as unknown[],
-      });
-      return result.rows;
-    } catch (error) {
-      throw asUnavailable(error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.pool.query<Row>({
+          name: statementName(sql),
+          text: sql,
+          values: params as unknown[],
+        });
+        return result.rows;
+      } catch (error) {
+        // A deadlock victim's statement was its whole transaction, rolled back: running it again is
+        // safe, and the other side has gone on (seen on Citus: a status update against a partition
+        // being made, whose locks Citus takes partition first).
+        if ((error as { code?: unknown }).code === '40P01' && attempt < DEADLOCK_ATTEMPTS) continue;
+        throw asUnavailable(error);
+      }
     }
   }
 

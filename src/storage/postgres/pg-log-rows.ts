@@ -1,3 +1,4 @@
+import type { TenantIngest } from './citus/tenant-ingest.js';
 import type { AfterCommit, StoredOutcome } from '../../domain/after-commit.js';
 import type {
   CountedPage,
@@ -32,6 +33,8 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     readonly sealer: RowSealer,
     /** Answers pages with a `contains` condition through the search index (tables with a search copy). */
     private readonly keywords?: PgKeywordPages,
+    /** Routes batches tenant by tenant to the workers, when the database is a Citus coordinator. */
+    private readonly tenantIngest?: TenantIngest,
   ) {
     this.access = new PgTableAccess(db, partitions, table);
   }
@@ -42,7 +45,11 @@ export class PgLogRows<Row extends LogRow> implements LogRows<Row> {
     const stored = sealed.rows as unknown as Row[];
     // Stored with the claims, so that the sequencer need not read the records back.
     const leafHashes = newRecordLeafHashes(this.table.kind, stored);
-    const outcome = await this.access.insertMany(stored, sealed.newKeys, leafHashes);
+    const byTenant = (await this.tenantIngest?.applies()) === true ? this.tenantIngest : undefined;
+    const outcome =
+      byTenant !== undefined
+        ? await byTenant.insertMany(this.access, stored, sealed.newKeys, leafHashes)
+        : await this.access.insertMany(stored, sealed.newKeys, leafHashes);
     this.sealer.adopt(sealed.newKeys);
     return this.published(stored, outcome);
   }

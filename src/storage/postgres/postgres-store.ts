@@ -37,6 +37,7 @@ import { PartitionKeeper } from './partitions.js';
 import { distributeOnCitus, type CitusDistribution, type CitusOptions } from './citus/citus-distribution.js';
 import { executorOf, PgPool, withUntimedClient, type PoolSettings } from './pg-executor.js';
 import { PgLogRows } from './pg-log-rows.js';
+import { TenantIngest } from './citus/tenant-ingest.js';
 import { PgTuyaTokenRepository } from './tuya-token-repository.js';
 import { loadMasterKeys, type MasterKeys } from '../../sealing/master-keys.js';
 import { PlaintextCache } from '../../sealing/plaintext-cache.js';
@@ -77,6 +78,8 @@ export class PostgresStore implements AuditStore {
   readonly operateLogs: PgOperateLogRepository;
   /** key_words searches of the tables with a search copy. */
   private readonly keywords: PgKeywordPages;
+  /** Routes ingest batches to the workers tenant by tenant on a Citus coordinator. */
+  private readonly tenantIngest: TenantIngest;
   readonly tuyaTokens: TuyaTokenRepository;
   readonly nonces: NonceRepository;
   readonly consoleSessions: ConsoleSessionRepository;
@@ -128,13 +131,14 @@ export class PostgresStore implements AuditStore {
         this.onBackgroundFailure('partitions', error);
       },
     );
+    this.integrity = new PgIntegrityStore(this.pool);
+    this.tenantIngest = new TenantIngest(this.pool, this.integrity.onCitus);
     this.communicationLogs = new PgCommunicationLogRepository(
       this.pool,
       this.logRows(COMMUNICATION_LOG_TABLE),
     );
     this.mfaConfigAuditLogs = mfaConfigAuditLogRepository(this.rows(MFA_CONFIG_AUDIT_LOG_TABLE));
     this.operateLogs = new PgOperateLogRepository(this.logRows(OPERATE_LOG_TABLE), this.keywords);
-    this.integrity = new PgIntegrityStore(this.pool);
     this.purge = new PgPurgeStore(
       this.pool,
       (work) => this.pool.transaction(work),
@@ -163,6 +167,7 @@ export class PostgresStore implements AuditStore {
         this.afterCommit,
         this.sealer,
         keywords,
+        this.tenantIngest,
       );
       this.tables.set(table.table, rows);
     }

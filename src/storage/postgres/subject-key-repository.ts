@@ -28,16 +28,23 @@ export class PgSubjectKeyRepository implements SubjectKeyStore {
   }
 }
 
+/** The stored columns of a subject key, in the order subjectKeysCteOver takes their arrays. */
+export const SUBJECT_KEY_COLUMNS: readonly (readonly [(typeof KEY_COLUMNS)[number], 'text' | 'bigint'])[] =
+  KEY_COLUMNS.map((column) => [column, column === 'created_at' ? 'bigint' : 'text'] as const);
+
 /**
  * A CTE storing `keys` in the statement that stores the rows they seal (one transaction); a key
  * stored already (a retried batch) is left as it is. Empty when there is no key to store.
  */
 export function subjectKeysCte(keys: readonly StoredSubjectKey[], sql: SqlBuilder): string[] {
   if (keys.length === 0) return [];
-  const arrays = KEY_COLUMNS.map(
-    (column) =>
-      `${sql.bind(keys.map((key) => key[column]))}::${column === 'created_at' ? 'bigint' : 'text'}[]`,
+  return subjectKeysCteOver(
+    SUBJECT_KEY_COLUMNS.map(([column, type]) => `${sql.bind(keys.map((key) => key[column]))}::${type}[]`),
   );
+}
+
+/** subjectKeysCte over `arrays`, one SQL array expression per column of SUBJECT_KEY_COLUMNS. */
+export function subjectKeysCteOver(arrays: readonly string[]): string[] {
   return [
     `new_subject_keys AS (INSERT INTO subject_keys (${KEY_LIST})
        SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT DO NOTHING)`,

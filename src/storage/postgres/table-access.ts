@@ -56,10 +56,16 @@ export class PgTableAccess<Row extends LogRow> {
    * size is one statement with a fixed text (prepared once by PostgreSQL's plan cache).
    */
   inputCte(rows: readonly Row[], sql: SqlBuilder): string {
-    const arrays = this.columns.map(([column, type]) => {
-      const values = rows.map((row) => (row as unknown as Record<string, PgScalar>)[column] ?? null);
-      return `${sql.bind(values)}::${type}[]`;
-    });
+    return this.inputCteOver(
+      this.columns.map(([column, type]) => {
+        const values = rows.map((row) => (row as unknown as Record<string, PgScalar>)[column] ?? null);
+        return `${sql.bind(values)}::${type}[]`;
+      }),
+    );
+  }
+
+  /** `input` over `arrays`, one SQL array expression per stored column in `columns` order. */
+  inputCteOver(arrays: readonly string[]): string {
     // `position` (from 1) finds a row's leaf hash in claimCte's bytes.
     return `input AS (SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS input(${this.columnList}, position))`;
   }
@@ -68,17 +74,18 @@ export class PgTableAccess<Row extends LogRow> {
    * `claimed` as a CTE: claims each input row's (tenant_id, id); rows stored already are not
    * claimed, which makes the insert idempotent across partitions and concurrent batches.
    * `leafHashes`, a bound bytea of 32 bytes per input row in order, stores each row's leaf hash
-   * with its claim (pg-leaf-reader.ts).
+   * with its claim (pg-leaf-reader.ts). `txid`, an xid8 expression, is the writing transaction
+   * recorded in the claim; without it, the column's default (this database's own transaction).
    */
-  claimCte(leafHashes?: string): string {
+  claimCte(leafHashes?: string, txid?: string): string {
     const time = quote(this.spec.timeColumn);
     const hash =
       leafHashes === undefined
         ? 'NULL'
         : `substring(${leafHashes} from ((position - 1) * 32 + 1)::integer for 32)`;
     return `claimed AS (
-      INSERT INTO ${this.spec.keysTable} (tenant_id, id, ${time}, leaf_hash)
-      SELECT tenant_id, id, ${time}, ${hash} FROM input
+      INSERT INTO ${this.spec.keysTable} (tenant_id, id, ${time}, leaf_hash${txid === undefined ? '' : ', txid'})
+      SELECT tenant_id, id, ${time}, ${hash}${txid === undefined ? '' : `, ${txid}`} FROM input
       ON CONFLICT DO NOTHING RETURNING tenant_id, id)`;
   }
 
@@ -118,24 +125,29 @@ export class PgTableAccess<Row extends LogRow> {
     if (rows.length === 0) return { ids: [], duplicates: [], stored: [] };
     this.preparePartitions(rows);
     const sql = new SqlBuilder();
-    const ctes = [
+    const statement = this.insertStatement(
       this.inputCte(rows, sql),
-      ...subjectKeysCte(subjectKeys, sql),
-      this.claimCte(leafHashes === undefined ? undefined : `${sql.bind(leafHashes)}::bytea`),
-      this.storeCte(),
-    ];
-    // Only the rows not stored come back (usually none): reading back every stored key cost the
-    // client about as much as sealing the batch.
-    const skipped = await this.db.query<{ position: number }>(
-      `WITH ${ctes.join(', ')}
-       SELECT input.position::integer AS position FROM input
-        WHERE NOT EXISTS (SELECT 1 FROM stored WHERE stored.tenant_id = input.tenant_id AND stored.id = input.id)`,
-      sql.params,
+      subjectKeysCte(subjectKeys, sql),
+      leafHashes === undefined ? undefined : `${sql.bind(leafHashes)}::bytea`,
     );
+    const skipped = await this.db.query<{ position: number }>(statement, sql.params);
     return outcomeWithout(
       rows,
       skipped.map(({ position }) => position - 1),
     );
+  }
+
+  /**
+   * The batch statement: `input` (inputCte), the subject keys' CTEs, the claims with their leaf
+   * hashes and `txid` (claimCte), the rows and their tallies (storeCte). It answers the positions
+   * (from 1) of the input rows not stored, because stored already: only those come back (usually
+   * none), since reading back every stored key cost the client about as much as sealing the batch.
+   */
+  insertStatement(input: string, subjectKeys: readonly string[], leafHashes?: string, txid?: string): string {
+    const ctes = [input, ...subjectKeys, this.claimCte(leafHashes, txid), this.storeCte()];
+    return `WITH ${ctes.join(', ')}
+       SELECT input.position::integer AS position FROM input
+        WHERE NOT EXISTS (SELECT 1 FROM stored WHERE stored.tenant_id = input.tenant_id AND stored.id = input.id)`;
   }
 
   /**

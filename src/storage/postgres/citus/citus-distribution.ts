@@ -1,5 +1,10 @@
 import type pg from 'pg';
-import type { PgExecutor } from '../pg-executor.js';
+import type { LogRow } from '../../../kinds/log-table.js';
+import { LOG_TABLES } from '../../../kinds/log-tables.js';
+import { PartitionKeeper } from '../partitions.js';
+import { executorOf, type PgExecutor } from '../pg-executor.js';
+import { PgTableAccess } from '../table-access.js';
+import { ingestFunctionDdl } from './tenant-ingest.js';
 import { citusLayout } from './citus-layout.js';
 
 /** What distributing the schema on a Citus coordinator did. */
@@ -124,12 +129,18 @@ export async function distributeOnCitus(
   const [{ schema } = { schema: 'public' }] = (
     await client.query<{ schema: string }>('SELECT quote_ident(current_schema()) AS schema')
   ).rows;
+  // Remade by every migration: a new version's statements replace the old.
+  for (const table of LOG_TABLES) {
+    const access = new PgTableAccess<LogRow>(executorOf(client), new PartitionKeeper(undefined), table);
+    await client.query(ingestFunctionDdl(access));
+  }
   for (const fn of layout.delegated) {
     // Citus runs a delegated function on the worker without the caller's search path.
     await client.query(`ALTER FUNCTION ${fn.signature} SET search_path = ${schema}`);
     await client.query(
-      'SELECT create_distributed_function($1, distribution_arg_name => $2, colocate_with => $3)',
-      [fn.signature, fn.tenantArgument, fn.colocateWith],
+      `SELECT create_distributed_function($1, distribution_arg_name => $2, colocate_with => $3,
+                                          force_delegation => $4)`,
+      [fn.signature, fn.tenantArgument, fn.colocateWith, fn.forced],
     );
   }
   for (const signature of layout.sequential) {

@@ -1,5 +1,6 @@
 import { tallySpecs } from '../../../kinds/log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
+import { ingestFunctionSignature } from './tenant-ingest.js';
 
 /**
  * The tables every tenant's requests read and write, beside each kind's own (its log table, id
@@ -35,8 +36,12 @@ export interface CitusLayout {
   /** Distributed by tenant_id, co-located, in the order they are distributed (parents first). */
   distributed: string[];
   reference: string[];
-  /** Functions delegated to the worker holding their tenant: name(signature) → tenant argument. */
-  delegated: { signature: string; tenantArgument: string; colocateWith: string }[];
+  /**
+   * Functions delegated to the worker holding their tenant: name(signature) → tenant argument.
+   * `forced`: delegated inside a transaction block too (force_delegation), where the function
+   * touches no other tenant's rows.
+   */
+  delegated: { signature: string; tenantArgument: string; colocateWith: string; forced: boolean }[];
   /**
    * Functions whose DDL must run shard by shard (citus.multi_shard_modify_mode = sequential):
    * creating or dropping a partition after touching many shards in one transaction deadlocks
@@ -61,7 +66,15 @@ export function citusLayout(): CitusLayout {
         signature: 'sealog_count_content_matches(text, text, integer)',
         tenantArgument: 'p_tenant',
         colocateWith: 'operate_logs',
+        forced: false,
       },
+      // Ingest (tenant-ingest.ts): made by the distribution itself, from the kinds' statements.
+      ...LOG_TABLES.map((table) => ({
+        signature: ingestFunctionSignature(table),
+        tenantArgument: 'p_tenant',
+        colocateWith: table.table,
+        forced: true,
+      })),
     ],
     sequential: ['sealog_add_partition(text, text, text, bigint, bigint)', 'sealog_drop_partition(text)'],
   };

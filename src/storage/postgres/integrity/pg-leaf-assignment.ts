@@ -3,6 +3,7 @@ import { compareUtf8 } from '../../../integrity/sequencing/leaf-order.js';
 import { COMMUNICATION_LOG_TABLE } from '../../../kinds/communication-log/communication-log-table.js';
 import { LOG_TABLES } from '../../../kinds/log-tables.js';
 import type { LogTable } from '../../../kinds/log-table.js';
+import { INGEST_MARK_TABLE } from '../citus/tenant-ingest.js';
 import { awaitWorkerCommits } from '../citus/worker-commit-wait.js';
 
 /** Rows numbered per kind and pass, about (a single transaction's rows are never split). */
@@ -46,7 +47,7 @@ export async function assignFinishedWrites(client: pg.ClientBase, onCitus = fals
       'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
     );
     const horizon = BigInt(horizonRows[0]?.horizon ?? '0');
-    if (onCitus && !(await awaitWorkerCommits(client, WRITTEN_TABLES))) {
+    if (onCitus && !(await awaitWorkerCommits(client, [...WRITTEN_TABLES, INGEST_MARK_TABLE]))) {
       await client.query('ROLLBACK');
       return 0;
     }

@@ -31,7 +31,12 @@ export interface PoolSettings {
 const UNREACHABLE = 'the database does not answer; retry later';
 
 /** Times PgPool.query runs a statement that PostgreSQL chose as a deadlock's victim (40P01). */
-const DEADLOCK_ATTEMPTS = 3;
+export const DEADLOCK_ATTEMPTS = 3;
+
+/** Whether `error` is PostgreSQL's (or Citus's distributed) deadlock detection cancelling a transaction. */
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '40P01';
+}
 
 /**
  * A pool whose failures to reach PostgreSQL surface as UnavailableError (503), and which recovers
@@ -102,7 +107,7 @@ export class PgPool implements PgExecutor {
         // A deadlock victim's statement was its whole transaction, rolled back: running it again is
         // safe, and the other side has gone on (seen on Citus: a status update against a partition
         // being made, whose locks Citus takes partition first).
-        if ((error as { code?: unknown }).code === '40P01' && attempt < DEADLOCK_ATTEMPTS) continue;
+        if (isDeadlock(error) && attempt < DEADLOCK_ATTEMPTS) continue;
         throw asUnavailable(error);
       }
     }
@@ -136,18 +141,22 @@ export class PgPool implements PgExecutor {
 
   /**
    * Runs `work` in one transaction on one connection: committed when it resolves, rolled back
-   * when it throws (and the error passed on).
+   * when it throws (and the error passed on). `deadlockAttempts` above 1 runs it again when the
+   * transaction is chosen as a deadlock's victim (40P01): only for `work` that may run twice,
+   * reading nothing from outside its transaction that the first run changed.
    */
-  transaction<T>(work: (db: PgExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(work: (db: PgExecutor) => Promise<T>, deadlockAttempts = 1): Promise<T> {
     return this.withClient(async (client) => {
-      await client.query('BEGIN');
-      try {
-        const result = await work(executorOf(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+      for (let attempt = 1; ; attempt++) {
+        await client.query('BEGIN');
+        try {
+          const result = await work(executorOf(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          if (!isDeadlock(error) || attempt >= deadlockAttempts) throw error;
+        }
       }
     });
   }

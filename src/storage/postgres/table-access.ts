@@ -124,17 +124,27 @@ export class PgTableAccess<Row extends LogRow> {
   ): Promise<StoredOutcome> {
     if (rows.length === 0) return { ids: [], duplicates: [], stored: [] };
     this.preparePartitions(rows);
+    return outcomeWithout(rows, await this.insertSkipped(rows, subjectKeys, leafHashes));
+  }
+
+  /**
+   * The batch statement run on `db` (the pool, or a transaction's connection): the positions
+   * (from 0) of the rows it did not store, because they were stored already.
+   */
+  async insertSkipped(
+    rows: readonly Row[],
+    subjectKeys: readonly StoredSubjectKey[],
+    leafHashes: Buffer | undefined,
+    db: PgExecutor = this.db,
+  ): Promise<number[]> {
     const sql = new SqlBuilder();
     const statement = this.insertStatement(
       this.inputCte(rows, sql),
       subjectKeysCte(subjectKeys, sql),
       leafHashes === undefined ? undefined : `${sql.bind(leafHashes)}::bytea`,
     );
-    const skipped = await this.db.query<{ position: number }>(statement, sql.params);
-    return outcomeWithout(
-      rows,
-      skipped.map(({ position }) => position - 1),
-    );
+    const skipped = await db.query<{ position: number }>(statement, sql.params);
+    return skipped.map(({ position }) => position - 1);
   }
 
   /**

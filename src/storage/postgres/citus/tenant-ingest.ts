@@ -1,7 +1,7 @@
 import type { StoredOutcome } from '../../../domain/after-commit.js';
 import { storedColumns, type LogRow, type LogTable } from '../../../kinds/log-table.js';
 import type { StoredSubjectKey } from '../../../sealing/subject-key-ring.js';
-import type { PgPool, PgScalar, PgValue } from '../pg-executor.js';
+import { DEADLOCK_ATTEMPTS, type PgPool, type PgScalar, type PgValue } from '../pg-executor.js';
 import { SUBJECT_KEY_COLUMNS, subjectKeysCteOver } from '../subject-key-repository.js';
 import { outcomeWithout, type PgTableAccess } from '../table-access.js';
 
@@ -102,48 +102,89 @@ export class TenantIngest {
       else positions.push(position);
     });
     const tenants = [...byTenant.keys()].sort();
-    const columns = storedColumns(access.spec);
     const call = `SELECT position FROM ${ingestFunctionName(access.spec)}(${[
       '$1',
       ...argumentTypes(access.spec).map((type, i) => `$${i + 2}::${type}`),
     ].join(', ')}) AS position`;
-    const skipped: number[] = [];
-    await this.pool.transaction(async (db) => {
-      // The lock sealog_add_partition takes (exclusively) while it makes a partition: the calls
-      // write the shards without locking the coordinator's log table, so its LOCK would not stop
-      // them from writing rows of the month into the default partition during the move.
-      const [writer] = await db.query<{ txid: string }>(
+    const skipped = await this.pool.transaction(async (db) => {
+      // The lock sealog_add_partition holds (exclusively) while it makes a partition. The calls
+      // write the shards without locking the coordinator's log table, so the function's LOCK
+      // would not keep them from writing rows of the month into the default partition while it
+      // moves them: routed batches hold it shared. Never waited for: while a partition is being
+      // made, each tenant's part takes the coordinator's plan instead, which waits on the table
+      // lock as on one server.
+      const [writer] = await db.query<{ txid: string; free: boolean }>(
         `SELECT pg_current_xact_id()::text AS txid,
-                pg_advisory_xact_lock_shared(hashtext('sealog partitions ' || current_schema())) AS partitions`,
+                pg_try_advisory_xact_lock_shared(hashtext('sealog partitions ' || current_schema())) AS free`,
       );
       // Marks this transaction as a writer of claims for the integrity sequencer, which waits for
       // such writers still committing on the workers (worker-commit-wait.ts): the delegated calls
       // lock nothing on the coordinator themselves. RowExclusiveLock on a coordinator-local table
       // blocks no reader and no row update.
       await db.query(`LOCK TABLE ${INGEST_MARK_TABLE} IN ROW EXCLUSIVE MODE`);
+      const notStored: number[] = [];
+      // Tenant by tenant in one order, either way: concurrent batches lock the same tenants' rows
+      // (their tallies) in the same order, so they wait for each other rather than deadlock.
       for (const tenant of tenants) {
         const positions = byTenant.get(tenant) ?? [];
-        const part = positions.map((position) => rows[position] as Row);
-        const keys = subjectKeys.filter((key) => key.tenant_id === tenant);
-        const params: PgValue[] = [
-          tenant,
-          ...columns.map(([column]) =>
-            part.map((row) => (row as unknown as Record<string, PgScalar>)[column] ?? null),
-          ),
-          ...SUBJECT_KEY_COLUMNS.map(([column]) => keys.map((key) => key[column])),
-          leafHashes === undefined
-            ? null
-            : Buffer.concat(
-                positions.map((position) =>
-                  leafHashes.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES),
-                ),
-              ),
-          writer?.txid ?? null,
-        ];
-        const answer = await db.query<{ position: number }>(call, params);
-        for (const { position } of answer) skipped.push(positions[position - 1] ?? -1);
+        const part = partOf(positions, rows, subjectKeys, tenant, leafHashes);
+        const skippedHere =
+          writer?.free === true
+            ? (
+                await db.query<{ position: number }>(call, [...callParams(access.spec, part), writer.txid])
+              ).map(({ position }) => position - 1)
+            : await access.insertSkipped(part.rows, part.keys, part.leafHashes, db);
+        for (const index of skippedHere) notStored.push(positions[index] ?? -1);
       }
-    });
+      return notStored;
+      // Run again when cancelled as a deadlock's victim: it was rolled back whole, and reads
+      // nothing but its input.
+    }, DEADLOCK_ATTEMPTS);
     return outcomeWithout(rows, skipped);
   }
+}
+
+/** One tenant's part of a batch: its rows, the subject keys sealing them, their leaf hashes. */
+interface TenantPart<Row extends LogRow> {
+  tenant: string;
+  rows: Row[];
+  keys: StoredSubjectKey[];
+  leafHashes: Buffer | undefined;
+}
+
+/** The part of a batch at `positions` (all of `tenant`'s rows), with its keys and leaf hashes. */
+function partOf<Row extends LogRow>(
+  positions: readonly number[],
+  rows: readonly Row[],
+  subjectKeys: readonly StoredSubjectKey[],
+  tenant: string,
+  leafHashes: Buffer | undefined,
+): TenantPart<Row> {
+  return {
+    tenant,
+    rows: positions.map((position) => rows[position] as Row),
+    keys: subjectKeys.filter((key) => key.tenant_id === tenant),
+    leafHashes:
+      leafHashes === undefined
+        ? undefined
+        : Buffer.concat(
+            positions.map((position) =>
+              leafHashes.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES),
+            ),
+          ),
+  };
+}
+
+/**
+ * The ingest function's arguments for `part`, but the last (the writing transaction): the tenant,
+ * each column's values, its subject keys' columns, and the rows' leaf hashes.
+ */
+function callParams<Row extends LogRow>(table: LogTable<Row>, part: TenantPart<Row>): PgValue[] {
+  const rows = part.rows as unknown as Record<string, PgScalar>[];
+  return [
+    part.tenant,
+    ...storedColumns(table).map(([column]) => rows.map((row) => row[column] ?? null)),
+    ...SUBJECT_KEY_COLUMNS.map(([column]) => part.keys.map((key) => key[column])),
+    part.leafHashes ?? null,
+  ];
 }

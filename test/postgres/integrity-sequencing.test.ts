@@ -45,29 +45,38 @@ export async function rawPostgres(url: string): Promise<RawStore & { close(): Pr
 test(
   'PostgreSQL: every record and transition is a leaf in commit order; each root is the RFC 6962 root of its rows',
   { skip: TEST_DATABASE_URL === undefined && 'TEST_DATABASE_URL is not set' },
-  async () => {
-    const schema = await createTestSchema();
-    const store = new PostgresStore({
-      url: schema.url,
-      poolSize: 4,
-      statementTimeoutMs: 30_000,
-      unavailableTimeoutMs: 5_000,
-    });
-    try {
-      await store.migrate();
-      const raw = await rawPostgres(schema.url);
+  () =>
+    withMigratedStore(4, async (store, url) => {
+      const raw = await rawPostgres(url);
       try {
         await runSequencingScenario(store, raw);
-        await assertClaimedLeafHashes(schema.url, raw);
+        await assertClaimedLeafHashes(url, raw);
       } finally {
         await raw.close();
       }
-    } finally {
-      await store.close();
-      await schema.drop();
-    }
-  },
+    }),
 );
+
+/** Runs `work` on a migrated store (`poolSize` connections) in a test schema of its own, dropped after. */
+async function withMigratedStore(
+  poolSize: number,
+  work: (store: PostgresStore, url: string) => Promise<void>,
+): Promise<void> {
+  const schema = await createTestSchema();
+  const store = new PostgresStore({
+    url: schema.url,
+    poolSize,
+    statementTimeoutMs: 30_000,
+    unavailableTimeoutMs: 5_000,
+  });
+  try {
+    await store.migrate();
+    await work(store, schema.url);
+  } finally {
+    await store.close();
+    await schema.drop();
+  }
+}
 
 /**
  * Each record written through the store carries its leaf hash in its claim (what the sequencer
@@ -118,49 +127,40 @@ const KEYS_TABLE: Record<string, string> = {
 test(
   'PostgreSQL: every row of concurrent batches spanning tenants gets its leaf (two-phase commits on Citus)',
   { skip: TEST_DATABASE_URL === undefined && 'TEST_DATABASE_URL is not set' },
-  async (t) => {
-    const schema = await createTestSchema();
-    const store = new PostgresStore({
-      url: schema.url,
-      poolSize: 8,
-      statementTimeoutMs: 30_000,
-      unavailableTimeoutMs: 5_000,
-    });
-    const client = new pg.Client({ connectionString: schema.url });
-    try {
-      await store.migrate();
-      await client.connect();
-      const [clients, batches, rows, tenants] = [6, 30, 20, 10];
-      await Promise.all(
-        Array.from({ length: clients }, async (_, writer) => {
-          for (let batch = 0; batch < batches; batch++) {
-            await store.operateLogs.insertMany(
-              Array.from({ length: rows }, (_, row) =>
-                operateLog({ id: `op_${writer}_${batch}_${row}`, tenant_id: `tnt_${row % tenants}` }),
-              ),
-            );
-          }
-        }),
-      );
-      const count = async (sql: string): Promise<number> =>
-        Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
-      // Past every write: the last write's transaction is below the cursor.
-      await waitFor('the sequencer’s cursor to pass every write', async () => {
-        const { rows: past } = await client.query<{ past: boolean }>(
-          `SELECT c.txid > (SELECT max(txid) FROM operate_log_keys) AS past
-             FROM integrity_cursor c WHERE kind = 'operate-log'`,
+  (t) =>
+    withMigratedStore(8, async (store, url) => {
+      const client = new pg.Client({ connectionString: url });
+      try {
+        await client.connect();
+        const [clients, batches, rows, tenants] = [6, 30, 20, 10];
+        await Promise.all(
+          Array.from({ length: clients }, async (_, writer) => {
+            for (let batch = 0; batch < batches; batch++) {
+              await store.operateLogs.insertMany(
+                Array.from({ length: rows }, (_, row) =>
+                  operateLog({ id: `op_${writer}_${batch}_${row}`, tenant_id: `tnt_${row % tenants}` }),
+                ),
+              );
+            }
+          }),
         );
-        return past[0]?.past === true;
-      });
-      const claims = await count('SELECT count(*) AS n FROM operate_log_keys');
-      const leaves = await count("SELECT count(*) AS n FROM integrity_leaves WHERE kind = 'operate-log'");
-      t.diagnostic(`${claims} claims, ${leaves} leaves`);
-      assert.equal(claims, clients * batches * rows);
-      assert.equal(leaves, claims, 'a write below the cursor has no leaf');
-    } finally {
-      await client.end().catch(() => undefined);
-      await store.close();
-      await schema.drop();
-    }
-  },
+        const count = async (sql: string): Promise<number> =>
+          Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+        // Past every write: the last write's transaction is below the cursor.
+        await waitFor('the sequencer’s cursor to pass every write', async () => {
+          const { rows: past } = await client.query<{ past: boolean }>(
+            `SELECT c.txid > (SELECT max(txid) FROM operate_log_keys) AS past
+             FROM integrity_cursor c WHERE kind = 'operate-log'`,
+          );
+          return past[0]?.past === true;
+        });
+        const claims = await count('SELECT count(*) AS n FROM operate_log_keys');
+        const leaves = await count("SELECT count(*) AS n FROM integrity_leaves WHERE kind = 'operate-log'");
+        t.diagnostic(`${claims} claims, ${leaves} leaves`);
+        assert.equal(claims, clients * batches * rows);
+        assert.equal(leaves, claims, 'a write below the cursor has no leaf');
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }),
 );

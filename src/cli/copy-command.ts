@@ -76,7 +76,9 @@ Options:
                       target holds, checked: nothing is stored twice)
   -h, --help          show this help
 
-Environment: DATA_KEY, the source's master keys (see above).
+Environment: DATA_KEY, the source's master keys (see above);
+DATABASE_STATEMENT_TIMEOUT and DATABASE_UNAVAILABLE_TIMEOUT, as for a server,
+for the target's queries (raise the first for a target under heavy load).
 
 Progress goes to stderr: a bar on a terminal, otherwise a line every few seconds.
 The counts and the summary go to stdout. Exit status: 0 copied and verified,
@@ -95,6 +97,14 @@ export async function copyCommand(args: string[], env: NodeJS.ProcessEnv = proce
     return;
   }
   const target = maskedUrl(options.targetUrl);
+  // The target's pool obeys a server's database settings, so a loaded target (a Citus cluster
+  // making partitions) can be given a longer DATABASE_STATEMENT_TIMEOUT; checked before anything runs.
+  const location = parseConfig({
+    DATABASE_URL: options.targetUrl,
+    DATABASE_STATEMENT_TIMEOUT: env.DATABASE_STATEMENT_TIMEOUT,
+    DATABASE_UNAVAILABLE_TIMEOUT: env.DATABASE_UNAVAILABLE_TIMEOUT,
+  }).store;
+  if (location.kind !== 'postgres') throw new UsageError('--to must be a PostgreSQL URL');
   const startedAt = performance.now();
   let source: SqliteExport | undefined;
   let importer: PgLogImport | undefined;
@@ -119,8 +129,6 @@ export async function copyCommand(args: string[], env: NodeJS.ProcessEnv = proce
     importer = await PgLogImport.connect(options.targetUrl);
     // Before the target records anything (migrating it records the copy's key).
     checkTargetMasterKeys(keys, await importer.recordedMasterKeys());
-    const location = parseConfig({ DATABASE_URL: options.targetUrl }).store;
-    if (location.kind !== 'postgres') throw new UsageError('--to must be a PostgreSQL URL');
     store = new PostgresStore(location, Date.now, { masterKeys: keys.keys, sequencing: false });
     await migrateTarget(store);
     if (!(await importer.backfillDone())) {

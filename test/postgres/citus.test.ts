@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { citusLayout } from '../../src/storage/postgres/citus/citus-layout.js';
+import { applyMigrations } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { runCli } from '../helpers/cli-process.js';
 import {
@@ -229,6 +230,46 @@ describe(
         ],
       );
     });
+  },
+);
+
+test(
+  "sealog migrate --citus distributes a schema already holding rows, saying each table's rows and time",
+  { skip: !TEST_ON_CITUS && 'TEST_CITUS_URL is not set: nothing ran on Citus (npm run test:citus)' },
+  async () => {
+    const schema = await createTestSchema();
+    const client = new pg.Client({ connectionString: schema.url });
+    await client.connect();
+    try {
+      // The schema of a database that ran on one PostgreSQL server: every table local, with rows.
+      await applyMigrations(client);
+      await client.query(
+        `INSERT INTO operate_logs (tenant_id, id, record_time, uid, username, operate_type, operate_content,
+           user_id, role, account, operate_geo_info, operate_ip_info, client_id, merchant_code, ext, project_code)
+         SELECT 'tnt_' || (g % 3), 'op_' || g, $1::bigint + g, 'uid', 'name', 'login', 'door opened',
+           'usr', 'admin', 'acct', '', '', '', '', '', ''
+         FROM generate_series(1, 30) AS g`,
+        [Date.UTC(2026, 5, 1)],
+      );
+      const { code, stdout, stderr } = await runCli(['migrate', '--citus'], { DATABASE_URL: schema.url });
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^distributing operate_logs by tenant_id \(30 rows to copy\)…$/m);
+      const one = /^distributed operate_logs: 30 rows in (\d+\.\d) s$/m.exec(stdout);
+      const all = /^Citus [\d.-]+: \d+ table\(s\) distributed now, 30 rows copied in (\d+\.\d) s;/m.exec(
+        stdout,
+      );
+      assert.ok(one !== null && all !== null, stdout);
+      // The only table holding rows: its time is the whole copy's.
+      assert.equal(one[1], all[1], stdout);
+      const { rows } = await client.query<{ kind: string | null; n: string }>(
+        `SELECT (SELECT partmethod::text FROM pg_dist_partition WHERE logicalrelid = 'operate_logs'::regclass) AS kind,
+           (SELECT count(*) FROM operate_logs) AS n`,
+      );
+      assert.deepEqual(rows, [{ kind: 'h', n: '30' }]);
+    } finally {
+      await client.end();
+      await schema.drop();
+    }
   },
 );
 

@@ -370,6 +370,22 @@ describe(
       assert.equal(existsSync(join(dir, 'missing.db')), false, 'a missing source is not created');
     });
 
+    test("the target obeys a server's DATABASE_STATEMENT_TIMEOUT: a bad value exits 2 before anything runs", async () => {
+      const help = await run(['copy', '--help']);
+      assert.match(help.stdout, /DATABASE_STATEMENT_TIMEOUT/);
+      // Nothing listens on port 1: read after the setting, it would fail with another message.
+      const target = 'postgres://postgres:hunter2-secret@127.0.0.1:1/nowhere';
+      const refused = await run(['copy', '--from', `sqlite:${sourcePath}`, '--to', target], {
+        DATABASE_STATEMENT_TIMEOUT: '30s',
+      });
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /^sealog copy: invalid configuration: DATABASE_STATEMENT_TIMEOUT must be an integer from \d+ to \d+ \(got "30s"\)\n$/,
+      );
+      assert.doesNotMatch(refused.stderr, /hunter2/);
+    });
+
     test('every other mistake is a UsageError (exit 2) that names the fix and hides the password', async () => {
       // Nothing listens on port 1: should a case ever get as far as connecting, it fails instead of writing.
       const target = 'postgres://postgres:hunter2-secret@127.0.0.1:1/nowhere';

@@ -4,7 +4,12 @@ import { TuyaContext } from '@tuya/tuya-connector-nodejs';
 import pg from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/storage/postgres/migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
-import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres-schema.js';
+import {
+  createTestSchema,
+  TEST_DATABASE_URL,
+  TEST_ON_CITUS,
+  type TestSchema,
+} from '../helpers/postgres-schema.js';
 import { proxyInFrontOf, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { send, signedRequest } from '../helpers/tuya-signing.js';
@@ -135,6 +140,53 @@ async function blockedPastTimeout(client: pg.Client, pid: number, applicationNam
   return rowCount !== null && rowCount > 0;
 }
 
+/**
+ * Locks, in ACCESS EXCLUSIVE mode until the returned release() rolls back, the table `tenant`'s
+ * rows of `table` are written to: the table itself on PostgreSQL; on Citus the tenant's shard, on
+ * its worker, since a batch routed there writes the shard and a lock on the coordinator's table
+ * does not reach it.
+ */
+async function lockWhereWritten(url: string, table: string, tenant: string) {
+  let target = { url, relation: table };
+  if (TEST_ON_CITUS) {
+    const coordinator = new pg.Client({ connectionString: url });
+    await coordinator.connect();
+    try {
+      const { rows } = await coordinator.query<{ shard: string; host: string; port: number }>(
+        `SELECT shard_name($1::regclass, shardid) AS shard, nodename AS host, nodeport AS port
+           FROM pg_dist_placement JOIN pg_dist_node USING (groupid)
+          WHERE shardid = get_shard_id_for_distribution_column($1::regclass, $2::text)`,
+        [table, tenant],
+      );
+      const [placement] = rows;
+      assert.ok(placement !== undefined, `${table} has a shard for ${tenant}`);
+      const worker = new URL(url);
+      worker.hostname = placement.host;
+      worker.port = String(placement.port);
+      target = { url: worker.toString(), relation: placement.shard };
+    } finally {
+      await coordinator.end();
+    }
+  }
+  const holder = new pg.Client({ connectionString: target.url });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    // Citus refuses statements on a shard unless told they are meant.
+    if (TEST_ON_CITUS) await holder.query('SET LOCAL citus.enable_manual_changes_to_shards = on');
+    await holder.query(`LOCK TABLE ${target.relation} IN ACCESS EXCLUSIVE MODE`);
+  } catch (error) {
+    await holder.end();
+    throw error;
+  }
+  return {
+    release: async () => {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    },
+  };
+}
+
 describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
   let schema: TestSchema;
   let api: TestServer;
@@ -148,11 +200,8 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
   });
 
   test('a statement that waits longer is cancelled and answered 503; nothing of the batch is kept', async () => {
-    const blocker = new pg.Client({ connectionString: schema.url });
-    await blocker.connect();
+    const lock = await lockWhereWritten(schema.url, 'communication_log_keys', 'tnt_t');
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE communication_log_keys IN ACCESS EXCLUSIVE MODE');
       const writer = await api.token({ sub: 'svc', tenant_id: 'tnt_t', roles: ['audit:write'] });
       const blocked = await api.request('POST', '/v1/ingest/communication-logs', {
         token: writer,
@@ -161,8 +210,7 @@ describe('DATABASE_STATEMENT_TIMEOUT', { skip: !TEST_DATABASE_URL }, () => {
       assert.equal(blocked.status, 503);
       assert.match(String(blocked.body.message), /longer than DATABASE_STATEMENT_TIMEOUT/);
     } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
+      await lock.release();
     }
     const admin = await api.token({ sub: 'usr_admin', tenant_id: 'tnt_t', roles: ['admin'] });
     const list = await api.request('GET', '/admin/communication/logs', { token: admin });

@@ -118,7 +118,10 @@ export async function distributeOnCitus(
     // The coordinator's own copy of the rows, now on the shards, is left behind by Citus.
     if (n > 0) await client.query('SELECT truncate_local_data_after_distributing_table($1)', [table]);
     kinds.set(table, 'h');
-    distributed.push({ table, rows: n, ms: Math.round(performance.now() - started) });
+    const ms = Math.round(performance.now() - started);
+    // Each table's time, for an operator planning the next distribution's lock window.
+    if (n > 0) options.onStep?.(`distributed ${table}: ${n} rows in ${(ms / 1000).toFixed(1)} s`);
+    distributed.push({ table, rows: n, ms });
   }
   const reference: string[] = [];
   for (const table of layout.reference.filter((candidate) => !kinds.has(candidate))) {
